@@ -1,0 +1,52 @@
+# One folder under src/ is one library. Its DEPS list is the architecture:
+# a new arrow between modules shows up as a one-line diff here.
+
+add_library(mxauth_build_flags INTERFACE)
+add_library(mxauth::build_flags ALIAS mxauth_build_flags)
+target_compile_features(mxauth_build_flags INTERFACE cxx_std_20)
+target_compile_options(mxauth_build_flags INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+  -Wnon-virtual-dtor -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
+if(MXAUTH_WERROR)
+  target_compile_options(mxauth_build_flags INTERFACE -Werror)
+endif()
+# Boost.Asio: no deprecated names; we use C++20 coroutines.
+target_compile_definitions(mxauth_build_flags INTERFACE BOOST_ASIO_NO_DEPRECATED
+  BOOST_BEAST_USE_STD_STRING_VIEW)
+
+# mxauth_add_library(name SOURCES ... DEPS ... [PRIVATE_DEPS ...])
+function(mxauth_add_library name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPS;PRIVATE_DEPS")
+  add_library(mxauth_${name} STATIC ${arg_SOURCES})
+  add_library(mxauth::${name} ALIAS mxauth_${name})
+  target_include_directories(mxauth_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(mxauth_${name} PUBLIC ${arg_DEPS} PRIVATE mxauth::build_flags ${arg_PRIVATE_DEPS})
+endfunction()
+
+# mxauth_add_test(name SOURCES ... DEPS ... [LABELS ...])
+# Tests live beside the code they test and run under CTest.
+function(mxauth_add_test name)
+  if(NOT MXAUTH_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPS;LABELS")
+  add_executable(${name} ${arg_SOURCES})
+  target_link_libraries(${name} PRIVATE ${arg_DEPS} GTest::gtest GTest::gmock GTest::gtest_main mxauth::build_flags)
+  if(NOT arg_LABELS)
+    set(arg_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} PROPERTIES LABELS "${arg_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# mxauth_embed_files(target OUTPUT file.cpp NAMESPACE ns FUNCTION fn FILES ...)
+# Compiles text files (migrations, templates, CSS) into the binary as a
+# sorted table of {name, contents}: one binary, no share/ tree.
+function(mxauth_embed_files)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "OUTPUT;NAMESPACE;FUNCTION;BASE" "FILES")
+  add_custom_command(
+    OUTPUT ${arg_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${arg_OUTPUT} -DNAMESPACE=${arg_NAMESPACE}
+            -DFUNCTION=${arg_FUNCTION} -DBASE=${arg_BASE} "-DFILES=${arg_FILES}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    DEPENDS ${arg_FILES} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    VERBATIM)
+endfunction()
