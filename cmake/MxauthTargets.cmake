@@ -10,8 +10,7 @@ if(MXAUTH_WERROR)
   target_compile_options(mxauth_build_flags INTERFACE -Werror)
 endif()
 # Boost.Asio: no deprecated names; we use C++20 coroutines.
-target_compile_definitions(mxauth_build_flags INTERFACE BOOST_ASIO_NO_DEPRECATED
-  BOOST_BEAST_USE_STD_STRING_VIEW)
+target_compile_definitions(mxauth_build_flags INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
 # mxauth_add_library(name SOURCES ... DEPS ... [PRIVATE_DEPS ...])
 function(mxauth_add_library name)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Time and randomness are inputs (design §12): only src/core may read the
+# real clock or the OS CSPRNG. Headers never say `using namespace`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+if hits=$(git grep -nE 'system_clock::now|std::random_device|[^a-z_]s?rand\(' -- 'src/*.cpp' 'src/*.h' ':!src/core/*'); then
+  echo "banned API outside src/core (use Clock&/Rng& parameters):" >&2
+  echo "$hits" >&2
+  status=1
+fi
+if hits=$(git grep -nE '^\s*using namespace' -- 'src/*.h'); then
+  echo "'using namespace' in a header:" >&2
+  echo "$hits" >&2
+  status=1
+fi
+[[ $status -eq 0 ]] && echo "banned APIs: ok"
+exit $status

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make test`: every check the project promises, in order:
+#   1. source checks (clang-format, banned APIs)
+#   2. release build + all CTest tests (unit, storage conformance on SQLite AND
+#      PostgreSQL, server integration tests)
+#   3. the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   4. end-to-end tests with real clients (tests/e2e, when present)
+# A throw-away PostgreSQL cluster is started for the run and removed after.
+# MXAUTH_TEST_STAGES (comma list of: checks,release,asan,e2e) narrows the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stages=",${MXAUTH_TEST_STAGES:-checks,release,asan,e2e},"
+jobs=$(nproc)
+start=$(date +%s)
+say() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+if [[ $stages == *,checks,* ]]; then
+  say "source checks"
+  tools/check-format.sh
+  tools/check-banned.sh
+fi
+
+pgdir=$(mktemp -d /tmp/mxauth-pg.XXXXXX)
+cleanup() { tools/pg-test-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+say "starting a throw-away PostgreSQL cluster"
+MXAUTH_TEST_POSTGRES_URI=$(tools/pg-test-cluster.sh start "$pgdir")
+export MXAUTH_TEST_POSTGRES_URI
+export MXAUTH_REQUIRE_POSTGRES=1
+echo "PostgreSQL at $MXAUTH_TEST_POSTGRES_URI"
+
+run_ctest() {  # preset
+  ctest --preset "$1" -j "$jobs" --timeout 300 --no-tests=error
+}
+
+if [[ $stages == *,release,* || $stages == *,e2e,* ]]; then
+  say "release build"
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j "$jobs"
+fi
+if [[ $stages == *,release,* ]]; then
+  say "release tests"
+  run_ctest release
+fi
+if [[ $stages == *,asan,* ]]; then
+  say "asan-ubsan build"
+  cmake --preset asan-ubsan >/dev/null
+  cmake --build --preset asan-ubsan -j "$jobs"
+  say "asan-ubsan tests"
+  run_ctest asan-ubsan
+fi
+if [[ $stages == *,e2e,* && -x tests/e2e/run.sh ]]; then
+  say "end-to-end tests"
+  tests/e2e/run.sh build/release/mxauth
+fi
+say "all tests passed"
