@@ -1,0 +1,167 @@
+#pragma once
+
+// The service configuration as plain values. Every member has the default
+// that lets `mxauth serve` start with no file at all (interface.md §3);
+// config/load.h fills these from YAML and MXAUTH_* environment variables and
+// guarantees that a loaded Config passes validateConfig().
+//
+// Member names are the YAML key names, so `config.email.smtp.port` is the
+// key `email.smtp.port` and the variable MXAUTH_EMAIL__SMTP__PORT.
+// Durations are whole seconds. docs/configuration.md describes every key.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mxauth::config {
+
+struct HttpConfig {
+  // host:port to bind; [v6]:port for IPv6 (see parseListenAddress).
+  std::string listen = "127.0.0.1:8080";
+  // Public URL of the service, absolute http(s), always ending with '/'. The
+  // OAuth issuer is this exact string.
+  std::string public_base = "http://127.0.0.1:8080/";
+  // mxauth extensions: server resources and limits.
+  int io_threads = 1;
+  int max_connections = 10000;
+  std::int64_t max_body_bytes = 1048576;
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds idle_timeout{60};
+  // Peers (CIDR, or a bare address meaning one host) whose X-Forwarded-For
+  // is believed. Empty: the socket peer is the client.
+  std::vector<std::string> trusted_proxies;
+
+  bool operator==(const HttpConfig&) const = default;
+};
+
+struct DatabaseConfig {
+  // sqlite://PATH, postgresql://... or postgres://... (libpq URI).
+  std::string uri = "sqlite://./data/mxauth.db";
+  int max_connections = 10;
+  std::chrono::seconds connect_timeout{5};
+
+  bool operator==(const DatabaseConfig&) const = default;
+};
+
+// A signing key given inline instead of in secrets.keys_dir.
+struct InlineKey {
+  std::optional<std::string> kid;  // derived from the key when absent
+  std::string key;                 // PEM private key
+
+  bool operator==(const InlineKey&) const = default;
+};
+
+struct SecretsConfig {
+  std::filesystem::path keys_dir = "./data/keys";
+  // 64 hex characters (32 bytes). Empty: the app generates one on first
+  // start into keys_dir/encryption.key.
+  std::optional<std::string> encryption;
+  // When non-empty, these keys are used and keys_dir is not read for
+  // signing keys.
+  std::vector<InlineKey> keys;
+
+  bool operator==(const SecretsConfig&) const = default;
+};
+
+struct MatrixConfig {
+  std::string homeserver = "localhost";  // server_name: @localpart:homeserver
+  // Internal URL of the homeserver, ending with '/'; empty = stand-alone.
+  std::string endpoint;
+  std::string secret;  // shared with the homeserver; required with endpoint
+
+  bool operator==(const MatrixConfig&) const = default;
+};
+
+struct AccountConfig {
+  bool registration = true;
+  bool password_change = true;
+  bool email_change = true;
+  bool deactivation = true;
+
+  bool operator==(const AccountConfig&) const = default;
+};
+
+enum class EmailTransport { Blackhole, Smtp };
+enum class SmtpMode { Plain, StartTls, Tls };
+
+struct SmtpConfig {
+  std::string host = "127.0.0.1";
+  int port = 25;
+  SmtpMode mode = SmtpMode::Plain;
+  std::string username;
+  std::string password;
+
+  bool operator==(const SmtpConfig&) const = default;
+};
+
+struct EmailConfig {
+  EmailTransport transport = EmailTransport::Blackhole;
+  SmtpConfig smtp;
+  std::string from = "mxauth <noreply@localhost>";
+
+  bool operator==(const EmailConfig&) const = default;
+};
+
+struct TokensConfig {
+  std::chrono::seconds access_token_ttl{300};
+  std::chrono::seconds refresh_token_ttl{2592000};
+  std::chrono::seconds authorization_code_ttl{600};
+
+  bool operator==(const TokensConfig&) const = default;
+};
+
+// argon2id parameters for new password hashes (OWASP: m=19 MiB, t=2, p=1).
+struct PasswordsConfig {
+  std::uint32_t argon2_memory_kib = 19456;
+  std::uint32_t argon2_iterations = 2;
+  std::uint32_t argon2_parallelism = 1;
+  // Hashes computed at once; 0 = one per CPU core.
+  int max_concurrent_hashes = 0;
+
+  bool operator==(const PasswordsConfig&) const = default;
+};
+
+enum class LogLevel { Trace, Debug, Info, Warn, Error };
+enum class LogFormat { Json, Text };
+
+struct LogConfig {
+  LogLevel level = LogLevel::Info;
+  LogFormat format = LogFormat::Json;
+
+  bool operator==(const LogConfig&) const = default;
+};
+
+struct BrandingConfig {
+  std::string service_name = "mxauth";
+  std::optional<std::string> tos_uri;
+  std::optional<std::string> policy_uri;
+
+  bool operator==(const BrandingConfig&) const = default;
+};
+
+struct Config {
+  HttpConfig http;
+  DatabaseConfig database;
+  SecretsConfig secrets;
+  MatrixConfig matrix;
+  AccountConfig account;
+  EmailConfig email;
+  TokensConfig tokens;
+  PasswordsConfig passwords;
+  LogConfig log;
+  BrandingConfig branding;
+
+  bool operator==(const Config&) const = default;
+};
+
+// The YAML spelling of each enumerator ("blackhole", "starttls", "warn", ...).
+std::string_view toString(EmailTransport value);
+std::string_view toString(SmtpMode value);
+std::string_view toString(LogLevel value);
+std::string_view toString(LogFormat value);
+
+}  // namespace mxauth::config

@@ -1,0 +1,269 @@
+#include "config/load.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/schema.h"
+#include "config/validate.h"
+
+namespace mxauth::config {
+namespace {
+
+// Larger files are a mistake (a wrong path), not a configuration.
+constexpr std::uintmax_t kMaxFileBytes = 4 * 1024 * 1024;
+
+// Where each key's value came from, so that a rule checked at the end can
+// still point at a line or a variable.
+struct Origins {
+  std::map<std::string, std::optional<int>> lines;
+  std::map<std::string, std::string> variables;
+};
+
+std::optional<int> lineOf(const YAML::Node& node) {
+  YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return std::nullopt;
+  return mark.line + 1;
+}
+
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates) {
+  auto best = schema::closest(word, candidates);
+  return best ? " (did you mean '" + *best + "'?)" : "";
+}
+
+std::vector<std::string> keyPaths() {
+  std::vector<std::string> paths;
+  for (const schema::Field& field : schema::fields()) paths.emplace_back(field.path);
+  for (const schema::Section& section : schema::sections()) paths.emplace_back(section.path);
+  return paths;
+}
+
+std::vector<std::string> variableNames() {
+  std::vector<std::string> names;
+  for (const schema::Field& field : schema::fields()) {
+    names.push_back(schema::environmentName(field.path));
+  }
+  return names;
+}
+
+// "MXAUTH_EMAIL__SMTP__PORT" -> "email.smtp.port", for naming the key of an
+// unknown variable.
+std::string keyOfVariable(std::string_view name) {
+  std::string key;
+  std::string_view rest = name.substr(std::string_view("MXAUTH_").size());
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest.substr(i, 2) == "__") {
+      key += '.';
+      ++i;
+    } else {
+      key += static_cast<char>(std::tolower(static_cast<unsigned char>(rest[i])));
+    }
+  }
+  return key;
+}
+
+bool isNonConfigVariable(std::string_view name) {
+  for (std::string_view allowed : kNonConfigVariables) {
+    if (allowed.ends_with('_') ? name.starts_with(allowed) : name == allowed) return true;
+  }
+  return false;
+}
+
+class FileLoader {
+ public:
+  FileLoader(std::string file, Config& config, Origins& origins)
+      : file_(std::move(file)), config_(config), origins_(origins) {}
+
+  Result<void, ConfigError> load(const std::string& text) {
+    try {
+      std::vector<YAML::Node> documents = YAML::LoadAll(text);
+      if (documents.size() > 1) {
+        return fail(ConfigErrorCode::Syntax, "", lineOf(documents[1]),
+                    "must hold one YAML document, not several");
+      }
+      if (documents.empty() || documents[0].IsNull()) return {};
+      if (!documents[0].IsMap()) {
+        return fail(ConfigErrorCode::Syntax, "", lineOf(documents[0]),
+                    "must be a mapping of sections such as 'http:' and 'database:'");
+      }
+      return walk(documents[0], "");
+    } catch (const YAML::Exception& e) {
+      std::optional<int> line;
+      if (e.mark.line >= 0) line = e.mark.line + 1;
+      return fail(ConfigErrorCode::Syntax, "", line, "invalid YAML: " + e.msg);
+    } catch (const std::exception& e) {
+      return fail(ConfigErrorCode::Syntax, "", std::nullopt,
+                  std::string("invalid YAML: ") + e.what());
+    }
+  }
+
+ private:
+  Result<void, ConfigError> walk(const YAML::Node& mapping, const std::string& prefix) {
+    std::set<std::string> seen;
+    for (auto it = mapping.begin(); it != mapping.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      std::optional<int> line = lineOf(key);
+      if (!key.IsScalar()) {
+        return fail(ConfigErrorCode::Syntax, prefix, line, "keys must be plain names");
+      }
+      const std::string& name = key.Scalar();
+      std::string path = prefix.empty() ? name : prefix + "." + name;
+      if (!seen.insert(name).second) {
+        return fail(ConfigErrorCode::InvalidValue, path, line, "is set twice");
+      }
+      bool plain_name = !name.empty() && name.find('.') == std::string::npos;
+      if (const schema::Field* field = plain_name ? schema::findField(path) : nullptr) {
+        origins_.lines[path] = line;
+        auto loaded = field->fromYaml(config_, value);
+        if (!loaded) return fromValueError(loaded.error(), path, line);
+        continue;
+      }
+      if (plain_name && schema::isSection(path)) {
+        if (value.IsNull()) continue;
+        if (!value.IsMap()) {
+          return fail(ConfigErrorCode::WrongType, path, lineOf(value),
+                      "expected a section of keys, got " +
+                          std::string(value.IsSequence() ? "a list" : "a single value"));
+        }
+        auto nested = walk(value, path);
+        if (!nested) return nested;
+        continue;
+      }
+      return fail(ConfigErrorCode::UnknownKey, path, line,
+                  "unknown key '" + path + "'" + suggestion(path, keyPaths()));
+    }
+    return {};
+  }
+
+  Result<void, ConfigError> fromValueError(const schema::ValueError& error, const std::string& path,
+                                           std::optional<int> key_line) {
+    std::string key = path + error.subkey;
+    std::string message =
+        error.code == ConfigErrorCode::UnknownKey ? "unknown key '" + key + "'" : error.message;
+    return fail(error.code, key, error.line ? error.line : key_line, message);
+  }
+
+  Result<void, ConfigError> fail(ConfigErrorCode code, std::string key, std::optional<int> line,
+                                 std::string message) {
+    return unexpected(ConfigError{code, std::move(key), line, file_, "", std::move(message)});
+  }
+
+  std::string file_;
+  Config& config_;
+  Origins& origins_;
+};
+
+Result<std::string, ConfigError> readFile(const std::filesystem::path& path) {
+  auto fail = [&path](std::string message) {
+    return Result<std::string, ConfigError>(unexpected(
+        ConfigError{ConfigErrorCode::Unreadable, "", std::nullopt, path.string(), "", message}));
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return fail("is a directory, not a file");
+  std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) return fail("is larger than 4 MiB");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(std::string("cannot be read: ") + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail(std::string("cannot be read: ") + std::strerror(errno));
+  return text.str();
+}
+
+Result<void, ConfigError> applyEnvironment(const Environment& env, Config& config,
+                                           Origins& origins) {
+  for (const auto& [name, value] : env.variables()) {
+    if (!name.starts_with("MXAUTH_") || isNonConfigVariable(name)) continue;
+    std::string key = keyOfVariable(name);
+    auto fail = [&](ConfigErrorCode code, std::string error_key, std::string message) {
+      return Result<void, ConfigError>(unexpected(
+          ConfigError{code, std::move(error_key), std::nullopt, "", name, std::move(message)}));
+    };
+    const schema::Field* field = nullptr;
+    for (const schema::Field& candidate : schema::fields()) {
+      if (schema::environmentName(candidate.path) == name) field = &candidate;
+    }
+    if (field == nullptr) {
+      if (schema::isSection(key)) {
+        return fail(ConfigErrorCode::UnknownKey, key,
+                    "names a whole section; set its keys one by one, e.g. " + name + "__...");
+      }
+      auto best = schema::closest(name, variableNames());
+      return fail(ConfigErrorCode::UnknownKey, key,
+                  "is not a configuration setting" +
+                      (best ? " (did you mean " + *best + "?)" : std::string()));
+    }
+    auto loaded = field->fromText(config, value);
+    if (!loaded) {
+      return fail(loaded.error().code, std::string(field->path) + loaded.error().subkey,
+                  loaded.error().message);
+    }
+    origins.variables[std::string(field->path)] = name;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config, ConfigError> loadConfig(const std::optional<std::filesystem::path>& file,
+                                       const Environment& env) {
+  Config config;
+  Origins origins;
+  std::string file_name = file ? file->string() : "";
+  if (file) {
+    auto text = readFile(*file);
+    if (!text) return unexpected(text.error());
+    FileLoader loader(file_name, config, origins);
+    auto loaded = loader.load(*text);
+    if (!loaded) return unexpected(loaded.error());
+  }
+  auto overridden = applyEnvironment(env, config, origins);
+  if (!overridden) return unexpected(overridden.error());
+
+  auto valid = validateConfig(config);
+  if (!valid) {
+    ConfigError error = valid.error();
+    std::string base = error.key.substr(0, error.key.find('['));
+    if (auto variable = origins.variables.find(base); variable != origins.variables.end()) {
+      error.variable = variable->second;
+    } else if (file) {
+      error.file = file_name;
+      if (auto line = origins.lines.find(base); line != origins.lines.end()) {
+        error.line = line->second;
+      }
+    }
+    return unexpected(error);
+  }
+  return config;
+}
+
+std::optional<std::filesystem::path> resolveConfigPath(
+    const std::optional<std::filesystem::path>& flag) {
+  if (flag) return flag;
+  std::error_code ec;
+  std::filesystem::path fallback = "mxauth.yaml";
+  if (std::filesystem::exists(fallback, ec)) return fallback;
+  return std::nullopt;
+}
+
+std::optional<std::filesystem::path> resolveConfigPath(
+    const std::optional<std::filesystem::path>& flag, const std::filesystem::path& working_dir) {
+  if (flag) return flag;
+  std::error_code ec;
+  std::filesystem::path fallback = working_dir / "mxauth.yaml";
+  if (std::filesystem::exists(fallback, ec)) return fallback;
+  return std::nullopt;
+}
+
+std::string environmentVariableFor(std::string_view key) { return schema::environmentName(key); }
+
+}  // namespace mxauth::config
