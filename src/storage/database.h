@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "storage/migration.h"
+#include "storage/storage_error.h"
+#include "storage/transaction.h"
+
+namespace mxauth::storage {
+
+enum class TransactionMode {
+  // May write. On SQLite this takes the single write lock at the start
+  // (BEGIN IMMEDIATE), so two writers queue instead of failing mid-way.
+  ReadWrite,
+  // Reads only; on SQLite runs in parallel with a writer (WAL).
+  ReadOnly,
+};
+
+// Connection-pool gauges for /metrics.
+struct PoolStats {
+  // The configured maximum number of connections.
+  std::size_t size = 0;
+  // Connections lent to transactions right now.
+  std::size_t in_use = 0;
+  // Callers waiting in begin() for a free connection.
+  std::size_t waiting = 0;
+};
+
+// A database with a pool of connections: SQLite or PostgreSQL, chosen by the
+// composition root (sqlite::openDatabase, postgres::openDatabase).
+//
+// Synchronous by design: the application calls it only from a bounded
+// blocking worker pool, never from an I/O thread. Thread-safe.
+//
+// Failures are values. When the database goes away, calls answer
+// Unavailable and the pool reconnects on a later begin() once it is back.
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Begins a transaction. Waits a bounded time (the pool's acquire timeout)
+  // for a free connection, then fails with Unavailable.
+  virtual Result<std::unique_ptr<Transaction>, StorageError> begin(
+      TransactionMode mode = TransactionMode::ReadWrite) = 0;
+
+  // Succeeds when the database answers a trivial query (for /health).
+  virtual Result<void, StorageError> ping() = 0;
+
+  virtual PoolStats poolStats() const = 0;
+
+  // "sqlite" or "postgres".
+  virtual std::string_view backendName() const = 0;
+
+  // Applies the pending embedded migrations in version order, each in its
+  // own transaction together with its schema_migrations row; returns the
+  // ones applied (empty when up to date). Safe when several processes
+  // migrate the same database at once. Refuses, changing nothing, when the
+  // database has an unknown migration or an applied one was edited.
+  virtual Result<std::vector<Migration>, MigrationError> migrate(const Clock& clock) = 0;
+
+  // The migrations migrate() would apply, without applying them (for
+  // `serve --no-migrate`). Fails like migrate() on an inconsistent schema.
+  virtual Result<std::vector<Migration>, MigrationError> pendingMigrations() = 0;
+};
+
+}  // namespace mxauth::storage

@@ -1,0 +1,30 @@
+#include "storage/postgres/postgres_database.h"
+
+#include "storage/postgres/embedded_migrations.h"
+#include "storage/postgres/postgres_connection.h"
+#include "storage/sql/sql_database.h"
+
+namespace mxauth::storage::postgres {
+
+std::span<const core::EmbeddedFile> embeddedMigrations() { return migrationFiles(); }
+
+Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
+    const PostgresOptions& options, std::span<const core::EmbeddedFile> migrations) {
+  sql::ConnectionFactory factory =
+      [options]() -> Result<std::unique_ptr<sql::Connection>, StorageError> {
+    auto connection = PostgresConnection::connect(options);
+    if (!connection) return unexpected(connection.error());
+    return std::unique_ptr<sql::Connection>(std::move(*connection));
+  };
+  auto database = std::make_unique<sql::SqlDatabase>(
+      "postgres", std::move(factory), sql::PoolOptions{options.pool_size, options.acquire_timeout},
+      migrations);
+  if (auto answered = database->ping(); !answered) return unexpected(answered.error());
+  return std::unique_ptr<Database>(std::move(database));
+}
+
+Result<std::unique_ptr<Database>, StorageError> openDatabase(const PostgresOptions& options) {
+  return openDatabaseForTesting(options, embeddedMigrations());
+}
+
+}  // namespace mxauth::storage::postgres

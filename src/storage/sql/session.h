@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "storage/sql/connection.h"
+#include "storage/storage_error.h"
+
+namespace mxauth::storage::sql {
+
+// A transaction's view of its connection. After the first failed statement
+// the session is spoiled and refuses further statements, so that SQLite
+// behaves like PostgreSQL's aborted transaction (see storage/transaction.h).
+class Session {
+ public:
+  explicit Session(Connection& connection) : connection_(connection) {}
+
+  Result<std::vector<Row>, StorageError> query(std::string_view sql,
+                                               std::initializer_list<Param> params);
+  // The first row, or empty when there is none.
+  Result<std::optional<Row>, StorageError> queryOptional(std::string_view sql,
+                                                         std::initializer_list<Param> params);
+  Result<std::int64_t, StorageError> execute(std::string_view sql,
+                                             std::initializer_list<Param> params);
+
+  bool spoiled() const { return spoiled_; }
+
+ private:
+  Result<void, StorageError> checkUsable() const;
+
+  Connection& connection_;
+  bool spoiled_ = false;
+};
+
+}  // namespace mxauth::storage::sql

@@ -1,0 +1,193 @@
+#include "storage/sql/sql_database.h"
+
+#include <optional>
+#include <utility>
+
+#include "storage/sql/session.h"
+#include "storage/sql/user_repositories.h"
+
+namespace mxauth::storage::sql {
+namespace {
+
+class SqlTransaction final : public Transaction {
+ public:
+  explicit SqlTransaction(ConnectionPool::Lease lease) : lease_(std::move(lease)) {}
+  SqlTransaction(const SqlTransaction&) = delete;
+  SqlTransaction& operator=(const SqlTransaction&) = delete;
+
+  ~SqlTransaction() override {
+    // Errors are ignored: a connection that cannot roll back reports
+    // itself broken and the pool closes it, which rolls back too.
+    if (!finished_) (void)lease_->executeScript("ROLLBACK");
+  }
+
+  UserRepository& users() override { return users_; }
+  UserEmailRepository& userEmails() override { return user_emails_; }
+  UserPasswordRepository& userPasswords() override { return user_passwords_; }
+
+  Result<void, StorageError> commit() override {
+    if (finished_) {
+      return unexpected(
+          StorageError{StorageErrorCode::Internal, "the transaction has already finished"});
+    }
+    finished_ = true;
+    if (session_.spoiled()) {
+      (void)lease_->executeScript("ROLLBACK");
+      return unexpected(StorageError{
+          StorageErrorCode::Internal,
+          "commit refused: an earlier call in this transaction failed; nothing was written"});
+    }
+    auto committed = lease_->executeScript("COMMIT");
+    if (!committed) (void)lease_->executeScript("ROLLBACK");
+    return committed;
+  }
+
+ private:
+  ConnectionPool::Lease lease_;
+  Session session_{*lease_};
+  SqlUserRepository users_{session_};
+  SqlUserEmailRepository user_emails_{session_};
+  SqlUserPasswordRepository user_passwords_{session_};
+  bool finished_ = false;
+};
+
+MigrationError storageFailure(const StorageError& error) {
+  return MigrationError{MigrationErrorCode::Storage,
+                        std::string(toString(error.code)) + ": " + error.detail};
+}
+
+Result<std::vector<AppliedMigration>, StorageError> readApplied(Connection& connection) {
+  auto exists = connection.tableExists("schema_migrations");
+  if (!exists) return unexpected(exists.error());
+  if (!*exists) return std::vector<AppliedMigration>();
+  auto rows = connection.query(
+      "SELECT version, name, checksum FROM schema_migrations ORDER BY version", {});
+  if (!rows) return unexpected(rows.error());
+  std::vector<AppliedMigration> applied;
+  for (const Row& row : *rows) {
+    RowReader reader(row);
+    AppliedMigration migration;
+    migration.version = reader.integer();
+    migration.name = reader.text();
+    migration.checksum = reader.text();
+    if (auto error = reader.error()) return unexpected(std::move(*error));
+    applied.push_back(std::move(migration));
+  }
+  return applied;
+}
+
+// Applies one migration and records it, in one transaction. Skips it when
+// another process applied it meanwhile (SQLite has no migration lock; its
+// BEGIN IMMEDIATE makes this check and the change atomic). True if applied.
+Result<bool, StorageError> applyOne(Connection& connection, const Migration& migration,
+                                    const Clock& clock) {
+  if (auto begun = connection.begin(TransactionMode::ReadWrite); !begun) {
+    return unexpected(begun.error());
+  }
+  auto fail = [&](StorageError error) -> Result<bool, StorageError> {
+    (void)connection.executeScript("ROLLBACK");
+    return unexpected(std::move(error));
+  };
+  Param version(migration.version);
+  auto existing = connection.query("SELECT checksum FROM schema_migrations WHERE version = $1",
+                                   std::span<const Param>(&version, 1));
+  if (!existing) return fail(existing.error());
+  if (!existing->empty()) {
+    (void)connection.executeScript("ROLLBACK");
+    return false;
+  }
+  if (auto run = connection.executeScript(migration.sql); !run) {
+    StorageError error = run.error();
+    error.detail = "migration " + std::to_string(migration.version) + "_" + migration.name +
+                   " failed: " + error.detail;
+    return fail(std::move(error));
+  }
+  const Param record[] = {migration.version, migration.name, migration.checksum, clock.now()};
+  auto inserted = connection.execute(
+      "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+      "VALUES ($1, $2, $3, $4)",
+      record);
+  if (!inserted) return fail(inserted.error());
+  if (auto committed = connection.executeScript("COMMIT"); !committed) {
+    return fail(committed.error());
+  }
+  return true;
+}
+
+}  // namespace
+
+SqlDatabase::SqlDatabase(std::string backend_name, ConnectionFactory factory,
+                         const PoolOptions& pool, std::span<const core::EmbeddedFile> migrations)
+    : backend_name_(std::move(backend_name)),
+      pool_(std::move(factory), pool.size, pool.acquire_timeout),
+      migration_files_(migrations) {}
+
+Result<ConnectionPool::Lease, StorageError> SqlDatabase::acquireWorking(TransactionMode mode) {
+  for (int attempt = 0;; ++attempt) {
+    auto lease = pool_.acquire();
+    if (!lease) return unexpected(lease.error());
+    auto begun = (*lease)->begin(mode);
+    if (begun) return std::move(*lease);
+    if (attempt > 0 || !(*lease)->isBroken()) return unexpected(begun.error());
+    // The lease goes back broken and is closed; try once on a fresh one.
+  }
+}
+
+Result<std::unique_ptr<Transaction>, StorageError> SqlDatabase::begin(TransactionMode mode) {
+  auto lease = acquireWorking(mode);
+  if (!lease) return unexpected(lease.error());
+  return std::unique_ptr<Transaction>(std::make_unique<SqlTransaction>(std::move(*lease)));
+}
+
+Result<void, StorageError> SqlDatabase::ping() {
+  auto lease = acquireWorking(TransactionMode::ReadOnly);
+  if (!lease) return unexpected(lease.error());
+  auto rows = (*lease)->query("SELECT 1", {});
+  (void)(*lease)->executeScript("ROLLBACK");
+  if (!rows) return unexpected(rows.error());
+  return {};
+}
+
+Result<std::vector<Migration>, MigrationError> SqlDatabase::pendingMigrations() {
+  auto known = loadMigrations(migration_files_);
+  if (!known) return unexpected(known.error());
+  auto lease = pool_.acquire();
+  if (!lease) return unexpected(storageFailure(lease.error()));
+  auto applied = readApplied(**lease);
+  if (!applied) return unexpected(storageFailure(applied.error()));
+  return storage::pendingMigrations(*known, *applied);
+}
+
+Result<std::vector<Migration>, MigrationError> SqlDatabase::migrate(const Clock& clock) {
+  auto known = loadMigrations(migration_files_);
+  if (!known) return unexpected(known.error());
+  auto lease = pool_.acquire();
+  if (!lease) return unexpected(storageFailure(lease.error()));
+  Connection& connection = **lease;
+
+  if (auto locked = connection.lockMigrations(); !locked) {
+    return unexpected(storageFailure(locked.error()));
+  }
+  auto run = [&]() -> Result<std::vector<Migration>, MigrationError> {
+    if (auto created = connection.executeScript(connection.migrationsTableDdl()); !created) {
+      return unexpected(storageFailure(created.error()));
+    }
+    auto applied = readApplied(connection);
+    if (!applied) return unexpected(storageFailure(applied.error()));
+    auto pending = storage::pendingMigrations(*known, *applied);
+    if (!pending) return unexpected(pending.error());
+    std::vector<Migration> done;
+    for (const Migration& migration : *pending) {
+      auto applied_now = applyOne(connection, migration, clock);
+      if (!applied_now) return unexpected(storageFailure(applied_now.error()));
+      if (*applied_now) done.push_back(migration);
+    }
+    return done;
+  };
+  auto result = run();
+  // If the connection died, the server has released its lock already.
+  (void)connection.unlockMigrations();
+  return result;
+}
+
+}  // namespace mxauth::storage::sql

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/embedded_file.h"
+#include "storage/database.h"
+#include "storage/sql/connection_pool.h"
+
+namespace mxauth::storage::sql {
+
+struct PoolOptions {
+  std::size_t size = 8;
+  // How long begin() waits for a free connection before Unavailable.
+  Duration acquire_timeout = std::chrono::seconds(5);
+};
+
+// The Database both backends share: a connection pool, transactions over
+// the shared SQL repositories, and the migration runner. A backend provides
+// the ConnectionFactory and its embedded migrations.
+class SqlDatabase final : public Database {
+ public:
+  SqlDatabase(std::string backend_name, ConnectionFactory factory, const PoolOptions& pool,
+              std::span<const core::EmbeddedFile> migrations);
+
+  Result<std::unique_ptr<Transaction>, StorageError> begin(TransactionMode mode) override;
+  Result<void, StorageError> ping() override;
+  PoolStats poolStats() const override { return pool_.stats(); }
+  std::string_view backendName() const override { return backend_name_; }
+  Result<std::vector<Migration>, MigrationError> migrate(const Clock& clock) override;
+  Result<std::vector<Migration>, MigrationError> pendingMigrations() override;
+
+ private:
+  // A connection on which a trivial statement just worked. A pooled
+  // connection found dead (the server restarted since it was last used) is
+  // replaced once, so that callers see the outage only while it lasts.
+  Result<ConnectionPool::Lease, StorageError> acquireWorking(TransactionMode mode);
+
+  const std::string backend_name_;
+  ConnectionPool pool_;
+  const std::span<const core::EmbeddedFile> migration_files_;
+};
+
+}  // namespace mxauth::storage::sql

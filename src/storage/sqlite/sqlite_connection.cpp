@@ -1,0 +1,233 @@
+#include "storage/sqlite/sqlite_connection.h"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+namespace mxauth::storage::sqlite {
+namespace {
+
+// The repositories write PostgreSQL-style "$1"; SQLite reads "$1" as a
+// *named* parameter, numbered by first appearance, which breaks "$2 ... $1"
+// orders and repeats. "?1" is SQLite's explicitly numbered form.
+std::string numberedPlaceholders(std::string_view sql) {
+  std::string out(sql);
+  for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+    if (out[i] == '$' && out[i + 1] >= '0' && out[i + 1] <= '9') out[i] = '?';
+  }
+  return out;
+}
+
+StorageErrorCode classify(int extended_code) {
+  switch (extended_code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return StorageErrorCode::Conflict;
+    default:
+      break;
+  }
+  switch (extended_code & 0xff) {
+    case SQLITE_CONSTRAINT:
+      return StorageErrorCode::Constraint;
+    // Another connection holds a lock, or the file/disk is not usable
+    // right now: retrying later may work, so the service answers 503.
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+      return StorageErrorCode::Unavailable;
+    default:
+      return StorageErrorCode::Internal;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteConnection>, StorageError> SqliteConnection::open(
+    const SqliteOptions& options) {
+  std::filesystem::path path(options.path);
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return unexpected(StorageError{StorageErrorCode::Unavailable,
+                                     "cannot create the directory of the SQLite database '" +
+                                         options.path + "': " + ec.message()});
+    }
+  }
+  sqlite3* raw = nullptr;
+  int opened =
+      sqlite3_open_v2(options.path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (opened != SQLITE_OK) {
+    std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(opened);
+    sqlite3_close(raw);
+    return unexpected(
+        StorageError{StorageErrorCode::Unavailable,
+                     "cannot open the SQLite database '" + options.path + "': " + message});
+  }
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
+  // WAL: readers never block the writer nor each other.
+  // synchronous=FULL: in WAL mode NORMAL may lose the last commits on power
+  // loss (not corrupt). An authorization server must not forget a refresh
+  // token rotation or a revocation it already answered for, and its writes
+  // are few next to its reads, so an fsync per commit is worth it.
+  auto configured = connection->executeScript(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+  if (!configured) {
+    StorageError error = configured.error();
+    error.detail = "cannot open the SQLite database '" + options.path + "': " + error.detail;
+    return unexpected(std::move(error));
+  }
+  return connection;
+}
+
+SqliteConnection::~SqliteConnection() {
+  statements_.clear();
+  sqlite3_close_v2(db_);
+}
+
+StorageError SqliteConnection::error(int code, std::string_view what) {
+  int extended = sqlite3_extended_errcode(db_);
+  if ((extended & 0xff) != (code & 0xff)) extended = code;
+  StorageErrorCode classified = classify(extended);
+  return StorageError{classified, std::string(what) + ": " + sqlite3_errmsg(db_)};
+}
+
+Result<sqlite3_stmt*, StorageError> SqliteConnection::prepare(std::string_view sql,
+                                                              std::span<const sql::Param> params) {
+  std::string key(sql);
+  auto found = statements_.find(key);
+  if (found == statements_.end()) {
+    std::string text = numberedPlaceholders(sql);
+    sqlite3_stmt* raw = nullptr;
+    int prepared = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size() + 1),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    if (prepared != SQLITE_OK) return unexpected(error(prepared, "prepare failed"));
+    found = statements_.emplace(std::move(key), Statement(raw)).first;
+  }
+  sqlite3_stmt* statement = found->second.get();
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  if (static_cast<std::size_t>(sqlite3_bind_parameter_count(statement)) != params.size()) {
+    return unexpected(StorageError{StorageErrorCode::Internal,
+                                   "statement expects " +
+                                       std::to_string(sqlite3_bind_parameter_count(statement)) +
+                                       " parameters, got " + std::to_string(params.size())});
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i + 1);
+    int bound = std::visit(
+        [&](const auto& value) -> int {
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, std::monostate>) {
+            return sqlite3_bind_null(statement, index);
+          } else if constexpr (std::is_same_v<T, std::int64_t>) {
+            return sqlite3_bind_int64(statement, index, value);
+          } else if constexpr (std::is_same_v<T, bool>) {
+            return sqlite3_bind_int64(statement, index, value ? 1 : 0);
+          } else {
+            return sqlite3_bind_text64(statement, index, value.data(), value.size(),
+                                       SQLITE_TRANSIENT, SQLITE_UTF8);
+          }
+        },
+        params[i].value());
+    if (bound != SQLITE_OK) return unexpected(error(bound, "bind failed"));
+  }
+  return statement;
+}
+
+Result<void, StorageError> SqliteConnection::run(sqlite3_stmt* statement,
+                                                 std::vector<sql::Row>* rows) {
+  while (true) {
+    int stepped = sqlite3_step(statement);
+    if (stepped == SQLITE_DONE) break;
+    if (stepped != SQLITE_ROW) {
+      StorageError failure = error(stepped, "statement failed");
+      sqlite3_reset(statement);
+      return unexpected(std::move(failure));
+    }
+    if (rows == nullptr) continue;
+    int columns = sqlite3_column_count(statement);
+    sql::Row row;
+    row.reserve(static_cast<std::size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (sqlite3_column_type(statement, c) == SQLITE_NULL) {
+        row.emplace_back(std::nullopt);
+        continue;
+      }
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, c));
+      int length = sqlite3_column_bytes(statement, c);
+      row.emplace_back(std::string(text, static_cast<std::size_t>(length)));
+    }
+    rows->push_back(std::move(row));
+  }
+  sqlite3_reset(statement);
+  return {};
+}
+
+Result<std::vector<sql::Row>, StorageError> SqliteConnection::query(
+    std::string_view sql, std::span<const sql::Param> params) {
+  auto statement = prepare(sql, params);
+  if (!statement) return unexpected(statement.error());
+  std::vector<sql::Row> rows;
+  if (auto ran = run(*statement, &rows); !ran) return unexpected(ran.error());
+  return rows;
+}
+
+Result<std::int64_t, StorageError> SqliteConnection::execute(std::string_view sql,
+                                                             std::span<const sql::Param> params) {
+  auto statement = prepare(sql, params);
+  if (!statement) return unexpected(statement.error());
+  if (auto ran = run(*statement, nullptr); !ran) return unexpected(ran.error());
+  return static_cast<std::int64_t>(sqlite3_changes64(db_));
+}
+
+Result<void, StorageError> SqliteConnection::executeScript(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int result = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (result == SQLITE_OK) return {};
+  std::string detail = message != nullptr ? message : sqlite3_errstr(result);
+  sqlite3_free(message);
+  int extended = sqlite3_extended_errcode(db_);
+  return unexpected(
+      StorageError{classify((extended & 0xff) == (result & 0xff) ? extended : result), detail});
+}
+
+Result<void, StorageError> SqliteConnection::begin(TransactionMode mode) {
+  switch (mode) {
+    case TransactionMode::ReadWrite:
+      // Take the write lock now: a deferred transaction that reads first
+      // and writes later can fail with SQLITE_BUSY half-way, whereas this
+      // waits (busy_timeout) for the current writer instead.
+      return executeScript("BEGIN IMMEDIATE");
+    case TransactionMode::ReadOnly:
+      return executeScript("BEGIN");
+  }
+  return unexpected(StorageError{StorageErrorCode::Internal, "unknown transaction mode"});
+}
+
+Result<bool, StorageError> SqliteConnection::tableExists(std::string_view name) {
+  const sql::Param params[] = {name};
+  auto rows = query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", params);
+  if (!rows) return unexpected(rows.error());
+  return !rows->empty();
+}
+
+std::string_view SqliteConnection::migrationsTableDdl() const {
+  return "CREATE TABLE IF NOT EXISTS schema_migrations ("
+         " version INTEGER NOT NULL PRIMARY KEY,"
+         " name TEXT NOT NULL,"
+         " checksum TEXT NOT NULL,"
+         " applied_at INTEGER NOT NULL"
+         ") STRICT";
+}
+
+}  // namespace mxauth::storage::sqlite

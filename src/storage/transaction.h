@@ -1,0 +1,36 @@
+#pragma once
+
+#include "core/result.h"
+#include "storage/storage_error.h"
+#include "storage/user_email_repository.h"
+#include "storage/user_password_repository.h"
+#include "storage/user_repository.h"
+
+namespace mxauth::storage {
+
+// One unit of work on one database connection. Changes become visible to
+// others only on commit(); destroying a Transaction that was not committed
+// rolls it back, so an early return never leaves a half-written record.
+//
+// After any call has failed, the transaction is spoiled on every backend:
+// later calls fail with Internal and commit() fails, so a caller cannot
+// commit part of what it meant to write. (PostgreSQL behaves this way by
+// itself; the SQLite backend is made to match.)
+//
+// A Transaction is used by one thread at a time and must not outlive the
+// Database that began it. Repository references are valid until it is
+// destroyed.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  virtual UserRepository& users() = 0;
+  virtual UserEmailRepository& userEmails() = 0;
+  virtual UserPasswordRepository& userPasswords() = 0;
+
+  // Commits. Afterwards the transaction cannot be used; on failure nothing
+  // was written.
+  virtual Result<void, StorageError> commit() = 0;
+};
+
+}  // namespace mxauth::storage
