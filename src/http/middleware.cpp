@@ -1,0 +1,173 @@
+#include "http/middleware.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "http/headers.h"
+#include "http/url_encoding.h"
+
+namespace mxauth::http {
+namespace {
+
+std::string_view mediaType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  return type;
+}
+
+bool isHtml(std::string_view content_type) {
+  return equalsIgnoreCase(mediaType(content_type), "text/html");
+}
+
+bool isJson(std::string_view content_type) {
+  const std::string_view type = mediaType(content_type);
+  if (equalsIgnoreCase(type, "application/json")) return true;
+  constexpr std::string_view kSuffix = "+json";
+  return type.size() > kSuffix.size() &&
+         equalsIgnoreCase(type.substr(type.size() - kSuffix.size()), kSuffix);
+}
+
+void setIfAbsent(Headers& headers, std::string_view name, std::string_view value) {
+  if (!headers.contains(name)) headers.add(std::string(name), std::string(value));
+}
+
+// Length of the valid UTF-8 sequence at the start of `text`, or 0.
+std::size_t utf8SequenceLength(std::string_view text) {
+  const auto lead = static_cast<unsigned char>(text[0]);
+  std::size_t length = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+  } else {
+    return 0;
+  }
+  if (text.size() < length || !isValidUtf8(text.substr(0, length))) return 0;
+  return length;
+}
+
+}  // namespace
+
+void applyDefaultHeaders(Response& response, std::string_view request_id) {
+  Headers& headers = response.headers;
+  headers.set("X-Request-Id", std::string(request_id));
+  headers.set("Server", "mxauth");
+  setIfAbsent(headers, "X-Content-Type-Options", "nosniff");
+  const std::string_view content_type = headers.get("Content-Type").value_or("");
+  if (isHtml(content_type)) {
+    setIfAbsent(headers, "Content-Security-Policy", kContentSecurityPolicy);
+    setIfAbsent(headers, "X-Frame-Options", "DENY");
+    setIfAbsent(headers, "Referrer-Policy", "no-referrer");
+  } else if (isJson(content_type)) {
+    setIfAbsent(headers, "Cache-Control", "no-store");
+  }
+}
+
+bool isAcceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+void appendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const std::size_t length = utf8SequenceLength(text.substr(i));
+      if (length == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(text.substr(i, length));
+        i += length;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0x0f]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+std::string formatIso8601(Timestamp time) {
+  const auto days = std::chrono::floor<std::chrono::days>(time);
+  const std::chrono::year_month_day date(days);
+  const auto in_day = time - days;
+  const auto hours = std::chrono::duration_cast<std::chrono::hours>(in_day);
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(in_day - hours);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(in_day - hours - minutes);
+  const auto millis = in_day - hours - minutes - seconds;
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02lld.%03lldZ",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<int>(hours.count()),
+                static_cast<int>(minutes.count()), static_cast<long long>(seconds.count()),
+                static_cast<long long>(millis.count()));
+  return buffer;
+}
+
+std::string formatAccessLog(const AccessLogEntry& entry) {
+  std::string line;
+  line.reserve(256);
+  line += '{';
+  if (entry.time) {
+    line += "\"ts\":\"";
+    line += formatIso8601(*entry.time);
+    line += "\",";
+  }
+  line += R"("level":"info","msg":"request","method":)";
+  appendJsonString(line, entry.method);
+  line += ",\"route\":";
+  appendJsonString(line, entry.route);
+  line += ",\"path\":";
+  appendJsonString(line, entry.path);
+  line += ",\"status\":";
+  line += std::to_string(entry.status);
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.3f", entry.duration_ms);
+  line += ",\"duration_ms\":";
+  line += duration;
+  line += ",\"request_id\":";
+  appendJsonString(line, entry.request_id);
+  line += ",\"remote\":";
+  appendJsonString(line, entry.remote);
+  line += ",\"bytes\":";
+  line += std::to_string(entry.bytes);
+  line += ",\"ua\":";
+  appendJsonString(line, entry.user_agent);
+  line += '}';
+  return line;
+}
+
+}  // namespace mxauth::http

@@ -1,0 +1,846 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/encoding.h"
+#include "http/middleware.h"
+
+namespace mxauth::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+using BeastRequest = bhttp::request<bhttp::string_body>;
+using BeastResponse = bhttp::response<bhttp::string_body>;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 4096;
+// After an error answer the client may still be sending; reading (and
+// dropping) for a moment before closing lets it see the answer instead of a
+// reset (RFC 9112 §9.6).
+constexpr Duration kLingerTime = std::chrono::seconds(1);
+constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr std::string_view kUnmatchedRoute = "unmatched";
+constexpr std::string_view kOverloadBody = R"({"error":"temporarily_unavailable"})";
+
+// The canned answer to a connection above the cap; written without waiting.
+constexpr std::string_view kOverCapacityResponse =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Server: mxauth\r\n"
+    "Content-Type: application/json\r\n"
+    "Cache-Control: no-store\r\n"
+    "Retry-After: 1\r\n"
+    "Connection: close\r\n"
+    "Content-Length: 35\r\n"
+    "\r\n"
+    R"({"error":"temporarily_unavailable"})";
+static_assert(kOverloadBody.size() == 35);
+
+Response errorResponse(int status, std::string_view error) {
+  std::string body = R"({"error":")";
+  body += error;
+  body += "\"}";
+  return Response::json(status, std::move(body));
+}
+
+Response errorResponse(int status, std::string_view error, std::string_view description) {
+  std::string body = R"({"error":")";
+  body += error;
+  body += R"(","error_description":)";
+  appendJsonString(body, description);
+  body += '}';
+  return Response::json(status, std::move(body));
+}
+
+Response serverError() { return errorResponse(500, "server_error"); }
+
+Response overloaded() {
+  Response response = Response::json(503, std::string(kOverloadBody));
+  response.headers.add("Retry-After", "1");
+  return response;
+}
+
+// What running a handler gave: its response, or a 500 and why.
+struct Outcome {
+  Response response;
+  std::string failure;  // non-empty when the handler threw
+};
+
+Outcome invokeHandler(const Handler& handler, Request& request) {
+  try {
+    return {handler(request), {}};
+  } catch (const std::exception& e) {
+    return {serverError(), e.what()};
+  } catch (...) {
+    return {serverError(), "a non-standard exception"};
+  }
+}
+
+std::optional<Outcome> invokeFastPath(const FastPath& fast_path, Request& request) {
+  try {
+    std::optional<Response> response = fast_path(request);
+    if (!response) return std::nullopt;
+    return Outcome{std::move(*response), {}};
+  } catch (const std::exception& e) {
+    return Outcome{serverError(), e.what()};
+  } catch (...) {
+    return Outcome{serverError(), "a non-standard exception"};
+  }
+}
+
+bool isTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// Handlers must not be able to split a response (CR/LF in a header that
+// carries client input) or send an invalid status.
+std::optional<std::string> findResponseDefect(const Response& response) {
+  if (response.status < 100 || response.status > 599) {
+    return "invalid status " + std::to_string(response.status);
+  }
+  for (const HeaderField& field : response.headers.fields()) {
+    if (field.name.empty()) return std::string("empty header name");
+    for (const char c : field.name) {
+      if (!isTokenChar(c)) return "invalid header name " + field.name;
+    }
+    for (const char c : field.value) {
+      if (c == '\r' || c == '\n' || c == '\0') return "control character in header " + field.name;
+    }
+  }
+  return std::nullopt;
+}
+
+// Statuses whose responses never carry content (RFC 9110 §6.4.1).
+bool hasNoContent(int status) { return status < 200 || status == 204 || status == 304; }
+
+// Header fields the server owns; a handler's copies are dropped.
+bool isServerOwnedField(std::string_view name) {
+  return equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Transfer-Encoding") ||
+         equalsIgnoreCase(name, "Connection");
+}
+
+// The status for a read error, or nullopt when the client went away and
+// there is no one to answer.
+std::optional<int> statusForReadError(const beast::error_code& ec, bool timed_out) {
+  if (timed_out) return 408;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+      ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted || ec == asio::error::broken_pipe) {
+    return std::nullopt;
+  }
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) return 431;
+  if (ec == bhttp::error::body_limit) return 413;
+  if (ec.category() == beast::error_code(bhttp::error::bad_method).category()) return 400;
+  return std::nullopt;  // a socket error
+}
+
+std::string_view errorNameFor(int status) {
+  switch (status) {
+    case 408:
+      return "request_timeout";
+    case 413:
+      return "request_too_large";
+    case 431:
+      return "request_header_fields_too_large";
+    default:
+      return "invalid_request";
+  }
+}
+
+struct Connection {
+  Connection(tcp::socket s, std::uint64_t connection_id)
+      : socket(std::move(s)), deadline(socket.get_executor()), id(connection_id) {
+    deadline.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  void setDeadline(Duration d) {
+    timed_out = false;
+    deadline.expires_after(d);
+  }
+  void clearDeadline() { deadline.expires_at(asio::steady_timer::time_point::max()); }
+
+  // Everything below is touched only on the connection's strand.
+  tcp::socket socket;
+  asio::steady_timer deadline;
+  std::uint64_t id;
+  std::string remote;
+  bool idle = false;       // waiting for the first byte of a request
+  bool timed_out = false;  // the deadline fired during the current operation
+  bool finished = false;   // the connection coroutine is done
+};
+
+}  // namespace
+
+Result<ListenAddress, std::string> parseListenAddress(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return unexpected("expected [address]:port, got \"" + std::string(text) + "\"");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return unexpected("expected host:port, got \"" + std::string(text) + "\"");
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return unexpected("an IPv6 address needs brackets: \"" + std::string(text) + "\"");
+    }
+  }
+  if (host.empty()) return unexpected("missing host in \"" + std::string(text) + "\"");
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return unexpected("invalid port in \"" + std::string(text) + "\"");
+  }
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+struct Server::Impl {
+  Impl(ServerOptions server_options, Router& route_table, core::WorkerPool& blocking_pool,
+       ServerHooks server_hooks)
+      : options(std::move(server_options)),
+        router(route_table),
+        pool(blocking_pool),
+        hooks(std::move(server_hooks)),
+        ioc(static_cast<int>(std::max<std::size_t>(1, options.io_threads))),
+        control(asio::make_strand(ioc)),
+        acceptor(control),
+        grace_timer(control),
+        retry_timer(control) {
+    if (hooks.rng != nullptr) {
+      std::uint8_t seed[4];
+      hooks.rng->fill(seed);
+      request_id_prefix = core::hexEncode(seed) + "-";
+    }
+    if (hooks.metrics != nullptr) {
+      for (const auto& route : router.routes()) {
+        route_metrics.push_back(&hooks.metrics->route(route->pattern));
+      }
+      unmatched_metrics = &hooks.metrics->route(kUnmatchedRoute);
+    }
+  }
+
+  ~Impl() {
+    destroying = true;
+    // Jobs on the pool hold work on `ioc` and will post to it; wait for them
+    // before it goes.
+    std::unique_lock lock(jobs_mutex);
+    jobs_done.wait(lock, [this] { return pending_jobs == 0; });
+  }
+
+  void logError(std::string_view message) const {
+    if (hooks.error_log) hooks.error_log(message);
+  }
+
+  Result<void, std::string> start();
+  void run();
+  void beginStop();
+  void finishStop();
+  void connectionClosed(std::uint64_t id);
+  void rejectOverCapacity(tcp::socket& socket);
+
+  asio::awaitable<void> acceptLoop();
+  asio::awaitable<void> watchDeadline(std::shared_ptr<Connection> conn);
+  asio::awaitable<void> serveConnection(std::shared_ptr<Connection> conn);
+  asio::awaitable<bool> serveRequest(Connection& conn, BeastRequest& message,
+                                     SteadyClock::time_point started);
+  asio::awaitable<void> answerReadError(Connection& conn, int status, const BeastRequest* message);
+  asio::awaitable<bool> writeResponse(Connection& conn, Response& response, unsigned version,
+                                      bool head, bool keep_alive);
+  asio::awaitable<void> lingerAndClose(Connection& conn);
+
+  asio::awaitable<std::optional<Outcome>> runBlocking(const Route& route, Request& request);
+  void jobStarted();
+  void jobFinished();
+
+  std::string newRequestId(const BeastRequest* message);
+  void record(const Request* request, const BeastRequest* message, std::string_view route_name,
+              std::size_t route_index, const Response& response, std::string_view request_id,
+              std::string_view remote, SteadyClock::time_point started);
+
+  ServerOptions options;
+  Router& router;
+  core::WorkerPool& pool;
+  ServerHooks hooks;
+
+  // Declared before everything that does I/O on it, so that it outlives them.
+  asio::io_context ioc;
+  // The acceptor, timers, signals and the connection table live on this
+  // strand; each connection has its own.
+  asio::strand<asio::io_context::executor_type> control;
+  tcp::acceptor acceptor;
+  asio::steady_timer grace_timer;
+  asio::steady_timer retry_timer;
+  std::optional<asio::signal_set> signals;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
+  std::uint64_t next_connection_id = 0;
+  bool stop_begun = false;
+  bool listening = false;
+  bool destroying = false;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::uint64_t> request_counter{0};
+  std::atomic<std::uint16_t> bound_port{0};
+  std::string request_id_prefix;
+
+  std::vector<RouteMetrics*> route_metrics;  // by Route::index
+  RouteMetrics* unmatched_metrics = nullptr;
+
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_done;
+  std::size_t pending_jobs = 0;
+};
+
+Result<void, std::string> Server::Impl::start() {
+  auto address = parseListenAddress(options.listen);
+  if (!address) return unexpected("invalid listen address: " + address.error());
+  const std::string where = options.listen;
+
+  beast::error_code ec;
+  tcp::resolver resolver(ioc);
+  auto results = resolver.resolve(address->host, std::to_string(address->port),
+                                  tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return unexpected("cannot resolve " + address->host + ": " +
+                      (ec ? ec.message() : std::string("no addresses")));
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+
+  auto fail = [&](std::string_view step) -> Result<void, std::string> {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    return unexpected("cannot " + std::string(step) + " " + where + ": " + ec.message());
+  };
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("open a socket for");
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("configure");
+  acceptor.bind(endpoint, ec);
+  if (ec) return fail("listen on");
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  bound_port = acceptor.local_endpoint(ec).port();
+  if (ec) return fail("inspect");
+
+  asio::co_spawn(control, acceptLoop(), [this](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& error) {
+      logError(std::string("accept loop failed: ") + error.what());
+    }
+  });
+  listening = true;
+  return {};
+}
+
+void Server::Impl::run() {
+  if (!listening) return;
+  const std::size_t extra = std::max<std::size_t>(1, options.io_threads) - 1;
+  auto loop = [this] {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        logError(std::string("I/O loop: ") + e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(extra);
+  for (std::size_t i = 0; i < extra; ++i) threads.emplace_back(loop);
+  loop();
+  for (std::thread& thread : threads) thread.join();
+}
+
+void Server::Impl::beginStop() {
+  if (stop_begun) return;
+  stop_begun = true;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  retry_timer.cancel();
+  if (signals) signals->cancel(ignored);
+  for (const auto& [id, conn] : connections) {
+    asio::post(conn->socket.get_executor(), [conn = conn] {
+      if (!conn->idle) return;
+      beast::error_code ignore;
+      conn->socket.cancel(ignore);
+    });
+  }
+  if (connections.empty()) {
+    finishStop();
+    return;
+  }
+  grace_timer.expires_after(options.shutdown_grace);
+  grace_timer.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    logError("shutdown grace period over; closing " + std::to_string(connections.size()) +
+             " connection(s)");
+    for (const auto& [id, conn] : connections) {
+      asio::post(conn->socket.get_executor(), [conn = conn] {
+        beast::error_code ignore;
+        conn->socket.close(ignore);
+      });
+    }
+    ioc.stop();
+  });
+}
+
+void Server::Impl::finishStop() {
+  grace_timer.cancel();
+  beast::error_code ignored;
+  if (signals) signals->cancel(ignored);
+}
+
+void Server::Impl::connectionClosed(std::uint64_t id) {
+  connections.erase(id);
+  open_connections = connections.size();
+  if (hooks.metrics != nullptr) hooks.metrics->setOpenConnections(connections.size());
+  if (stop_begun && connections.empty()) finishStop();
+}
+
+void Server::Impl::rejectOverCapacity(tcp::socket& socket) {
+  if (hooks.metrics != nullptr) hooks.metrics->countOverloadRejection();
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(kOverCapacityResponse), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+asio::awaitable<void> Server::Impl::acceptLoop() {
+  for (;;) {
+    tcp::socket socket(asio::make_strand(ioc));
+    auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
+    if (stop_begun || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of file descriptors and the like: wait a moment rather than spin.
+      logError("accept: " + ec.message());
+      retry_timer.expires_after(std::chrono::milliseconds(100));
+      co_await retry_timer.async_wait(kUseTuple);
+      continue;
+    }
+    if (connections.size() >= options.max_connections) {
+      rejectOverCapacity(socket);
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    const std::uint64_t id = next_connection_id++;
+    auto conn = std::make_shared<Connection>(std::move(socket), id);
+    const tcp::endpoint peer = conn->socket.remote_endpoint(ignored);
+    conn->remote = ignored ? std::string() : peer.address().to_string();
+    connections.emplace(id, conn);
+    open_connections = connections.size();
+    if (hooks.metrics != nullptr) hooks.metrics->setOpenConnections(connections.size());
+
+    const auto executor = conn->socket.get_executor();
+    asio::co_spawn(executor, watchDeadline(conn), [](std::exception_ptr) {});
+    asio::co_spawn(executor, serveConnection(conn), [this](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& error) {
+        logError(std::string("connection failed: ") + error.what());
+      }
+    });
+  }
+}
+
+// Cancels the connection's socket when its deadline passes; the operation
+// in progress then fails and the connection coroutine sees `timed_out`.
+asio::awaitable<void> Server::Impl::watchDeadline(std::shared_ptr<Connection> conn) {
+  while (!conn->finished) {
+    co_await conn->deadline.async_wait(kUseTuple);
+    if (conn->finished) co_return;
+    if (conn->deadline.expiry() <= SteadyClock::now()) {
+      conn->timed_out = true;
+      conn->clearDeadline();
+      beast::error_code ignored;
+      conn->socket.cancel(ignored);
+    }
+  }
+}
+
+asio::awaitable<void> Server::Impl::serveConnection(std::shared_ptr<Connection> conn) {
+  // Runs however the coroutine ends, even when the io_context is destroyed
+  // with it suspended.
+  struct Cleanup {
+    Impl* impl;
+    Connection* conn;
+    ~Cleanup() {
+      conn->finished = true;
+      conn->deadline.cancel();
+      beast::error_code ignored;
+      conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
+      conn->socket.close(ignored);
+      if (impl->destroying) return;
+      asio::post(impl->control, [impl = impl, id = conn->id] { impl->connectionClosed(id); });
+    }
+  } cleanup{this, conn.get()};
+
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    if (buffer.size() == 0) {
+      // Waiting for a request: a new connection gets header_timeout for its
+      // first byte, a kept-alive one idle_timeout; stop() closes it now.
+      if (stopping) co_return;
+      conn->idle = true;
+      conn->setDeadline(first ? options.header_timeout : options.idle_timeout);
+      auto [ec, n] = co_await conn->socket.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
+      conn->idle = false;
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    first = false;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+        options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(options.max_body_bytes);
+
+    conn->setDeadline(options.header_timeout);
+    auto [header_ec, header_n] =
+        co_await bhttp::async_read_header(conn->socket, buffer, parser, kUseTuple);
+    if (header_ec) {
+      const std::optional<int> status = statusForReadError(header_ec, conn->timed_out);
+      if (status) co_await answerReadError(*conn, *status, nullptr);
+      co_return;
+    }
+    const auto started = SteadyClock::now();
+    if (!parser.is_done()) {
+      const BeastRequest& head = parser.get();
+      if (head.version() >= 11 && equalsIgnoreCase(head[bhttp::field::expect], "100-continue")) {
+        conn->setDeadline(options.body_timeout);
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [write_ec, written] =
+            co_await asio::async_write(conn->socket, asio::buffer(kContinue), kUseTuple);
+        if (write_ec) co_return;
+      }
+      conn->setDeadline(options.body_timeout);
+      auto [body_ec, body_n] = co_await bhttp::async_read(conn->socket, buffer, parser, kUseTuple);
+      if (body_ec) {
+        const std::optional<int> status = statusForReadError(body_ec, conn->timed_out);
+        if (status) co_await answerReadError(*conn, *status, &parser.get());
+        co_return;
+      }
+    }
+    conn->clearDeadline();
+
+    BeastRequest message = parser.release();
+    const bool keep_alive = co_await serveRequest(*conn, message, started);
+    if (!keep_alive) co_return;
+  }
+}
+
+asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest& message,
+                                                 SteadyClock::time_point started) {
+  const std::string request_id = newRequestId(&message);
+  const bool head = message.method() == bhttp::verb::head;
+  bool keep_alive = message.keep_alive();
+
+  auto finish = [&](Response& response, const Request* request, std::string_view route_name,
+                    std::size_t route_index) -> asio::awaitable<bool> {
+    if (auto defect = findResponseDefect(response)) {
+      logError("handler for " + std::string(route_name) + " returned a bad response: " + *defect);
+      response = serverError();
+    }
+    applyDefaultHeaders(response, request_id);
+    if (stopping) keep_alive = false;
+    const bool written =
+        co_await writeResponse(conn, response, message.version(), head, keep_alive);
+    record(request, &message, route_name, route_index, response, request_id, conn.remote, started);
+    co_return written&& keep_alive;
+  };
+
+  const std::optional<Method> method = parseMethod(message.method_string());
+  if (!method) {
+    keep_alive = false;
+    Response response = errorResponse(501, "not_implemented");
+    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
+  }
+  auto target = parseRequestTarget(message.target());
+  if (!target) {
+    keep_alive = false;
+    Response response =
+        errorResponse(400, "invalid_request",
+                      std::string("request target: ") + std::string(describe(target.error())));
+    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
+  }
+
+  Request request;
+  request.method = *method;
+  request.target = std::string(message.target());
+  request.path = std::move(target->path);
+  request.query = std::move(target->query);
+  for (const auto& field : message) {
+    request.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_address = conn.remote;
+  request.request_id = request_id;
+
+  RouteMatch match = router.match(request.method, request.path);
+  switch (match.kind) {
+    case RouteMatch::Kind::NotFound: {
+      Outcome outcome = invokeHandler(router.notFound(), request);
+      if (!outcome.failure.empty()) logError("not-found handler threw: " + outcome.failure);
+      co_return co_await finish(outcome.response, &request, kUnmatchedRoute, 0);
+    }
+    case RouteMatch::Kind::MethodNotAllowed: {
+      Response response = errorResponse(405, "method_not_allowed");
+      response.headers.add("Allow", match.allow);
+      co_return co_await finish(response, &request, kUnmatchedRoute, 0);
+    }
+    case RouteMatch::Kind::Found:
+      break;
+  }
+
+  const Route& route = *match.route;
+  request.path_params = std::move(match.params);
+  std::optional<Outcome> outcome;
+  switch (route.options.execution) {
+    case Execution::Inline:
+      outcome = invokeHandler(route.handler, request);
+      break;
+    case Execution::Blocking:
+      if (route.options.fast_path) outcome = invokeFastPath(route.options.fast_path, request);
+      if (!outcome) {
+        outcome = co_await runBlocking(route, request);
+        if (!outcome) {
+          if (hooks.metrics != nullptr) hooks.metrics->countOverloadRejection();
+          outcome = Outcome{overloaded(), {}};
+        }
+      }
+      break;
+  }
+  if (!outcome->failure.empty()) {
+    logError("handler for " + std::string(methodName(route.method)) + " " + route.pattern +
+             " threw (request " + request_id + "): " + outcome->failure);
+  }
+  co_return co_await finish(outcome->response, &request, route.pattern, route.index);
+}
+
+asio::awaitable<std::optional<Outcome>> Server::Impl::runBlocking(const Route& route,
+                                                                  Request& request) {
+  // The coroutine stays suspended until the pool's job posts the outcome
+  // back to the connection's strand; the work guard keeps run() going
+  // meanwhile, even during a graceful stop.
+  auto initiate = [this, &route, &request](auto handler) {
+    using HandlerType = decltype(handler);
+    struct Job {
+      HandlerType handler;
+      asio::executor_work_guard<asio::io_context::executor_type> work;
+    };
+    auto job = std::make_shared<Job>(Job{std::move(handler), asio::make_work_guard(ioc)});
+    jobStarted();
+    const bool accepted = pool.trySubmit([this, &route, &request, job] {
+      if (hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
+      Outcome outcome = invokeHandler(route.handler, request);
+      const auto executor = asio::get_associated_executor(job->handler, ioc.get_executor());
+      asio::post(executor,
+                 [handler = std::move(job->handler), result = std::move(outcome)]() mutable {
+                   std::move(handler)(std::optional<Outcome>(std::move(result)));
+                 });
+      job->work.reset();
+      jobFinished();
+    });
+    if (hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
+    if (accepted) return;
+    jobFinished();
+    const auto executor = asio::get_associated_executor(job->handler, ioc.get_executor());
+    asio::post(executor, [handler = std::move(job->handler)]() mutable {
+      std::move(handler)(std::optional<Outcome>());
+    });
+  };
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>,
+                                          void(std::optional<Outcome>)>(initiate,
+                                                                        asio::use_awaitable);
+}
+
+void Server::Impl::jobStarted() {
+  std::lock_guard lock(jobs_mutex);
+  ++pending_jobs;
+}
+
+void Server::Impl::jobFinished() {
+  std::lock_guard lock(jobs_mutex);
+  --pending_jobs;
+  if (pending_jobs == 0) jobs_done.notify_all();
+}
+
+asio::awaitable<bool> Server::Impl::writeResponse(Connection& conn, Response& response,
+                                                  unsigned version, bool head, bool keep_alive) {
+  BeastResponse out;
+  out.version(version);
+  out.result(static_cast<unsigned>(response.status));
+  for (const HeaderField& field : response.headers.fields()) {
+    if (isServerOwnedField(field.name)) continue;
+    out.insert(field.name, field.value);
+  }
+  if (!hasNoContent(response.status)) {
+    out.content_length(response.body.size());
+    if (!head) out.body() = response.body;
+  }
+  out.keep_alive(keep_alive);
+
+  conn.setDeadline(options.body_timeout);
+  auto [ec, n] = co_await bhttp::async_write(conn.socket, out, kUseTuple);
+  conn.clearDeadline();
+  co_return !ec;
+}
+
+asio::awaitable<void> Server::Impl::answerReadError(Connection& conn, int status,
+                                                    const BeastRequest* message) {
+  const std::string request_id = newRequestId(message);
+  const auto started = SteadyClock::now();
+  Response response = errorResponse(status, errorNameFor(status));
+  applyDefaultHeaders(response, request_id);
+  const unsigned version = message != nullptr && message->version() == 10 ? 10 : 11;
+  const bool written = co_await writeResponse(conn, response, version, false, false);
+  record(nullptr, message, kUnmatchedRoute, 0, response, request_id, conn.remote, started);
+  if (written) co_await lingerAndClose(conn);
+}
+
+asio::awaitable<void> Server::Impl::lingerAndClose(Connection& conn) {
+  beast::error_code ignored;
+  conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  conn.setDeadline(kLingerTime);
+  std::vector<char> scratch(kReadChunk);
+  std::size_t drained = 0;
+  while (drained < kLingerBytes) {
+    auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(scratch), kUseTuple);
+    if (ec) break;
+    drained += n;
+  }
+  conn.clearDeadline();
+}
+
+std::string Server::Impl::newRequestId(const BeastRequest* message) {
+  if (message != nullptr) {
+    const auto incoming = message->find("X-Request-Id");
+    if (incoming != message->end() && isAcceptableRequestId(incoming->value())) {
+      return std::string(incoming->value());
+    }
+  }
+  char digits[17];
+  const auto [end, ec] =
+      std::to_chars(digits, digits + sizeof digits, request_counter.fetch_add(1) + 1, 16);
+  return request_id_prefix + std::string(digits, end);
+}
+
+void Server::Impl::record(const Request* request, const BeastRequest* message,
+                          std::string_view route_name, std::size_t route_index,
+                          const Response& response, std::string_view request_id,
+                          std::string_view remote, SteadyClock::time_point started) {
+  const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+  std::optional<Method> method;
+  if (request != nullptr) {
+    method = request->method;
+  } else if (message != nullptr) {
+    method = parseMethod(message->method_string());
+  }
+  if (hooks.metrics != nullptr) {
+    RouteMetrics* metrics =
+        route_name == kUnmatchedRoute ? unmatched_metrics : route_metrics[route_index];
+    metrics->record(method, response.status, seconds);
+  }
+  if (!hooks.access_log) return;
+
+  AccessLogEntry entry;
+  if (hooks.clock != nullptr) entry.time = hooks.clock->now();
+  std::string_view user_agent;
+  if (message != nullptr) {
+    entry.method = message->method_string();
+    entry.path =
+        request != nullptr ? std::string_view(request->path) : std::string_view(message->target());
+    const auto ua = message->find(bhttp::field::user_agent);
+    if (ua != message->end()) user_agent = ua->value();
+  }
+  entry.route = route_name;
+  entry.status = response.status;
+  entry.duration_ms = seconds * 1000.0;
+  entry.request_id = request_id;
+  entry.remote = remote;
+  entry.bytes = response.body.size();
+  entry.user_agent = user_agent;
+  hooks.access_log(formatAccessLog(entry));
+}
+
+Server::Server(ServerOptions options, Router& router, core::WorkerPool& blocking_pool,
+               ServerHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(options), router, blocking_pool, std::move(hooks))) {}
+
+Server::~Server() = default;
+
+Result<void, std::string> Server::start() { return impl_->start(); }
+
+std::uint16_t Server::boundPort() const { return impl_->bound_port; }
+
+void Server::run() { impl_->run(); }
+
+void Server::stop() {
+  impl_->stopping = true;
+  asio::post(impl_->control, [impl = impl_.get()] { impl->beginStop(); });
+}
+
+void Server::runUntilSignal() {
+  Impl& impl = *impl_;
+  impl.signals.emplace(impl.control, SIGINT, SIGTERM);
+  impl.signals->async_wait([this](beast::error_code ec, int) {
+    if (!ec) stop();
+  });
+  impl.run();
+  impl.signals.reset();
+}
+
+std::size_t Server::openConnections() const { return impl_->open_connections; }
+
+}  // namespace mxauth::http
