@@ -1,6 +1,8 @@
 #include "config/load.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -77,12 +79,43 @@ bool isNonConfigVariable(std::string_view name) {
   return false;
 }
 
+// The offset of the first byte that is not part of well-formed UTF-8 (or is
+// NUL), if any. yaml-cpp guesses UTF-16/32 from leading bytes and may read
+// such a file as empty; a config file must be UTF-8 text.
+std::optional<std::size_t> firstNonUtf8Byte(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80           ? 1
+                         : (byte >> 5) == 0x6  ? 2
+                         : (byte >> 4) == 0xe  ? 3
+                         : (byte >> 3) == 0x1e ? 4
+                                               : 0;
+    if (byte == 0 || length == 0 || i + length > text.size()) return i;
+    std::uint32_t code = length == 1 ? byte : byte & (0x7f >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return i;
+      code = (code << 6) | (next & 0x3f);
+    }
+    bool overlong = (length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
+                    (length == 4 && code < 0x10000);
+    if (overlong || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+    i += length;
+  }
+  return std::nullopt;
+}
+
 class FileLoader {
  public:
   FileLoader(std::string file, Config& config, Origins& origins)
       : file_(std::move(file)), config_(config), origins_(origins) {}
 
   Result<void, ConfigError> load(const std::string& text) {
+    if (auto bad = firstNonUtf8Byte(text)) {
+      auto line = static_cast<int>(std::count(text.begin(), text.begin() + *bad, '\n') + 1);
+      return fail(ConfigErrorCode::Syntax, "", line, "is not UTF-8 text");
+    }
     try {
       std::vector<YAML::Node> documents = YAML::LoadAll(text);
       if (documents.size() > 1) {

@@ -25,12 +25,15 @@
 
 namespace mxauth::config {
 
-// MXAUTH_* variables that are not settings and are ignored by loadConfig:
-// exact names, or prefixes when they end with '_' after "MXAUTH_TEST".
-inline constexpr std::array<std::string_view, 3> kNonConfigVariables = {
-    "MXAUTH_TEST_",             // any MXAUTH_TEST_* (test harness settings)
+// MXAUTH_* variables that are not settings and that loadConfig ignores
+// (the build and test scripts use them, and servers they start inherit
+// them). An entry ending in '_' is a prefix; the others are exact names.
+inline constexpr std::array<std::string_view, 5> kNonConfigVariables = {
+    "MXAUTH_TEST_",             // test harness settings, e.g. MXAUTH_TEST_POSTGRES_URI
+    "MXAUTH_BENCH_",            // bench/run.sh settings
     "MXAUTH_REQUIRE_POSTGRES",  // make test: fail rather than skip PostgreSQL
-    "MXAUTH_DEPS",              // the dependency installer
+    "MXAUTH_DEPS",              // tools/install-deps.sh
+    "MXAUTH_BUILD",             // the build directory scripts use
 };
 
 // `file`: the YAML file to read, if any (see resolveConfigPath).

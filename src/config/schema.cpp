@@ -93,6 +93,7 @@ struct TextKind {
   Result<Value, ValueError> parse(std::string_view text) const { return std::string(text); }
   std::optional<Value> fromNull() const { return Value(); }
   std::string render(const Value& value) const { return quoteYaml(value); }
+  Result<void, ValueError> inRange(const Value&) const { return {}; }
 };
 
 struct PathKind {
@@ -101,6 +102,7 @@ struct PathKind {
   Result<Value, ValueError> parse(std::string_view text) const { return Value(text); }
   std::optional<Value> fromNull() const { return Value(); }
   std::string render(const Value& value) const { return quoteYaml(value.string()); }
+  Result<void, ValueError> inRange(const Value&) const { return {}; }
 };
 
 // Optional text: null or "" means "not set".
@@ -113,6 +115,7 @@ struct OptionalTextKind {
   }
   std::optional<Value> fromNull() const { return Value(); }
   std::string render(const Value& value) const { return value ? quoteYaml(*value) : "null"; }
+  Result<void, ValueError> inRange(const Value&) const { return {}; }
 };
 
 struct BoolKind {
@@ -127,6 +130,7 @@ struct BoolKind {
   }
   std::optional<Value> fromNull() const { return std::nullopt; }
   std::string render(Value value) const { return value ? "true" : "false"; }
+  Result<void, ValueError> inRange(Value) const { return {}; }
 };
 
 Result<std::int64_t, ValueError> parseInteger(std::string_view text, std::int64_t min,
@@ -161,6 +165,11 @@ struct IntegerKind {
   }
   std::optional<Value> fromNull() const { return std::nullopt; }
   std::string render(Value value) const { return std::to_string(value); }
+  Result<void, ValueError> inRange(Value value) const {
+    auto parsed = parse(render(value));
+    if (!parsed) return unexpected(parsed.error());
+    return {};
+  }
 };
 
 struct SecondsKind {
@@ -175,6 +184,11 @@ struct SecondsKind {
   }
   std::optional<Value> fromNull() const { return std::nullopt; }
   std::string render(Value value) const { return std::to_string(value.count()); }
+  Result<void, ValueError> inRange(Value value) const {
+    auto parsed = parse(render(value));
+    if (!parsed) return unexpected(parsed.error());
+    return {};
+  }
 };
 
 template <class E>
@@ -193,6 +207,7 @@ struct ChoiceKind {
   }
   std::optional<Value> fromNull() const { return std::nullopt; }
   std::string render(Value value) const { return std::string(toString(value)); }
+  Result<void, ValueError> inRange(Value) const { return {}; }
 };
 
 // Builds a field for a scalar kind. `ref` is a generic lambda returning the
@@ -239,10 +254,13 @@ Field scalar(std::string_view path, std::string_view help, Kind kind, Ref ref,
     } else {
       result = fromText(config, node.Scalar());
     }
-    if (!result && !result.error().line) result.error().line = lineOf(node);
+    // A missing value has no position of its own; the caller uses the key's.
+    if (!result && !result.error().line && !node.IsNull()) result.error().line = lineOf(node);
     return result;
   };
-  field.check = [ref, check](const Config& config) -> Result<void, std::string> {
+  field.check = [kind, ref, check](const Config& config) -> Result<void, std::string> {
+    auto in_range = kind.inRange(ref(config));
+    if (!in_range) return unexpected(in_range.error().message);
     if (!check) return {};
     auto checked = check(ref(config));
     if (!checked) return unexpected(checked.error());

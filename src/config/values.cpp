@@ -36,16 +36,23 @@ bool isDnsNameOrIpv4(std::string_view text) {
   if (text.empty() || text.size() > 255) return false;
   if (looksNumeric(text)) return isIpv4(text);
   std::size_t label = 0;
+  char previous = '.';
   for (char c : text) {
     if (c == '.') {
-      if (label == 0) return false;
+      if (label == 0 || previous == '-') return false;
       label = 0;
-      continue;
+    } else if (c == '-') {
+      if (label == 0) return false;
+      ++label;
+    } else if (std::isalnum(static_cast<unsigned char>(c))) {
+      ++label;
+    } else {
+      return false;
     }
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
-    if (++label > 63) return false;
+    if (label > 63) return false;
+    previous = c;
   }
-  return label != 0;
+  return label != 0 && previous != '-';
 }
 
 std::optional<std::uint16_t> parsePort(std::string_view text) {
