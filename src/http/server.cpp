@@ -306,6 +306,9 @@ struct Server::Impl {
   Router& router;
   core::WorkerPool& pool;
   ServerHooks hooks;
+  // Set when the Impl is being destroyed: coroutine frames destroyed with
+  // the io_context must not post to it any more.
+  bool destroying = false;
 
   // Declared before everything that does I/O on it, so that it outlives them.
   asio::io_context ioc;
@@ -320,7 +323,6 @@ struct Server::Impl {
   std::uint64_t next_connection_id = 0;
   bool stop_begun = false;
   bool listening = false;
-  bool destroying = false;
 
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> open_connections{0};
@@ -422,13 +424,16 @@ void Server::Impl::beginStop() {
     if (ec) return;
     logError("shutdown grace period over; closing " + std::to_string(connections.size()) +
              " connection(s)");
+    // Close every socket on its own strand, then stop the loop; handlers
+    // still running on the pool finish into a stopped io_context.
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(connections.size());
     for (const auto& [id, conn] : connections) {
-      asio::post(conn->socket.get_executor(), [conn = conn] {
+      asio::post(conn->socket.get_executor(), [this, conn = conn, remaining] {
         beast::error_code ignore;
         conn->socket.close(ignore);
+        if (remaining->fetch_sub(1) == 1) ioc.stop();
       });
     }
-    ioc.stop();
   });
 }
 

@@ -146,6 +146,14 @@ std::optional<RawResponse> TestConnection::readResponse(std::chrono::millisecond
   return response;
 }
 
+bool TestConnection::readUntil(std::string_view marker, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (buffer_.find(marker) == std::string::npos) {
+    if (!fill(deadline)) return false;
+  }
+  return true;
+}
+
 bool TestConnection::waitForClose(std::chrono::milliseconds timeout) {
   if (fd_ < 0) return true;
   const auto deadline = std::chrono::steady_clock::now() + timeout;

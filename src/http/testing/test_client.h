@@ -45,6 +45,11 @@ class TestConnection {
   std::optional<RawResponse> readResponse(
       std::chrono::milliseconds timeout = std::chrono::seconds(5), bool head = false);
 
+  // Reads until the received bytes contain `marker`, leaving them pending;
+  // false on close or timeout.
+  bool readUntil(std::string_view marker,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
   // Waits until the server closes the connection (EOF or reset), dropping
   // any bytes that arrive; false if it is still open after `timeout`.
   bool waitForClose(std::chrono::milliseconds timeout = std::chrono::seconds(5));
