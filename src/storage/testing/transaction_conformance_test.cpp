@@ -1,0 +1,182 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "domain/localpart.h"
+#include "storage/testing/conformance.h"
+
+namespace mxauth::test {
+namespace {
+
+using namespace std::chrono_literals;
+using storage::StorageErrorCode;
+using storage::TransactionMode;
+
+domain::Localpart localpart(std::string_view name) {
+  return *domain::Localpart::parse(name, "example.org");
+}
+
+class TransactionConformanceTest : public MigratedDatabaseTest {};
+
+TEST_P(TransactionConformanceTest, DestroyingAnUncommittedTransactionWritesNothing) {
+  domain::UserId id;
+  {
+    auto tx = begin();
+    auto user = tx->users().add(rng_, clock_, localpart("alice"), false);
+    ASSERT_TRUE(user.has_value());
+    ASSERT_TRUE(tx->userPasswords().add(rng_, clock_, user->id, "$argon2id$x", 1, std::nullopt));
+    id = user->id;
+  }
+
+  auto tx = begin(TransactionMode::ReadOnly);
+
+  EXPECT_FALSE(tx->users().lookup(id)->has_value());
+  EXPECT_FALSE(tx->users().findByLocalpart("alice")->has_value());
+  EXPECT_TRUE(tx->userPasswords().history(id)->empty());
+}
+
+TEST_P(TransactionConformanceTest, CommittedChangesAreVisibleToLaterTransactions) {
+  domain::User user = addUser("alice");
+
+  auto tx = begin(TransactionMode::ReadOnly);
+  auto found = tx->users().lookup(user.id);
+
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ(**found, user);
+}
+
+TEST_P(TransactionConformanceTest, UncommittedChangesAreInvisibleToOtherTransactions) {
+  auto writer = begin();
+  auto user = writer->users().add(rng_, clock_, localpart("alice"), false);
+  ASSERT_TRUE(user.has_value());
+
+  auto reader = begin(TransactionMode::ReadOnly);
+  auto seen = reader->users().lookup(user->id);
+
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_FALSE(seen->has_value());
+}
+
+TEST_P(TransactionConformanceTest, AFailedCallSpoilsTheTransactionSoThatNothingIsCommitted) {
+  addUser("bob");
+  auto tx = begin();
+  auto alice = tx->users().add(rng_, clock_, localpart("alice"), false);
+  ASSERT_TRUE(alice.has_value());
+  auto clash = tx->users().add(rng_, clock_, localpart("bob"), false);
+  ASSERT_FALSE(clash.has_value());
+
+  auto later = tx->users().lookup(alice->id);
+  auto committed = tx->commit();
+
+  ASSERT_FALSE(later.has_value());
+  EXPECT_EQ(later.error().code, StorageErrorCode::Internal);
+  ASSERT_FALSE(committed.has_value());
+  auto check = begin(TransactionMode::ReadOnly);
+  EXPECT_FALSE(check->users().lookup(alice->id)->has_value());
+}
+
+TEST_P(TransactionConformanceTest, ATransactionCannotBeCommittedTwice) {
+  auto tx = begin();
+  ASSERT_TRUE(tx->users().add(rng_, clock_, localpart("alice"), false));
+  ASSERT_TRUE(tx->commit());
+
+  auto again = tx->commit();
+
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, StorageErrorCode::Internal);
+}
+
+TEST_P(TransactionConformanceTest, RefusesTextThatIsNotValidUtf8OrHoldsNulAsConstraint) {
+  domain::User alice = addUser("alice");
+  for (std::string_view address :
+       {std::string_view("\xff\xfe@example.org"), std::string_view("a\0b@example.org", 15)}) {
+    auto tx = begin();
+
+    auto added = tx->userEmails().add(rng_, clock_, alice.id, address);
+
+    ASSERT_FALSE(added.has_value());
+    EXPECT_EQ(added.error().code, StorageErrorCode::Constraint);
+  }
+}
+
+TEST_P(TransactionConformanceTest, StoresNonAsciiTextUnchanged) {
+  domain::User alice = addUser("alice");
+  auto tx = begin();
+
+  auto added =
+      tx->userEmails().add(rng_, clock_, alice.id, "j\xC3\xBCrgen@b\xC3\xBC\x63her.example");
+  auto found = tx->userEmails().lookup(added->id);
+
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->address, "j\xC3\xBCrgen@b\xC3\xBC\x63her.example");
+}
+
+TEST_P(TransactionConformanceTest, PingAnswersAndTheBackendIsNamed) {
+  EXPECT_TRUE(database_->ping().has_value());
+  EXPECT_EQ(database_->backendName(), GetParam() == Backend::Sqlite ? "sqlite" : "postgres");
+}
+
+TEST_P(TransactionConformanceTest, PoolStatsCountTransactionsInProgress) {
+  auto first = begin(TransactionMode::ReadOnly);
+  auto second = begin(TransactionMode::ReadOnly);
+
+  storage::PoolStats stats = database_->poolStats();
+
+  EXPECT_EQ(stats.in_use, 2u);
+  EXPECT_EQ(stats.waiting, 0u);
+  EXPECT_GE(stats.size, 2u);
+}
+
+TEST_P(TransactionConformanceTest, BeginAnswersUnavailableWhenThePoolStaysExhausted) {
+  database_.reset();
+  auto database = open({1, 50ms});
+  auto held = database->begin(TransactionMode::ReadOnly);
+  ASSERT_TRUE(held.has_value());
+
+  auto second = database->begin(TransactionMode::ReadOnly);
+
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, StorageErrorCode::Unavailable);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, TransactionConformanceTest, ::testing::Values(Backend::Sqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, TransactionConformanceTest,
+                         ::testing::Values(Backend::Postgres));
+
+// PostgreSQL only: SQLite has no server connection to lose.
+class ConnectionLossConformanceTest : public MigratedDatabaseTest {};
+
+// The server restarts (or an operator kills our sessions): calls on the lost
+// connection answer Unavailable, and the next begin() reconnects.
+TEST_P(ConnectionLossConformanceTest, AnswersUnavailableWhenTheServerDropsUsAndThenRecovers) {
+  domain::User alice = addUser("alice");
+  auto tx = begin();
+  ASSERT_TRUE(test_database_->terminateConnections());
+
+  auto lost = tx->users().lookup(alice.id);
+  tx.reset();
+
+  ASSERT_FALSE(lost.has_value());
+  EXPECT_EQ(lost.error().code, StorageErrorCode::Unavailable);
+  EXPECT_TRUE(database_->ping().has_value());
+  auto again = begin();
+  auto found = again->users().lookup(alice.id);
+  ASSERT_TRUE(found && found->has_value());
+}
+
+TEST_P(ConnectionLossConformanceTest, IdleConnectionsLostMeanwhileAreReplacedTransparently) {
+  domain::User alice = addUser("alice");
+  ASSERT_TRUE(test_database_->terminateConnections());
+
+  auto tx = database_->begin(TransactionMode::ReadOnly);
+
+  ASSERT_TRUE(tx.has_value()) << tx.error().detail;
+  auto found = (*tx)->users().lookup(alice.id);
+  ASSERT_TRUE(found && found->has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ConnectionLossConformanceTest,
+                         ::testing::Values(Backend::Postgres));
+
+}  // namespace
+}  // namespace mxauth::test
