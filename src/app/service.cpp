@@ -1,0 +1,226 @@
+#include "app/service.h"
+
+#include <fmt/format.h>
+#include <prometheus/gauge.h>
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include "app/logging.h"
+#include "storage/database_uri.h"
+#include "storage/postgres/postgres_database.h"
+#include "storage/sqlite/sqlite_database.h"
+
+namespace mxauth::app {
+namespace {
+
+// Blocking-pool queue: deep enough to absorb bursts, shallow enough that an
+// overloaded server answers 503 within a second instead of queueing forever.
+constexpr std::size_t kBlockingQueueLimit = 2048;
+
+std::string describeStorage(const storage::StorageError& error) {
+  return fmt::format("{}: {}", storage::toString(error.code), error.detail);
+}
+
+// Gauges read at scrape time from the pools and the hasher.
+class ResourceGauges {
+ public:
+  explicit ResourceGauges(prometheus::Registry& registry)
+      : pool_(prometheus::BuildGauge()
+                  .Name("mxauth_db_pool_connections")
+                  .Help("Database connections by state")
+                  .Register(registry)),
+        pool_size_(pool_.Add({{"state", "max"}})),
+        pool_in_use_(pool_.Add({{"state", "in_use"}})),
+        pool_waiting_(prometheus::BuildGauge()
+                          .Name("mxauth_db_pool_waiting")
+                          .Help("Callers waiting for a database connection")
+                          .Register(registry)
+                          .Add({})),
+        hashes_(prometheus::BuildGauge()
+                    .Name("mxauth_password_hashes")
+                    .Help("Password hash operations by state")
+                    .Register(registry)),
+        hashes_running_(hashes_.Add({{"state", "running"}})),
+        hashes_waiting_(hashes_.Add({{"state", "waiting"}})) {}
+
+  void update(const storage::Database& database, const crypto::PasswordHasher& hasher) {
+    storage::PoolStats stats = database.poolStats();
+    pool_size_.Set(static_cast<double>(stats.size));
+    pool_in_use_.Set(static_cast<double>(stats.in_use));
+    pool_waiting_.Set(static_cast<double>(stats.waiting));
+    hashes_running_.Set(static_cast<double>(hasher.inFlight()));
+    hashes_waiting_.Set(static_cast<double>(hasher.waiting()));
+  }
+
+ private:
+  prometheus::Family<prometheus::Gauge>& pool_;
+  prometheus::Gauge& pool_size_;
+  prometheus::Gauge& pool_in_use_;
+  prometheus::Gauge& pool_waiting_;
+  prometheus::Family<prometheus::Gauge>& hashes_;
+  prometheus::Gauge& hashes_running_;
+  prometheus::Gauge& hashes_waiting_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<storage::Database>, std::string> openDatabase(
+    const config::DatabaseConfig& config) {
+  auto uri = storage::parseDatabaseUri(config.uri);
+  if (!uri) return unexpected("database.uri: " + uri.error().message);
+  auto max_connections = static_cast<std::size_t>(std::max(1, config.max_connections));
+  Result<std::unique_ptr<storage::Database>, storage::StorageError> database =
+      unexpected(storage::StorageError{});
+  if (const auto* sqlite = std::get_if<storage::SqliteUri>(&*uri)) {
+    storage::sqlite::SqliteOptions options;
+    options.path = sqlite->path;
+    options.pool_size = max_connections;
+    database = storage::sqlite::openDatabase(options);
+  } else {
+    storage::postgres::PostgresOptions options;
+    options.uri = std::get<storage::PostgresUri>(*uri).uri;
+    options.pool_size = max_connections;
+    options.connect_timeout = config.connect_timeout;
+    database = storage::postgres::openDatabase(options);
+  }
+  if (!database)
+    return unexpected("cannot open the database: " + describeStorage(database.error()));
+  auto ping = (*database)->ping();
+  if (!ping) return unexpected("cannot reach the database: " + describeStorage(ping.error()));
+  return std::move(*database);
+}
+
+Result<void, std::string> migrateDatabase(storage::Database& database, const Clock& clock) {
+  auto applied = database.migrate(clock);
+  if (!applied) {
+    return unexpected(fmt::format("database migration failed ({}): {}",
+                                  storage::toString(applied.error().code), applied.error().detail));
+  }
+  for (const auto& migration : *applied) {
+    logInfo("applied migration",
+            {{"version", std::to_string(migration.version)}, {"name", migration.name}});
+  }
+  return {};
+}
+
+crypto::PasswordHasherOptions passwordHasherOptions(const config::PasswordsConfig& config) {
+  crypto::PasswordHasherOptions options;
+  options.argon2.memory_kib = config.argon2_memory_kib;
+  options.argon2.iterations = config.argon2_iterations;
+  options.argon2.parallelism = config.argon2_parallelism;
+  options.max_concurrent = static_cast<std::size_t>(std::max(0, config.max_concurrent_hashes));
+  return options;
+}
+
+Service::Service(const config::Config& config, const Clock& clock, Rng& rng)
+    : config_(config), clock_(clock), rng_(rng) {}
+
+Service::~Service() {
+  server_.reset();
+  if (blocking_pool_) blocking_pool_->shutdown();
+}
+
+Result<std::unique_ptr<Service>, std::string> Service::create(const config::Config& config,
+                                                              const Clock& clock, Rng& rng,
+                                                              ServiceOptions options) {
+  std::unique_ptr<Service> service(new Service(config, clock, rng));
+
+  // Keys: inline ones from the config, else the key directory, generated on
+  // first start.
+  if (!config.secrets.keys.empty()) {
+    std::vector<std::string> pems;
+    for (const auto& key : config.secrets.keys) pems.push_back(key.key);
+    auto keys = crypto::keySetFromPems(pems);
+    if (!keys) return unexpected("secrets.keys: " + keys.error().detail);
+    service->keys_ = std::move(*keys);
+  } else {
+    auto keys = crypto::ensureKeys(config.secrets.keys_dir);
+    if (!keys) return unexpected("secrets.keys_dir: " + keys.error().detail);
+    service->keys_ = std::move(*keys);
+  }
+  if (config.secrets.encryption) {
+    service->encryption_secret_ = *config.secrets.encryption;
+  } else {
+    auto secret = crypto::ensureEncryptionSecret(config.secrets.keys_dir, rng);
+    if (!secret) return unexpected("secrets.keys_dir: " + secret.error().detail);
+    service->encryption_secret_ = std::move(*secret);
+  }
+
+  auto database = openDatabase(config.database);
+  if (!database) return unexpected(database.error());
+  service->database_ = std::move(*database);
+  if (options.migrate) {
+    auto migrated = migrateDatabase(*service->database_, clock);
+    if (!migrated) return unexpected(migrated.error());
+  } else {
+    auto pending = service->database_->pendingMigrations();
+    if (!pending) return unexpected("cannot read the schema version: " + pending.error().detail);
+    if (!pending->empty()) {
+      return unexpected(
+          fmt::format("the database needs {} migration(s); run 'mxauth db migrate' or serve "
+                      "without --no-migrate",
+                      pending->size()));
+    }
+  }
+
+  service->hasher_ =
+      std::make_unique<crypto::PasswordHasher>(passwordHasherOptions(config.passwords));
+  service->metrics_ = std::make_unique<http::Metrics>(service->registry_);
+  std::size_t workers =
+      std::max<std::size_t>(4, static_cast<std::size_t>(config.database.max_connections));
+  service->blocking_pool_ =
+      std::make_unique<core::WorkerPool>("blocking", workers, kBlockingQueueLimit);
+  service->mountRoutes();
+
+  http::ServerOptions server_options;
+  server_options.listen = config.http.listen;
+  server_options.io_threads = static_cast<std::size_t>(std::max(1, config.http.io_threads));
+  server_options.max_connections =
+      static_cast<std::size_t>(std::max(1, config.http.max_connections));
+  server_options.max_body_bytes = static_cast<std::size_t>(config.http.max_body_bytes);
+  server_options.header_timeout = config.http.header_timeout;
+  server_options.idle_timeout = config.http.idle_timeout;
+  http::ServerHooks hooks;
+  hooks.access_log = [](std::string_view line) { logAccessLine(line); };
+  hooks.error_log = [](std::string_view message) { logError(message); };
+  hooks.metrics = service->metrics_.get();
+  hooks.clock = &clock;
+  hooks.rng = &rng;
+  service->server_ = std::make_unique<http::Server>(server_options, service->router_,
+                                                    *service->blocking_pool_, std::move(hooks));
+  return service;
+}
+
+void Service::mountRoutes() {
+  // GET /health: 200 when the database answers, 503 otherwise. Blocking,
+  // because the ping is a database round trip.
+  router_.add(http::Method::Get, "/health", [this](http::Request&) {
+    auto ping = database_->ping();
+    if (!ping) {
+      return http::Response::json(503, R"({"status":"unavailable","database":"unreachable"})");
+    }
+    return http::Response::json(200, R"({"status":"ok"})");
+  });
+
+  auto gauges = std::make_shared<ResourceGauges>(registry_);
+  http::Handler serialise = http::metricsHandler(registry_);
+  router_.add(http::Method::Get, "/metrics",
+              [this, gauges, serialise](http::Request& request) {
+                gauges->update(*database_, *hasher_);
+                return serialise(request);
+              },
+              {.execution = http::Execution::Inline, .fast_path = {}});
+}
+
+Result<void, std::string> Service::start() { return server_->start(); }
+
+std::uint16_t Service::boundPort() const { return server_->boundPort(); }
+
+void Service::runUntilSignal() { server_->runUntilSignal(); }
+
+void Service::stop() { server_->stop(); }
+
+}  // namespace mxauth::app

@@ -1,0 +1,82 @@
+#pragma once
+
+// The composition root (design §1–§2, style §6.17): the one place that names
+// concrete classes. It builds the object graph from a Config — database
+// backend, keys, pools, hasher, routes, HTTP server — and owns it.
+
+#include <prometheus/registry.h>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/rng.h"
+#include "core/worker_pool.h"
+#include "crypto/key_store.h"
+#include "crypto/password_hasher.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "storage/database.h"
+
+namespace mxauth::app {
+
+// Opens the database the config names (SQLite or PostgreSQL) and checks that
+// it answers. The error is one line for the operator; it never repeats the
+// URI, which may hold a password.
+Result<std::unique_ptr<storage::Database>, std::string> openDatabase(
+    const config::DatabaseConfig& config);
+
+// Applies pending migrations, logging each; the error is one line.
+Result<void, std::string> migrateDatabase(storage::Database& database, const Clock& clock);
+
+// The password hasher the config describes.
+crypto::PasswordHasherOptions passwordHasherOptions(const config::PasswordsConfig& config);
+
+struct ServiceOptions {
+  // false: refuse to start when migrations are pending (serve --no-migrate).
+  bool migrate = true;
+};
+
+class Service {
+ public:
+  // Everything up to, not including, binding the port: keys, database,
+  // migrations, routes. The error is one line for the operator.
+  static Result<std::unique_ptr<Service>, std::string> create(const config::Config& config,
+                                                              const Clock& clock, Rng& rng,
+                                                              ServiceOptions options = {});
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Binds the listen address.
+  Result<void, std::string> start();
+  std::uint16_t boundPort() const;
+  // Serves until SIGTERM/SIGINT, then drains in-flight requests.
+  void runUntilSignal();
+  void stop();
+
+  storage::Database& database() { return *database_; }
+  const crypto::KeySet& keys() const { return keys_; }
+
+ private:
+  Service(const config::Config& config, const Clock& clock, Rng& rng);
+  void mountRoutes();
+
+  config::Config config_;
+  const Clock& clock_;
+  Rng& rng_;
+  std::unique_ptr<storage::Database> database_;
+  crypto::KeySet keys_;
+  std::string encryption_secret_;
+  std::unique_ptr<crypto::PasswordHasher> hasher_;
+  prometheus::Registry registry_;
+  std::unique_ptr<http::Metrics> metrics_;
+  http::Router router_;
+  std::unique_ptr<core::WorkerPool> blocking_pool_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace mxauth::app

@@ -1,0 +1,159 @@
+#include "app/user_admin.h"
+
+#include <fmt/format.h>
+
+#include "domain/email_address.h"
+#include "domain/localpart.h"
+
+namespace mxauth::app {
+namespace {
+
+// The password-scheme version stored with each hash; bumped when the
+// configured scheme changes so that logins can re-hash.
+constexpr int kPasswordSchemeVersion = 1;
+
+AdminError storageFailure(const storage::StorageError& error) {
+  using Code = storage::StorageErrorCode;
+  switch (error.code) {
+    case Code::Unavailable:
+      return {AdminError::Kind::Unavailable, "database unavailable: " + error.detail};
+    case Code::Conflict:
+      return {AdminError::Kind::Conflict, "conflict: " + error.detail};
+    case Code::Constraint:
+    case Code::Internal:
+      return {AdminError::Kind::Internal, "database error: " + error.detail};
+  }
+  return {AdminError::Kind::Internal, "database error"};
+}
+
+AdminError hashFailure(crypto::PasswordError error) {
+  return {error == crypto::PasswordError::PasswordTooLong ? AdminError::Kind::InvalidInput
+                                                          : AdminError::Kind::Internal,
+          fmt::format("cannot hash the password: {}", crypto::describe(error))};
+}
+
+Result<std::string, AdminError> hashPassword(crypto::PasswordHasher& hasher, Rng& rng,
+                                             std::string_view password) {
+  if (password.empty())
+    return unexpected(AdminError{AdminError::Kind::InvalidInput, "the password is empty"});
+  auto hash = hasher.hash(rng, password);
+  if (!hash) return unexpected(hashFailure(hash.error()));
+  return std::move(*hash);
+}
+
+Result<domain::User, AdminError> findUser(storage::Transaction& tx, std::string_view name) {
+  auto user = tx.users().findByLocalpart(domain::asciiLowercase(name));
+  if (!user) return unexpected(storageFailure(user.error()));
+  if (!*user) {
+    return unexpected(AdminError{AdminError::Kind::NotFound, fmt::format("no user '{}'", name)});
+  }
+  return std::move(**user);
+}
+
+}  // namespace
+
+Result<domain::User, AdminError> addUser(storage::Database& database,
+                                         crypto::PasswordHasher& hasher, Rng& rng,
+                                         const Clock& clock, std::string_view server_name,
+                                         const NewUser& request) {
+  auto localpart = domain::Localpart::parse(request.name, server_name);
+  if (!localpart) {
+    return unexpected(AdminError{AdminError::Kind::InvalidInput,
+                                 fmt::format("invalid user name '{}': {}", request.name,
+                                             domain::describe(localpart.error()))});
+  }
+  if (request.email && !domain::isValidEmailAddress(*request.email)) {
+    return unexpected(AdminError{AdminError::Kind::InvalidInput,
+                                 fmt::format("invalid e-mail address '{}'", *request.email)});
+  }
+  std::optional<std::string> hash;
+  if (request.password) {
+    auto hashed = hashPassword(hasher, rng, *request.password);
+    if (!hashed) return unexpected(hashed.error());
+    hash = std::move(*hashed);
+  }
+
+  auto tx = database.begin();
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  auto user = (*tx)->users().add(rng, clock, *localpart, request.admin);
+  if (!user) {
+    if (user.error().code == storage::StorageErrorCode::Conflict) {
+      return unexpected(AdminError{AdminError::Kind::Conflict,
+                                   fmt::format("user '{}' already exists", localpart->str())});
+    }
+    return unexpected(storageFailure(user.error()));
+  }
+  if (hash) {
+    auto added = (*tx)->userPasswords().add(rng, clock, user->id, *hash, kPasswordSchemeVersion,
+                                            std::nullopt);
+    if (!added) return unexpected(storageFailure(added.error()));
+  }
+  if (request.email) {
+    auto email = (*tx)->userEmails().add(rng, clock, user->id, *request.email);
+    if (!email) return unexpected(storageFailure(email.error()));
+    auto confirmed = (*tx)->userEmails().confirm(clock, email->id);
+    if (!confirmed) {
+      if (confirmed.error().code == storage::StorageErrorCode::Conflict) {
+        return unexpected(
+            AdminError{AdminError::Kind::Conflict,
+                       fmt::format("e-mail address '{}' belongs to another user", *request.email)});
+      }
+      return unexpected(storageFailure(confirmed.error()));
+    }
+  }
+  auto committed = (*tx)->commit();
+  if (!committed) return unexpected(storageFailure(committed.error()));
+  return std::move(*user);
+}
+
+Result<domain::User, AdminError> setPassword(storage::Database& database,
+                                             crypto::PasswordHasher& hasher, Rng& rng,
+                                             const Clock& clock, std::string_view name,
+                                             std::string_view password) {
+  auto hash = hashPassword(hasher, rng, password);
+  if (!hash) return unexpected(hash.error());
+  auto tx = database.begin();
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  auto user = findUser(**tx, name);
+  if (!user) return unexpected(user.error());
+  auto added =
+      (*tx)->userPasswords().add(rng, clock, user->id, *hash, kPasswordSchemeVersion, std::nullopt);
+  if (!added) return unexpected(storageFailure(added.error()));
+  auto committed = (*tx)->commit();
+  if (!committed) return unexpected(storageFailure(committed.error()));
+  return std::move(*user);
+}
+
+Result<domain::User, AdminError> changeAccountState(storage::Database& database, const Clock& clock,
+                                                    std::string_view name, AccountAction action) {
+  auto tx = database.begin();
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  auto user = findUser(**tx, name);
+  if (!user) return unexpected(user.error());
+  auto& users = (*tx)->users();
+  Result<std::optional<domain::User>, storage::StorageError> changed =
+      std::optional<domain::User>();
+  switch (action) {
+    case AccountAction::Lock:
+      changed = users.lock(clock, user->id);
+      break;
+    case AccountAction::Unlock:
+      changed = users.unlock(user->id);
+      break;
+    case AccountAction::Deactivate:
+      changed = users.deactivate(clock, user->id);
+      break;
+    case AccountAction::Reactivate:
+      changed = users.reactivate(user->id);
+      break;
+  }
+  if (!changed) return unexpected(storageFailure(changed.error()));
+  if (!*changed) {
+    return unexpected(AdminError{AdminError::Kind::NotFound, fmt::format("no user '{}'", name)});
+  }
+  auto committed = (*tx)->commit();
+  if (!committed) return unexpected(storageFailure(committed.error()));
+  return std::move(**changed);
+}
+
+}  // namespace mxauth::app

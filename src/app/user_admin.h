@@ -1,0 +1,53 @@
+#pragma once
+
+// The account operations behind `mxauth user …` (interface.md §2). They are
+// plain functions over the storage and crypto interfaces, so that the CLI
+// stays a thin parser and the admin API of a later issue can reuse them.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/rng.h"
+#include "crypto/password_hasher.h"
+#include "domain/user.h"
+#include "storage/database.h"
+
+namespace mxauth::app {
+
+// One line for an operator: what failed and why. Never contains a password.
+struct AdminError {
+  enum class Kind { InvalidInput, NotFound, Conflict, Unavailable, Internal };
+  Kind kind = Kind::Internal;
+  std::string message;
+};
+
+struct NewUser {
+  std::string name;  // the Matrix localpart (case-folded and validated here)
+  std::optional<std::string> password;
+  std::optional<std::string> email;  // stored as confirmed: the admin vouches for it
+  bool admin = false;
+};
+
+// Creates a local user. The password is hashed before the transaction
+// starts, so the slow hash never holds a database connection; the user, its
+// password and its e-mail are then written in one transaction.
+Result<domain::User, AdminError> addUser(storage::Database& database,
+                                         crypto::PasswordHasher& hasher, Rng& rng,
+                                         const Clock& clock, std::string_view server_name,
+                                         const NewUser& request);
+
+// Adds a new current password to the user's history.
+Result<domain::User, AdminError> setPassword(storage::Database& database,
+                                             crypto::PasswordHasher& hasher, Rng& rng,
+                                             const Clock& clock, std::string_view name,
+                                             std::string_view password);
+
+enum class AccountAction { Lock, Unlock, Deactivate, Reactivate };
+
+Result<domain::User, AdminError> changeAccountState(storage::Database& database, const Clock& clock,
+                                                    std::string_view name, AccountAction action);
+
+}  // namespace mxauth::app

@@ -1,0 +1,249 @@
+// mxauth [--config FILE] COMMAND ... (interface.md §2)
+//
+// Exit status: 0 on success, 2 on bad usage, 1 on any other error with one
+// line on stderr that says what.
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <string>
+
+#include "app/logging.h"
+#include "app/service.h"
+#include "app/user_admin.h"
+#include "config/generate.h"
+#include "config/load.h"
+#include "config/validate.h"
+#include "core/clock.h"
+#include "core/rng.h"
+#include "crypto/keys.h"
+
+namespace mxauth::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+int fail(std::string_view message) {
+  std::fprintf(stderr, "mxauth: %.*s\n", static_cast<int>(message.size()), message.data());
+  return kExitError;
+}
+
+Result<config::Config, std::string> loadConfiguration(const std::optional<std::string>& flag) {
+  std::optional<std::filesystem::path> path;
+  if (flag) path = *flag;
+  auto loaded =
+      config::loadConfig(config::resolveConfigPath(path), config::Environment::fromProcess());
+  if (!loaded) return unexpected(loaded.error().toString());
+  return std::move(*loaded);
+}
+
+// The password on stdin: everything up to EOF, without one trailing newline.
+Result<std::string, std::string> readPasswordFromStdin() {
+  std::string password((std::istreambuf_iterator<char>(std::cin)),
+                       std::istreambuf_iterator<char>());
+  if (!password.empty() && password.back() == '\n') password.pop_back();
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) return unexpected(std::string("no password on stdin"));
+  return password;
+}
+
+int commandServe(const config::Config& cfg, bool no_migrate) {
+  SystemClock clock;
+  OsRng rng;
+  app::configureLogging(cfg.log, clock);
+  auto service = app::Service::create(cfg, clock, rng, {.migrate = !no_migrate});
+  if (!service) return fail(service.error());
+  auto started = (*service)->start();
+  if (!started) return fail(started.error());
+  app::logInfo("listening", {{"address", cfg.http.listen},
+                             {"port", std::to_string((*service)->boundPort())},
+                             {"issuer", cfg.http.public_base},
+                             {"database", std::string((*service)->database().backendName())}});
+  (*service)->runUntilSignal();
+  app::logInfo("stopped");
+  return kExitOk;
+}
+
+int commandConfigGenerate() {
+  OsRng rng;
+  config::Config cfg = config::generateConfig(rng);
+  for (auto algorithm : {crypto::SigningAlgorithm::Rs256, crypto::SigningAlgorithm::Es256,
+                         crypto::SigningAlgorithm::EdDsa}) {
+    auto key = crypto::SigningKey::generate(algorithm);
+    if (!key) return fail("cannot generate a signing key: " + key.error().detail);
+    auto pem = key->privateKeyPem();
+    if (!pem) return fail("cannot encode a signing key: " + pem.error().detail);
+    cfg.secrets.keys.push_back({key->kid(), *pem});
+  }
+  std::fputs(config::renderConfig(cfg).c_str(), stdout);
+  return kExitOk;
+}
+
+int commandDbMigrate(const config::Config& cfg) {
+  SystemClock clock;
+  app::configureLogging(cfg.log, clock);
+  auto database = app::openDatabase(cfg.database);
+  if (!database) return fail(database.error());
+  auto pending = (*database)->pendingMigrations();
+  auto migrated = app::migrateDatabase(**database, clock);
+  if (!migrated) return fail(migrated.error());
+  std::size_t count = pending ? pending->size() : 0;
+  std::printf("%s\n", count == 0 ? "database is up to date"
+                                 : fmt::format("applied {} migration(s)", count).c_str());
+  return kExitOk;
+}
+
+std::string userJson(const domain::User& user, std::string_view server_name) {
+  return fmt::format(R"({{"id":"{}","user_id":"@{}:{}","admin":{},"locked":{},"deactivated":{}}})",
+                     user.id.str(), user.localpart, server_name, user.is_admin, user.isLocked(),
+                     !user.isActive());
+}
+
+// Opens the database for a management command (migrating first, so that a
+// fresh install can `user add` before its first `serve`).
+template <class Fn>
+int withDatabase(const config::Config& cfg, Fn&& fn) {
+  SystemClock clock;
+  OsRng rng;
+  app::configureLogging({.level = config::LogLevel::Warn, .format = cfg.log.format}, clock);
+  auto database = app::openDatabase(cfg.database);
+  if (!database) return fail(database.error());
+  auto migrated = app::migrateDatabase(**database, clock);
+  if (!migrated) return fail(migrated.error());
+  return fn(**database, clock, rng);
+}
+
+int printUserOr(const Result<domain::User, app::AdminError>& result, const config::Config& cfg) {
+  if (!result) return fail(result.error().message);
+  std::printf("%s\n", userJson(*result, cfg.matrix.homeserver).c_str());
+  return kExitOk;
+}
+
+int run(int argc, char** argv) {
+  CLI::App cli{"mxauth: an OAuth 2.0 / OpenID Connect authorization server for Matrix homeservers",
+               "mxauth"};
+  cli.require_subcommand(1);
+  std::optional<std::string> config_flag;
+  cli.add_option("--config", config_flag, "configuration file (default: ./mxauth.yaml if present)");
+
+  auto* serve =
+      cli.add_subcommand("serve", "run the HTTP server (applies pending migrations first)");
+  bool no_migrate = false;
+  serve->add_flag("--no-migrate", no_migrate, "refuse to start when migrations are pending");
+
+  auto* config_cmd = cli.add_subcommand("config", "configuration files");
+  config_cmd->require_subcommand(1);
+  auto* config_generate = config_cmd->add_subcommand(
+      "generate", "print a complete commented config with fresh secrets");
+  auto* config_check = config_cmd->add_subcommand("check", "validate the configuration");
+
+  auto* db = cli.add_subcommand("db", "database");
+  db->require_subcommand(1);
+  auto* db_migrate = db->add_subcommand("migrate", "apply pending migrations");
+
+  auto* user = cli.add_subcommand("user", "manage local users");
+  user->require_subcommand(1);
+  std::string name;
+  bool password_stdin = false;
+  std::optional<std::string> email;
+  bool admin = false;
+  auto* user_add = user->add_subcommand("add", "create a local user");
+  user_add->add_option("NAME", name, "the Matrix localpart")->required();
+  user_add->add_flag("--password-stdin", password_stdin, "read the password from stdin");
+  user_add->add_option("--email", email, "a confirmed e-mail address");
+  user_add->add_flag("--admin", admin, "make the user an administrator");
+  auto* user_set_password = user->add_subcommand("set-password", "set a user's password");
+  user_set_password->add_option("NAME", name, "the Matrix localpart")->required();
+  user_set_password->add_flag("--password-stdin", password_stdin, "read the password from stdin")
+      ->required();
+  struct StateCommand {
+    const char* name;
+    const char* help;
+    app::AccountAction action;
+  };
+  constexpr StateCommand kStateCommands[] = {
+      {"lock", "lock an account (it keeps its data but cannot log in)", app::AccountAction::Lock},
+      {"unlock", "unlock an account", app::AccountAction::Unlock},
+      {"deactivate", "deactivate an account", app::AccountAction::Deactivate},
+      {"reactivate", "reactivate a deactivated account", app::AccountAction::Reactivate},
+  };
+  std::vector<std::pair<CLI::App*, app::AccountAction>> state_commands;
+  for (const auto& command : kStateCommands) {
+    auto* sub = user->add_subcommand(command.name, command.help);
+    sub->add_option("NAME", name, "the Matrix localpart")->required();
+    state_commands.emplace_back(sub, command.action);
+  }
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    cli.exit(e);
+    return kExitUsage;
+  }
+
+  if (config_generate->parsed()) return commandConfigGenerate();
+
+  auto cfg = loadConfiguration(config_flag);
+  if (!cfg) return fail(cfg.error());
+
+  if (config_check->parsed()) {
+    std::printf("configuration ok\n");
+    return kExitOk;
+  }
+  if (serve->parsed()) return commandServe(*cfg, no_migrate);
+  if (db_migrate->parsed()) return commandDbMigrate(*cfg);
+
+  if (user_add->parsed()) {
+    std::optional<std::string> password;
+    if (password_stdin) {
+      auto read = readPasswordFromStdin();
+      if (!read) return fail(read.error());
+      password = std::move(*read);
+    }
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
+      crypto::PasswordHasher hasher(app::passwordHasherOptions(cfg->passwords));
+      return printUserOr(
+          app::addUser(database, hasher, rng, clock, cfg->matrix.homeserver,
+                       {.name = name, .password = password, .email = email, .admin = admin}),
+          *cfg);
+    });
+  }
+  if (user_set_password->parsed()) {
+    auto password = readPasswordFromStdin();
+    if (!password) return fail(password.error());
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
+      crypto::PasswordHasher hasher(app::passwordHasherOptions(cfg->passwords));
+      return printUserOr(app::setPassword(database, hasher, rng, clock, name, *password), *cfg);
+    });
+  }
+  for (const auto& [sub, action] : state_commands) {
+    if (!sub->parsed()) continue;
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng&) {
+      return printUserOr(app::changeAccountState(database, clock, name, action), *cfg);
+    });
+  }
+  return fail("no command");
+}
+
+}  // namespace
+}  // namespace mxauth::cli
+
+int main(int argc, char** argv) {
+  try {
+    return mxauth::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    // Start-up problems that a library reported by throwing.
+    return mxauth::cli::fail(e.what());
+  }
+}
