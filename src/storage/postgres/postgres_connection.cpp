@@ -12,9 +12,16 @@ namespace {
 // as nothing else in the database uses it; this one spells "mxauth".
 constexpr std::int64_t kMigrationLockKey = 0x6d7861757468;
 
+// libpq's messages span lines ("...failed: Connection refused\n\tIs the
+// server running..."); logs and the start-up error want one line.
 std::string trimmed(const char* message) {
-  std::string text = message != nullptr ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string text;
+  for (const char* c = message != nullptr ? message : ""; *c != '\0'; ++c) {
+    bool space = *c == '\n' || *c == '\t';
+    if (space && (text.empty() || text.back() == ' ')) continue;
+    text.push_back(space ? ' ' : *c);
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
 

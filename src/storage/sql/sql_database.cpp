@@ -123,13 +123,16 @@ SqlDatabase::SqlDatabase(std::string backend_name, ConnectionFactory factory,
       migration_files_(migrations) {}
 
 Result<ConnectionPool::Lease, StorageError> SqlDatabase::acquireWorking(TransactionMode mode) {
-  for (int attempt = 0;; ++attempt) {
+  // After a database restart every idle connection is dead; each attempt
+  // closes one, so size + 1 attempts reach a freshly opened connection.
+  std::size_t attempts = pool_.stats().size + 1;
+  for (std::size_t attempt = 1;; ++attempt) {
     auto lease = pool_.acquire();
     if (!lease) return unexpected(lease.error());
     auto begun = (*lease)->begin(mode);
     if (begun) return std::move(*lease);
-    if (attempt > 0 || !(*lease)->isBroken()) return unexpected(begun.error());
-    // The lease goes back broken and is closed; try once on a fresh one.
+    if (attempt >= attempts || !(*lease)->isBroken()) return unexpected(begun.error());
+    // The lease goes back broken and the pool closes it.
   }
 }
 

@@ -32,9 +32,9 @@ class SqlDatabase final : public Database {
   Result<std::vector<Migration>, MigrationError> pendingMigrations() override;
 
  private:
-  // A connection on which a trivial statement just worked. A pooled
-  // connection found dead (the server restarted since it was last used) is
-  // replaced once, so that callers see the outage only while it lasts.
+  // A connection on which BEGIN just worked. Pooled connections found dead
+  // (the server restarted since they were last used) are closed and
+  // replaced, so that callers see an outage only while it lasts.
   Result<ConnectionPool::Lease, StorageError> acquireWorking(TransactionMode mode);
 
   const std::string backend_name_;

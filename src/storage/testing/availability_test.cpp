@@ -48,6 +48,7 @@ TEST(PostgresAvailabilityTest, OpeningAgainstAClosedPortAnswersUnavailableNaming
       << database.error().detail;
   EXPECT_NE(database.error().detail.find(std::to_string(port)), std::string::npos);
   EXPECT_EQ(database.error().detail.find("not-shown"), std::string::npos);
+  EXPECT_EQ(database.error().detail.find('\n'), std::string::npos);
 }
 
 class SqliteAvailabilityTest : public ::testing::Test {

@@ -166,6 +166,12 @@ TEST_P(ConnectionLossConformanceTest, AnswersUnavailableWhenTheServerDropsUsAndT
 
 TEST_P(ConnectionLossConformanceTest, IdleConnectionsLostMeanwhileAreReplacedTransparently) {
   domain::User alice = addUser("alice");
+  {
+    // Leave several idle connections in the pool.
+    auto first = begin(TransactionMode::ReadOnly);
+    auto second = begin(TransactionMode::ReadOnly);
+    auto third = begin(TransactionMode::ReadOnly);
+  }
   ASSERT_TRUE(test_database_->terminateConnections());
 
   auto tx = database_->begin(TransactionMode::ReadOnly);
