@@ -69,7 +69,8 @@ start() {
     local parent=$dir
     while [[ "$parent" != "/" ]]; do
       parent=$(dirname "$parent")
-      [[ -x "$parent" ]] || die "postgres cannot traverse $parent"
+      runuser -u postgres -- test -x "$parent" ||
+        die "the postgres user cannot enter $parent; choose a DIR under a world-searchable directory such as /tmp"
     done
   fi
   if [[ ! -f "$(data_dir)/PG_VERSION" ]]; then
