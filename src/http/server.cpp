@@ -293,7 +293,7 @@ struct Server::Impl {
                                       bool head, bool keep_alive);
   asio::awaitable<void> lingerAndClose(Connection& conn);
 
-  asio::awaitable<std::optional<Outcome>> runBlocking(const Route& route, Request& request);
+  asio::awaitable<Outcome> runBlocking(const Route& route, Request& request);
   void jobStarted();
   void jobFinished();
 
@@ -657,13 +657,7 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
       break;
     case Execution::Blocking:
       if (route.options.fast_path) outcome = invokeFastPath(route.options.fast_path, request);
-      if (!outcome) {
-        outcome = co_await runBlocking(route, request);
-        if (!outcome) {
-          if (hooks.metrics != nullptr) hooks.metrics->countOverloadRejection();
-          outcome = Outcome{overloaded(), {}};
-        }
-      }
+      if (!outcome) outcome = co_await runBlocking(route, request);
       break;
   }
   if (!outcome->failure.empty()) {
@@ -673,11 +667,10 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
   co_return co_await finish(outcome->response, &request, route.pattern, route.index);
 }
 
-asio::awaitable<std::optional<Outcome>> Server::Impl::runBlocking(const Route& route,
-                                                                  Request& request) {
+asio::awaitable<Outcome> Server::Impl::runBlocking(const Route& route, Request& request) {
   // The coroutine stays suspended until the pool's job posts the outcome
   // back to the connection's strand; the work guard keeps run() going
-  // meanwhile, even during a graceful stop.
+  // meanwhile, even during a graceful stop. A full queue answers 503 at once.
   auto initiate = [this, &route, &request](auto handler) {
     using HandlerType = decltype(handler);
     struct Job {
@@ -685,29 +678,28 @@ asio::awaitable<std::optional<Outcome>> Server::Impl::runBlocking(const Route& r
       asio::executor_work_guard<asio::io_context::executor_type> work;
     };
     auto job = std::make_shared<Job>(Job{std::move(handler), asio::make_work_guard(ioc)});
-    jobStarted();
-    const bool accepted = pool.trySubmit([this, &route, &request, job] {
-      if (hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
-      Outcome outcome = invokeHandler(route.handler, request);
+    auto complete = [this, job](Outcome outcome) {
       const auto executor = asio::get_associated_executor(job->handler, ioc.get_executor());
       asio::post(executor,
                  [handler = std::move(job->handler), result = std::move(outcome)]() mutable {
-                   std::move(handler)(std::optional<Outcome>(std::move(result)));
+                   std::move(handler)(std::move(result));
                  });
       job->work.reset();
+    };
+    jobStarted();
+    const bool accepted = pool.trySubmit([this, &route, &request, complete] {
+      if (hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
+      complete(invokeHandler(route.handler, request));
       jobFinished();
     });
     if (hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
     if (accepted) return;
     jobFinished();
-    const auto executor = asio::get_associated_executor(job->handler, ioc.get_executor());
-    asio::post(executor, [handler = std::move(job->handler)]() mutable {
-      std::move(handler)(std::optional<Outcome>());
-    });
+    if (hooks.metrics != nullptr) hooks.metrics->countOverloadRejection();
+    complete(Outcome{overloaded(), {}});
   };
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>,
-                                          void(std::optional<Outcome>)>(initiate,
-                                                                        asio::use_awaitable);
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Outcome)>(
+      initiate, asio::use_awaitable);
 }
 
 void Server::Impl::jobStarted() {
