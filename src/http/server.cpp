@@ -785,8 +785,11 @@ void Server::Impl::record(const Request* request, const BeastRequest* message,
     method = parseMethod(message->method_string());
   }
   if (hooks.metrics != nullptr) {
-    RouteMetrics* metrics =
-        route_name == kUnmatchedRoute ? unmatched_metrics : route_metrics[route_index];
+    // A route added after the Server was built has no slot; count it as
+    // unmatched rather than index past the table.
+    RouteMetrics* metrics = route_name == kUnmatchedRoute || route_index >= route_metrics.size()
+                                ? unmatched_metrics
+                                : route_metrics[route_index];
     metrics->record(method, response.status, seconds);
   }
   if (!hooks.access_log) return;

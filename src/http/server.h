@@ -81,6 +81,8 @@ Result<ListenAddress, std::string> parseListenAddress(std::string_view text);
 
 class Server {
  public:
+  using Hooks = ServerHooks;
+
   Server(ServerOptions options, Router& router, core::WorkerPool& blocking_pool,
          ServerHooks hooks = {});
   ~Server();

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -745,6 +746,32 @@ TEST_F(ServerTest, EveryResponseThatStartsDuringAStopIsComplete) {
   EXPECT_TRUE(stopped);
   EXPECT_EQ(truncated, 0);
   EXPECT_GE(complete, 200);
+}
+
+TEST(ServerLifecycleTest, SigtermStopsRunUntilSignalGracefully) {
+  Router router;
+  router.add(
+      Method::Get, "/x", [](Request&) { return Response::text(200, "x"); }, inlineRoute());
+  core::WorkerPool pool("signal", 1, 1);
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  Server server(options, router, pool);
+  ASSERT_TRUE(server.start());
+  std::promise<void> returned;
+  std::future<void> run_returned = returned.get_future();
+  std::thread runner([&] {
+    server.runUntilSignal();
+    returned.set_value();
+  });
+  // Once a request is answered, the signal handler is installed.
+  EXPECT_EQ(test::roundTrip(server.boundPort(), "GET", "/x").status, 200);
+
+  std::raise(SIGTERM);
+
+  const bool stopped = run_returned.wait_for(5s) == std::future_status::ready;
+  if (!stopped) server.stop();
+  runner.join();
+  EXPECT_TRUE(stopped);
 }
 
 TEST(ListenAddressTest, ParsesHostPortAndBracketedIpv6) {
