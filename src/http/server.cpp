@@ -421,7 +421,8 @@ void Server::Impl::beginStop() {
   }
   grace_timer.expires_after(options.shutdown_grace);
   grace_timer.async_wait([this](beast::error_code ec) {
-    if (ec) return;
+    // The last connection may have gone just as the timer fired.
+    if (ec || connections.empty()) return;
     logError("shutdown grace period over; closing " + std::to_string(connections.size()) +
              " connection(s)");
     // Close every socket on its own strand, then stop the loop; handlers
