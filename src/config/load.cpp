@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -21,7 +22,7 @@ namespace mxauth::config {
 namespace {
 
 // Larger files are a mistake (a wrong path), not a configuration.
-constexpr std::uintmax_t kMaxFileBytes = 4 * 1024 * 1024;
+constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{4} * 1024 * 1024;
 
 // Where each key's value came from, so that a rule checked at the end can
 // still point at a line or a variable.
@@ -113,7 +114,8 @@ class FileLoader {
 
   Result<void, ConfigError> load(const std::string& text) {
     if (auto bad = firstNonUtf8Byte(text)) {
-      auto line = static_cast<int>(std::count(text.begin(), text.begin() + *bad, '\n') + 1);
+      auto line = static_cast<int>(
+          std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n') + 1);
       return fail(ConfigErrorCode::Syntax, "", line, "is not UTF-8 text");
     }
     try {
@@ -214,7 +216,9 @@ Result<std::string, ConfigError> readFile(const std::filesystem::path& path) {
 
 Result<void, ConfigError> applyEnvironment(const Environment& env, Config& config,
                                            Origins& origins) {
-  for (const auto& [name, value] : env.variables()) {
+  for (const auto& variable : env.variables()) {
+    const std::string& name = variable.first;
+    const std::string& value = variable.second;
     if (!name.starts_with("MXAUTH_") || isNonConfigVariable(name)) continue;
     std::string key = keyOfVariable(name);
     auto fail = [&](ConfigErrorCode code, std::string error_key, std::string message) {

@@ -273,7 +273,8 @@ Field scalar(std::string_view path, std::string_view help, Kind kind, Ref ref,
 // A list of strings: a YAML sequence, or comma-separated in the environment.
 template <class Ref>
 Field stringList(std::string_view path, std::string_view help, Ref ref,
-                 std::function<bool(std::string_view)> valid_item, std::string item_rule) {
+                 const std::function<bool(std::string_view)>& valid_item,
+                 const std::string& item_rule) {
   Field field;
   field.path = path;
   field.help = help;
@@ -552,7 +553,7 @@ Check<std::string> plainTextRule(bool allow_empty, std::size_t max_size = 1024) 
 }
 
 template <class T>
-Check<T> predicateRule(std::function<bool(const T&)> valid, std::string rule) {
+Check<T> predicateRule(const std::function<bool(const T&)>& valid, const std::string& rule) {
   return [valid, rule](T value) -> Result<T, std::string> {
     if (!valid(value)) return unexpected(rule);
     return value;
