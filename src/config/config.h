@@ -58,7 +58,7 @@ struct InlineKey {
 struct SecretsConfig {
   std::filesystem::path keys_dir = "./data/keys";
   // 64 hex characters (32 bytes). Empty: the app generates one on first
-  // start into keys_dir/encryption.key.
+  // start into keys_dir/encryption.secret.
   std::optional<std::string> encryption;
   // When non-empty, these keys are used and keys_dir is not read for
   // signing keys.

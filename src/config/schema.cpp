@@ -605,7 +605,7 @@ std::vector<Field> buildFields() {
       SecondsKind{1, 300}, [](auto& c) -> auto& { return c.database.connect_timeout; }));
   // secrets
   f.push_back(scalar(
-      "secrets.keys_dir", "Directory of signing keys and encryption.key; generated when missing",
+      "secrets.keys_dir", "Directory of signing keys and encryption.secret; generated when missing",
       PathKind{}, [](auto& c) -> auto& { return c.secrets.keys_dir; },
       predicateRule<std::filesystem::path>(
           [](const std::filesystem::path& p) {

@@ -157,10 +157,17 @@ bool isAddrSpec(std::string_view text) {
 }  // namespace
 
 Result<ListenAddress, std::string> parseListenAddress(std::string_view text) {
+  // Port 0 asks the kernel for a free port (tests, benchmarks); the server
+  // logs the one it got. URLs never allow 0, so it is special-cased here.
+  if (text.ends_with(":0")) {
+    auto parts = splitHostPort(std::string(text.substr(0, text.size() - 1)) + "1");
+    if (parts && parts->port) return ListenAddress{parts->host, 0};
+  }
   auto parts = splitHostPort(text);
   if (!parts || !parts->port) {
-    return unexpected(std::string(
-        "must be host:port (or [ipv6]:port) with a port from 1 to 65535, e.g. 127.0.0.1:8080"));
+    return unexpected(
+        std::string("must be host:port (or [ipv6]:port) with a port from 0 (any free port) to "
+                    "65535, e.g. 127.0.0.1:8080"));
   }
   return ListenAddress{parts->host, *parts->port};
 }
