@@ -10,11 +10,13 @@ JOBS ?= $(shell nproc)
 all: build
 
 deps:
-	@tools/install-deps.sh
+	@tools/install-deps.sh all
 
-build: deps
+# What `make run` needs: the server binary only.
+build:
+	@tools/install-deps.sh build
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS)
+	@cmake --build --preset release -j $(JOBS) --target mxauth
 
 run: build
 	@mkdir -p data
@@ -33,13 +35,18 @@ format:
 format-check:
 	@tools/check-format.sh
 
-lint: build
+lint: deps
+	@cmake --preset release >/dev/null
 	@tools/lint.sh
 
-bench: build
+bench: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target mxauth bench_static_server
 	@bench/run.sh
 
-bench-smoke: build
+bench-smoke: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target mxauth bench_static_server
 	@MXAUTH_BENCH_SECONDS=2 bench/run.sh
 
 install: build

@@ -1,37 +1,42 @@
 #!/usr/bin/env bash
-# Installs every Debian package mxauth needs to build, test and benchmark.
-# Idempotent: installs only what is missing, so `make run` and `make test`
-# call it on every run at almost no cost.
+# Installs the Debian packages mxauth needs. Idempotent: installs only what is
+# missing, so `make run` and `make test` call it every time at almost no cost.
+#
+#   tools/install-deps.sh build   what building and running needs (make run)
+#   tools/install-deps.sh all     also what the tests and benchmarks need (make test)
 set -euo pipefail
+profile=${1:-all}
 
-packages=(
+build_packages=(
   build-essential cmake ninja-build pkg-config ccache git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libcurl4-openssl-dev libpq-dev libsqlite3-dev libargon2-dev libcrypt-dev
   libkainjow-mustache-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format
+)
+test_packages=(
+  clang-format clang-tidy
   postgresql postgresql-client
   nodejs npm chromium
   wrk curl procps
 )
-if [[ "${MXAUTH_DEPS:-}" == "build" ]]; then
-  packages=("${packages[@]:0:20}")
-fi
+case "$profile" in
+  build) packages=("${build_packages[@]}") ;;
+  all) packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
+  # Node.js may come from outside dpkg (the development machines ship Node 20).
+  if [[ $p == nodejs || $p == npm ]] && command -v node >/dev/null && command -v npm >/dev/null; then
+    continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
 done
-# Node/npm may come from elsewhere (the dev machines ship Node 20 outside dpkg).
-if command -v node >/dev/null && command -v npm >/dev/null; then
-  filtered=()
-  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
-  missing=("${filtered[@]}")
-fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 echo "install-deps: installing ${missing[*]}" >&2

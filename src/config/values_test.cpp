@@ -11,10 +11,16 @@ TEST(ParseListenAddressTest, SplitsHostAndPort) {
   EXPECT_EQ(*parseListenAddress("localhost:1"), (ListenAddress{"localhost", 1}));
 }
 
+TEST(ParseListenAddressTest, AcceptsPortZeroForAnyFreePort) {
+  EXPECT_EQ(*parseListenAddress("127.0.0.1:0"), (ListenAddress{"127.0.0.1", 0}));
+  EXPECT_EQ(*parseListenAddress("[::1]:0"), (ListenAddress{"::1", 0}));
+  EXPECT_FALSE(parseListenAddress("256.1.1.1:0"));
+  EXPECT_FALSE(parseListenAddress(":0"));
+}
+
 TEST(ParseListenAddressTest, RejectsMissingOrOutOfRangePorts) {
-  for (const char* text :
-       {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:99999999",
-        "::1:80", "[::1]80", "256.1.1.1:80", "a..b:80", "-:80"}) {
+  for (const char* text : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:99999999",
+                           "::1:80", "[::1]80", "256.1.1.1:80", "a..b:80", "-:80"}) {
     EXPECT_FALSE(parseListenAddress(text)) << text;
   }
 }

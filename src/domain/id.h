@@ -40,5 +40,11 @@ class Id {
 using UserId = Id<struct UserIdTag>;
 using UserEmailId = Id<struct UserEmailIdTag>;
 using UserPasswordId = Id<struct UserPasswordIdTag>;
+using ClientId = Id<struct ClientIdTag>;
+using BrowserSessionId = Id<struct BrowserSessionIdTag>;
+using AuthorizationGrantId = Id<struct AuthorizationGrantIdTag>;
+using OAuthSessionId = Id<struct OAuthSessionIdTag>;
+using AccessTokenId = Id<struct AccessTokenIdTag>;
+using RefreshTokenId = Id<struct RefreshTokenIdTag>;
 
 }  // namespace mxauth::domain

@@ -1,0 +1,178 @@
+#pragma once
+
+// Repositories of the OAuth 2.0 aggregates (domain/oauth.h). Contracts, which
+// storage/testing checks on every backend:
+//  - ids and timestamps come only from the Rng and Clock passed in;
+//  - an unknown id or hash answers an empty optional, never an error;
+//  - single use is a conditional write (design §6): the methods documented
+//    as "conditional" change a row only in the stated state and answer an
+//    empty optional (or false) when they did not, so that of two concurrent
+//    callers exactly one wins — on SQLite and on PostgreSQL;
+//  - token and code values never reach storage, only their SHA-256 hex.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/rng.h"
+#include "domain/oauth.h"
+#include "storage/page.h"
+#include "storage/storage_error.h"
+
+namespace mxauth::storage {
+
+struct NewOAuthClient {
+  std::string metadata_json;
+  std::optional<std::string> secret_hash;
+  std::optional<std::string> metadata_digest;  // Conflict when already taken
+  bool is_static = false;
+};
+
+class OAuthClientRepository {
+ public:
+  virtual ~OAuthClientRepository() = default;
+  virtual Result<domain::OAuthClient, StorageError> add(Rng& rng, const Clock& clock,
+                                                        const NewOAuthClient& client) = 0;
+  virtual Result<std::optional<domain::OAuthClient>, StorageError> lookup(
+      const domain::ClientId& id) = 0;
+  virtual Result<std::optional<domain::OAuthClient>, StorageError> findByDigest(
+      std::string_view metadata_digest) = 0;
+};
+
+struct NewBrowserSession {
+  domain::UserId user_id;
+  std::string user_agent;
+  std::string ip_address;
+};
+
+class BrowserSessionRepository {
+ public:
+  virtual ~BrowserSessionRepository() = default;
+  // created_at = authenticated_at = now.
+  virtual Result<domain::BrowserSession, StorageError> add(Rng& rng, const Clock& clock,
+                                                           const NewBrowserSession& session) = 0;
+  virtual Result<std::optional<domain::BrowserSession>, StorageError> lookup(
+      const domain::BrowserSessionId& id) = 0;
+  // Re-authentication: authenticated_at = now. Empty when unknown or finished.
+  virtual Result<std::optional<domain::BrowserSession>, StorageError> reauthenticate(
+      const Clock& clock, const domain::BrowserSessionId& id) = 0;
+  // Conditional: finishes an active session; false when unknown or already finished.
+  virtual Result<bool, StorageError> finish(const Clock& clock,
+                                            const domain::BrowserSessionId& id) = 0;
+};
+
+struct NewAuthorizationGrant {
+  domain::ClientId client_id;
+  std::string redirect_uri;
+  std::string scope;
+  std::optional<std::string> state;
+  std::optional<std::string> nonce;
+  domain::ResponseMode response_mode = domain::ResponseMode::Query;
+  std::optional<std::string> code_challenge;
+  std::optional<std::string> login_hint;
+  std::optional<std::string> prompt;
+  std::optional<std::int64_t> max_age;
+};
+
+class AuthorizationGrantRepository {
+ public:
+  virtual ~AuthorizationGrantRepository() = default;
+  virtual Result<domain::AuthorizationGrant, StorageError> add(
+      Rng& rng, const Clock& clock, const NewAuthorizationGrant& grant) = 0;
+  virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> lookup(
+      const domain::AuthorizationGrantId& id) = 0;
+  // Conditional: a pending grant becomes fulfilled with its code hash and
+  // the session it created. Empty when the grant is not pending.
+  virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> fulfill(
+      const Clock& clock, const domain::AuthorizationGrantId& id, std::string_view code_hash,
+      const domain::OAuthSessionId& session, const domain::BrowserSessionId& browser_session,
+      const domain::UserId& user) = 0;
+  // Conditional: the exchangeable grant with this code hash becomes
+  // exchanged. Empty when no grant has that hash or it is not exchangeable
+  // (already exchanged, cancelled, never fulfilled).
+  virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> exchange(
+      const Clock& clock, std::string_view code_hash) = 0;
+  // Any grant with this code hash, whatever its state (replay detection).
+  virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> findByCodeHash(
+      std::string_view code_hash) = 0;
+  // Conditional: cancels a grant that is not yet exchanged or cancelled.
+  virtual Result<bool, StorageError> cancel(const Clock& clock,
+                                            const domain::AuthorizationGrantId& id) = 0;
+};
+
+struct NewOAuthSession {
+  domain::ClientId client_id;
+  std::optional<domain::UserId> user_id;
+  std::string scope;
+  std::optional<std::string> device_id;
+  std::string user_agent;
+  std::optional<Timestamp> authenticated_at;
+};
+
+class OAuthSessionRepository {
+ public:
+  virtual ~OAuthSessionRepository() = default;
+  virtual Result<domain::OAuthSession, StorageError> add(Rng& rng, const Clock& clock,
+                                                         const NewOAuthSession& session) = 0;
+  virtual Result<std::optional<domain::OAuthSession>, StorageError> lookup(
+      const domain::OAuthSessionId& id) = 0;
+  // Conditional: finishes an active session AND revokes every access and
+  // refresh token under it, in this transaction. False when unknown or
+  // already finished.
+  virtual Result<bool, StorageError> finish(const Clock& clock,
+                                            const domain::OAuthSessionId& id) = 0;
+  // Active sessions of a user, newest first.
+  virtual Result<std::vector<domain::OAuthSession>, StorageError> listActiveForUser(
+      const domain::UserId& user, const Page& page) = 0;
+  // Active sessions of a user bound to a Matrix device (device reuse).
+  virtual Result<std::vector<domain::OAuthSession>, StorageError> findActiveByDevice(
+      const domain::UserId& user, std::string_view device_id) = 0;
+  // Batched activity (design §8): last_active_at/ip only move forward.
+  virtual Result<void, StorageError> recordActivity(const domain::OAuthSessionId& id, Timestamp at,
+                                                    std::string_view ip) = 0;
+};
+
+class AccessTokenRepository {
+ public:
+  virtual ~AccessTokenRepository() = default;
+  virtual Result<domain::AccessToken, StorageError> add(Rng& rng, const Clock& clock,
+                                                        const domain::OAuthSessionId& session,
+                                                        std::string_view token_hash,
+                                                        Timestamp expires_at) = 0;
+  virtual Result<std::optional<domain::AccessToken>, StorageError> lookup(
+      const domain::AccessTokenId& id) = 0;
+  virtual Result<std::optional<domain::AccessToken>, StorageError> findByHash(
+      std::string_view token_hash) = 0;
+  // Sets first_used_at if unset; idempotent.
+  virtual Result<void, StorageError> markUsed(const domain::AccessTokenId& id, Timestamp at) = 0;
+  // Conditional: revokes a token not yet revoked.
+  virtual Result<bool, StorageError> revoke(const Clock& clock,
+                                            const domain::AccessTokenId& id) = 0;
+};
+
+class RefreshTokenRepository {
+ public:
+  virtual ~RefreshTokenRepository() = default;
+  virtual Result<domain::RefreshToken, StorageError> add(Rng& rng, const Clock& clock,
+                                                         const domain::OAuthSessionId& session,
+                                                         std::string_view token_hash,
+                                                         const domain::AccessTokenId& access_token,
+                                                         std::optional<Timestamp> expires_at) = 0;
+  virtual Result<std::optional<domain::RefreshToken>, StorageError> lookup(
+      const domain::RefreshTokenId& id) = 0;
+  virtual Result<std::optional<domain::RefreshToken>, StorageError> findByHash(
+      std::string_view token_hash) = 0;
+  // Conditional: a token neither consumed nor revoked becomes consumed,
+  // pointing at its successor. False when it was not usable (a concurrent
+  // refresh won, or it was revoked).
+  virtual Result<bool, StorageError> consume(const Clock& clock, const domain::RefreshTokenId& id,
+                                             const domain::RefreshTokenId& successor) = 0;
+  // Conditional: revokes a token not yet revoked.
+  virtual Result<bool, StorageError> revoke(const Clock& clock,
+                                            const domain::RefreshTokenId& id) = 0;
+};
+
+}  // namespace mxauth::storage
