@@ -170,6 +170,12 @@ class RefreshTokenRepository {
   // refresh won, or it was revoked).
   virtual Result<bool, StorageError> consume(const Clock& clock, const domain::RefreshTokenId& id,
                                              const domain::RefreshTokenId& successor) = 0;
+  // Lost-response retry (spec-digest §3.5): a consumed token whose successor
+  // was never used gets a new successor. Conditional on the token still
+  // pointing at `expected_successor`; false otherwise (a concurrent retry won).
+  virtual Result<bool, StorageError> replaceSuccessor(
+      const domain::RefreshTokenId& id, const domain::RefreshTokenId& expected_successor,
+      const domain::RefreshTokenId& new_successor) = 0;
   // Conditional: revokes a token not yet revoked.
   virtual Result<bool, StorageError> revoke(const Clock& clock,
                                             const domain::RefreshTokenId& id) = 0;
