@@ -1,0 +1,95 @@
+// Starts the real mxauth binary for an end-to-end test: a fresh data
+// directory, a free port, the public base pointing at it, and helpers to run
+// the CLI against the same configuration.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const binary = process.env.MXAUTH_BIN ?? new URL('../../../build/release/mxauth', import.meta.url).pathname;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class MxauthServer {
+  constructor(dir, port, env) {
+    this.dir = dir;
+    this.port = port;
+    this.base = `http://127.0.0.1:${port}/`;
+    this.env = env;
+    this.child = null;
+    this.output = '';
+  }
+
+  // Options: extra environment (MXAUTH_* settings), database URI.
+  static async start(options = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'mxauth-e2e-'));
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      MXAUTH_HTTP__LISTEN: `127.0.0.1:${port}`,
+      MXAUTH_HTTP__PUBLIC_BASE: `http://127.0.0.1:${port}/`,
+      MXAUTH_MATRIX__HOMESERVER: 'example.test',
+      // Cheap hashes keep the suite fast; the parameters are still argon2id.
+      MXAUTH_PASSWORDS__ARGON2_MEMORY_KIB: '8192',
+      MXAUTH_PASSWORDS__ARGON2_ITERATIONS: '1',
+      ...options.env,
+    };
+    const server = new MxauthServer(dir, port, env);
+    await server.#spawn();
+    return server;
+  }
+
+  async #spawn() {
+    this.child = spawn(binary, ['serve'], { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (d) => { this.output += d; });
+    this.child.stderr.on('data', (d) => { this.output += d; });
+    const exited = new Promise((_, reject) =>
+      this.child.once('exit', (code) => reject(new Error(`mxauth exited with ${code}: ${this.output}`))));
+    const listening = new Promise((resolve) => {
+      const check = () => (this.output.includes('"msg":"listening"') ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    await Promise.race([listening, exited]);
+  }
+
+  url(path) {
+    return new URL(path.replace(/^\//, ''), this.base).toString();
+  }
+
+  // Runs `mxauth ARGS...` with the same configuration; returns stdout.
+  cli(args, input) {
+    const result = spawnSync(binary, args, { cwd: this.dir, env: this.env, input, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`mxauth ${args.join(' ')} failed: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  addUser(name, password, extra = []) {
+    return JSON.parse(this.cli(['user', 'add', name, '--password-stdin', ...extra], `${password}\n`));
+  }
+
+  async stop() {
+    if (this.child && this.child.exitCode === null) {
+      const done = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+      this.child.kill('SIGTERM');
+      this.exitCode = await done;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    return this.exitCode;
+  }
+}
+
+export function writeConfig(dir, yaml) {
+  writeFileSync(join(dir, 'mxauth.yaml'), yaml);
+}

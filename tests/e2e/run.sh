@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# End-to-end tests: real clients (openid-client, matrix-js-sdk) and Debian's
+# chromium (playwright-core) against the built binary.
+#   tests/e2e/run.sh [path/to/mxauth]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export MXAUTH_BIN=$(realpath "${1:-$here/../../build/release/mxauth}")
+cd "$here"
+# npm ci from the committed lock file; skipped when node_modules matches it.
+if [[ ! -f node_modules/.package-lock.json ]] || ! cmp -s package-lock.json node_modules/.mxauth-lock; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.mxauth-lock
+fi
+rm -rf artifacts
+exec node --test --test-concurrency=1 --test-reporter=spec tests/
