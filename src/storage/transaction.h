@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "storage/oauth_repositories.h"
 #include "storage/storage_error.h"
 #include "storage/user_email_repository.h"
 #include "storage/user_password_repository.h"
@@ -27,6 +28,13 @@ class Transaction {
   virtual UserRepository& users() = 0;
   virtual UserEmailRepository& userEmails() = 0;
   virtual UserPasswordRepository& userPasswords() = 0;
+
+  virtual OAuthClientRepository& oauthClients() = 0;
+  virtual BrowserSessionRepository& browserSessions() = 0;
+  virtual AuthorizationGrantRepository& authorizationGrants() = 0;
+  virtual OAuthSessionRepository& oauthSessions() = 0;
+  virtual AccessTokenRepository& accessTokens() = 0;
+  virtual RefreshTokenRepository& refreshTokens() = 0;
 
   // Commits. Afterwards the transaction cannot be used; on failure nothing
   // was written.

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "storage/sql/oauth_repositories.h"
 #include "storage/sql/session.h"
 #include "storage/sql/user_repositories.h"
 
@@ -24,6 +25,12 @@ class SqlTransaction final : public Transaction {
   UserRepository& users() override { return users_; }
   UserEmailRepository& userEmails() override { return user_emails_; }
   UserPasswordRepository& userPasswords() override { return user_passwords_; }
+  OAuthClientRepository& oauthClients() override { return oauth_clients_; }
+  BrowserSessionRepository& browserSessions() override { return browser_sessions_; }
+  AuthorizationGrantRepository& authorizationGrants() override { return authorization_grants_; }
+  OAuthSessionRepository& oauthSessions() override { return oauth_sessions_; }
+  AccessTokenRepository& accessTokens() override { return access_tokens_; }
+  RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
 
   Result<void, StorageError> commit() override {
     if (finished_) {
@@ -48,6 +55,12 @@ class SqlTransaction final : public Transaction {
   SqlUserRepository users_{session_};
   SqlUserEmailRepository user_emails_{session_};
   SqlUserPasswordRepository user_passwords_{session_};
+  SqlOAuthClientRepository oauth_clients_{session_};
+  SqlBrowserSessionRepository browser_sessions_{session_};
+  SqlAuthorizationGrantRepository authorization_grants_{session_};
+  SqlOAuthSessionRepository oauth_sessions_{session_};
+  SqlAccessTokenRepository access_tokens_{session_};
+  SqlRefreshTokenRepository refresh_tokens_{session_};
   bool finished_ = false;
 };
 
