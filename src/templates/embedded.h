@@ -1,0 +1,17 @@
+#pragma once
+
+// The files under resources/ compiled into the binary (CMake
+// mxauth_embed_files): templates named relative to resources/templates
+// ("pages/login.mustache"), static assets relative to resources/static
+// ("mxauth.css").
+
+#include <span>
+
+#include "core/embedded_file.h"
+
+namespace mxauth::templates {
+
+std::span<const core::EmbeddedFile> embeddedTemplateFiles();
+std::span<const core::EmbeddedFile> embeddedStaticFiles();
+
+}  // namespace mxauth::templates

@@ -1,0 +1,112 @@
+#include "templates/pages.h"
+
+namespace mxauth::templates {
+namespace {
+
+// A client that tries every trick a registration allows: markup in its
+// name, quotes in its URIs.
+constexpr const char* kHostileName = "<script>alert(\"x\")</script> & \"Friends\"";
+
+}  // namespace
+
+std::vector<LoginPage> LoginPage::samples() {
+  LoginPage empty;
+  empty.csrf_token = "sample-csrf-token";
+  empty.register_href = "/register";
+
+  LoginPage failed = empty;
+  failed.next = "/authorize/continue?id=01J0000000000000000000000";
+  failed.username = "alice";
+  failed.error = "Wrong username or password";
+  failed.notice = "Sign in again to continue";
+
+  LoginPage hostile;
+  hostile.csrf_token = "t";
+  hostile.username = "\"><script>alert(1)</script>";
+  hostile.username_error = "<b>not bold</b>";
+  return {empty, failed, hostile};
+}
+
+std::vector<RegisterPage> RegisterPage::samples() {
+  RegisterPage empty;
+  empty.csrf_token = "sample-csrf-token";
+  empty.homeserver = "example.com";
+
+  RegisterPage invalid = empty;
+  invalid.next = "/authorize/continue?id=01J0000000000000000000000";
+  invalid.username = "Alice!";
+  invalid.email = "alice@example";
+  invalid.username_error = "Only a-z, 0-9 and . _ = - / + are allowed";
+  invalid.email_error = "This is not a valid e-mail address";
+  invalid.password_error = "Use at least 8 characters";
+  invalid.password_confirm_error = "The passwords do not match";
+  invalid.error = "Please correct the errors below";
+  return {empty, invalid};
+}
+
+std::vector<ConsentPage> ConsentPage::samples() {
+  ConsentPage full;
+  full.csrf_token = "sample-csrf-token";
+  full.action = "/authorize/continue?id=01J0000000000000000000000";
+  full.user_id = "@alice:example.com";
+  full.client.name = "Element";
+  full.client.logo_uri = "https://element.example/logo.png";
+  full.client.client_uri = "https://element.example/";
+  full.client.host = "element.example";
+  full.client.policy_uri = "https://element.example/privacy";
+  full.client.tos_uri = "https://element.example/terms";
+  full.scopes = {{"Full access to your Matrix account", false},
+                 {"A new device with ID ABCDEFGHIJ", false},
+                 {"Administer the server", true}};
+  full.admin_warning = true;
+
+  ConsentPage bare;
+  bare.csrf_token = "t";
+  bare.action = "/authorize/continue?id=01J0000000000000000000000";
+  bare.user_id = "@bob:example.com";
+  bare.client.name = kHostileName;
+  bare.client.client_uri = "https://evil.example/\"onmouseover=\"alert(1)";
+  bare.client.host = "evil.example";
+  bare.scopes = {{"Full access to your Matrix account", false}};
+  bare.error = "The form expired; please try again";
+  return {full, bare};
+}
+
+std::vector<ErrorPage> ErrorPage::samples() {
+  ErrorPage plain;
+  plain.message = "The application sent an invalid request: unknown client_id.";
+  ErrorPage detailed;
+  detailed.title = "Not found";
+  detailed.message = "There is no page here.";
+  detailed.detail = std::string("Request ") + kHostileName;
+  detailed.back_href = "/";
+  detailed.back_label = "Home";
+  return {plain, detailed};
+}
+
+std::vector<LogoutPage> LogoutPage::samples() {
+  LogoutPage signed_in;
+  signed_in.csrf_token = "sample-csrf-token";
+  signed_in.user_id = "@alice:example.com";
+  LogoutPage failed;
+  failed.csrf_token = "t";
+  failed.error = "The form expired; please try again";
+  return {signed_in, failed};
+}
+
+std::vector<SignedInPage> SignedInPage::samples() {
+  SignedInPage page;
+  page.csrf_token = "sample-csrf-token";
+  page.user_id = "@alice:example.com";
+  return {page};
+}
+
+std::vector<FormPostPage> FormPostPage::samples() {
+  FormPostPage page;
+  page.action = "https://client.example/callback?x=1&y=2";
+  page.fields = {
+      {"code", "abc"}, {"state", "\"><script>alert(1)</script>"}, {"iss", "https://auth.example/"}};
+  return {page};
+}
+
+}  // namespace mxauth::templates

@@ -1,0 +1,138 @@
+#pragma once
+
+// One typed context per page (style §6.14). Handlers fill these; the
+// Templates object turns them into HTML. Every string is text, never markup:
+// the templates escape all of it, so a client name or a login hint holding
+// "<script>" comes out as harmless text. Empty optionals and empty strings
+// leave their part of the page out.
+//
+// Each page has samples() covering its variants, rendered by
+// checkAllTemplates() and the tests.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mxauth::templates {
+
+// What every page shares: the service name from branding.service_name and
+// the language of the page (the lang attribute).
+struct Layout {
+  std::string service_name = "mxauth";
+  std::string lang = "en";
+};
+
+// form#login (interface.md §5): username (localpart, Matrix ID or e-mail)
+// and password.
+struct LoginPage {
+  Layout layout;
+  std::string csrf_token;
+  // Where to continue after signing in: a local path checked by the handler.
+  std::optional<std::string> next;
+  std::string username;  // pre-filled (login_hint, or the last attempt)
+  // A line under the title, such as "Sign in again to continue".
+  std::optional<std::string> notice;
+  std::optional<std::string> error;           // shown above the form
+  std::optional<std::string> username_error;  // shown next to the field
+  std::optional<std::string> password_error;
+  // Link to the registration page, when registration is enabled.
+  std::optional<std::string> register_href;
+
+  static std::vector<LoginPage> samples();
+};
+
+// form#register: username, password, password_confirm, optional email.
+struct RegisterPage {
+  Layout layout;
+  std::string csrf_token;
+  std::optional<std::string> next;
+  std::string homeserver;  // shown as "@username:<homeserver>"
+  std::string username;
+  std::string email;
+  std::optional<std::string> error;
+  std::optional<std::string> username_error;
+  std::optional<std::string> email_error;
+  std::optional<std::string> password_error;
+  std::optional<std::string> password_confirm_error;
+  std::string login_href = "/login";
+
+  static std::vector<RegisterPage> samples();
+};
+
+// How a client presents itself on the consent page (RFC 7591 §2 metadata,
+// already localized for the browser's language).
+struct ClientDisplay {
+  std::string name;
+  std::optional<std::string> logo_uri;
+  std::optional<std::string> client_uri;
+  std::optional<std::string> host;  // the client_uri host, shown under the name
+  std::optional<std::string> policy_uri;
+  std::optional<std::string> tos_uri;
+};
+
+struct ScopeLine {
+  std::string description;  // plain words from oauth::describeScope
+  bool is_admin = false;
+};
+
+// form#consent with button[name=action][value=allow|deny].
+struct ConsentPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string action;   // where the form posts (the grant's continue URL)
+  std::string user_id;  // "@alice:example.com"
+  ClientDisplay client;
+  std::vector<ScopeLine> scopes;
+  bool admin_warning = false;
+  std::optional<std::string> error;
+  std::string switch_account_href = "/logout";
+
+  static std::vector<ConsentPage> samples();
+};
+
+struct ErrorPage {
+  Layout layout;
+  std::string title = "Something went wrong";
+  std::string message;
+  std::optional<std::string> detail;
+  std::optional<std::string> back_href;
+  std::string back_label = "Go back";
+
+  static std::vector<ErrorPage> samples();
+};
+
+// form#logout: the confirmation before signing out.
+struct LogoutPage {
+  Layout layout;
+  std::string csrf_token;
+  std::optional<std::string> user_id;
+  std::optional<std::string> error;
+
+  static std::vector<LogoutPage> samples();
+};
+
+// The minimal account page: who is signed in, and a sign-out button.
+struct SignedInPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+
+  static std::vector<SignedInPage> samples();
+};
+
+// OAuth 2.0 Form Post Response Mode: a form that posts the authorization
+// response to the client's redirect URI (submitted by /assets/form_post.js,
+// or by the visible button without JavaScript).
+struct FormPostPage {
+  struct Field {
+    std::string name;
+    std::string value;
+  };
+  Layout layout;
+  std::string action;
+  std::vector<Field> fields;
+
+  static std::vector<FormPostPage> samples();
+};
+
+}  // namespace mxauth::templates

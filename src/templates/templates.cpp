@@ -1,0 +1,401 @@
+#include "templates/templates.h"
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <kainjow/mustache.hpp>
+#include <utility>
+
+#include "templates/embedded.h"
+#include "templates/html_check.h"
+
+namespace mxauth::templates {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+constexpr std::string_view kPagePrefix = "pages/";
+constexpr std::string_view kComponentPrefix = "components/";
+constexpr std::string_view kExtension = ".mustache";
+constexpr int kMaxPartialDepth = 8;
+
+// Every page a Templates object must have, by file stem.
+constexpr std::array<std::string_view, 7> kRequiredPages = {
+    "login", "register", "consent", "error", "logout", "signed_in", "form_post"};
+
+bool startsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+bool endsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// FNV-1a, 64 bits: a cache-busting version for asset URLs, not a security
+// feature.
+std::string contentVersion(std::string_view body) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : body) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
+  return std::string(buffer, 12);
+}
+
+std::string contentTypeFor(std::string_view name) {
+  if (endsWith(name, ".css")) return "text/css; charset=utf-8";
+  if (endsWith(name, ".js")) return "text/javascript; charset=utf-8";
+  if (endsWith(name, ".svg")) return "image/svg+xml";
+  if (endsWith(name, ".png")) return "image/png";
+  return "application/octet-stream";
+}
+
+using Components = std::map<std::string, std::string_view, std::less<>>;
+
+// Replaces every {{> name}} with components/<name>.mustache, recursively.
+Result<std::string, TemplateError> expandPartials(std::string_view text, const Components& parts,
+                                                  std::string_view file, int depth) {
+  if (depth > kMaxPartialDepth) {
+    return unexpected(TemplateError{std::string(file) + ": partials nested too deeply"});
+  }
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t open = text.find("{{>", pos);
+    if (open == std::string_view::npos) break;
+    const std::size_t close = text.find("}}", open);
+    if (close == std::string_view::npos) {
+      return unexpected(TemplateError{std::string(file) + ": unterminated partial tag"});
+    }
+    out.append(text.substr(pos, open - pos));
+    const std::string_view name = trim(text.substr(open + 3, close - open - 3));
+    const auto part = parts.find(name);
+    if (part == parts.end()) {
+      return unexpected(
+          TemplateError{std::string(file) + ": unknown partial \"" + std::string(name) + "\""});
+    }
+    auto expanded = expandPartials(part->second, parts, part->first, depth + 1);
+    if (!expanded) return unexpected(expanded.error());
+    // A partial's own trailing newline would leave a blank line per use.
+    std::string_view body = *expanded;
+    if (!body.empty() && body.back() == '\n') body.remove_suffix(1);
+    out.append(body);
+    pos = close + 2;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+mustache::data layoutData(const Layout& layout, const std::string& stylesheet_href) {
+  mustache::data data;
+  data.set("service_name", layout.service_name);
+  data.set("lang", layout.lang.empty() ? std::string("en") : layout.lang);
+  data.set("stylesheet_href", stylesheet_href);
+  return data;
+}
+
+void setOptional(mustache::data& data, const std::string& name,
+                 const std::optional<std::string>& value) {
+  if (value && !value->empty()) data.set(name, *value);
+}
+
+// One labelled input of a form, as components/field.mustache draws it.
+struct FieldSpec {
+  FieldSpec(std::string name_in, std::string label_in, std::string type_in,
+            std::string autocomplete_in)
+      : name(std::move(name_in)),
+        label(std::move(label_in)),
+        type(std::move(type_in)),
+        autocomplete(std::move(autocomplete_in)) {}
+
+  std::string name;
+  std::string label;
+  std::string type;
+  std::string autocomplete;
+  std::string value;
+  std::optional<std::string> error;
+  std::optional<std::string> hint;
+  bool required = true;
+  bool plain_text = false;  // no auto-capitalisation or spell checking
+};
+
+mustache::data fieldData(const FieldSpec& field) {
+  mustache::data data;
+  data.set("name", field.name);
+  data.set("label", field.label);
+  data.set("type", field.type);
+  data.set("autocomplete", field.autocomplete);
+  data.set("required", field.required);
+  data.set("plain_text", field.plain_text);
+  if (!field.value.empty()) data.set("value", field.value);
+  setOptional(data, "error", field.error);
+  setOptional(data, "hint", field.hint);
+  std::string described_by;
+  if (field.hint && !field.hint->empty()) described_by = field.name + "-hint";
+  if (field.error && !field.error->empty()) {
+    if (!described_by.empty()) described_by += ' ';
+    described_by += field.name + "-error";
+  }
+  if (!described_by.empty()) data.set("describedby", described_by);
+  return data;
+}
+
+}  // namespace
+
+struct Templates::State {
+  struct Page {
+    std::unique_ptr<mustache::mustache> tmpl;
+    // kainjow's render() is not const; one render at a time per page.
+    std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
+  };
+  std::map<std::string, Page, std::less<>> pages;
+  std::vector<StaticAsset> assets;
+  std::string stylesheet_href;
+  std::string form_post_script_href;
+
+  std::string render(std::string_view page, const mustache::data& data) const {
+    const auto found = pages.find(page);
+    if (found == pages.end()) return {};  // load() guarantees every page exists
+    const std::lock_guard lock(*found->second.mutex);
+    return found->second.tmpl->render(data);
+  }
+
+  mustache::data base(const Layout& layout, std::string title) const {
+    mustache::data data;
+    data.set("layout", layoutData(layout, stylesheet_href));
+    data.set("title", std::move(title));
+    return data;
+  }
+};
+
+Templates::Templates(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Templates::Templates(Templates&&) noexcept = default;
+Templates& Templates::operator=(Templates&&) noexcept = default;
+Templates::~Templates() = default;
+
+Result<Templates, TemplateError> Templates::load() {
+  return loadFrom(embeddedTemplateFiles(), embeddedStaticFiles());
+}
+
+Result<Templates, TemplateError> Templates::loadFrom(std::span<const core::EmbeddedFile> templates,
+                                                     std::span<const core::EmbeddedFile> assets) {
+  auto state = std::make_unique<State>();
+  for (const core::EmbeddedFile& file : assets) {
+    StaticAsset asset;
+    asset.path = "/assets/" + std::string(file.name);
+    asset.content_type = contentTypeFor(file.name);
+    asset.body = file.contents;
+    asset.href = asset.path + "?v=" + contentVersion(file.contents);
+    if (file.name == "mxauth.css") state->stylesheet_href = asset.href;
+    if (file.name == "form_post.js") state->form_post_script_href = asset.href;
+    state->assets.push_back(std::move(asset));
+  }
+  if (state->stylesheet_href.empty() || state->form_post_script_href.empty()) {
+    return unexpected(TemplateError{"static assets mxauth.css and form_post.js are required"});
+  }
+
+  Components components;
+  for (const core::EmbeddedFile& file : templates) {
+    if (startsWith(file.name, kComponentPrefix) && endsWith(file.name, kExtension)) {
+      const std::string_view stem = file.name.substr(
+          kComponentPrefix.size(), file.name.size() - kComponentPrefix.size() - kExtension.size());
+      components.emplace(std::string(stem), file.contents);
+    }
+  }
+  for (const core::EmbeddedFile& file : templates) {
+    if (file.contents.find("{{{") != std::string_view::npos ||
+        file.contents.find("{{&") != std::string_view::npos ||
+        file.contents.find("{{=") != std::string_view::npos) {
+      return unexpected(TemplateError{std::string(file.name) +
+                                      ": unescaped output and delimiter changes are not allowed"});
+    }
+  }
+  for (const core::EmbeddedFile& file : templates) {
+    if (!startsWith(file.name, kPagePrefix) || !endsWith(file.name, kExtension)) continue;
+    const std::string_view stem = file.name.substr(
+        kPagePrefix.size(), file.name.size() - kPagePrefix.size() - kExtension.size());
+    auto expanded = expandPartials(file.contents, components, file.name, 0);
+    if (!expanded) return unexpected(expanded.error());
+    auto tmpl = std::make_unique<mustache::mustache>(*expanded);
+    if (!tmpl->is_valid()) {
+      return unexpected(TemplateError{std::string(file.name) + ": " + tmpl->error_message()});
+    }
+    State::Page page;
+    page.tmpl = std::move(tmpl);
+    state->pages.emplace(std::string(stem), std::move(page));
+  }
+  for (const std::string_view required : kRequiredPages) {
+    if (!state->pages.contains(required)) {
+      return unexpected(TemplateError{"missing page template pages/" + std::string(required) +
+                                      std::string(kExtension)});
+    }
+  }
+  return Templates(std::move(state));
+}
+
+const std::vector<StaticAsset>& Templates::assets() const { return state_->assets; }
+
+const StaticAsset* Templates::asset(std::string_view path) const {
+  for (const StaticAsset& asset : state_->assets) {
+    if (asset.path == path) return &asset;
+  }
+  return nullptr;
+}
+
+std::string Templates::render(const LoginPage& page) const {
+  mustache::data data = state_->base(page.layout, "Sign in");
+  data.set("csrf_token", page.csrf_token);
+  setOptional(data, "next", page.next);
+  setOptional(data, "notice", page.notice);
+  setOptional(data, "error", page.error);
+  setOptional(data, "register_href", page.register_href);
+  FieldSpec username("username", "Username or e-mail address", "text", "username");
+  username.value = page.username;
+  username.error = page.username_error;
+  username.plain_text = true;
+  data.set("username_field", fieldData(username));
+  FieldSpec password("password", "Password", "password", "current-password");
+  password.error = page.password_error;
+  data.set("password_field", fieldData(password));
+  return state_->render("login", data);
+}
+
+std::string Templates::render(const RegisterPage& page) const {
+  mustache::data data = state_->base(page.layout, "Create your account");
+  data.set("csrf_token", page.csrf_token);
+  setOptional(data, "next", page.next);
+  setOptional(data, "error", page.error);
+  data.set("homeserver", page.homeserver);
+  data.set("login_href", page.login_href);
+  FieldSpec username("username", "Username", "text", "username");
+  username.value = page.username;
+  username.error = page.username_error;
+  username.hint = "Lower-case letters, digits and . _ = - / + only.";
+  username.plain_text = true;
+  data.set("username_field", fieldData(username));
+  FieldSpec email("email", "E-mail address (optional)", "email", "email");
+  email.value = page.email;
+  email.error = page.email_error;
+  email.required = false;
+  email.plain_text = true;
+  data.set("email_field", fieldData(email));
+  FieldSpec password("password", "Password", "password", "new-password");
+  password.error = page.password_error;
+  password.hint = "At least 8 characters.";
+  data.set("password_field", fieldData(password));
+  FieldSpec confirm("password_confirm", "Confirm password", "password", "new-password");
+  confirm.error = page.password_confirm_error;
+  data.set("password_confirm_field", fieldData(confirm));
+  return state_->render("register", data);
+}
+
+std::string Templates::render(const ConsentPage& page) const {
+  mustache::data data = state_->base(page.layout, "Allow access");
+  data.set("csrf_token", page.csrf_token);
+  data.set("action", page.action);
+  data.set("user_id", page.user_id);
+  data.set("switch_account_href", page.switch_account_href);
+  setOptional(data, "error", page.error);
+  mustache::data client;
+  client.set("name", page.client.name);
+  setOptional(client, "logo_uri", page.client.logo_uri);
+  setOptional(client, "client_uri", page.client.client_uri);
+  setOptional(client, "host", page.client.host);
+  setOptional(client, "policy_uri", page.client.policy_uri);
+  setOptional(client, "tos_uri", page.client.tos_uri);
+  data.set("client", client);
+  data.set("has_links", (page.client.policy_uri && !page.client.policy_uri->empty()) ||
+                            (page.client.tos_uri && !page.client.tos_uri->empty()));
+  mustache::data scopes{mustache::data::type::list};
+  for (const ScopeLine& line : page.scopes) {
+    mustache::data item;
+    item.set("description", line.description);
+    item.set("is_admin", line.is_admin);
+    scopes.push_back(item);
+  }
+  data.set("scopes", scopes);
+  data.set("admin_warning", page.admin_warning);
+  return state_->render("consent", data);
+}
+
+std::string Templates::render(const ErrorPage& page) const {
+  mustache::data data = state_->base(page.layout, page.title);
+  data.set("message", page.message);
+  setOptional(data, "detail", page.detail);
+  setOptional(data, "back_href", page.back_href);
+  data.set("back_label", page.back_label);
+  return state_->render("error", data);
+}
+
+std::string Templates::render(const LogoutPage& page) const {
+  mustache::data data = state_->base(page.layout, "Sign out");
+  data.set("csrf_token", page.csrf_token);
+  setOptional(data, "user_id", page.user_id);
+  setOptional(data, "error", page.error);
+  return state_->render("logout", data);
+}
+
+std::string Templates::render(const SignedInPage& page) const {
+  mustache::data data = state_->base(page.layout, "Your account");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  return state_->render("signed_in", data);
+}
+
+std::string Templates::render(const FormPostPage& page) const {
+  mustache::data data = state_->base(page.layout, "Continue");
+  data.set("action", page.action);
+  data.set("script_href", state_->form_post_script_href);
+  mustache::data fields{mustache::data::type::list};
+  for (const FormPostPage::Field& field : page.fields) {
+    mustache::data item;
+    item.set("name", field.name);
+    item.set("value", field.value);
+    fields.push_back(item);
+  }
+  data.set("fields", fields);
+  return state_->render("form_post", data);
+}
+
+namespace {
+
+template <class Page>
+void checkSamples(const Templates& templates, std::string_view name, std::string& problems) {
+  int index = 0;
+  for (const Page& sample : Page::samples()) {
+    const std::string html = templates.render(sample);
+    if (html.empty()) {
+      problems += std::string(name) + " sample " + std::to_string(index) + ": empty output\n";
+    } else if (auto problem = checkHtml(html)) {
+      problems += std::string(name) + " sample " + std::to_string(index) + ": " + *problem + "\n";
+    }
+    ++index;
+  }
+}
+
+}  // namespace
+
+Result<void, std::string> checkAllTemplates() {
+  auto templates = Templates::load();
+  if (!templates) return unexpected(templates.error().message);
+  std::string problems;
+  checkSamples<LoginPage>(*templates, "login", problems);
+  checkSamples<RegisterPage>(*templates, "register", problems);
+  checkSamples<ConsentPage>(*templates, "consent", problems);
+  checkSamples<ErrorPage>(*templates, "error", problems);
+  checkSamples<LogoutPage>(*templates, "logout", problems);
+  checkSamples<SignedInPage>(*templates, "signed_in", problems);
+  checkSamples<FormPostPage>(*templates, "form_post", problems);
+  if (!problems.empty()) return unexpected(problems);
+  return {};
+}
+
+}  // namespace mxauth::templates

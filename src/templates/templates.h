@@ -1,0 +1,80 @@
+#pragma once
+
+// The page renderer (design §1, §11): mustache templates and static assets
+// compiled into the binary from resources/, parsed once by load(), rendered
+// from the typed contexts of pages.h.
+//
+// Contract:
+//  - every value is HTML-escaped ({{x}}); the templates never use {{{x}}} or
+//    {{& x}}, and checkAllTemplates() fails if one does;
+//  - partials ({{> name}}, from components/) are expanded when the pages are
+//    loaded, so rendering parses nothing;
+//  - render() is thread-safe;
+//  - pages reference static assets by a URL carrying a hash of their
+//    contents (/assets/mxauth.css?v=…), so assets can be cached for a year.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/embedded_file.h"
+#include "core/result.h"
+#include "templates/pages.h"
+
+namespace mxauth::templates {
+
+// A file served under /assets/.
+struct StaticAsset {
+  std::string path;          // "/assets/mxauth.css"
+  std::string content_type;  // "text/css; charset=utf-8"
+  std::string_view body;
+  std::string href;  // path plus "?v=<hash of body>", for pages to link
+};
+
+// A template that does not parse, names a missing partial, or uses
+// unescaped output. The message names the file.
+struct TemplateError {
+  std::string message;
+};
+
+class Templates {
+ public:
+  // The templates and assets compiled into the binary.
+  static Result<Templates, TemplateError> load();
+  // From other files (names relative to resources/templates, e.g.
+  // "pages/login.mustache"), for tests of the loader itself.
+  static Result<Templates, TemplateError> loadFrom(std::span<const core::EmbeddedFile> templates,
+                                                   std::span<const core::EmbeddedFile> assets);
+
+  Templates(Templates&&) noexcept;
+  Templates& operator=(Templates&&) noexcept;
+  ~Templates();
+
+  std::string render(const LoginPage& page) const;
+  std::string render(const RegisterPage& page) const;
+  std::string render(const ConsentPage& page) const;
+  std::string render(const ErrorPage& page) const;
+  std::string render(const LogoutPage& page) const;
+  std::string render(const SignedInPage& page) const;
+  std::string render(const FormPostPage& page) const;
+
+  const std::vector<StaticAsset>& assets() const;
+  // The asset with this path, or nullptr.
+  const StaticAsset* asset(std::string_view path) const;
+
+ private:
+  struct State;
+  explicit Templates(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Renders every sample of every page and checks that the result is
+// well-formed HTML (checkHtml). For `mxauth templates check` and CI; the
+// error lists each problem with the page and sample that caused it.
+Result<void, std::string> checkAllTemplates();
+
+}  // namespace mxauth::templates
