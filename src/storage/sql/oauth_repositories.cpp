@@ -198,6 +198,28 @@ Result<void, StorageError> done(const Result<std::int64_t, StorageError>& change
   return {};
 }
 
+// Locks the session's row for the rest of the transaction, and refuses
+// (spoiling the transaction) when the session is unknown or finished.
+//
+// Why a lock: finish() revokes the session's tokens with UPDATEs that, on
+// PostgreSQL under READ COMMITTED, cannot see tokens inserted by a
+// transaction still in progress. With this no-op UPDATE first, a token
+// insert and finish() on the same session are serialised: either finish()
+// waits for the insert's commit and its UPDATEs then see (and revoke) the
+// new token, or the insert waits for finish()'s commit and is refused. On
+// SQLite writers are serialised anyway; the check still applies.
+Result<void, StorageError> lockActiveSession(Session& session, const domain::OAuthSessionId& id) {
+  auto locked = session.execute(
+      "UPDATE oauth_sessions SET finished_at = NULL WHERE id = $1 AND finished_at IS NULL", {id});
+  if (!locked) return unexpected(locked.error());
+  if (*locked == 0) {
+    return unexpected(session.spoil(
+        StorageError{StorageErrorCode::Constraint,
+                     "OAuth session " + id.str() + " is unknown or finished: no new tokens"}));
+  }
+  return {};
+}
+
 std::string sql(std::initializer_list<std::string_view> parts) {
   std::string text;
   for (std::string_view part : parts) text.append(part);
@@ -456,6 +478,9 @@ Result<domain::AccessToken, StorageError> SqlAccessTokenRepository::add(
                             expires_at,
                             std::nullopt,
                             std::nullopt};
+  if (auto locked = lockActiveSession(session_, session); !locked) {
+    return unexpected(locked.error());
+  }
   auto inserted = session_.execute(
       "INSERT INTO oauth_access_tokens (id, session_id, token_hash, created_at, expires_at) "
       "VALUES ($1, $2, $3, $4, $5)",
@@ -506,6 +531,9 @@ Result<domain::RefreshToken, StorageError> SqlRefreshTokenRepository::add(
   added.access_token_id = access_token;
   added.created_at = clock.now();
   added.expires_at = expires_at;
+  if (auto locked = lockActiveSession(session_, session); !locked) {
+    return unexpected(locked.error());
+  }
   auto inserted = session_.execute(
       "INSERT INTO oauth_refresh_tokens (id, session_id, token_hash, access_token_id, "
       "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -28,6 +28,13 @@ class Session {
                                              std::initializer_list<Param> params);
 
   bool spoiled() const { return spoiled_; }
+  // For a repository that refuses a call after its statements ran (a rule
+  // the schema cannot state): spoils the session as a failed statement
+  // would, and returns the error to pass on.
+  StorageError spoil(StorageError error) {
+    spoiled_ = true;
+    return error;
+  }
 
  private:
   Result<void, StorageError> checkUsable() const;

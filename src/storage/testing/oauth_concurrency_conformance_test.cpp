@@ -1,0 +1,280 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <latch>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/testing/oauth_conformance.h"
+
+// Single use under concurrency (design §6; checklist C.20, D.26): racers,
+// each on its own pooled connection in its own transaction, try the same
+// conditional write at once; exactly one wins and every loser is told so
+// with an empty optional or false — never an error.
+namespace mxauth::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kRacers = 8;
+constexpr int kRounds = 5;
+
+// What one racer's attempt answered: won, lost, or a storage error.
+struct Attempt {
+  bool won = false;
+  std::optional<storage::StorageError> error;
+};
+
+using RaceStep = std::function<Result<bool, storage::StorageError>(storage::Transaction&, int)>;
+
+class OAuthConcurrencyConformanceTest : public OAuthConformanceTest {
+ protected:
+  void SetUp() override {
+    OAuthConformanceTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto racing = test_database_->open({static_cast<std::size_t>(kRacers), 10s});
+    ASSERT_TRUE(racing.has_value()) << racing.error().detail;
+    racing_ = std::move(*racing);
+  }
+
+  void TearDown() override {
+    racing_.reset();
+    OAuthConformanceTest::TearDown();
+  }
+
+  // Runs `step(tx, racer)` on kRacers threads at once and commits the
+  // transactions whose step answered true.
+  //
+  // On PostgreSQL every racer first begins its transaction and then all
+  // are released together, so the conditional writes truly overlap: the
+  // first takes the row lock and the others wait for its commit, then
+  // re-check their WHERE clause (READ COMMITTED) and change nothing. On
+  // SQLite a writer holds the database lock from BEGIN (IMMEDIATE) to
+  // COMMIT, so the racers are released before BEGIN and queue there (a
+  // racer waiting inside a begun transaction would hold the lock and
+  // deadlock the others).
+  std::vector<Attempt> race(const RaceStep& step) {
+    std::vector<Attempt> attempts(kRacers);
+    std::latch start(kRacers);
+    bool release_before_begin = GetParam() == Backend::Sqlite;
+    std::vector<std::thread> threads;
+    for (int racer = 0; racer < kRacers; ++racer) {
+      threads.emplace_back([&, racer] {
+        Attempt& attempt = attempts[racer];
+        if (release_before_begin) start.arrive_and_wait();
+        auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
+        if (!release_before_begin) start.arrive_and_wait();
+        if (!tx) {
+          attempt.error = tx.error();
+          return;
+        }
+        auto won = step(**tx, racer);
+        if (!won) {
+          attempt.error = won.error();
+          return;
+        }
+        if (*won) {
+          auto committed = (*tx)->commit();
+          if (!committed) {
+            attempt.error = committed.error();
+            return;
+          }
+        }
+        attempt.won = *won;
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    return attempts;
+  }
+
+  // Exactly one winner and no errors.
+  static void expectOneWinner(const std::vector<Attempt>& attempts) {
+    int winners = 0;
+    for (const Attempt& attempt : attempts) {
+      if (attempt.error) {
+        ADD_FAILURE() << "a racer failed: " << storage::toString(attempt.error->code) << ": "
+                      << attempt.error->detail;
+      }
+      if (attempt.won) ++winners;
+    }
+    EXPECT_EQ(winners, 1);
+  }
+
+  std::unique_ptr<storage::Database> racing_;
+};
+
+TEST_P(OAuthConcurrencyConformanceTest, OfConcurrentExchangesOfOneCodeExactlyOneGetsTheGrant) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  for (int round = 0; round < kRounds; ++round) {
+    std::string code_hash = fakeHash("code" + std::to_string(round));
+    domain::AuthorizationGrant grant = addFulfilledGrant(client, alice, code_hash);
+    std::vector<std::optional<domain::AuthorizationGrant>> won(kRacers);
+
+    auto attempts =
+        race([&](storage::Transaction& tx, int racer) -> Result<bool, storage::StorageError> {
+          auto exchanged = tx.authorizationGrants().exchange(clock_, code_hash);
+          if (!exchanged) return unexpected(exchanged.error());
+          won[racer] = *exchanged;
+          return exchanged->has_value();
+        });
+
+    expectOneWinner(attempts);
+    for (int racer = 0; racer < kRacers; ++racer) {
+      EXPECT_EQ(attempts[racer].won, won[racer].has_value());
+      if (won[racer]) {
+        EXPECT_EQ(won[racer]->id, grant.id);
+      }
+    }
+  }
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, OfConcurrentRefreshesOfOneTokenExactlyOneRotatesIt) {
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  for (int round = 0; round < kRounds; ++round) {
+    std::string prefix = "r" + std::to_string(round) + "-";
+    domain::AccessToken at = addAccessToken(session, fakeHash(prefix + "at"));
+    domain::RefreshToken rt = addRefreshToken(session, fakeHash(prefix + "rt"), at);
+    std::vector<domain::RefreshTokenId> successors(kRacers);
+
+    // The token endpoint's rotation: issue a new pair, then consume the
+    // old refresh token pointing at it, all in one transaction.
+    auto attempts =
+        race([&](storage::Transaction& tx, int racer) -> Result<bool, storage::StorageError> {
+          std::string mine = prefix + std::to_string(racer);
+          auto new_at = tx.accessTokens().add(rng_, clock_, session.id, fakeHash(mine + "at"),
+                                              clock_.now() + 5min);
+          if (!new_at) return unexpected(new_at.error());
+          auto new_rt = tx.refreshTokens().add(rng_, clock_, session.id, fakeHash(mine + "rt"),
+                                               new_at->id, std::nullopt);
+          if (!new_rt) return unexpected(new_rt.error());
+          successors[racer] = new_rt->id;
+          return tx.refreshTokens().consume(clock_, rt.id, new_rt->id);
+        });
+
+    expectOneWinner(attempts);
+    auto tx = begin(storage::TransactionMode::ReadOnly);
+    auto consumed = tx->refreshTokens().lookup(rt.id);
+    ASSERT_TRUE(consumed && consumed->has_value());
+    for (int racer = 0; racer < kRacers; ++racer) {
+      auto successor = tx->refreshTokens().lookup(successors[racer]);
+      ASSERT_TRUE(successor.has_value());
+      // The winner's successor is stored and linked; the losers' rolled back.
+      EXPECT_EQ(successor->has_value(), attempts[racer].won);
+      if (attempts[racer].won) {
+        EXPECT_EQ((*consumed)->next_refresh_token_id, successors[racer]);
+      }
+    }
+  }
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, OfConcurrentRetriesOfOneLostResponseExactlyOneWins) {
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  domain::AccessToken at1 = addAccessToken(session, fakeHash("at1"));
+  domain::RefreshToken rt1 = addRefreshToken(session, fakeHash("rt1"), at1);
+  domain::AccessToken at2 = addAccessToken(session, fakeHash("at2"));
+  domain::RefreshToken rt2 = addRefreshToken(session, fakeHash("rt2"), at2);
+  std::vector<domain::RefreshToken> replacements;
+  for (int racer = 0; racer < kRacers; ++racer) {
+    domain::AccessToken at = addAccessToken(session, fakeHash("at-" + std::to_string(racer)));
+    replacements.push_back(addRefreshToken(session, fakeHash("rt-" + std::to_string(racer)), at));
+  }
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->refreshTokens().consume(clock_, rt1.id, rt2.id));
+    ASSERT_TRUE(tx->commit());
+  }
+
+  auto attempts = race([&](storage::Transaction& tx, int racer) {
+    return tx.refreshTokens().replaceSuccessor(rt1.id, rt2.id, replacements[racer].id);
+  });
+
+  expectOneWinner(attempts);
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, OfConcurrentFinishesOfOneSessionExactlyOneSucceeds) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  for (int round = 0; round < kRounds; ++round) {
+    domain::OAuthSession session = addSession(client, alice);
+    domain::AccessToken at = addAccessToken(session, fakeHash("at" + std::to_string(round)));
+    domain::RefreshToken rt = addRefreshToken(session, fakeHash("rt" + std::to_string(round)), at);
+
+    auto attempts = race([&](storage::Transaction& tx, int) {
+      return tx.oauthSessions().finish(clock_, session.id);
+    });
+
+    expectOneWinner(attempts);
+    auto tx = begin(storage::TransactionMode::ReadOnly);
+    EXPECT_TRUE((*tx->accessTokens().lookup(at.id))->revoked_at.has_value());
+    EXPECT_TRUE((*tx->refreshTokens().lookup(rt.id))->revoked_at.has_value());
+  }
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, ARefreshRacingTheSessionsEndLeavesNoLiveToken) {
+  // Reuse detection or logout finishes a session while the client is
+  // refreshing in it. Whatever the interleaving, the finished session must
+  // not keep a live token: the refresh's new pair is either revoked by the
+  // finish or refused because the session was already finished.
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  for (int round = 0; round < kRounds; ++round) {
+    std::string prefix = "r" + std::to_string(round) + "-";
+    domain::OAuthSession session = addSession(client, alice);
+    domain::AccessToken at = addAccessToken(session, fakeHash(prefix + "at"));
+    domain::RefreshToken rt = addRefreshToken(session, fakeHash(prefix + "rt"), at);
+    std::vector<std::optional<domain::AccessTokenId>> new_access(kRacers);
+    std::vector<std::optional<domain::RefreshTokenId>> new_refresh(kRacers);
+
+    // Even racers refresh, odd racers finish the session.
+    auto attempts =
+        race([&](storage::Transaction& tx, int racer) -> Result<bool, storage::StorageError> {
+          if (racer % 2 == 1) return tx.oauthSessions().finish(clock_, session.id);
+          std::string mine = prefix + std::to_string(racer);
+          auto new_at = tx.accessTokens().add(rng_, clock_, session.id, fakeHash(mine + "at"),
+                                              clock_.now() + 5min);
+          // Refused: the session was finished first. A loss, not a failure.
+          if (!new_at && new_at.error().code == storage::StorageErrorCode::Constraint) return false;
+          if (!new_at) return unexpected(new_at.error());
+          new_access[racer] = new_at->id;
+          auto new_rt = tx.refreshTokens().add(rng_, clock_, session.id, fakeHash(mine + "rt"),
+                                               new_at->id, std::nullopt);
+          if (!new_rt) return unexpected(new_rt.error());
+          new_refresh[racer] = new_rt->id;
+          return tx.refreshTokens().consume(clock_, rt.id, new_rt->id);
+        });
+
+    int finishers = 0;
+    int refreshers = 0;
+    for (int racer = 0; racer < kRacers; ++racer) {
+      EXPECT_FALSE(attempts[racer].error.has_value())
+          << "racer " << racer << ": " << attempts[racer].error->detail;
+      if (attempts[racer].won) ++(racer % 2 == 1 ? finishers : refreshers);
+    }
+    EXPECT_EQ(finishers, 1);
+    EXPECT_LE(refreshers, 1);
+    auto tx = begin(storage::TransactionMode::ReadOnly);
+    EXPECT_FALSE((*tx->oauthSessions().lookup(session.id))->isActive());
+    EXPECT_TRUE((*tx->accessTokens().lookup(at.id))->revoked_at.has_value());
+    EXPECT_TRUE((*tx->refreshTokens().lookup(rt.id))->revoked_at.has_value());
+    for (int racer = 0; racer < kRacers; racer += 2) {
+      if (!attempts[racer].won) continue;
+      auto access = tx->accessTokens().lookup(*new_access[racer]);
+      auto refresh = tx->refreshTokens().lookup(*new_refresh[racer]);
+      ASSERT_TRUE(access && access->has_value() && refresh && refresh->has_value());
+      EXPECT_TRUE((*access)->revoked_at.has_value()) << "a live access token in a dead session";
+      EXPECT_TRUE((*refresh)->revoked_at.has_value()) << "a live refresh token in a dead session";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, OAuthConcurrencyConformanceTest,
+                         ::testing::Values(test::Backend::Sqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, OAuthConcurrencyConformanceTest,
+                         ::testing::Values(test::Backend::Postgres));
+
+}  // namespace
+}  // namespace mxauth::test
