@@ -1,0 +1,35 @@
+#include "oauth/grants/grant_context.h"
+
+#include <string>
+
+namespace mxauth::oauth {
+
+Result<std::optional<std::string_view>, OAuthError> uniqueParameter(const http::FormParams& form,
+                                                                    std::string_view name) {
+  auto value = form.getUnique(name);
+  if (!value) {
+    return unexpected(
+        oauthError(OAuthErrorCode::InvalidRequest,
+                   "The parameter " + std::string(name) + " appears more than once."));
+  }
+  return *value;
+}
+
+Result<std::string_view, OAuthError> requiredParameter(const http::FormParams& form,
+                                                       std::string_view name) {
+  auto value = uniqueParameter(form, name);
+  if (!value) return unexpected(std::move(value).error());
+  if (!*value || (*value)->empty()) {
+    return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
+                                 "The parameter " + std::string(name) + " is missing."));
+  }
+  return **value;
+}
+
+Result<void, OAuthError> commit(storage::Transaction& tx) {
+  auto committed = tx.commit();
+  if (!committed) return unexpected(storageFailure(committed.error()));
+  return {};
+}
+
+}  // namespace mxauth::oauth

@@ -1,0 +1,44 @@
+#pragma once
+
+// What every grant of the token endpoint (RFC 6749 §4) works with. The
+// token handler authenticates the client in `tx` and hands over; a grant
+// then either commits `tx` itself (on success, and on the failures whose
+// side effects must persist: replay defence revokes a session) or returns
+// an error without committing, and `tx` rolls back.
+
+#include "core/clock.h"
+#include "core/rng.h"
+#include "crypto/key_store.h"
+#include "http/url_encoding.h"
+#include "oauth/client_authenticator.h"
+#include "oauth/introspection_cache.h"
+#include "oauth/token_issuer.h"
+#include "storage/transaction.h"
+
+namespace mxauth::oauth {
+
+struct GrantContext {
+  storage::Transaction& tx;
+  const Clock& clock;
+  Rng& rng;
+  const crypto::KeySet& keys;
+  const TokenEndpointOptions& options;
+  const TokenIssuer& issuer;
+  // Entries of sessions whose tokens a grant revoked are dropped after the
+  // commit.
+  IntrospectionCache& cache;
+  const AuthenticatedClient& client;
+  const http::FormParams& form;
+};
+
+// A form parameter that must appear at most once (RFC 6749 §3.1).
+Result<std::optional<std::string_view>, OAuthError> uniqueParameter(const http::FormParams& form,
+                                                                    std::string_view name);
+// The same, required: invalid_request when missing or empty.
+Result<std::string_view, OAuthError> requiredParameter(const http::FormParams& form,
+                                                       std::string_view name);
+
+// Commits, mapping a storage failure to the OAuth error.
+Result<void, OAuthError> commit(storage::Transaction& tx);
+
+}  // namespace mxauth::oauth

@@ -1,0 +1,263 @@
+#include "oauth/introspection_handler.h"
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "crypto/constant_time.h"
+#include "crypto/token.h"
+#include "oauth/client_authenticator.h"
+#include "oauth/scope.h"
+
+namespace mxauth::oauth {
+namespace {
+
+constexpr std::string_view kAccessTokenType = "access_token";
+constexpr std::string_view kRefreshTokenType = "refresh_token";
+
+void appendJsonString(std::string& out, std::string_view value) {
+  out += '"';
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void appendMember(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  appendJsonString(out, value);
+}
+
+void appendMember(std::string& out, std::string_view name, std::int64_t value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(value);
+}
+
+http::Response noStore(http::Response response) {
+  response.setHeader("Cache-Control", "no-store");
+  response.setHeader("Pragma", "no-cache");
+  return response;
+}
+
+bool wantsDeviceId(const http::Request& request) {
+  std::optional<std::string_view> header = request.header("X-MAS-Supports-Device-Id");
+  return header && *header == "1";
+}
+
+// The token and hint of a parsed form; invalid_request when the token is
+// missing or a parameter repeats.
+struct IntrospectionRequest {
+  std::string token;
+  std::optional<std::string> hint;
+};
+
+Result<IntrospectionRequest, OAuthError> readRequest(const http::FormParams& form) {
+  if (std::optional<std::string_view> duplicate = form.firstDuplicate()) {
+    return unexpected(
+        oauthError(OAuthErrorCode::InvalidRequest,
+                   "The parameter " + std::string(*duplicate) + " appears more than once."));
+  }
+  std::optional<std::string_view> token = form.get("token");
+  if (!token || token->empty()) {
+    return unexpected(
+        oauthError(OAuthErrorCode::InvalidRequest, "The parameter token is missing."));
+  }
+  IntrospectionRequest request{std::string(*token), std::nullopt};
+  if (std::optional<std::string_view> hint = form.get("token_type_hint")) {
+    request.hint = std::string(*hint);
+  }
+  return request;
+}
+
+// The token type the hint excludes nothing of, or says the token is not
+// (true when `type` contradicts a known hint).
+bool hintContradicts(const std::optional<std::string>& hint, crypto::TokenType type) {
+  if (!hint) return false;
+  if (*hint == kAccessTokenType) return type != crypto::TokenType::AccessToken;
+  if (*hint == kRefreshTokenType) return type != crypto::TokenType::RefreshToken;
+  return false;
+}
+
+}  // namespace
+
+http::Response inactiveIntrospection() {
+  return noStore(http::Response::json(200, R"({"active":false})"));
+}
+
+http::Response activeIntrospection(const IntrospectionRecord& record, std::string_view token_type,
+                                   bool include_expiry, bool include_device_id, Timestamp now) {
+  std::string body = R"({"active":true)";
+  appendMember(body, "scope", record.scope);
+  appendMember(body, "client_id", record.client_id);
+  if (!record.username.empty()) appendMember(body, "username", record.username);
+  if (!record.subject.empty()) appendMember(body, "sub", record.subject);
+  appendMember(body, "token_type", token_type);
+  appendMember(body, "iat", toUnixSeconds(record.issued_at));
+  if (include_expiry) {
+    appendMember(body, "exp", toUnixSeconds(record.expires_at));
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(record.expires_at - now);
+    appendMember(body, "expires_in", std::max<std::int64_t>(0, left.count()));
+  }
+  if (include_device_id && record.device_id) appendMember(body, "device_id", *record.device_id);
+  body += '}';
+  return noStore(http::Response::json(200, std::move(body)));
+}
+
+IntrospectionHandler::IntrospectionHandler(storage::Database& database, const Clock& clock,
+                                           const TokenEndpointOptions& options,
+                                           IntrospectionCache& cache, ActivityTracker& activity)
+    : database_(database), clock_(clock), options_(options), cache_(cache), activity_(activity) {}
+
+bool IntrospectionHandler::isHomeserver(const http::Request& request) const {
+  if (options_.matrix_secret.empty()) return false;
+  for (std::string_view value : request.headerValues("Authorization")) {
+    std::size_t space = value.find(' ');
+    if (space == std::string_view::npos) continue;
+    if (!http::equalsIgnoreCase(value.substr(0, space), "Bearer")) continue;
+    std::string_view secret = value.substr(space + 1);
+    while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);
+    if (crypto::constantTimeEquals(secret, options_.matrix_secret)) return true;
+  }
+  return false;
+}
+
+std::optional<http::Response> IntrospectionHandler::fastPath(const http::Request& request) const {
+  if (!isHomeserver(request)) return std::nullopt;
+  auto form = request.form();
+  if (!form) return std::nullopt;
+  auto parsed = readRequest(*form);
+  if (!parsed) return std::nullopt;
+  auto type = crypto::parseToken(parsed->token);
+  if (!type || hintContradicts(parsed->hint, *type)) return inactiveIntrospection();
+  if (*type != crypto::TokenType::AccessToken) return std::nullopt;
+  Timestamp now = clock_.now();
+  std::optional<IntrospectionRecord> record = cache_.find(crypto::tokenHashHex(parsed->token), now);
+  if (!record) return std::nullopt;
+  activity_.record(record->session_id, now, request.remote_address);
+  return activeIntrospection(*record, kAccessTokenType, true, wantsDeviceId(request), now);
+}
+
+http::Response IntrospectionHandler::handle(const http::Request& request) const {
+  auto response = introspect(request);
+  return response ? std::move(*response) : errorResponse(response.error());
+}
+
+Result<http::Response, OAuthError> IntrospectionHandler::introspect(
+    const http::Request& request) const {
+  auto form = request.form();
+  if (!form) {
+    return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
+                                 "The body must be application/x-www-form-urlencoded."));
+  }
+  auto tx = database_.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  if (!isHomeserver(request)) {
+    auto presented = presentedCredentials(request, *form);
+    if (!presented) return unexpected(std::move(presented).error());
+    if (!*presented || (*presented)->method == TokenEndpointAuthMethod::None) {
+      return unexpected(
+          oauthError(OAuthErrorCode::InvalidClient, "Introspection needs client authentication."));
+    }
+    auto client = authenticateClient(**tx, **presented);
+    if (!client) return unexpected(std::move(client).error());
+  }
+  auto parsed = readRequest(*form);
+  if (!parsed) return unexpected(std::move(parsed).error());
+  auto type = crypto::parseToken(parsed->token);
+  if (!type || hintContradicts(parsed->hint, *type)) return inactiveIntrospection();
+
+  Timestamp now = clock_.now();
+  std::string hash = crypto::tokenHashHex(parsed->token);
+  std::uint64_t seen_invalidations = cache_.invalidations();
+  std::optional<domain::OAuthSessionId> session_id;
+  std::optional<domain::AccessTokenId> mark_used;
+  IntrospectionRecord record;
+  std::string_view token_type;
+  bool has_expiry = true;
+  switch (*type) {
+    case crypto::TokenType::AccessToken: {
+      if (std::optional<IntrospectionRecord> cached = cache_.find(hash, now)) {
+        activity_.record(cached->session_id, now, request.remote_address);
+        return activeIntrospection(*cached, kAccessTokenType, true, wantsDeviceId(request), now);
+      }
+      auto token = (*tx)->accessTokens().findByHash(hash);
+      if (!token) return unexpected(storageFailure(token.error()));
+      if (!*token || !(*token)->isValidAt(now)) return inactiveIntrospection();
+      session_id = (*token)->session_id;
+      if (!(*token)->first_used_at) mark_used = (*token)->id;
+      record.issued_at = (*token)->created_at;
+      record.expires_at = (*token)->expires_at;
+      token_type = kAccessTokenType;
+      break;
+    }
+    case crypto::TokenType::RefreshToken: {
+      auto token = (*tx)->refreshTokens().findByHash(hash);
+      if (!token) return unexpected(storageFailure(token.error()));
+      if (!*token || !(*token)->isUsableAt(now)) return inactiveIntrospection();
+      session_id = (*token)->session_id;
+      record.issued_at = (*token)->created_at;
+      has_expiry = (*token)->expires_at.has_value();
+      record.expires_at = (*token)->expires_at.value_or(now);
+      token_type = kRefreshTokenType;
+      break;
+    }
+    case crypto::TokenType::CompatAccessToken:
+    case crypto::TokenType::CompatRefreshToken:
+    case crypto::TokenType::PersonalToken:
+      return inactiveIntrospection();
+  }
+
+  auto session = (*tx)->oauthSessions().lookup(*session_id);
+  if (!session) return unexpected(storageFailure(session.error()));
+  if (!*session || !(*session)->isActive()) return inactiveIntrospection();
+  if ((*session)->user_id) {
+    auto user = (*tx)->users().lookup(*(*session)->user_id);
+    if (!user) return unexpected(storageFailure(user.error()));
+    if (!*user || !(*user)->canLogIn()) return inactiveIntrospection();
+    record.username = (*user)->localpart;
+    record.subject = (*user)->id.str();
+  }
+  auto scope = ScopeSet::parse((*session)->scope);
+  record.scope = scope ? scope->introspectionScope() : (*session)->scope;
+  record.client_id = (*session)->client_id.str();
+  record.device_id = (*session)->device_id;
+  record.session_id = (*session)->id.str();
+  tx->reset();
+
+  if (mark_used) {
+    // Once per token lifetime, not per request: the cache answers the rest.
+    auto write = database_.begin(storage::TransactionMode::ReadWrite);
+    if (!write) return unexpected(storageFailure(write.error()));
+    auto marked = (*write)->accessTokens().markUsed(*mark_used, now);
+    if (!marked) return unexpected(storageFailure(marked.error()));
+    auto committed = (*write)->commit();
+    if (!committed) return unexpected(storageFailure(committed.error()));
+  }
+  activity_.record(record.session_id, now, request.remote_address);
+  if (token_type == kAccessTokenType) cache_.insert(hash, record, now, seen_invalidations);
+  return activeIntrospection(record, token_type, has_expiry, wantsDeviceId(request), now);
+}
+
+}  // namespace mxauth::oauth

@@ -1,0 +1,89 @@
+#include "oauth/revoke_handler.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "crypto/token.h"
+#include "oauth/client_authenticator.h"
+
+namespace mxauth::oauth {
+namespace {
+
+http::Response revoked() {
+  http::Response response = http::Response::json(200, "{}");
+  response.setHeader("Cache-Control", "no-store");
+  response.setHeader("Pragma", "no-cache");
+  return response;
+}
+
+}  // namespace
+
+RevokeHandler::RevokeHandler(storage::Database& database, const Clock& clock,
+                             IntrospectionCache& cache)
+    : database_(database), clock_(clock), cache_(cache) {}
+
+http::Response RevokeHandler::handle(const http::Request& request) const {
+  auto response = revoke(request);
+  return response ? std::move(*response) : errorResponse(response.error());
+}
+
+Result<http::Response, OAuthError> RevokeHandler::revoke(const http::Request& request) const {
+  auto form = request.form();
+  if (!form) {
+    return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
+                                 "The body must be application/x-www-form-urlencoded."));
+  }
+  if (std::optional<std::string_view> duplicate = form->firstDuplicate()) {
+    return unexpected(
+        oauthError(OAuthErrorCode::InvalidRequest,
+                   "The parameter " + std::string(*duplicate) + " appears more than once."));
+  }
+  std::optional<std::string_view> token = form->get("token");
+  if (!token || token->empty()) {
+    return unexpected(
+        oauthError(OAuthErrorCode::InvalidRequest, "The parameter token is missing."));
+  }
+
+  auto tx = database_.begin(storage::TransactionMode::ReadWrite);
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  auto presented = presentedCredentials(request, *form);
+  if (!presented) return unexpected(std::move(presented).error());
+  if (*presented) {
+    auto client = authenticateClient(**tx, **presented);
+    if (!client) return unexpected(std::move(client).error());
+  }
+
+  auto type = crypto::parseToken(*token);
+  if (!type) return revoked();
+  std::string hash = crypto::tokenHashHex(*token);
+  std::optional<domain::OAuthSessionId> session;
+  switch (*type) {
+    case crypto::TokenType::AccessToken: {
+      auto found = (*tx)->accessTokens().findByHash(hash);
+      if (!found) return unexpected(storageFailure(found.error()));
+      if (*found) session = (*found)->session_id;
+      break;
+    }
+    case crypto::TokenType::RefreshToken: {
+      auto found = (*tx)->refreshTokens().findByHash(hash);
+      if (!found) return unexpected(storageFailure(found.error()));
+      if (*found) session = (*found)->session_id;
+      break;
+    }
+    case crypto::TokenType::CompatAccessToken:
+    case crypto::TokenType::CompatRefreshToken:
+    case crypto::TokenType::PersonalToken:
+      break;
+  }
+  if (!session) return revoked();
+
+  auto finished = (*tx)->oauthSessions().finish(clock_, *session);
+  if (!finished) return unexpected(storageFailure(finished.error()));
+  auto committed = (*tx)->commit();
+  if (!committed) return unexpected(storageFailure(committed.error()));
+  cache_.invalidateSession(session->str());
+  return revoked();
+}
+
+}  // namespace mxauth::oauth

@@ -1,0 +1,113 @@
+#include "oauth/token_handler.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "oauth/client_authenticator.h"
+#include "oauth/grants/authorization_code_grant.h"
+#include "oauth/grants/client_credentials_grant.h"
+#include "oauth/grants/grant_context.h"
+#include "oauth/grants/refresh_token_grant.h"
+
+namespace mxauth::oauth {
+namespace {
+
+enum class TokenGrant { AuthorizationCode, RefreshToken, ClientCredentials };
+
+std::optional<TokenGrant> grantFromName(std::string_view name) {
+  if (name == "authorization_code") return TokenGrant::AuthorizationCode;
+  if (name == "refresh_token") return TokenGrant::RefreshToken;
+  if (name == "client_credentials") return TokenGrant::ClientCredentials;
+  return std::nullopt;
+}
+
+}  // namespace
+
+TokenHandler::TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
+                           const crypto::KeySet& keys, const TokenEndpointOptions& options,
+                           IntrospectionCache& cache)
+    : database_(database),
+      rng_(rng),
+      clock_(clock),
+      keys_(keys),
+      options_(options),
+      cache_(cache),
+      issuer_(rng, clock, options.lifetimes) {}
+
+http::Response TokenHandler::handle(const http::Request& request) const {
+  auto response = exchange(request);
+  return response ? std::move(*response) : errorResponse(response.error());
+}
+
+Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& request) const {
+  auto form = request.form();
+  if (!form) {
+    return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
+                                 "The body must be application/x-www-form-urlencoded: " +
+                                     std::string(http::describe(form.error()))));
+  }
+  if (std::optional<std::string_view> duplicate = form->firstDuplicate()) {
+    return unexpected(
+        oauthError(OAuthErrorCode::InvalidRequest,
+                   "The parameter " + std::string(*duplicate) + " appears more than once."));
+  }
+  auto grant_type = requiredParameter(*form, "grant_type");
+  if (!grant_type) return unexpected(std::move(grant_type).error());
+  std::optional<TokenGrant> grant = grantFromName(*grant_type);
+  if (!grant) {
+    return unexpected(
+        oauthError(OAuthErrorCode::UnsupportedGrantType, "The grant_type is not supported."));
+  }
+
+  auto tx = database_.begin(storage::TransactionMode::ReadWrite);
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  auto client = authenticateClient(**tx, request, *form);
+  if (!client) return unexpected(std::move(client).error());
+
+  GrantContext context{**tx, clock_, rng_, keys_, options_, issuer_, cache_, *client, *form};
+  switch (*grant) {
+    case TokenGrant::AuthorizationCode:
+      return authorizationCodeGrant(context);
+    case TokenGrant::RefreshToken:
+      return refreshTokenGrant(context);
+    case TokenGrant::ClientCredentials:
+      return clientCredentialsGrant(context);
+  }
+  std::abort();  // unreachable: every enumerator is handled above
+}
+
+TokenEndpoints::TokenEndpoints(storage::Database& database, Rng& rng, const Clock& clock,
+                               const crypto::KeySet& keys, TokenEndpointOptions options)
+    : options_(std::move(options)),
+      cache_(options_.introspection_cache_capacity, options_.introspection_cache_staleness),
+      activity_(database),
+      token_(database, rng, clock, keys, options_, cache_),
+      introspection_(database, clock, options_, cache_, activity_),
+      revoke_(database, clock, cache_),
+      userinfo_(database, clock) {}
+
+void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints) {
+  const TokenHandler& token = endpoints.tokenHandler();
+  const IntrospectionHandler& introspection = endpoints.introspectionHandler();
+  const RevokeHandler& revoke = endpoints.revokeHandler();
+  const UserinfoHandler& userinfo = endpoints.userinfoHandler();
+  router.add(http::Method::Post, "/oauth2/token",
+             [&token](http::Request& request) { return token.handle(request); });
+  http::RouteOptions introspection_options;
+  introspection_options.fast_path = [&introspection](http::Request& request) {
+    return introspection.fastPath(request);
+  };
+  router.add(
+      http::Method::Post, "/oauth2/introspect",
+      [&introspection](http::Request& request) { return introspection.handle(request); },
+      introspection_options);
+  router.add(http::Method::Post, "/oauth2/revoke",
+             [&revoke](http::Request& request) { return revoke.handle(request); });
+  router.add(http::Method::Get, "/oauth2/userinfo",
+             [&userinfo](http::Request& request) { return userinfo.handle(request); });
+  router.add(http::Method::Post, "/oauth2/userinfo",
+             [&userinfo](http::Request& request) { return userinfo.handle(request); });
+}
+
+}  // namespace mxauth::oauth
