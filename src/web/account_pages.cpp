@@ -1,0 +1,400 @@
+#include "web/account_pages.h"
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "domain/email_address.h"
+#include "domain/localpart.h"
+#include "web/navigation.h"
+#include "web/password_rules.h"
+
+namespace mxauth::web {
+namespace {
+
+constexpr std::string_view kWrongCredentials = "Wrong username or password";
+constexpr std::string_view kExpiredForm =
+    "This form has expired or was not sent from this site. Please try again.";
+constexpr std::string_view kLoginPurpose = "login";
+constexpr std::string_view kRegisterPurpose = "register";
+constexpr std::string_view kLogoutPurpose = "logout";
+constexpr std::size_t kMaxUsernameInput = 320;
+constexpr std::size_t kMaxUserAgent = 512;
+constexpr std::string_view kAccountPath = "/account/";
+
+std::string fieldOf(const http::FormParams& form, std::string_view name) {
+  return std::string(form.get(name).value_or(""));
+}
+
+std::optional<std::string> nextOf(const http::FormParams& params) {
+  const auto next = params.get("next");
+  if (!next) return std::nullopt;
+  return safeLocalPath(*next);
+}
+
+// Printable ASCII only and bounded: the header is the client's to choose and
+// ends up in the database and on the account pages.
+std::string userAgentOf(const http::Request& request) {
+  std::string agent;
+  for (const char c : request.header("User-Agent").value_or("")) {
+    if (agent.size() == kMaxUserAgent) break;
+    if (c >= 0x20 && c <= 0x7e) agent.push_back(c);
+  }
+  return agent;
+}
+
+struct Credentials {
+  std::optional<domain::User> user;
+  std::optional<domain::UserPassword> password;
+};
+
+// The account a login names: "@localpart:server" (this server only), an
+// e-mail address (confirmed addresses only), or a bare localpart.
+Result<Credentials, storage::StorageError> findCredentials(storage::Transaction& tx,
+                                                           std::string_view username,
+                                                           std::string_view homeserver) {
+  Result<std::optional<domain::User>, storage::StorageError> user = std::optional<domain::User>();
+  if (username.starts_with('@')) {
+    const std::size_t colon = username.find(':');
+    if (colon != std::string_view::npos && username.substr(colon + 1) == homeserver) {
+      user = tx.users().findByLocalpart(username.substr(1, colon - 1));
+    }
+  } else if (username.find('@') != std::string_view::npos) {
+    user = tx.users().findByEmail(username);
+  } else {
+    user = tx.users().findByLocalpart(username);
+  }
+  if (!user) return unexpected(user.error());
+  Credentials credentials;
+  if (!*user) return credentials;
+  auto password = tx.userPasswords().current((*user)->id);
+  if (!password) return unexpected(password.error());
+  credentials.user = std::move(**user);
+  credentials.password = std::move(*password);
+  return credentials;
+}
+
+}  // namespace
+
+http::Response AccountPages::renderLogin(const http::Request& request, int status,
+                                         templates::LoginPage page) const {
+  WebContext& context = kit_.context();
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kLoginPurpose);
+  if (context.settings.registration_enabled) {
+    page.register_href = PageKit::withQuery("/register", {{"next", page.next}});
+  }
+  http::Response response = kit_.html(status, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
+http::Response AccountPages::showLogin(const http::Request& request) const {
+  templates::LoginPage page;
+  page.next = nextOf(request.query);
+  const std::string_view username = request.queryParam("username").value_or("");
+  if (username.size() <= kMaxUsernameInput) page.username = std::string(username);
+  if (request.queryParam("reauth")) page.notice = "Sign in again to continue.";
+  return renderLogin(request, 200, std::move(page));
+}
+
+http::Response AccountPages::submitLogin(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  auto form = request.form();
+  if (!form) return kit_.badForm();
+  templates::LoginPage page;
+  page.next = nextOf(*form);
+  page.username = fieldOf(*form, "username").substr(0, kMaxUsernameInput);
+  const std::string password = fieldOf(*form, "password");
+
+  if (!kit_.sessions().verifyCsrf(request, kLoginPurpose, form->get("csrf").value_or(""))) {
+    page.error = std::string(kExpiredForm);
+    return renderLogin(request, 403, std::move(page));
+  }
+  if (page.username.empty()) page.username_error = "Enter your username or e-mail address";
+  if (password.empty()) page.password_error = "Enter your password";
+  if (page.username_error || page.password_error) {
+    return renderLogin(request, 400, std::move(page));
+  }
+
+  // Read, then let go of the connection before the slow hash.
+  Credentials credentials;
+  {
+    auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+    if (!tx) return kit_.storageFailure(tx.error());
+    auto found = findCredentials(**tx, page.username, context.settings.homeserver);
+    if (!found) return kit_.storageFailure(found.error());
+    credentials = std::move(*found);
+  }
+
+  const auto wrong = [&]() {
+    page.error = std::string(kWrongCredentials);
+    return renderLogin(request, 400, std::move(page));
+  };
+  const auto overloaded = [&]() {
+    return kit_.errorPage(503, "Temporarily unavailable",
+                          "Too many sign-ins are in progress. Please try again in a moment.");
+  };
+
+  if (!credentials.user || !credentials.password) {
+    // Spend the time a real verification takes (checklist G.46).
+    const auto dummy = context.hasher.verifyDummy(password);
+    if (!dummy && dummy.error() == crypto::PasswordError::Overloaded) return overloaded();
+    return wrong();
+  }
+  const auto outcome = context.hasher.verify(password, credentials.password->hash);
+  if (!outcome) {
+    switch (outcome.error()) {
+      case crypto::PasswordError::Overloaded:
+        return overloaded();
+      case crypto::PasswordError::Internal:
+        return kit_.errorPage(500, "Something went wrong",
+                              "Your password could not be checked. Please try again later.");
+      case crypto::PasswordError::PasswordTooLong:
+      case crypto::PasswordError::MalformedHash:
+      case crypto::PasswordError::UnsupportedScheme:
+        return wrong();
+    }
+  }
+  if (!outcome->matched) return wrong();
+
+  const domain::User& user = *credentials.user;
+  if (!user.isActive()) {
+    page.error = "This account has been deactivated.";
+    return renderLogin(request, 403, std::move(page));
+  }
+  if (user.isLocked()) {
+    page.error = "This account is locked. Please contact the server administrator.";
+    return renderLogin(request, 403, std::move(page));
+  }
+
+  if (outcome->needs_rehash) {
+    // Best effort: a failure here must not stop a correct login.
+    auto rehashed = context.hasher.hash(context.rng, password);
+    if (rehashed) {
+      auto tx = context.database.begin();
+      if (tx) {
+        auto added = (*tx)->userPasswords().add(context.rng, context.clock, user.id, *rehashed,
+                                                kPasswordSchemeVersion, credentials.password->id);
+        if (added) (void)(*tx)->commit();
+      }
+    }
+  }
+  return startSession(request, user.id, page.next);
+}
+
+http::Response AccountPages::startSession(const http::Request& request, const domain::UserId& user,
+                                          const std::optional<std::string>& next) const {
+  WebContext& context = kit_.context();
+  auto tx = context.database.begin();
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto previous = kit_.sessions().current(request, **tx, context.clock);
+  if (!previous) return kit_.storageFailure(previous.error());
+  if (*previous) {
+    auto finished = (*tx)->browserSessions().finish(context.clock, (*previous)->session.id);
+    if (!finished) return kit_.storageFailure(finished.error());
+  }
+  storage::NewBrowserSession fresh;
+  fresh.user_id = user;
+  fresh.user_agent = userAgentOf(request);
+  fresh.ip_address = request.remote_address;
+  auto added = (*tx)->browserSessions().add(context.rng, context.clock, fresh);
+  if (!added) return kit_.storageFailure(added.error());
+  auto committed = (*tx)->commit();
+  if (!committed) return kit_.storageFailure(committed.error());
+
+  http::Response response = http::Response::redirect(next.value_or(std::string(kAccountPath)), 303);
+  kit_.sessions().attach(response, added->id, context.rng, context.clock);
+  return response;
+}
+
+http::Response AccountPages::renderRegister(const http::Request& request, int status,
+                                            templates::RegisterPage page) const {
+  WebContext& context = kit_.context();
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kRegisterPurpose);
+  page.homeserver = context.settings.homeserver;
+  page.login_href = PageKit::withQuery("/login", {{"next", page.next}});
+  http::Response response = kit_.html(status, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
+http::Response AccountPages::showRegister(const http::Request& request) const {
+  if (!kit_.settings().registration_enabled) {
+    return kit_.errorPage(404, "Registration is closed",
+                          "This server does not allow new accounts to be created here.");
+  }
+  templates::RegisterPage page;
+  page.next = nextOf(request.query);
+  return renderRegister(request, 200, std::move(page));
+}
+
+http::Response AccountPages::submitRegister(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  if (!context.settings.registration_enabled) {
+    return kit_.errorPage(404, "Registration is closed",
+                          "This server does not allow new accounts to be created here.");
+  }
+  auto form = request.form();
+  if (!form) return kit_.badForm();
+  templates::RegisterPage page;
+  page.next = nextOf(*form);
+  page.username = fieldOf(*form, "username").substr(0, kMaxUsernameInput);
+  page.email = fieldOf(*form, "email").substr(0, kMaxUsernameInput);
+  const std::string password = fieldOf(*form, "password");
+  const std::string confirm = fieldOf(*form, "password_confirm");
+
+  if (!kit_.sessions().verifyCsrf(request, kRegisterPurpose, form->get("csrf").value_or(""))) {
+    page.error = std::string(kExpiredForm);
+    return renderRegister(request, 403, std::move(page));
+  }
+
+  auto localpart = domain::Localpart::parse(page.username, context.settings.homeserver);
+  if (!localpart) page.username_error = std::string(domain::describe(localpart.error()));
+  if (!page.email.empty() && !domain::isValidEmailAddress(page.email)) {
+    page.email_error = "This is not a valid e-mail address";
+  }
+  page.password_error =
+      passwordProblem(password, localpart ? localpart->str() : std::string_view(page.username));
+  if (!page.password_error && password != confirm) {
+    page.password_confirm_error = "The passwords do not match";
+  }
+  if (page.username_error || page.email_error || page.password_error ||
+      page.password_confirm_error) {
+    return renderRegister(request, 400, std::move(page));
+  }
+
+  const auto taken = [&]() {
+    page.username_error = "This username is taken";
+    return renderRegister(request, 409, std::move(page));
+  };
+  {
+    auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+    if (!tx) return kit_.storageFailure(tx.error());
+    auto existing = (*tx)->users().findByLocalpart(localpart->str());
+    if (!existing) return kit_.storageFailure(existing.error());
+    if (*existing) return taken();
+  }
+
+  auto hash = context.hasher.hash(context.rng, password);
+  if (!hash) {
+    if (hash.error() == crypto::PasswordError::Overloaded) {
+      return kit_.errorPage(503, "Temporarily unavailable",
+                            "Too many sign-ins are in progress. Please try again in a moment.");
+    }
+    page.password_error = std::string(crypto::describe(hash.error()));
+    return renderRegister(request, 400, std::move(page));
+  }
+
+  auto tx = context.database.begin();
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto user = (*tx)->users().add(context.rng, context.clock, *localpart, false);
+  if (!user) {
+    if (user.error().code == storage::StorageErrorCode::Conflict) return taken();
+    return kit_.storageFailure(user.error());
+  }
+  auto stored = (*tx)->userPasswords().add(context.rng, context.clock, user->id, *hash,
+                                           kPasswordSchemeVersion, std::nullopt);
+  if (!stored) return kit_.storageFailure(stored.error());
+  if (!page.email.empty()) {
+    // Unconfirmed until the user proves they own it (a later issue mails a
+    // code); an unconfirmed address cannot be used to log in.
+    auto email = (*tx)->userEmails().add(context.rng, context.clock, user->id, page.email);
+    if (!email) return kit_.storageFailure(email.error());
+  }
+  auto committed = (*tx)->commit();
+  if (!committed) {
+    if (committed.error().code == storage::StorageErrorCode::Conflict) return taken();
+    return kit_.storageFailure(committed.error());
+  }
+  tx->reset();
+  return startSession(request, user->id, page.next);
+}
+
+http::Response AccountPages::showLogout(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto active = kit_.sessions().current(request, **tx, context.clock);
+  if (!active) return kit_.storageFailure(active.error());
+  tx->reset();
+  if (!*active) return http::Response::redirect("/login", 303);
+
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  templates::LogoutPage page;
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
+  page.user_id = "@" + (*active)->user.localpart + ":" + context.settings.homeserver;
+  http::Response response = kit_.html(200, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
+http::Response AccountPages::submitLogout(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  auto form = request.form();
+  if (!form) return kit_.badForm();
+  if (!kit_.sessions().verifyCsrf(request, kLogoutPurpose, form->get("csrf").value_or(""))) {
+    const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+    templates::LogoutPage page;
+    page.layout = kit_.layout();
+    page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
+    page.error = std::string(kExpiredForm);
+    http::Response response = kit_.html(403, context.templates.render(page));
+    kit_.sessions().issueCsrfCookie(response, csrf);
+    return response;
+  }
+  auto tx = context.database.begin();
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto active = kit_.sessions().current(request, **tx, context.clock);
+  if (!active) return kit_.storageFailure(active.error());
+  if (*active) {
+    auto finished = (*tx)->browserSessions().finish(context.clock, (*active)->session.id);
+    if (!finished) return kit_.storageFailure(finished.error());
+    auto committed = (*tx)->commit();
+    if (!committed) return kit_.storageFailure(committed.error());
+  }
+  http::Response response = http::Response::redirect("/login", 303);
+  kit_.sessions().clear(response);
+  return response;
+}
+
+http::Response AccountPages::showAccount(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto active = kit_.sessions().current(request, **tx, context.clock);
+  if (!active) return kit_.storageFailure(active.error());
+  tx->reset();
+  if (!*active) {
+    return http::Response::redirect(
+        PageKit::withQuery("/login", {{"next", std::string_view(kAccountPath)}}), 303);
+  }
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  templates::SignedInPage page;
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
+  page.user_id = "@" + (*active)->user.localpart + ":" + context.settings.homeserver;
+  http::Response response = kit_.html(200, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  kit_.sessions().refresh(response, **active, context.rng, context.clock);
+  return response;
+}
+
+http::Response serveAsset(const templates::Templates& templates, const http::Request& request) {
+  const templates::StaticAsset* asset = templates.asset(request.path);
+  if (asset == nullptr) return http::Response::text(404, "Not found\n");
+  http::Response response;
+  response.status = 200;
+  response.body = std::string(asset->body);
+  response.setHeader("Content-Type", asset->content_type);
+  // Pages link assets by a content hash, so a changed file has a new URL.
+  response.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+  response.setHeader("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+}  // namespace mxauth::web

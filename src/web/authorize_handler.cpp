@@ -1,0 +1,471 @@
+#include "web/authorize_handler.h"
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "domain/email_address.h"
+#include "oauth/client_store.h"
+#include "oauth/pkce.h"
+#include "oauth/redirect_uri.h"
+#include "oauth/scope.h"
+#include "web/authorization_response.h"
+#include "web/navigation.h"
+
+namespace mxauth::web {
+namespace {
+
+using oauth::OAuthErrorCode;
+
+constexpr std::size_t kMaxStateLength = 4096;
+constexpr std::size_t kMaxNonceLength = 1024;
+constexpr std::size_t kMaxLoginHintLength = 512;
+constexpr std::int64_t kMaxMaxAge = 10LL * 365 * 24 * 3600;
+// RFC 6749 §10.10: at least 128 bits; we give the code 256.
+constexpr std::size_t kCodeBytes = 32;
+constexpr std::string_view kContinuePath = "/authorize/continue";
+constexpr std::string_view kConsentPurposePrefix = "consent:";
+
+std::vector<std::string_view> splitSpaces(std::string_view text) {
+  std::vector<std::string_view> parts;
+  while (!text.empty()) {
+    const std::size_t space = text.find(' ');
+    const std::string_view part = text.substr(0, space);
+    if (!part.empty()) parts.push_back(part);
+    if (space == std::string_view::npos) break;
+    text.remove_prefix(space + 1);
+  }
+  return parts;
+}
+
+bool hasPrompt(const std::optional<std::string>& prompt, std::string_view value) {
+  if (!prompt) return false;
+  for (const std::string_view part : splitSpaces(*prompt)) {
+    if (part == value) return true;
+  }
+  return false;
+}
+
+std::string continuePath(const domain::AuthorizationGrantId& id) {
+  return std::string(kContinuePath) + "?id=" + id.str();
+}
+
+std::string matrixUserId(const domain::User& user, std::string_view homeserver) {
+  return "@" + user.localpart + ":" + std::string(homeserver);
+}
+
+// MSC4198 login_hint: "mxid:@user:server" pre-fills the localpart when the
+// server is ours; a bare e-mail address pre-fills itself; anything else is
+// ignored (spec-digest §3.4).
+std::optional<std::string> usernameFromLoginHint(const std::optional<std::string>& hint,
+                                                 std::string_view homeserver) {
+  if (!hint) return std::nullopt;
+  constexpr std::string_view kMxidPrefix = "mxid:";
+  if (hint->starts_with(kMxidPrefix)) {
+    const std::string_view mxid = std::string_view(*hint).substr(kMxidPrefix.size());
+    const std::size_t colon = mxid.find(':');
+    if (!mxid.starts_with('@') || colon == std::string_view::npos) return std::nullopt;
+    if (mxid.substr(colon + 1) != homeserver) return std::nullopt;
+    return std::string(mxid.substr(1, colon - 1));
+  }
+  if (domain::isValidEmailAddress(*hint)) return *hint;
+  return std::nullopt;
+}
+
+// True when the browser session does not prove a recent enough login for
+// this grant: prompt=login asks for a login after the request was made;
+// max_age (OIDC Core §3.1.2.1) bounds the age of the last login.
+bool needsReauthentication(const domain::AuthorizationGrant& grant,
+                           const domain::BrowserSession& session, Timestamp now) {
+  if (session.authenticated_at >= grant.created_at) return false;
+  if (hasPrompt(grant.prompt, "login")) return true;
+  return grant.max_age && now - session.authenticated_at > std::chrono::seconds(*grant.max_age);
+}
+
+std::optional<std::int64_t> parseMaxAge(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0 || value > kMaxMaxAge) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool isHttpUrl(std::string_view uri) {
+  return uri.starts_with("https://") || uri.starts_with("http://");
+}
+
+std::optional<std::string> resolveUrl(const oauth::LocalizedValue& value,
+                                      const std::vector<std::string>& languages) {
+  const auto resolved = value.resolve(languages);
+  // Only web links: a javascript: or data: URI must never become an href.
+  if (!resolved || !isHttpUrl(*resolved)) return std::nullopt;
+  return std::string(*resolved);
+}
+
+templates::ClientDisplay clientDisplay(const oauth::RegisteredClient& client,
+                                       const http::Request& request) {
+  const std::vector<std::string> languages =
+      preferredLanguages(request.header("Accept-Language").value_or(""));
+  const oauth::ClientMetadata& metadata = client.metadata;
+  templates::ClientDisplay display;
+  const auto name = metadata.client_name.resolve(languages);
+  display.name = name ? std::string(*name) : client.id().str();
+  display.logo_uri = resolveUrl(metadata.logo_uri, languages);
+  if (display.logo_uri && !display.logo_uri->starts_with("https://")) display.logo_uri.reset();
+  if (metadata.client_uri && isHttpUrl(*metadata.client_uri)) {
+    display.client_uri = *metadata.client_uri;
+    auto host = oauth::httpsUriHost(*metadata.client_uri);
+    if (host) display.host = *host;
+  }
+  display.policy_uri = resolveUrl(metadata.policy_uri, languages);
+  display.tos_uri = resolveUrl(metadata.tos_uri, languages);
+  return display;
+}
+
+}  // namespace
+
+http::Response AuthorizeHandler::authorize(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  http::FormParams params;
+  if (request.method == http::Method::Post) {
+    auto form = request.form();
+    if (!form) return kit_.badForm();
+    params = std::move(*form);
+  } else {
+    params = request.query;
+  }
+  const auto invalid = [&](std::string message) {
+    return kit_.errorPage(400, "Invalid request",
+                          std::move(message) + " Return to the application and try again.");
+  };
+
+  // 1. Problems with the client or where to answer it: a page, never a
+  //    redirect (RFC 6749 §4.1.2.1).
+  const auto client_id = params.getUnique("client_id");
+  if (!client_id) return invalid("The client_id parameter was given more than once.");
+  if (!*client_id || (*client_id)->empty()) return invalid("The request has no client_id.");
+  const auto redirect_uri = params.getUnique("redirect_uri");
+  if (!redirect_uri) return invalid("The redirect_uri parameter was given more than once.");
+  const auto response_mode = params.getUnique("response_mode");
+  if (!response_mode) return invalid("The response_mode parameter was given more than once.");
+
+  auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto client = oauth::loadClient(**tx, **client_id);
+  if (!client) return kit_.storageFailure(client.error());
+  if (!*client) return invalid("The application is not registered with this server.");
+  const auto matched = oauth::matchRedirectUri((*client)->metadata, *redirect_uri);
+  if (!matched) {
+    return invalid(*redirect_uri ? "The redirect_uri is not registered for this application."
+                                 : "The request has no redirect_uri.");
+  }
+  domain::ResponseMode mode = domain::ResponseMode::Query;
+  if (*response_mode) {
+    const auto parsed = parseResponseMode(**response_mode);
+    if (!parsed) return invalid("The response_mode is not supported.");
+    mode = *parsed;
+  }
+
+  // 2. Everything else is answered at the client's redirect URI.
+  ResponseTarget target;
+  target.redirect_uri = *matched;
+  target.mode = mode;
+  if (const auto state = params.get("state")) target.state = std::string(*state);
+  target.issuer = context.settings.public_base;
+  const auto fail = [&](OAuthErrorCode code, std::string description) {
+    return authorizationError(context.templates, kit_.layout(), target,
+                              oauth::oauthError(code, std::move(description)));
+  };
+  const auto failWith = [&](const oauth::OAuthError& error) {
+    return authorizationError(context.templates, kit_.layout(), target, error);
+  };
+
+  if (const auto duplicate = params.firstDuplicate()) {
+    return fail(OAuthErrorCode::InvalidRequest,
+                "The " + std::string(*duplicate) + " parameter was given more than once.");
+  }
+  if (params.contains("request")) {
+    return fail(OAuthErrorCode::RequestNotSupported, "Request objects are not supported.");
+  }
+  if (params.contains("request_uri")) {
+    return fail(OAuthErrorCode::RequestUriNotSupported, "request_uri is not supported.");
+  }
+  if (params.contains("registration")) {
+    return fail(OAuthErrorCode::RegistrationNotSupported,
+                "The registration parameter is not supported.");
+  }
+  const auto response_type = params.get("response_type");
+  if (!response_type) return fail(OAuthErrorCode::InvalidRequest, "response_type is required.");
+  if (*response_type != "code") {
+    return fail(OAuthErrorCode::UnsupportedResponseType, "Only response_type=code is supported.");
+  }
+  if (!(*client)->metadata.allowsGrant(oauth::GrantType::AuthorizationCode)) {
+    return fail(OAuthErrorCode::UnauthorizedClient,
+                "This client is not registered for the authorization_code grant.");
+  }
+  if (target.state && target.state->size() > kMaxStateLength) {
+    return fail(OAuthErrorCode::InvalidRequest, "state is too long.");
+  }
+
+  const auto scope_text = params.get("scope");
+  if (!scope_text) return fail(OAuthErrorCode::InvalidScope, "scope is required.");
+  auto scope = oauth::ScopeSet::parse(*scope_text);
+  if (!scope) return failWith(scope.error());
+  // The admin scope is checked again once the user is known.
+  if (auto allowed = oauth::validateScope(*scope, oauth::GrantKind::AuthorizationCode, true);
+      !allowed) {
+    return failWith(allowed.error());
+  }
+
+  // PKCE (RFC 7636, RFC 9700 §2.1.1): S256 only; required for public clients.
+  const auto challenge = params.get("code_challenge");
+  const auto method = params.get("code_challenge_method");
+  if (method && *method != "S256") {
+    return fail(OAuthErrorCode::InvalidRequest, "code_challenge_method must be S256.");
+  }
+  if (challenge && !method) {
+    // RFC 7636 §4.3: no method means plain, which we refuse.
+    return fail(OAuthErrorCode::InvalidRequest, "code_challenge_method must be S256.");
+  }
+  if (method && !challenge) {
+    return fail(OAuthErrorCode::InvalidRequest, "code_challenge is required.");
+  }
+  const bool is_public =
+      !(*client)->isConfidential() ||
+      (*client)->metadata.token_endpoint_auth_method == oauth::TokenEndpointAuthMethod::None;
+  if (!challenge && is_public) {
+    return fail(OAuthErrorCode::InvalidRequest, "PKCE (code_challenge) is required.");
+  }
+  if (challenge && !oauth::isValidCodeChallenge(*challenge)) {
+    return fail(OAuthErrorCode::InvalidRequest, "code_challenge is malformed.");
+  }
+
+  std::optional<std::string> prompt;
+  if (const auto prompt_text = params.get("prompt")) {
+    const auto values = splitSpaces(*prompt_text);
+    const bool has_none = std::find(values.begin(), values.end(), "none") != values.end();
+    if (has_none && values.size() > 1) {
+      return fail(OAuthErrorCode::InvalidRequest, "prompt=none cannot be combined.");
+    }
+    if (!values.empty()) prompt = std::string(*prompt_text);
+  }
+  std::optional<std::int64_t> max_age;
+  if (const auto max_age_text = params.get("max_age")) {
+    max_age = parseMaxAge(*max_age_text);
+    if (!max_age) {
+      return fail(OAuthErrorCode::InvalidRequest, "max_age must be a non-negative integer.");
+    }
+  }
+  const auto nonce = params.get("nonce");
+  if (nonce && nonce->size() > kMaxNonceLength) {
+    return fail(OAuthErrorCode::InvalidRequest, "nonce is too long.");
+  }
+  std::optional<std::string> login_hint;
+  if (const auto hint = params.get("login_hint"); hint && hint->size() <= kMaxLoginHintLength) {
+    login_hint = std::string(*hint);
+  }
+
+  if (hasPrompt(prompt, "none")) {
+    // No interaction allowed, and no consent is remembered yet (checklist
+    // B.14): without a fresh session the user must log in, with one they
+    // must consent.
+    auto active = kit_.sessions().current(request, **tx, context.clock);
+    if (!active) return kit_.storageFailure(active.error());
+    const bool fresh =
+        *active && (!max_age || context.clock.now() - (*active)->session.authenticated_at <=
+                                    std::chrono::seconds(*max_age));
+    if (!fresh) return fail(OAuthErrorCode::LoginRequired, "The user is not logged in.");
+    return fail(OAuthErrorCode::ConsentRequired, "The user must consent interactively.");
+  }
+  tx->reset();
+
+  storage::NewAuthorizationGrant grant;
+  grant.client_id = (*client)->id();
+  grant.redirect_uri = target.redirect_uri;
+  grant.scope = scope->toString();
+  grant.state = target.state;
+  if (nonce) grant.nonce = std::string(*nonce);
+  grant.response_mode = mode;
+  if (challenge) grant.code_challenge = std::string(*challenge);
+  grant.login_hint = std::move(login_hint);
+  grant.prompt = std::move(prompt);
+  grant.max_age = max_age;
+
+  auto write = context.database.begin();
+  if (!write) return kit_.storageFailure(write.error());
+  auto added = (*write)->authorizationGrants().add(context.rng, context.clock, grant);
+  if (!added) return kit_.storageFailure(added.error());
+  auto committed = (*write)->commit();
+  if (!committed) return kit_.storageFailure(committed.error());
+  return http::Response::redirect(continuePath(added->id), 303);
+}
+
+http::Response AuthorizeHandler::showContinue(const http::Request& request) const {
+  return continueGrant(request, false);
+}
+
+http::Response AuthorizeHandler::submitContinue(const http::Request& request) const {
+  return continueGrant(request, true);
+}
+
+http::Response AuthorizeHandler::continueGrant(const http::Request& request, bool submitted) const {
+  WebContext& context = kit_.context();
+  const auto expired = [&]() {
+    return kit_.errorPage(400, "This request is no longer valid",
+                          "This authorization request has expired or was already completed. "
+                          "Return to the application and start again.");
+  };
+  const auto id = domain::AuthorizationGrantId::parse(request.queryParam("id").value_or(""));
+  if (!id) return expired();
+
+  std::optional<http::FormParams> form;
+  if (submitted) {
+    auto parsed = request.form();
+    if (!parsed) return kit_.badForm();
+    form = std::move(*parsed);
+  }
+
+  auto tx = context.database.begin(submitted ? storage::TransactionMode::ReadWrite
+                                             : storage::TransactionMode::ReadOnly);
+  if (!tx) return kit_.storageFailure(tx.error());
+  storage::Transaction& transaction = **tx;
+  auto grant = transaction.authorizationGrants().lookup(*id);
+  if (!grant) return kit_.storageFailure(grant.error());
+  if (!*grant || !(*grant)->isPending()) return expired();
+  const Timestamp now = context.clock.now();
+  if (now - (*grant)->created_at > context.settings.grant_lifetime) return expired();
+  auto client = oauth::loadClient(transaction, (*grant)->client_id);
+  if (!client) return kit_.storageFailure(client.error());
+  if (!*client) return expired();
+
+  ResponseTarget target;
+  target.redirect_uri = (*grant)->redirect_uri;
+  target.mode = (*grant)->response_mode;
+  target.state = (*grant)->state;
+  target.issuer = context.settings.public_base;
+  const auto failWith = [&](const oauth::OAuthError& error) {
+    return authorizationError(context.templates, kit_.layout(), target, error);
+  };
+
+  const std::string here = continuePath(*id);
+  auto active = kit_.sessions().current(request, transaction, context.clock);
+  if (!active) return kit_.storageFailure(active.error());
+  if (!*active) {
+    if (hasPrompt((*grant)->prompt, "create") && context.settings.registration_enabled) {
+      return http::Response::redirect(PageKit::withQuery("/register", {{"next", here}}), 303);
+    }
+    const auto username = usernameFromLoginHint((*grant)->login_hint, context.settings.homeserver);
+    return http::Response::redirect(
+        PageKit::withQuery("/login", {{"next", here}, {"username", username}}), 303);
+  }
+  const ActiveSession& session = **active;
+  if (needsReauthentication(**grant, session.session, now)) {
+    return http::Response::redirect(
+        PageKit::withQuery("/login",
+                           {{"next", here}, {"username", session.user.localpart}, {"reauth", "1"}}),
+        303);
+  }
+
+  auto scope = oauth::ScopeSet::parse((*grant)->scope);
+  if (!scope) return failWith(scope.error());
+  if (auto allowed =
+          oauth::validateScope(*scope, oauth::GrantKind::AuthorizationCode, session.user.is_admin);
+      !allowed) {
+    // Only now is the user known: the admin scope is for admins only.
+    if (!submitted) {
+      tx->reset();
+      auto write = context.database.begin();
+      if (!write) return kit_.storageFailure(write.error());
+      auto cancelled = (*write)->authorizationGrants().cancel(context.clock, *id);
+      if (!cancelled) return kit_.storageFailure(cancelled.error());
+      auto committed = (*write)->commit();
+      if (!committed) return kit_.storageFailure(committed.error());
+    } else {
+      auto cancelled = transaction.authorizationGrants().cancel(context.clock, *id);
+      if (!cancelled) return kit_.storageFailure(cancelled.error());
+      auto committed = transaction.commit();
+      if (!committed) return kit_.storageFailure(committed.error());
+    }
+    return failWith(allowed.error());
+  }
+
+  const std::string purpose = std::string(kConsentPurposePrefix) + id->str();
+  const auto renderConsent = [&](int status, std::optional<std::string> error) {
+    const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+    templates::ConsentPage page;
+    page.layout = kit_.layout();
+    page.csrf_token = kit_.sessions().csrfToken(csrf, purpose);
+    page.action = here;
+    page.user_id = matrixUserId(session.user, context.settings.homeserver);
+    page.client = clientDisplay(**client, request);
+    for (const oauth::ScopeSet::Token& token : scope->tokens()) {
+      const bool is_admin = token.kind == oauth::ScopeTokenKind::SynapseAdmin;
+      page.scopes.push_back({oauth::describeScope(token.value), is_admin});
+      page.admin_warning = page.admin_warning || is_admin;
+    }
+    page.error = std::move(error);
+    http::Response response = kit_.html(status, context.templates.render(page));
+    // The form's answer redirects to the client, and browsers hold that
+    // redirect to form-action too; the logo is on the client's host.
+    response.setHeader(
+        "Content-Security-Policy",
+        contentSecurityPolicy(
+            cspSourceFor(target.redirect_uri),
+            page.client.logo_uri ? cspSourceFor(*page.client.logo_uri) : std::string()));
+    kit_.sessions().issueCsrfCookie(response, csrf);
+    kit_.sessions().refresh(response, session, context.rng, context.clock);
+    return response;
+  };
+
+  if (!submitted) return renderConsent(200, std::nullopt);
+
+  if (!kit_.sessions().verifyCsrf(request, purpose, form->get("csrf").value_or(""))) {
+    return renderConsent(403,
+                         "This form has expired or was not sent from this site. Please "
+                         "try again.");
+  }
+  const std::string_view action = form->get("action").value_or("");
+  if (action == "deny") {
+    auto cancelled = transaction.authorizationGrants().cancel(context.clock, *id);
+    if (!cancelled) return kit_.storageFailure(cancelled.error());
+    if (!*cancelled) return expired();
+    auto committed = transaction.commit();
+    if (!committed) return kit_.storageFailure(committed.error());
+    return failWith(
+        oauth::oauthError(OAuthErrorCode::AccessDenied, "The user denied the request."));
+  }
+  if (action != "allow") return renderConsent(400, "Choose Allow or Deny.");
+
+  storage::NewOAuthSession new_session;
+  new_session.client_id = (*grant)->client_id;
+  new_session.user_id = session.user.id;
+  new_session.scope = (*grant)->scope;
+  new_session.device_id = scope->deviceId();
+  new_session.user_agent = session.session.user_agent;
+  new_session.authenticated_at = session.session.authenticated_at;
+  auto oauth_session = transaction.oauthSessions().add(context.rng, context.clock, new_session);
+  if (!oauth_session) return kit_.storageFailure(oauth_session.error());
+
+  const std::string code = crypto::randomUrlSafeString(context.rng, kCodeBytes);
+  const std::string code_hash = core::hexEncode(crypto::sha256(code));
+  auto fulfilled = transaction.authorizationGrants().fulfill(
+      context.clock, *id, code_hash, oauth_session->id, session.session.id, session.user.id);
+  if (!fulfilled) return kit_.storageFailure(fulfilled.error());
+  // Conditional: another submit of this form already fulfilled the grant.
+  if (!*fulfilled) return expired();
+  auto committed = transaction.commit();
+  if (!committed) return kit_.storageFailure(committed.error());
+
+  std::vector<std::pair<std::string, std::string>> params;
+  params.emplace_back("code", code);
+  return authorizationResponse(context.templates, kit_.layout(), target, std::move(params));
+}
+
+}  // namespace mxauth::web

@@ -1,0 +1,551 @@
+#include "web/authorize_handler.h"
+
+#include <gtest/gtest.h>
+
+#include "core/encoding.h"
+#include "crypto/hash.h"
+#include "http/url_encoding.h"
+#include "oauth/pkce.h"
+#include "web/web_test_support.h"
+
+namespace mxauth::web {
+namespace {
+
+constexpr const char* kRedirect = "https://app.example/callback";
+constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+constexpr const char* kScope = "urn:matrix:client:api:* urn:matrix:client:device:ABCDEFGHIJ";
+constexpr const char* kIssuer = "https://auth.example/";
+
+class AuthorizeHandlerTest : public test::WebTest {
+ protected:
+  AuthorizeHandlerTest() : client_(addClient()) {}
+
+  // The default request of a public Matrix client, with `changes` applied:
+  // a pair replaces the parameter of that name, an empty value removes it.
+  test::Form requestParams(const test::Form& changes = {}) const {
+    test::Form params{{"response_type", "code"},
+                      {"client_id", client_.id().str()},
+                      {"redirect_uri", kRedirect},
+                      {"scope", kScope},
+                      {"state", "state-123"},
+                      {"nonce", "nonce-456"},
+                      {"code_challenge", oauth::pkceS256Challenge(kVerifier)},
+                      {"code_challenge_method", "S256"}};
+    for (const auto& [name, value] : changes) {
+      auto found = std::find_if(params.begin(), params.end(),
+                                [&](const auto& entry) { return entry.first == name; });
+      if (found != params.end()) params.erase(found);
+      if (!value.empty()) params.emplace_back(name, value);
+    }
+    return params;
+  }
+
+  http::Response authorize(const test::Form& changes = {}) {
+    http::Response response =
+        authorize_->authorize(get("/authorize?" + http::encodeUrlEncoded(requestParams(changes))));
+    remember(response);
+    return response;
+  }
+
+  http::Response follow(const http::Response& response) {
+    const std::string location = test::locationOf(response);
+    EXPECT_TRUE(location.starts_with("/authorize/continue?id=")) << location;
+    http::Response next = authorize_->showContinue(get(location));
+    remember(next);
+    return next;
+  }
+
+  // The parameters of the redirect to the client (query mode).
+  static http::FormParams callbackParams(const http::Response& response) {
+    const std::string location = test::locationOf(response);
+    EXPECT_TRUE(location.starts_with(std::string(kRedirect) + "?")) << location;
+    return test::parametersOf(location.substr(location.find('?') + 1));
+  }
+
+  http::Response consent(const http::Response& consent_page, const std::string& action) {
+    const std::string continue_url = continueUrlOf(consent_page);
+    http::Response response = authorize_->submitContinue(
+        post(continue_url, {{"csrf", csrfOf(consent_page)}, {"action", action}}));
+    remember(response);
+    return response;
+  }
+
+  static std::string continueUrlOf(const http::Response& consent_page) {
+    constexpr std::string_view kMarker = "<form id=\"consent\" method=\"post\" action=\"";
+    const std::size_t start = consent_page.body.find(kMarker);
+    EXPECT_NE(start, std::string::npos);
+    const std::size_t end = consent_page.body.find('"', start + kMarker.size());
+    return consent_page.body.substr(start + kMarker.size(), end - start - kMarker.size());
+  }
+
+  // Logs in and returns the consent page of a fresh request.
+  http::Response consentPage(const test::Form& changes = {}) {
+    const http::Response started = authorize(changes);
+    const http::Response page = follow(started);
+    EXPECT_EQ(page.status, 200) << page.body;
+    return page;
+  }
+
+  std::optional<domain::AuthorizationGrant> grantOf(const std::string& continue_url) {
+    auto id = domain::AuthorizationGrantId::parse(continue_url.substr(continue_url.find('=') + 1));
+    EXPECT_TRUE(id.has_value());
+    auto tx = database_->begin(storage::TransactionMode::ReadOnly);
+    auto grant = (*tx)->authorizationGrants().lookup(*id);
+    return grant ? *grant : std::nullopt;
+  }
+
+  static void expectErrorPage(const http::Response& response) {
+    EXPECT_EQ(response.status, 400);
+    EXPECT_FALSE(response.header("Location").has_value());
+    EXPECT_EQ(response.header("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_NE(response.body.find("<!DOCTYPE html>"), std::string::npos);
+  }
+
+  void expectRedirectError(const http::Response& response, std::string_view error) {
+    EXPECT_EQ(response.status, 303);
+    const http::FormParams params = callbackParams(response);
+    EXPECT_EQ(params.get("error"), error);
+    EXPECT_TRUE(params.get("error_description").has_value());
+    EXPECT_EQ(params.get("state"), "state-123");
+    EXPECT_EQ(params.get("iss"), kIssuer);
+    EXPECT_FALSE(params.contains("code"));
+  }
+
+  oauth::RegisteredClient client_;
+};
+
+TEST_F(AuthorizeHandlerTest, FullFlowLogsInAsksForConsentAndRedirectsWithACode) {
+  const domain::User alice = addUser("alice", "correct horse battery");
+
+  const http::Response started = authorize();
+  ASSERT_EQ(started.status, 303);
+  const std::string continue_url = test::locationOf(started);
+  const http::Response to_login = follow(started);
+  ASSERT_EQ(to_login.status, 303);
+  EXPECT_EQ(test::locationOf(to_login), "/login?next=" + http::percentEncode(continue_url));
+
+  const http::Response logged_in = logIn("alice", "correct horse battery", continue_url);
+  ASSERT_EQ(test::locationOf(logged_in), continue_url);
+  const http::Response page = authorize_->showContinue(get(continue_url));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<form id=\"consent\""), std::string::npos);
+  EXPECT_NE(page.body.find("Example App"), std::string::npos);
+  EXPECT_NE(page.body.find("app.example"), std::string::npos);
+  EXPECT_NE(page.body.find("@alice:example.com"), std::string::npos);
+  EXPECT_NE(page.body.find("ABCDEFGHIJ"), std::string::npos);
+  EXPECT_NE(page.header("Content-Security-Policy")->find("form-action 'self' https://app.example"),
+            std::string::npos);
+
+  const http::Response done = consent(page, "allow");
+
+  ASSERT_EQ(done.status, 303);
+  const http::FormParams params = callbackParams(done);
+  const std::string code(params.get("code").value_or(""));
+  EXPECT_EQ(code.size(), 43u);
+  EXPECT_EQ(params.get("state"), "state-123");
+  EXPECT_EQ(params.get("iss"), kIssuer);
+  const auto grant = grantOf(continue_url);
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_TRUE(grant->isExchangeable());
+  EXPECT_EQ(grant->code_hash, core::hexEncode(crypto::sha256(code)));
+  EXPECT_EQ(grant->user_id, alice.id);
+  EXPECT_EQ(grant->nonce, "nonce-456");
+  EXPECT_EQ(grant->code_challenge, oauth::pkceS256Challenge(kVerifier));
+  auto tx = database_->begin(storage::TransactionMode::ReadOnly);
+  auto session = (*tx)->oauthSessions().lookup(*grant->session_id);
+  ASSERT_TRUE(session.has_value() && session->has_value());
+  EXPECT_EQ((*session)->device_id, "ABCDEFGHIJ");
+  EXPECT_EQ((*session)->scope, kScope);
+  EXPECT_EQ((*session)->user_id, alice.id);
+  EXPECT_EQ((*session)->client_id, client_.id());
+  EXPECT_TRUE((*session)->authenticated_at.has_value());
+}
+
+TEST_F(AuthorizeHandlerTest, ASecondSubmitOfTheConsentFormIssuesNoSecondCode) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response page = consentPage();
+  ASSERT_EQ(consent(page, "allow").status, 303);
+
+  const http::Response again = consent(page, "allow");
+
+  expectErrorPage(again);
+}
+
+TEST_F(AuthorizeHandlerTest, DenyRedirectsWithAccessDeniedAndCancelsTheGrant) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response page = consentPage();
+
+  const http::Response denied = consent(page, "deny");
+
+  expectRedirectError(denied, "access_denied");
+  const auto grant = grantOf(continueUrlOf(page));
+  EXPECT_TRUE(grant->cancelled_at.has_value());
+  expectErrorPage(consent(page, "allow"));
+}
+
+TEST_F(AuthorizeHandlerTest, ConsentWithoutCsrfTokenIs403AndIssuesNoCode) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response page = consentPage();
+
+  const http::Response response =
+      authorize_->submitContinue(post(continueUrlOf(page), {{"action", "allow"}}));
+
+  EXPECT_EQ(response.status, 403);
+  EXPECT_NE(response.body.find("<form id=\"consent\""), std::string::npos);
+  EXPECT_FALSE(response.header("Location").has_value());
+  EXPECT_TRUE(grantOf(continueUrlOf(page))->isPending());
+}
+
+TEST_F(AuthorizeHandlerTest, ConsentTokenOfAnotherGrantIsRefused) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response first = consentPage();
+  const http::Response second = consentPage();
+
+  const http::Response response = authorize_->submitContinue(
+      post(continueUrlOf(second), {{"csrf", csrfOf(first)}, {"action", "allow"}}));
+
+  EXPECT_EQ(response.status, 403);
+  EXPECT_TRUE(grantOf(continueUrlOf(second))->isPending());
+}
+
+TEST_F(AuthorizeHandlerTest, ConsentPostedFromAnotherSiteIsRefused) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response page = consentPage();
+  http::Request request = post(continueUrlOf(page), {{"csrf", csrfOf(page)}, {"action", "allow"}});
+  request.headers.set("Origin", "https://evil.example");
+
+  EXPECT_EQ(authorize_->submitContinue(request).status, 403);
+}
+
+TEST_F(AuthorizeHandlerTest, UnknownClientIsAnErrorPageNeverARedirect) {
+  expectErrorPage(authorize({{"client_id", "01J00000000000000000000000"}}));
+  expectErrorPage(authorize({{"client_id", "not-a-ulid"}}));
+  expectErrorPage(authorize({{"client_id", ""}}));
+}
+
+TEST_F(AuthorizeHandlerTest, UnregisteredRedirectUriIsAnErrorPageNeverARedirect) {
+  for (const char* uri :
+       {"https://evil.example/callback", "https://app.example/callback/../evil",
+        "https://app.example/callback?x=1", "https://app.example.evil.example/callback",
+        "https://app.example@evil.example/callback", "HTTPS://app.example/callback",
+        "https://app.example/callback#x", "https://app.example/Callback"}) {
+    expectErrorPage(authorize({{"redirect_uri", uri}}));
+  }
+}
+
+TEST_F(AuthorizeHandlerTest, MissingRedirectUriUsesTheOnlyRegisteredOne) {
+  const http::Response response = authorize({{"redirect_uri", ""}, {"response_type", "token"}});
+
+  expectRedirectError(response, "unsupported_response_type");
+}
+
+TEST_F(AuthorizeHandlerTest, RepeatedClientOrRedirectParametersAreAnErrorPage) {
+  const std::string base = http::encodeUrlEncoded(requestParams());
+  expectErrorPage(authorize_->authorize(get("/authorize?" + base + "&client_id=x")));
+  expectErrorPage(authorize_->authorize(
+      get("/authorize?" + base + "&redirect_uri=" + http::percentEncode(kRedirect))));
+  expectErrorPage(authorize_->authorize(
+      get("/authorize?" + base + "&response_mode=query&response_mode=fragment")));
+}
+
+TEST_F(AuthorizeHandlerTest, UnknownResponseModeIsAnErrorPage) {
+  expectErrorPage(authorize({{"response_mode", "web_message"}}));
+}
+
+TEST_F(AuthorizeHandlerTest, OtherRepeatedParametersAreInvalidRequest) {
+  const std::string base = http::encodeUrlEncoded(requestParams());
+  const http::Response response =
+      authorize_->authorize(get("/authorize?" + base + "&scope=openid"));
+
+  expectRedirectError(response, "invalid_request");
+}
+
+TEST_F(AuthorizeHandlerTest, ResponseTypeOtherThanCodeIsUnsupported) {
+  expectRedirectError(authorize({{"response_type", "token"}}), "unsupported_response_type");
+  expectRedirectError(authorize({{"response_type", "code id_token"}}), "unsupported_response_type");
+  expectRedirectError(authorize({{"response_type", ""}}), "invalid_request");
+}
+
+TEST_F(AuthorizeHandlerTest, RequestObjectsAndRegistrationAreNotSupported) {
+  expectRedirectError(authorize({{"request", "eyJhbGciOiJub25lIn0.e30."}}),
+                      "request_not_supported");
+  expectRedirectError(authorize({{"request_uri", "https://evil.example/req"}}),
+                      "request_uri_not_supported");
+  expectRedirectError(authorize({{"registration", "{}"}}), "registration_not_supported");
+}
+
+TEST_F(AuthorizeHandlerTest, BadScopesAreInvalidScope) {
+  expectRedirectError(authorize({{"scope", ""}}), "invalid_scope");
+  expectRedirectError(authorize({{"scope", "urn:matrix:client:api:* unknown"}}), "invalid_scope");
+  expectRedirectError(authorize({{"scope", "urn:matrix:client:device:SHORT"}}), "invalid_scope");
+}
+
+TEST_F(AuthorizeHandlerTest, PkceIsRequiredForPublicClientsAndOnlyS256) {
+  expectRedirectError(authorize({{"code_challenge", ""}, {"code_challenge_method", ""}}),
+                      "invalid_request");
+  expectRedirectError(authorize({{"code_challenge_method", "plain"}}), "invalid_request");
+  expectRedirectError(authorize({{"code_challenge_method", ""}}), "invalid_request");
+  expectRedirectError(authorize({{"code_challenge", ""}}), "invalid_request");
+  expectRedirectError(authorize({{"code_challenge", "too-short"}}), "invalid_request");
+}
+
+TEST_F(AuthorizeHandlerTest, ConfidentialClientMayOmitPkce) {
+  test::ClientOptions options;
+  options.confidential = true;
+  client_ = addClient(options);
+
+  const http::Response response =
+      authorize({{"code_challenge", ""}, {"code_challenge_method", ""}});
+
+  EXPECT_EQ(response.status, 303);
+  EXPECT_TRUE(test::locationOf(response).starts_with("/authorize/continue?id="));
+}
+
+TEST_F(AuthorizeHandlerTest, MalformedMaxAgeAndCombinedPromptNoneAreInvalidRequest) {
+  expectRedirectError(authorize({{"max_age", "-1"}}), "invalid_request");
+  expectRedirectError(authorize({{"max_age", "ten"}}), "invalid_request");
+  expectRedirectError(authorize({{"prompt", "none login"}}), "invalid_request");
+}
+
+TEST_F(AuthorizeHandlerTest, PromptNoneWithoutSessionIsLoginRequired) {
+  expectRedirectError(authorize({{"prompt", "none"}}), "login_required");
+}
+
+TEST_F(AuthorizeHandlerTest, PromptNoneWithASessionIsConsentRequiredAndNoCode) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+
+  expectRedirectError(authorize({{"prompt", "none"}}), "consent_required");
+}
+
+TEST_F(AuthorizeHandlerTest, ErrorsUseTheFragmentInFragmentMode) {
+  const http::Response response =
+      authorize({{"response_mode", "fragment"}, {"response_type", "token"}});
+
+  const std::string location = test::locationOf(response);
+  ASSERT_TRUE(location.starts_with(std::string(kRedirect) + "#")) << location;
+  EXPECT_EQ(location.find('?'), std::string::npos);
+  const http::FormParams params = test::parametersOf(location.substr(location.find('#') + 1));
+  EXPECT_EQ(params.get("error"), "unsupported_response_type");
+  EXPECT_EQ(params.get("state"), "state-123");
+  EXPECT_EQ(params.get("iss"), kIssuer);
+}
+
+TEST_F(AuthorizeHandlerTest, CodeComesInTheFragmentInFragmentMode) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+
+  const http::Response done = consent(consentPage({{"response_mode", "fragment"}}), "allow");
+
+  const std::string location = test::locationOf(done);
+  EXPECT_TRUE(location.starts_with(std::string(kRedirect) + "#code=")) << location;
+  EXPECT_EQ(location.find("?code="), std::string::npos);
+  EXPECT_NE(location.find("iss=https%3A%2F%2Fauth.example%2F"), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, FormPostModeAnswersWithAFormToTheRedirectUri) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+
+  const http::Response done = consent(consentPage({{"response_mode", "form_post"}}), "allow");
+
+  EXPECT_EQ(done.status, 200);
+  EXPECT_FALSE(done.header("Location").has_value());
+  EXPECT_NE(done.body.find("<form id=\"form-post\" method=\"post\" action=\"" +
+                           std::string(kRedirect) + "\""),
+            std::string::npos);
+  EXPECT_NE(done.body.find("name=\"code\""), std::string::npos);
+  EXPECT_NE(done.body.find("name=\"state\" value=\"state-123\""), std::string::npos);
+  EXPECT_NE(done.body.find("name=\"iss\" value=\"https://auth.example/\""), std::string::npos);
+  EXPECT_NE(done.body.find("<script src=\"/assets/form_post.js?v="), std::string::npos);
+  const std::string csp(done.header("Content-Security-Policy").value_or(""));
+  EXPECT_NE(csp.find("form-action 'self' https://app.example;"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(done.header("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(done.header("Cache-Control"), "no-store");
+}
+
+TEST_F(AuthorizeHandlerTest, FormPostModeErrorsArePostedToo) {
+  const http::Response response =
+      authorize({{"response_mode", "form_post"}, {"response_type", "token"}});
+
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("name=\"error\" value=\"unsupported_response_type\""),
+            std::string::npos);
+  EXPECT_NE(response.body.find("name=\"iss\""), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, StateComesBackByteForByteAndOnlyWhenSent) {
+  const std::string state = "a%b+c&d=e f/\xc3\xa9\xe2\x82\xac" + std::string(1000, 'x');
+  const http::Response with_state = authorize({{"state", state}, {"response_type", "token"}});
+  const http::Response without_state = authorize({{"state", ""}, {"response_type", "token"}});
+
+  EXPECT_EQ(callbackParams(with_state).get("state"), state);
+  EXPECT_FALSE(callbackParams(without_state).contains("state"));
+  EXPECT_EQ(callbackParams(without_state).get("iss"), kIssuer);
+}
+
+TEST_F(AuthorizeHandlerTest, RedirectUriQueryIsKeptAndExtended) {
+  test::ClientOptions options;
+  options.redirect_uris = {"https://app.example/callback?tenant=1"};
+  client_ = addClient(options);
+
+  const http::Response response = authorize(
+      {{"redirect_uri", "https://app.example/callback?tenant=1"}, {"response_type", "token"}});
+
+  EXPECT_TRUE(test::locationOf(response).starts_with(
+      "https://app.example/callback?tenant=1&error=unsupported_response_type"));
+}
+
+TEST_F(AuthorizeHandlerTest, UnknownParametersAreIgnored) {
+  const http::Response response = authorize({{"foo", "bar"}, {"ui_locales", "fr"}});
+
+  EXPECT_EQ(response.status, 303);
+  EXPECT_TRUE(test::locationOf(response).starts_with("/authorize/continue?id="));
+}
+
+TEST_F(AuthorizeHandlerTest, PostToTheAuthorizationEndpointWorksLikeGet) {
+  const http::Response response = authorize_->authorize(post("/authorize", requestParams()));
+
+  EXPECT_EQ(response.status, 303);
+  EXPECT_TRUE(test::locationOf(response).starts_with("/authorize/continue?id="));
+}
+
+TEST_F(AuthorizeHandlerTest, LoginHintPreFillsTheLoginFormForThisServerOnly) {
+  const auto loginLocation = [&](const std::string& hint) {
+    return test::locationOf(follow(authorize({{"login_hint", hint}})));
+  };
+
+  EXPECT_NE(loginLocation("mxid:@alice:example.com").find("&username=alice"), std::string::npos);
+  EXPECT_EQ(loginLocation("mxid:@alice:other.example").find("username="), std::string::npos);
+  EXPECT_NE(loginLocation("alice@example.org").find("&username=alice%40example.org"),
+            std::string::npos);
+  EXPECT_EQ(loginLocation("<script>").find("username="), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, PromptCreateGoesToRegistrationAndBack) {
+  const http::Response started = authorize({{"prompt", "create"}});
+  const std::string continue_url = test::locationOf(started);
+
+  const http::Response to_register = follow(started);
+
+  EXPECT_EQ(test::locationOf(to_register), "/register?next=" + http::percentEncode(continue_url));
+  const http::Response form = account_->showRegister(get(test::locationOf(to_register)));
+  remember(form);
+  const http::Response registered =
+      account_->submitRegister(post("/register", {{"csrf", csrfOf(form)},
+                                                  {"username", "newbie"},
+                                                  {"password", "a long passphrase"},
+                                                  {"password_confirm", "a long passphrase"},
+                                                  {"next", continue_url}}));
+  remember(registered);
+  EXPECT_EQ(test::locationOf(registered), continue_url);
+  EXPECT_EQ(authorize_->showContinue(get(continue_url)).status, 200);
+}
+
+TEST_F(AuthorizeHandlerTest, PromptLoginForcesANewLoginBeforeConsent) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  clock_.advance(std::chrono::minutes(5));
+  const http::Response started = authorize({{"prompt", "login"}});
+  const std::string continue_url = test::locationOf(started);
+
+  const http::Response to_login = follow(started);
+  EXPECT_TRUE(test::locationOf(to_login).starts_with("/login?next=")) << test::locationOf(to_login);
+  EXPECT_NE(test::locationOf(to_login).find("reauth=1"), std::string::npos);
+
+  logIn("alice", "correct horse battery", continue_url);
+  EXPECT_EQ(authorize_->showContinue(get(continue_url)).status, 200);
+}
+
+TEST_F(AuthorizeHandlerTest, MaxAgeForcesALoginWhenTheLastOneIsOlder) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  clock_.advance(std::chrono::minutes(2));
+
+  EXPECT_EQ(follow(authorize({{"max_age", "600"}})).status, 200);
+  EXPECT_EQ(follow(authorize({{"max_age", "60"}})).status, 303);
+}
+
+TEST_F(AuthorizeHandlerTest, AdminScopeIsRefusedToUsersWhoAreNotAdmins) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response started =
+      authorize({{"scope", std::string(kScope) + " urn:synapse:admin:*"}});
+
+  const http::Response response = follow(started);
+
+  expectRedirectError(response, "invalid_scope");
+  EXPECT_TRUE(grantOf(test::locationOf(started))->cancelled_at.has_value());
+}
+
+TEST_F(AuthorizeHandlerTest, AdminScopeIsShownWithAWarningToAdmins) {
+  addUser("root", "correct horse battery", true);
+  logIn("root", "correct horse battery");
+
+  const http::Response page =
+      consentPage({{"scope", std::string(kScope) + " urn:synapse:admin:*"}});
+
+  EXPECT_NE(page.body.find("class=\"warning\""), std::string::npos);
+  EXPECT_NE(page.body.find("<li class=\"admin\">"), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, ConsentPageEscapesTheClientNameAndFollowsTheBrowserLanguage) {
+  test::ClientOptions options;
+  options.name = "<script>alert(1)</script>";
+  options.logo_uri = "https://cdn.example/logo.png";
+  client_ = addClient(options);
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response started = authorize();
+  http::Request request = get(test::locationOf(started));
+  request.headers.add("Accept-Language", "fr-FR, fr;q=0.9, en;q=0.5");
+
+  const http::Response page = authorize_->showContinue(request);
+
+  EXPECT_EQ(page.body.find("<script>alert(1)"), std::string::npos);
+  EXPECT_NE(page.body.find("&lt;script&gt;alert(1)&lt;/script&gt; (fr)"), std::string::npos);
+  EXPECT_NE(page.body.find("<img src=\"https://cdn.example/logo.png\" alt=\"\" "
+                           "referrerpolicy=\"no-referrer\">"),
+            std::string::npos);
+  EXPECT_NE(page.header("Content-Security-Policy")->find("img-src 'self' https://cdn.example"),
+            std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, AnOldPendingRequestExpires) {
+  const http::Response started = authorize();
+  clock_.advance(std::chrono::hours(2));
+
+  expectErrorPage(follow(started));
+}
+
+TEST_F(AuthorizeHandlerTest, ContinueWithABadIdIsAnErrorPage) {
+  expectErrorPage(authorize_->showContinue(get("/authorize/continue?id=nonsense")));
+  expectErrorPage(
+      authorize_->showContinue(get("/authorize/continue?id=01J00000000000000000000000")));
+  expectErrorPage(authorize_->showContinue(get("/authorize/continue")));
+}
+
+TEST_F(AuthorizeHandlerTest, NoResponseOfTheFlowIsATemporaryRedirect) {
+  addUser("alice", "correct horse battery");
+  const http::Response started = authorize();
+  const http::Response to_login = follow(started);
+  const http::Response logged_in =
+      logIn("alice", "correct horse battery", test::locationOf(started));
+  const http::Response done =
+      consent(authorize_->showContinue(get(test::locationOf(started))), "allow");
+
+  for (const http::Response* response : {&started, &to_login, &logged_in, &done}) {
+    EXPECT_NE(response->status, 307);
+    EXPECT_NE(response->status, 308);
+  }
+  EXPECT_EQ(done.status, 303);
+}
+
+}  // namespace
+}  // namespace mxauth::web

@@ -1,0 +1,65 @@
+#include "web/routes.h"
+
+#include <memory>
+
+#include "web/account_pages.h"
+#include "web/authorize_handler.h"
+#include "web/page_kit.h"
+
+namespace mxauth::web {
+namespace {
+
+// The handlers share one PageKit; the router's std::function copies keep
+// it alive as long as any route does.
+struct WebRoutes {
+  explicit WebRoutes(WebContext& context) : kit(context), account(kit), authorize(kit) {}
+  PageKit kit;
+  AccountPages account;
+  AuthorizeHandler authorize;
+};
+
+}  // namespace
+
+void mountWebRoutes(http::Router& router, WebContext& context) {
+  const auto routes = std::make_shared<WebRoutes>(context);
+  const templates::Templates& templates = context.templates;
+  const http::RouteOptions inline_route{http::Execution::Inline, {}};
+  for (const templates::StaticAsset& asset : templates.assets()) {
+    router.add(
+        http::Method::Get, asset.path,
+        [&templates](http::Request& request) { return serveAsset(templates, request); },
+        inline_route);
+  }
+
+  using http::Method;
+  router.add(Method::Get, "/login",
+             [routes](http::Request& r) { return routes->account.showLogin(r); });
+  router.add(Method::Post, "/login",
+             [routes](http::Request& r) { return routes->account.submitLogin(r); });
+  router.add(Method::Get, "/register",
+             [routes](http::Request& r) { return routes->account.showRegister(r); });
+  router.add(Method::Post, "/register",
+             [routes](http::Request& r) { return routes->account.submitRegister(r); });
+  router.add(Method::Get, "/logout",
+             [routes](http::Request& r) { return routes->account.showLogout(r); });
+  router.add(Method::Post, "/logout",
+             [routes](http::Request& r) { return routes->account.submitLogout(r); });
+  router.add(Method::Get, "/",
+             [routes](http::Request& r) { return routes->account.showAccount(r); });
+  router.add(Method::Get, "/account/",
+             [routes](http::Request& r) { return routes->account.showAccount(r); });
+  router.add(Method::Get, "/authorize",
+             [routes](http::Request& r) { return routes->authorize.authorize(r); });
+  router.add(Method::Post, "/authorize",
+             [routes](http::Request& r) { return routes->authorize.authorize(r); });
+  router.add(Method::Get, "/authorize/continue",
+             [routes](http::Request& r) { return routes->authorize.showContinue(r); });
+  router.add(Method::Post, "/authorize/continue",
+             [routes](http::Request& r) { return routes->authorize.submitContinue(r); });
+}
+
+http::Response notFoundPage(WebContext& context) {
+  return PageKit(context).errorPage(404, "Page not found", "There is no page at this address.");
+}
+
+}  // namespace mxauth::web

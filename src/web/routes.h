@@ -1,0 +1,26 @@
+#pragma once
+
+// Mounts the browser pages on the route table (interface.md §4, §5):
+//
+//   GET  /assets/mxauth.css, /assets/form_post.js   Inline (static bytes)
+//   GET  /login            POST /login
+//   GET  /register         POST /register
+//   GET  /logout           POST /logout
+//   GET  /  and  /account/                          (signed-in page)
+//   GET  /authorize        POST /authorize
+//   GET  /authorize/continue   POST /authorize/continue
+//
+// Everything but the assets runs on the blocking pool (database, password
+// hashing). `context` must outlive `router`.
+
+#include "http/router.h"
+#include "web/web_context.h"
+
+namespace mxauth::web {
+
+void mountWebRoutes(http::Router& router, WebContext& context);
+
+// An HTML 404 page, for Router::setNotFound on browser paths if wanted.
+http::Response notFoundPage(WebContext& context);
+
+}  // namespace mxauth::web

@@ -1,0 +1,162 @@
+#include "web/session.h"
+
+#include <charconv>
+#include <utility>
+
+#include "core/encoding.h"
+#include "crypto/constant_time.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "domain/localpart.h"
+
+namespace mxauth::web {
+namespace {
+
+constexpr std::size_t kCsrfCookieBytes = 32;
+
+struct CookiePayload {
+  domain::BrowserSessionId id;
+  Timestamp last_seen;
+};
+
+std::string encodePayload(const domain::BrowserSessionId& id, Timestamp last_seen) {
+  return id.str() + "." + std::to_string(toUnixMillis(last_seen));
+}
+
+std::optional<CookiePayload> decodePayload(std::string_view text) {
+  const std::size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto id = domain::BrowserSessionId::parse(text.substr(0, dot));
+  if (!id) return std::nullopt;
+  const std::string_view millis_text = text.substr(dot + 1);
+  std::int64_t millis = 0;
+  const auto [end, error] =
+      std::from_chars(millis_text.data(), millis_text.data() + millis_text.size(), millis);
+  if (error != std::errc() || end != millis_text.data() + millis_text.size()) return std::nullopt;
+  return CookiePayload{std::move(*id), fromUnixMillis(millis)};
+}
+
+}  // namespace
+
+std::string originOf(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  std::string scheme = domain::asciiLowercase(url.substr(0, scheme_end));
+  if (scheme != "http" && scheme != "https") return {};
+  std::string_view rest = url.substr(scheme_end + 3);
+  const std::size_t authority_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, authority_end);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return {};
+  std::string origin = scheme + "://" + domain::asciiLowercase(authority);
+  // Browsers leave the default port out of Origin (RFC 6454 §6.1).
+  const std::string_view default_port = scheme == "https" ? ":443" : ":80";
+  if (origin.ends_with(default_port)) origin.resize(origin.size() - default_port.size());
+  return origin;
+}
+
+SessionManager::SessionManager(const crypto::EncryptionSecret& secret, SessionSettings settings)
+    : settings_(std::move(settings)),
+      aead_(secret),
+      csrf_key_(crypto::deriveKey(secret, "web-csrf")),
+      public_origin_(originOf(settings_.public_base)) {
+  secure_ = public_origin_.starts_with("https://");
+  session_cookie_ = secure_ ? "__Host-mxauth-session" : "mxauth-session";
+  csrf_cookie_ = secure_ ? "__Host-mxauth-csrf" : "mxauth-csrf";
+}
+
+Result<std::optional<ActiveSession>, storage::StorageError> SessionManager::current(
+    const http::Request& request, storage::Transaction& transaction, const Clock& clock) const {
+  using Found = std::optional<ActiveSession>;
+  const auto sealed = request.cookie(session_cookie_);
+  if (!sealed) return Found();
+  auto opened = aead_.open(*sealed, session_cookie_);
+  if (!opened) return Found();
+  auto payload = decodePayload(*opened);
+  if (!payload) return Found();
+
+  auto session = transaction.browserSessions().lookup(payload->id);
+  if (!session) return unexpected(session.error());
+  if (!*session || !(*session)->isActive()) return Found();
+
+  const Timestamp now = clock.now();
+  if (now - (*session)->created_at >= settings_.absolute_lifetime) return Found();
+  const Timestamp last_seen = std::max(payload->last_seen, (*session)->authenticated_at);
+  if (now - last_seen >= settings_.idle_lifetime) return Found();
+
+  auto user = transaction.users().lookup((*session)->user_id);
+  if (!user) return unexpected(user.error());
+  if (!*user || !(*user)->canLogIn()) return Found();
+
+  return Found(ActiveSession{std::move(**session), std::move(**user),
+                             now - payload->last_seen >= settings_.refresh_after});
+}
+
+void SessionManager::attach(http::Response& response, const domain::BrowserSessionId& session,
+                            Rng& rng, const Clock& clock) const {
+  const std::string sealed = aead_.seal(rng, encodePayload(session, clock.now()), session_cookie_);
+  response.setCookie(http::SetCookie(session_cookie_, sealed)
+                         .secure(secure_)
+                         .httpOnly(true)
+                         .sameSite(http::SameSite::Lax)
+                         .path("/"));
+}
+
+void SessionManager::refresh(http::Response& response, const ActiveSession& active, Rng& rng,
+                             const Clock& clock) const {
+  if (active.needs_refresh) attach(response, active.session.id, rng, clock);
+}
+
+void SessionManager::clear(http::Response& response) const {
+  response.setCookie(http::SetCookie(session_cookie_, "")
+                         .secure(secure_)
+                         .httpOnly(true)
+                         .sameSite(http::SameSite::Lax)
+                         .path("/")
+                         .maxAge(std::chrono::seconds(0)));
+}
+
+CsrfCookie SessionManager::csrfCookie(const http::Request& request, Rng& rng) const {
+  if (const auto value = request.cookie(csrf_cookie_)) {
+    // Only values we could have made: base64url of kCsrfCookieBytes bytes.
+    const auto decoded = core::base64UrlDecode(*value);
+    if (decoded && decoded->size() == kCsrfCookieBytes) return CsrfCookie{std::string(*value)};
+  }
+  return CsrfCookie{crypto::randomUrlSafeString(rng, kCsrfCookieBytes), true};
+}
+
+void SessionManager::issueCsrfCookie(http::Response& response, const CsrfCookie& cookie) const {
+  if (!cookie.is_new) return;
+  response.setCookie(http::SetCookie(csrf_cookie_, cookie.value)
+                         .secure(secure_)
+                         .httpOnly(true)
+                         .sameSite(http::SameSite::Lax)
+                         .path("/"));
+}
+
+std::string SessionManager::csrfToken(const CsrfCookie& cookie, std::string_view purpose) const {
+  std::string message = cookie.value;
+  message.push_back('\0');
+  message.append(purpose);
+  return core::base64UrlEncode(crypto::hmacSha256(csrf_key_, core::asBytes(message)));
+}
+
+bool SessionManager::isCrossSite(const http::Request& request) const {
+  if (const auto site = request.header("Sec-Fetch-Site")) {
+    if (http::equalsIgnoreCase(*site, "cross-site")) return true;
+  }
+  if (const auto origin = request.header("Origin")) {
+    if (domain::asciiLowercase(*origin) != public_origin_) return true;
+  }
+  return false;
+}
+
+bool SessionManager::verifyCsrf(const http::Request& request, std::string_view purpose,
+                                std::string_view token) const {
+  if (isCrossSite(request)) return false;
+  const auto value = request.cookie(csrf_cookie_);
+  if (!value || value->empty() || token.empty()) return false;
+  const std::string expected = csrfToken(CsrfCookie{std::string(*value)}, purpose);
+  return crypto::constantTimeEquals(expected, token);
+}
+
+}  // namespace mxauth::web

@@ -1,0 +1,45 @@
+#pragma once
+
+// Everything the browser pages need, handed in by the composition root
+// (style §6.17). The references must outlive the router the routes are
+// mounted on.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/rng.h"
+#include "crypto/aead.h"
+#include "crypto/password_hasher.h"
+#include "storage/database.h"
+#include "templates/templates.h"
+
+namespace mxauth::web {
+
+struct WebSettings {
+  // http.public_base: the issuer (RFC 9207 `iss`) and our own origin.
+  std::string public_base = "http://127.0.0.1:8080/";
+  std::string service_name = "mxauth";   // branding.service_name
+  std::string homeserver = "localhost";  // matrix.homeserver (server_name)
+  bool registration_enabled = true;      // account.registration
+  // Browser sessions (web/session.h).
+  std::chrono::seconds session_idle_lifetime = std::chrono::hours(24 * 7);
+  std::chrono::seconds session_absolute_lifetime = std::chrono::hours(24 * 30);
+  // How long an /authorize request may wait for the user to log in and
+  // consent before it must be started again.
+  std::chrono::seconds grant_lifetime = std::chrono::hours(1);
+};
+
+struct WebContext {
+  storage::Database& database;
+  crypto::PasswordHasher& hasher;
+  Rng& rng;
+  const Clock& clock;
+  const templates::Templates& templates;
+  // secrets.encryption: keys the session cookie and the CSRF tokens.
+  crypto::EncryptionSecret encryption_secret{};
+  WebSettings settings;
+};
+
+}  // namespace mxauth::web
