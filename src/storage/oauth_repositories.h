@@ -8,7 +8,15 @@
 //    as "conditional" change a row only in the stated state and answer an
 //    empty optional (or false) when they did not, so that of two concurrent
 //    callers exactly one wins — on SQLite and on PostgreSQL;
-//  - token and code values never reach storage, only their SHA-256 hex.
+//  - token and code values never reach storage, only their SHA-256 hex;
+//  - no token is ever issued into a finished session: adding an access or
+//    refresh token locks its session's row until the transaction ends and
+//    is refused (Constraint) when the session is unknown or finished, so
+//    that OAuthSessionRepository::finish() and a concurrent token issue are
+//    serialised and finish() revokes every token. Lock order, to avoid
+//    deadlocks on PostgreSQL: within one transaction, take the session row
+//    first — add the new tokens, or call finish(), before revoking,
+//    consuming or replacing single tokens of that session.
 
 #include <optional>
 #include <string>
@@ -138,6 +146,8 @@ class OAuthSessionRepository {
 class AccessTokenRepository {
  public:
   virtual ~AccessTokenRepository() = default;
+  // Conflict when the hash is taken; Constraint when the session is
+  // unknown or finished (see above).
   virtual Result<domain::AccessToken, StorageError> add(Rng& rng, const Clock& clock,
                                                         const domain::OAuthSessionId& session,
                                                         std::string_view token_hash,
@@ -156,6 +166,8 @@ class AccessTokenRepository {
 class RefreshTokenRepository {
  public:
   virtual ~RefreshTokenRepository() = default;
+  // Conflict when the hash is taken; Constraint when the session is
+  // unknown or finished (see above) or the access token unknown.
   virtual Result<domain::RefreshToken, StorageError> add(Rng& rng, const Clock& clock,
                                                          const domain::OAuthSessionId& session,
                                                          std::string_view token_hash,
@@ -167,12 +179,14 @@ class RefreshTokenRepository {
       std::string_view token_hash) = 0;
   // Conditional: a token neither consumed nor revoked becomes consumed,
   // pointing at its successor. False when it was not usable (a concurrent
-  // refresh won, or it was revoked).
+  // refresh won, or it was revoked). `successor` must be a stored refresh
+  // token (add it first, in the same transaction): Constraint otherwise.
   virtual Result<bool, StorageError> consume(const Clock& clock, const domain::RefreshTokenId& id,
                                              const domain::RefreshTokenId& successor) = 0;
   // Lost-response retry (spec-digest §3.5): a consumed token whose successor
   // was never used gets a new successor. Conditional on the token still
-  // pointing at `expected_successor`; false otherwise (a concurrent retry won).
+  // pointing at `expected_successor` and not revoked; false otherwise (a
+  // concurrent retry won, or the session ended).
   virtual Result<bool, StorageError> replaceSuccessor(
       const domain::RefreshTokenId& id, const domain::RefreshTokenId& expected_successor,
       const domain::RefreshTokenId& new_successor) = 0;

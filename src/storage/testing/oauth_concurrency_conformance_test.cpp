@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <latch>
 #include <memory>
 #include <string>
@@ -101,6 +103,32 @@ class OAuthConcurrencyConformanceTest : public OAuthConformanceTest {
       if (attempt.won) ++winners;
     }
     EXPECT_EQ(winners, 1);
+  }
+
+  // PostgreSQL only: waits until `pending` is ready or one of this test
+  // database's connections waits for a row lock (polling, bounded).
+  // Answers whether it saw the lock wait.
+  template <class T>
+  bool waitUntilDoneOrBlocked(std::future<T>& pending) {
+    const std::string& uri = test_database_->location();
+    std::string application = uri.substr(uri.find("application_name=") + 17);
+    application = application.substr(0, application.find('&'));
+    std::unique_ptr<PGconn, decltype(&PQfinish)> db(PQconnectdb(uri.c_str()), &PQfinish);
+    std::string sql =
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND application_name = '" +
+        application + "'";
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pending.wait_for(5ms) == std::future_status::ready) return false;
+      std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(db.get(), sql.c_str()), &PQclear);
+      if (PQresultStatus(result.get()) == PGRES_TUPLES_OK &&
+          std::string(PQgetvalue(result.get(), 0, 0)) != "0") {
+        return true;
+      }
+    }
+    ADD_FAILURE() << "neither finished nor blocked within 10 s";
+    return false;
   }
 
   std::unique_ptr<storage::Database> racing_;
@@ -269,6 +297,92 @@ TEST_P(OAuthConcurrencyConformanceTest, ARefreshRacingTheSessionsEndLeavesNoLive
       EXPECT_TRUE((*refresh)->revoked_at.has_value()) << "a live refresh token in a dead session";
     }
   }
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, AFinishDuringAnUncommittedRefreshStillRevokesItsNewTokens) {
+  if (GetParam() == Backend::Sqlite) {
+    GTEST_SKIP() << "SQLite writers cannot overlap (BEGIN IMMEDIATE): a finish cannot begin "
+                    "while a refresh is in progress";
+  }
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  // The refresh has issued its new pair but not committed yet...
+  auto refresh = racing_->begin(storage::TransactionMode::ReadWrite);
+  ASSERT_TRUE(refresh.has_value());
+  auto new_at = (*refresh)->accessTokens().add(rng_, clock_, session.id, fakeHash("new-at"),
+                                               clock_.now() + 5min);
+  ASSERT_TRUE(new_at.has_value()) << new_at.error().detail;
+  // ...when reuse detection finishes the session on another connection.
+  auto finishing = std::async(std::launch::async, [&]() -> Result<bool, storage::StorageError> {
+    auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
+    if (!tx) return unexpected(tx.error());
+    auto finished = (*tx)->oauthSessions().finish(clock_, session.id);
+    if (!finished || !*finished) return finished;
+    if (auto committed = (*tx)->commit(); !committed) return unexpected(committed.error());
+    return true;
+  });
+
+  EXPECT_TRUE(waitUntilDoneOrBlocked(finishing)) << "the finish did not wait for the refresh";
+  ASSERT_TRUE((*refresh)->commit());
+  auto finished = finishing.get();
+
+  ASSERT_TRUE(finished.has_value()) << finished.error().detail;
+  EXPECT_TRUE(*finished);
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  EXPECT_TRUE((*tx->accessTokens().lookup(new_at->id))->revoked_at.has_value())
+      << "a token issued during the finish outlived its session";
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, ATokenIssuedDuringAnUncommittedFinishIsRefused) {
+  if (GetParam() == Backend::Sqlite) {
+    GTEST_SKIP() << "SQLite writers cannot overlap (BEGIN IMMEDIATE): a refresh cannot begin "
+                    "while a finish is in progress";
+  }
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  auto finishing = racing_->begin(storage::TransactionMode::ReadWrite);
+  ASSERT_TRUE(finishing.has_value());
+  ASSERT_TRUE(*(*finishing)->oauthSessions().finish(clock_, session.id));
+  auto issuing = std::async(std::launch::async, [&]() -> Result<bool, storage::StorageError> {
+    auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
+    if (!tx) return unexpected(tx.error());
+    auto added = (*tx)->accessTokens().add(rng_, clock_, session.id, fakeHash("late-at"),
+                                           clock_.now() + 5min);
+    if (!added) return unexpected(added.error());
+    if (auto committed = (*tx)->commit(); !committed) return unexpected(committed.error());
+    return true;
+  });
+
+  EXPECT_TRUE(waitUntilDoneOrBlocked(issuing)) << "the token insert did not wait for the finish";
+  ASSERT_TRUE((*finishing)->commit());
+  auto issued = issuing.get();
+
+  ASSERT_FALSE(issued.has_value()) << "a token was issued into a finished session";
+  EXPECT_EQ(issued.error().code, storage::StorageErrorCode::Constraint);
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  EXPECT_FALSE(tx->accessTokens().findByHash(fakeHash("late-at"))->has_value());
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, TokensCannotBeAddedToAFinishedSession) {
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  domain::AccessToken at = addAccessToken(session, fakeHash("at"));
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->oauthSessions().finish(clock_, session.id));
+    ASSERT_TRUE(tx->commit());
+  }
+  {
+    auto tx = begin();
+    auto access =
+        tx->accessTokens().add(rng_, clock_, session.id, fakeHash("at2"), clock_.now() + 5min);
+    ASSERT_FALSE(access.has_value());
+    EXPECT_EQ(access.error().code, storage::StorageErrorCode::Constraint);
+    // Like any failed call, the refusal spoils the transaction.
+    EXPECT_FALSE(tx->commit().has_value());
+  }
+  auto tx = begin();
+  auto refresh =
+      tx->refreshTokens().add(rng_, clock_, session.id, fakeHash("rt"), at.id, std::nullopt);
+  ASSERT_FALSE(refresh.has_value());
+  EXPECT_EQ(refresh.error().code, storage::StorageErrorCode::Constraint);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, OAuthConcurrencyConformanceTest,
