@@ -10,6 +10,7 @@
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "crypto/token.h"
 #include "domain/email_address.h"
 #include "oauth/client_store.h"
 #include "oauth/pkce.h"
@@ -454,7 +455,8 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   if (!oauth_session) return kit_.storageFailure(oauth_session.error());
 
   const std::string code = crypto::randomUrlSafeString(context.rng, kCodeBytes);
-  const std::string code_hash = core::hexEncode(crypto::sha256(code));
+  // The same hash the token endpoint looks codes up by (design §7).
+  const std::string code_hash = crypto::tokenHashHex(code);
   auto fulfilled = transaction.authorizationGrants().fulfill(
       context.clock, *id, code_hash, oauth_session->id, session.session.id, session.user.id);
   if (!fulfilled) return kit_.storageFailure(fulfilled.error());

@@ -6,6 +6,7 @@
 #include "crypto/hash.h"
 #include "http/url_encoding.h"
 #include "oauth/pkce.h"
+#include "oauth/token_handler.h"
 #include "web/web_test_support.h"
 
 namespace mxauth::web {
@@ -159,6 +160,34 @@ TEST_F(AuthorizeHandlerTest, FullFlowLogsInAsksForConsentAndRedirectsWithACode) 
   EXPECT_EQ((*session)->user_id, alice.id);
   EXPECT_EQ((*session)->client_id, client_.id());
   EXPECT_TRUE((*session)->authenticated_at.has_value());
+}
+
+TEST_F(AuthorizeHandlerTest, TheCodeIsRedeemedOnceAtTheTokenEndpointWithItsVerifier) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response done = consent(consentPage(), "allow");
+  const std::string code(callbackParams(done).get("code").value_or(""));
+  crypto::KeySet keys;
+  auto key = crypto::SigningKey::generate(crypto::SigningAlgorithm::Es256);
+  ASSERT_TRUE(key.has_value());
+  keys.add(std::move(*key));
+  oauth::TokenEndpointOptions options;
+  options.issuer = kIssuer;
+  options.server_name = "example.com";
+  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, keys, options);
+  const test::Form exchange{{"grant_type", "authorization_code"},
+                            {"code", code},
+                            {"redirect_uri", kRedirect},
+                            {"client_id", client_.id().str()},
+                            {"code_verifier", kVerifier}};
+
+  const http::Response first = endpoints.tokenHandler().handle(post("/oauth2/token", exchange));
+  const http::Response replay = endpoints.tokenHandler().handle(post("/oauth2/token", exchange));
+
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.body.find("\"access_token\""), std::string::npos);
+  EXPECT_EQ(replay.status, 400) << replay.body;
+  EXPECT_NE(replay.body.find("invalid_grant"), std::string::npos);
 }
 
 TEST_F(AuthorizeHandlerTest, ASecondSubmitOfTheConsentFormIssuesNoSecondCode) {

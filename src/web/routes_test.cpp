@@ -1,0 +1,105 @@
+#include "web/routes.h"
+
+#include <gtest/gtest.h>
+
+#include "http/middleware.h"
+#include "web/web_test_support.h"
+
+namespace mxauth::web {
+namespace {
+
+class RoutesTest : public test::WebTest {
+ protected:
+  RoutesTest() { mountWebRoutes(router_, *context_); }
+
+  // Dispatches as the server does, default headers included.
+  http::Response dispatch(http::Request request) {
+    const http::RouteMatch match = router_.match(request.method, request.path);
+    EXPECT_EQ(match.kind, http::RouteMatch::Kind::Found) << request.path;
+    if (match.kind != http::RouteMatch::Kind::Found) return {};
+    http::Response response = match.route->handler(request);
+    http::applyDefaultHeaders(response, "req-1");
+    return response;
+  }
+
+  http::Router router_;
+};
+
+TEST_F(RoutesTest, MountsEveryPageOnTheBlockingPoolAndAssetsInline) {
+  for (const auto& [method, path] : std::vector<std::pair<http::Method, std::string>>{
+           {http::Method::Get, "/login"},
+           {http::Method::Post, "/login"},
+           {http::Method::Get, "/register"},
+           {http::Method::Post, "/register"},
+           {http::Method::Get, "/logout"},
+           {http::Method::Post, "/logout"},
+           {http::Method::Get, "/"},
+           {http::Method::Get, "/account/"},
+           {http::Method::Get, "/authorize"},
+           {http::Method::Post, "/authorize"},
+           {http::Method::Get, "/authorize/continue"},
+           {http::Method::Post, "/authorize/continue"}}) {
+    const http::RouteMatch match = router_.match(method, path);
+    ASSERT_EQ(match.kind, http::RouteMatch::Kind::Found) << path;
+    EXPECT_EQ(match.route->options.execution, http::Execution::Blocking) << path;
+  }
+  for (const char* asset : {"/assets/mxauth.css", "/assets/form_post.js"}) {
+    const http::RouteMatch match = router_.match(http::Method::Get, asset);
+    ASSERT_EQ(match.kind, http::RouteMatch::Kind::Found) << asset;
+    EXPECT_EQ(match.route->options.execution, http::Execution::Inline) << asset;
+  }
+}
+
+TEST_F(RoutesTest, EveryPageForbidsFramingAndReferrers) {
+  for (const char* target : {"/login", "/register", "/authorize?client_id=unknown"}) {
+    const http::Response response = dispatch(get(target));
+
+    EXPECT_EQ(response.header("X-Frame-Options"), "DENY") << target;
+    EXPECT_NE(response.header("Content-Security-Policy")->find("frame-ancestors 'none'"),
+              std::string::npos)
+        << target;
+    EXPECT_EQ(response.header("Referrer-Policy"), "no-referrer") << target;
+    EXPECT_EQ(response.header("X-Content-Type-Options"), "nosniff") << target;
+  }
+}
+
+TEST_F(RoutesTest, TheAuthorizationEndpointSendsNoCorsHeaders) {
+  http::Request request = get("/authorize?client_id=unknown");
+  request.headers.add("Origin", "https://evil.example");
+
+  const http::Response response = dispatch(request);
+
+  EXPECT_FALSE(response.header("Access-Control-Allow-Origin").has_value());
+}
+
+TEST_F(RoutesTest, ThePagesOwnPolicyWinsOverTheServerDefault) {
+  const test::ClientOptions options;
+  const oauth::RegisteredClient client = addClient(options);
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const std::string query =
+      http::encodeUrlEncoded({{"response_type", "code"},
+                              {"client_id", client.id().str()},
+                              {"scope", "urn:matrix:client:api:*"},
+                              {"code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
+                              {"code_challenge_method", "S256"}});
+  const http::Response started = dispatch(get("/authorize?" + query));
+
+  const http::Response page = dispatch(get(test::locationOf(started)));
+
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.header("Content-Security-Policy")->find("form-action 'self' https://app.example"),
+            std::string::npos);
+  EXPECT_EQ(page.headers.getAll("Content-Security-Policy").size(), 1u);
+}
+
+TEST_F(RoutesTest, NotFoundPageIsHtml) {
+  const http::Response response = notFoundPage(*context_);
+
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(response.body.find("Page not found"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mxauth::web
