@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 const Timestamp kNow = test::at("2026-01-01T00:00:00Z");
 
 AuthorizationGrant pendingGrant() {
-  AuthorizationGrant grant;
+  AuthorizationGrant grant{};
   grant.id = AuthorizationGrantId("01ARZ3NDEKTSV4RRFFQ69G5FAV");
   grant.created_at = kNow;
   return grant;
@@ -61,7 +61,7 @@ TEST(AuthorizationGrantTest, ACancelledGrantIsNeitherPendingNorExchangeable) {
 }
 
 TEST(BrowserSessionTest, IsActiveUntilFinished) {
-  BrowserSession session;
+  BrowserSession session{};
   EXPECT_TRUE(session.isActive());
 
   session.finished_at = kNow;
@@ -70,7 +70,7 @@ TEST(BrowserSessionTest, IsActiveUntilFinished) {
 }
 
 TEST(OAuthSessionTest, IsActiveUntilFinished) {
-  OAuthSession session;
+  OAuthSession session{};
   EXPECT_TRUE(session.isActive());
 
   session.finished_at = kNow;
@@ -79,7 +79,7 @@ TEST(OAuthSessionTest, IsActiveUntilFinished) {
 }
 
 TEST(AccessTokenTest, IsValidStrictlyBeforeItsExpiry) {
-  AccessToken token;
+  AccessToken token{};
   token.created_at = kNow;
   token.expires_at = kNow + 300s;
 
@@ -90,7 +90,7 @@ TEST(AccessTokenTest, IsValidStrictlyBeforeItsExpiry) {
 }
 
 TEST(AccessTokenTest, ARevokedTokenIsInvalidEvenBeforeExpiry) {
-  AccessToken token;
+  AccessToken token{};
   token.expires_at = kNow + 300s;
   token.revoked_at = kNow + 1s;
 
@@ -98,7 +98,7 @@ TEST(AccessTokenTest, ARevokedTokenIsInvalidEvenBeforeExpiry) {
 }
 
 TEST(AccessTokenTest, FirstUseDoesNotAffectValidity) {
-  AccessToken token;
+  AccessToken token{};
   token.expires_at = kNow + 300s;
   token.first_used_at = kNow;
 
@@ -106,7 +106,7 @@ TEST(AccessTokenTest, FirstUseDoesNotAffectValidity) {
 }
 
 TEST(RefreshTokenTest, WithoutExpiryIsUsableUntilConsumedOrRevoked) {
-  RefreshToken token;
+  RefreshToken token{};
   token.created_at = kNow;
 
   EXPECT_TRUE(token.isUsableAt(kNow));
@@ -114,7 +114,7 @@ TEST(RefreshTokenTest, WithoutExpiryIsUsableUntilConsumedOrRevoked) {
 }
 
 TEST(RefreshTokenTest, IsUsableStrictlyBeforeItsExpiry) {
-  RefreshToken token;
+  RefreshToken token{};
   token.expires_at = kNow + 24h;
 
   EXPECT_TRUE(token.isUsableAt(kNow + 24h - 1ms));
@@ -122,7 +122,7 @@ TEST(RefreshTokenTest, IsUsableStrictlyBeforeItsExpiry) {
 }
 
 TEST(RefreshTokenTest, AConsumedTokenIsNotUsable) {
-  RefreshToken token;
+  RefreshToken token{};
   token.consumed_at = kNow;
   token.next_refresh_token_id = RefreshTokenId("01ARZ3NDEKTSV4RRFFQ69G5FAV");
 
@@ -130,7 +130,7 @@ TEST(RefreshTokenTest, AConsumedTokenIsNotUsable) {
 }
 
 TEST(RefreshTokenTest, ARevokedTokenIsNotUsable) {
-  RefreshToken token;
+  RefreshToken token{};
   token.revoked_at = kNow;
 
   EXPECT_FALSE(token.isUsableAt(kNow));
