@@ -127,7 +127,13 @@ struct FieldSpec {
   bool plain_text = false;  // no auto-capitalisation or spell checking
 };
 
+// Every key the field partial reads is set, to false when absent: mustache
+// looks a missing name up in the enclosing contexts, so an unset "error"
+// here would show the page's own error under every field.
 mustache::data fieldData(const FieldSpec& field) {
+  const auto text = [](const std::optional<std::string>& value) {
+    return value && !value->empty() ? mustache::data(*value) : mustache::data(false);
+  };
   mustache::data data;
   data.set("name", field.name);
   data.set("label", field.label);
@@ -135,16 +141,16 @@ mustache::data fieldData(const FieldSpec& field) {
   data.set("autocomplete", field.autocomplete);
   data.set("required", field.required);
   data.set("plain_text", field.plain_text);
-  if (!field.value.empty()) data.set("value", field.value);
-  setOptional(data, "error", field.error);
-  setOptional(data, "hint", field.hint);
+  data.set("value", text(field.value));
+  data.set("error", text(field.error));
+  data.set("hint", text(field.hint));
   std::string described_by;
   if (field.hint && !field.hint->empty()) described_by = field.name + "-hint";
   if (field.error && !field.error->empty()) {
     if (!described_by.empty()) described_by += ' ';
     described_by += field.name + "-error";
   }
-  if (!described_by.empty()) data.set("describedby", described_by);
+  data.set("describedby", text(described_by));
   return data;
 }
 

@@ -104,6 +104,18 @@ TEST_F(TemplatesTest, FieldErrorsAreTiedToTheirFieldForAssistiveTechnology) {
   EXPECT_NE(html.find("name=\"password_confirm\""), std::string::npos);
 }
 
+TEST_F(TemplatesTest, APageLevelErrorIsNotRepeatedUnderEveryField) {
+  LoginPage page;
+  page.csrf_token = "t";
+  page.error = "Wrong username or password";
+
+  const std::string html = templates_.render(page);
+
+  EXPECT_EQ(html.find("aria-invalid"), std::string::npos);
+  EXPECT_EQ(html.find("field-error"), std::string::npos);
+  EXPECT_EQ(html.find("Wrong username or password"), html.rfind("Wrong username or password"));
+}
+
 TEST_F(TemplatesTest, ConsentFormHasAllowAndDenyButtons) {
   const std::string html = templates_.render(ConsentPage::samples().front());
 
