@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -171,8 +172,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
     return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
                                  "The body must be application/x-www-form-urlencoded."));
   }
-  auto tx = database_.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return unexpected(storageFailure(tx.error()));
+  std::unique_ptr<storage::Transaction> tx;
   if (!isHomeserver(request)) {
     auto presented = presentedCredentials(request, *form);
     if (!presented) return unexpected(std::move(presented).error());
@@ -180,13 +180,23 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
       return unexpected(
           oauthError(OAuthErrorCode::InvalidClient, "Introspection needs client authentication."));
     }
-    auto client = authenticateClient(**tx, **presented);
+    auto began = database_.begin(storage::TransactionMode::ReadOnly);
+    if (!began) return unexpected(storageFailure(began.error()));
+    tx = std::move(*began);
+    auto client = authenticateClient(*tx, **presented);
     if (!client) return unexpected(std::move(client).error());
   }
   auto parsed = readRequest(*form);
   if (!parsed) return unexpected(std::move(parsed).error());
+  // A malformed token or a wrong checksum is answered without touching the
+  // database (security checklist D.32).
   auto type = crypto::parseToken(parsed->token);
   if (!type || hintContradicts(parsed->hint, *type)) return inactiveIntrospection();
+  if (!tx) {
+    auto began = database_.begin(storage::TransactionMode::ReadOnly);
+    if (!began) return unexpected(storageFailure(began.error()));
+    tx = std::move(*began);
+  }
 
   Timestamp now = clock_.now();
   std::string hash = crypto::tokenHashHex(parsed->token);
@@ -202,7 +212,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
         activity_.record(cached->session_id, now, request.remote_address);
         return activeIntrospection(*cached, kAccessTokenType, true, wantsDeviceId(request), now);
       }
-      auto token = (*tx)->accessTokens().findByHash(hash);
+      auto token = tx->accessTokens().findByHash(hash);
       if (!token) return unexpected(storageFailure(token.error()));
       if (!*token || !(*token)->isValidAt(now)) return inactiveIntrospection();
       session_id = (*token)->session_id;
@@ -213,7 +223,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
       break;
     }
     case crypto::TokenType::RefreshToken: {
-      auto token = (*tx)->refreshTokens().findByHash(hash);
+      auto token = tx->refreshTokens().findByHash(hash);
       if (!token) return unexpected(storageFailure(token.error()));
       if (!*token || !(*token)->isUsableAt(now)) return inactiveIntrospection();
       session_id = (*token)->session_id;
@@ -229,11 +239,11 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
       return inactiveIntrospection();
   }
 
-  auto session = (*tx)->oauthSessions().lookup(*session_id);
+  auto session = tx->oauthSessions().lookup(*session_id);
   if (!session) return unexpected(storageFailure(session.error()));
   if (!*session || !(*session)->isActive()) return inactiveIntrospection();
   if ((*session)->user_id) {
-    auto user = (*tx)->users().lookup(*(*session)->user_id);
+    auto user = tx->users().lookup(*(*session)->user_id);
     if (!user) return unexpected(storageFailure(user.error()));
     if (!*user || !(*user)->canLogIn()) return inactiveIntrospection();
     record.username = (*user)->localpart;
@@ -244,7 +254,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
   record.client_id = (*session)->client_id.str();
   record.device_id = (*session)->device_id;
   record.session_id = (*session)->id.str();
-  tx->reset();
+  tx.reset();
 
   if (mark_used) {
     // Once per token lifetime, not per request: the cache answers the rest.

@@ -49,7 +49,9 @@ Result<http::Response, OAuthError> RevokeHandler::revoke(const http::Request& re
   if (!tx) return unexpected(storageFailure(tx.error()));
   auto presented = presentedCredentials(request, *form);
   if (!presented) return unexpected(std::move(presented).error());
-  if (*presented) {
+  // A bare client_id proves nothing and is not checked (see the header);
+  // presented secrets are.
+  if (*presented && (*presented)->method != TokenEndpointAuthMethod::None) {
     auto client = authenticateClient(**tx, **presented);
     if (!client) return unexpected(std::move(client).error());
   }

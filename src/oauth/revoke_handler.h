@@ -12,8 +12,10 @@
 //  - Client authentication is optional. Without it, or when the token
 //    belongs to another client, the token is still revoked (spec-digest §6
 //    #2: the spec SHOULD, which lets secret scanners revoke leaked tokens;
-//    a token holder can use it anyway). Credentials that are presented must
-//    be right: wrong ones are 401 invalid_client and revoke nothing.
+//    a token holder can use it anyway); a bare client_id, even an unknown
+//    one, is not checked. Secrets that are presented (Basic or
+//    client_secret) must be right: wrong ones are 401 invalid_client and
+//    revoke nothing.
 //  - `token_type_hint` is advisory: both kinds are looked up whatever it
 //    says, and unknown values are ignored rather than answered with
 //    unsupported_token_type (RFC 7009 §2.1 lets the server ignore the hint;

@@ -67,14 +67,25 @@ TEST_P(RevokeHandlerTest, UnknownMalformedAndAlreadyRevokedTokensAnswer200) {
 TEST_P(RevokeHandlerTest, RevokesEvenWithoutOrWithAMismatchedClientId) {
   boost::json::object first = login();
   boost::json::object second = login();
+  boost::json::object third = login();
   TestClient other = addPublicClient();
+  TestClient confidential = addClient(TokenEndpointAuthMethod::ClientSecretBasic);
 
   EXPECT_EQ(revoke({{"token", field(first, "access_token")}}).status, 200);
   EXPECT_EQ(revoke({{"token", field(second, "refresh_token")}, {"client_id", other.id()}}).status,
             200);
 
+  EXPECT_EQ(
+      revoke({{"token", field(third, "access_token")}, {"client_id", "01J00000000000000000000000"}})
+          .status,
+      200);
+  EXPECT_EQ(
+      revoke({{"token", field(first, "refresh_token")}, {"client_id", confidential.id()}}).status,
+      200);
+
   EXPECT_FALSE(isActive(introspect(field(first, "access_token"))));
   EXPECT_FALSE(isActive(introspect(field(second, "access_token"))));
+  EXPECT_FALSE(isActive(introspect(field(third, "access_token"))));
 }
 
 TEST_P(RevokeHandlerTest, WrongClientCredentialsAre401AndRevokeNothing) {
