@@ -9,9 +9,13 @@
 #include <variant>
 
 #include "app/logging.h"
+#include "crypto/aead.h"
+#include "oauth/discovery.h"
+#include "oauth/registration_handler.h"
 #include "storage/database_uri.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "web/routes.h"
 
 namespace mxauth::app {
 namespace {
@@ -121,6 +125,7 @@ Service::Service(const config::Config& config, const Clock& clock, Rng& rng)
 Service::~Service() {
   server_.reset();
   if (blocking_pool_) blocking_pool_->shutdown();
+  if (token_endpoints_) token_endpoints_->stop();
 }
 
 Result<std::unique_ptr<Service>, std::string> Service::create(const config::Config& config,
@@ -168,6 +173,35 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
 
   service->hasher_ =
       std::make_unique<crypto::PasswordHasher>(passwordHasherOptions(config.passwords));
+  auto templates = templates::Templates::load();
+  if (!templates) return unexpected("cannot load the page templates: " + templates.error().message);
+  service->templates_ = std::make_unique<templates::Templates>(std::move(*templates));
+  auto encryption = crypto::parseEncryptionSecret(service->encryption_secret_);
+  if (!encryption)
+    return unexpected(std::string("secrets.encryption: not 64 hexadecimal characters"));
+  web::WebSettings web_settings;
+  web_settings.public_base = config.http.public_base;
+  web_settings.service_name = config.branding.service_name;
+  web_settings.homeserver = config.matrix.homeserver;
+  web_settings.registration_enabled = config.account.registration;
+  service->web_context_ = std::make_unique<web::WebContext>(web::WebContext{
+      .database = *service->database_,
+      .hasher = *service->hasher_,
+      .rng = rng,
+      .clock = clock,
+      .templates = *service->templates_,
+      .encryption_secret = *encryption,
+      .settings = web_settings,
+  });
+  oauth::TokenEndpointOptions token_options;
+  token_options.issuer = config.http.public_base;
+  token_options.server_name = config.matrix.homeserver;
+  token_options.matrix_secret = config.matrix.secret;
+  token_options.lifetimes.access_token_ttl = config.tokens.access_token_ttl;
+  token_options.lifetimes.refresh_token_ttl = config.tokens.refresh_token_ttl;
+  token_options.lifetimes.authorization_code_ttl = config.tokens.authorization_code_ttl;
+  service->token_endpoints_ = std::make_unique<oauth::TokenEndpoints>(
+      *service->database_, rng, clock, service->keys_, std::move(token_options));
   service->metrics_ = std::make_unique<http::Metrics>(service->registry_);
   std::size_t workers =
       std::max<std::size_t>(4, static_cast<std::size_t>(config.database.max_connections));
@@ -195,6 +229,16 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
 }
 
 void Service::mountRoutes() {
+  oauth::DiscoveryOptions discovery;
+  discovery.public_base = config_.http.public_base;
+  discovery.registration_enabled = config_.account.registration;
+  oauth::mountDiscoveryRoutes(router_, discovery, keys_);
+  oauth::RegistrationOptions registration;
+  registration.rules.id_token_algorithms = keys_.algorithms();
+  oauth::mountRegistrationRoutes(router_, *database_, rng_, clock_, registration);
+  oauth::mountTokenRoutes(router_, *token_endpoints_);
+  web::mountWebRoutes(router_, *web_context_);
+
   // GET /health: 200 when the database answers, 503 otherwise. Blocking,
   // because the ping is a database round trip.
   router_.add(http::Method::Get, "/health", [this](http::Request&) {
@@ -219,7 +263,11 @@ Result<void, std::string> Service::start() { return server_->start(); }
 
 std::uint16_t Service::boundPort() const { return server_->boundPort(); }
 
-void Service::runUntilSignal() { server_->runUntilSignal(); }
+void Service::runUntilSignal() {
+  token_endpoints_->start();
+  server_->runUntilSignal();
+  token_endpoints_->stop();
+}
 
 void Service::stop() { server_->stop(); }
 

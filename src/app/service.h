@@ -19,7 +19,10 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "oauth/token_handler.h"
 #include "storage/database.h"
+#include "templates/templates.h"
+#include "web/web_context.h"
 
 namespace mxauth::app {
 
@@ -54,7 +57,8 @@ class Service {
   // Binds the listen address.
   Result<void, std::string> start();
   std::uint16_t boundPort() const;
-  // Serves until SIGTERM/SIGINT, then drains in-flight requests.
+  // Serves until SIGTERM/SIGINT, then drains in-flight requests and writes
+  // the last batch of session activity.
   void runUntilSignal();
   void stop();
 
@@ -72,6 +76,9 @@ class Service {
   crypto::KeySet keys_;
   std::string encryption_secret_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;
+  std::unique_ptr<templates::Templates> templates_;
+  std::unique_ptr<web::WebContext> web_context_;
+  std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
   prometheus::Registry registry_;
   std::unique_ptr<http::Metrics> metrics_;
   http::Router router_;

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/keys.h"
+#include "oauth/static_clients.h"
 
 namespace mxauth::cli {
 namespace {
@@ -181,6 +182,21 @@ int run(int argc, char** argv) {
     state_commands.emplace_back(sub, command.action);
   }
 
+  auto* client = cli.add_subcommand("client", "manage OAuth clients");
+  client->require_subcommand(1);
+  oauth::StaticClientRequest client_request;
+  auto* client_add = client->add_subcommand(
+      "add", "register a static client; prints its client_id (and secret) as JSON");
+  client_add->add_option("--name", client_request.name, "the client's name")->required();
+  client_add->add_option("--redirect-uri", client_request.redirect_uris,
+                         "a redirect URI (repeatable)");
+  client_add->add_flag("--confidential", client_request.confidential,
+                       "a confidential client: a secret is generated and printed once");
+  client_add->add_option("--grant", client_request.grants,
+                         "a grant type (repeatable; default authorization_code and refresh_token)");
+  client_add->add_option("--scope", client_request.scopes,
+                         "a scope the client may request (repeatable)");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -225,6 +241,18 @@ int run(int argc, char** argv) {
     return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
       crypto::PasswordHasher hasher(app::passwordHasherOptions(cfg->passwords));
       return printUserOr(app::setPassword(database, hasher, rng, clock, name, *password), *cfg);
+    });
+  }
+  if (client_add->parsed()) {
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
+      auto added = oauth::addStaticClient(database, rng, clock, client_request);
+      if (!added) {
+        std::fprintf(stderr, "mxauth: %s\n", added.error().message.c_str());
+        return added.error().code == oauth::StaticClientErrorCode::InvalidRequest ? kExitUsage
+                                                                                  : kExitError;
+      }
+      std::printf("%s\n", added->toJson().c_str());
+      return kExitOk;
     });
   }
   for (const auto& [sub, action] : state_commands) {

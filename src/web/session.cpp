@@ -144,7 +144,10 @@ bool SessionManager::isCrossSite(const http::Request& request) const {
   if (const auto site = request.header("Sec-Fetch-Site")) {
     if (http::equalsIgnoreCase(*site, "cross-site")) return true;
   }
-  if (const auto origin = request.header("Origin")) {
+  // Browsers send "Origin: null" for a form POST from a page whose referrer
+  // policy is no-referrer (ours, Fetch §3.2.5): that says nothing about the
+  // site, so only a real, different origin counts. The token still decides.
+  if (const auto origin = request.header("Origin"); origin && *origin != "null") {
     if (domain::asciiLowercase(*origin) != public_origin_) return true;
   }
   return false;

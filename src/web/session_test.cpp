@@ -190,6 +190,12 @@ TEST_F(SessionTest, CsrfCheckRefusesRequestsFromAnotherSite) {
   http::Request same_origin = post("/login", {});
   same_origin.headers.add("Sec-Fetch-Site", "same-origin");
   EXPECT_TRUE(sessions.verifyCsrf(same_origin, "login", token));
+  // What chromium sends for our own forms (Referrer-Policy: no-referrer).
+  http::Request opaque_origin = post("/login", {});
+  opaque_origin.headers.set("Origin", "null");
+  opaque_origin.headers.add("Sec-Fetch-Site", "same-origin");
+  EXPECT_TRUE(sessions.verifyCsrf(opaque_origin, "login", token));
+  EXPECT_FALSE(sessions.verifyCsrf(opaque_origin, "login", ""));
 }
 
 TEST(OriginOfTest, DropsPathsAndDefaultPorts) {
