@@ -1,0 +1,91 @@
+// Helpers shared by the end-to-end tests that run an authorization-code flow:
+// a local redirect target, the browser steps (login, consent), token
+// introspection as the homeserver, and plain PKCE values.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+
+// A tiny HTTP server standing in for a client's loopback redirect URI; it
+// records every URL the browser was sent back to.
+export async function startCallbackServer() {
+  const hits = [];
+  const srv = createServer((req, res) => {
+    if (req.url !== '/favicon.ico') hits.push(new URL(req.url, `http://127.0.0.1:${srv.address().port}`));
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>client</title>back at the client');
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = srv.address().port;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    hits,
+    close: () => new Promise((resolve) => { srv.closeAllConnections?.(); srv.close(resolve); }),
+  };
+}
+
+// Fills and submits form#login on the current page.
+export async function submitLogin(page, username, password) {
+  await page.fill('form#login [name=username]', username);
+  await page.fill('form#login [name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('form#login button[type=submit]')]);
+}
+
+// Clicks Allow on the consent page and waits until the browser is back at the
+// callback server; returns the full URL it landed on (query and fragment).
+export async function allowConsent(page, callback) {
+  await page.waitForSelector('form#consent');
+  await Promise.all([
+    page.waitForURL(`${callback.origin}/**`),
+    page.click('form#consent button[name=action][value=allow]'),
+  ]);
+  return new URL(page.url());
+}
+
+// Opens the authorization URL in a fresh context, logs in as USER, consents,
+// and returns the URL the browser was sent back to.
+export async function authorizeInBrowser(browser, authorizationUrl, callback, user, options = {}) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(authorizationUrl.toString());
+    await page.waitForSelector('form#login');
+    await submitLogin(page, user.name, user.password);
+    if (options.onConsent) await options.onConsent(page);
+    return await allowConsent(page, callback);
+  } finally {
+    await context.close();
+  }
+}
+
+// Introspects TOKEN as the homeserver (Bearer matrix.secret).
+export async function introspect(server, secret, token) {
+  const response = await fetch(server.url('/oauth2/introspect'), {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${secret}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-mas-supports-device-id': '1',
+    },
+    body: new URLSearchParams({ token }),
+  });
+  assert.equal(response.status, 200);
+  return response.json();
+}
+
+export function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  return { verifier, challenge };
+}
+
+// Dynamic client registration; returns the parsed 201 body.
+export async function registerClient(server, metadata) {
+  const response = await fetch(server.url('/oauth2/registration'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(metadata),
+  });
+  const body = await response.json();
+  assert.equal(response.status, 201, `registration failed: ${JSON.stringify(body)}`);
+  return body;
+}
