@@ -40,13 +40,17 @@ class [[nodiscard]] Result {
   template <class U = T>
   requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Result> &&
            !std::is_same_v<std::remove_cvref_t<U>, Unexpected<E>>)
+      // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): constrained above
       Result(U&& value)  // NOLINT(google-explicit-constructor): mirrors std::expected
       : state_(std::in_place_index<0>, std::forward<U>(value)) {}
   template <class G>
   Result(Unexpected<G> error)  // NOLINT(google-explicit-constructor)
       : state_(std::in_place_index<1>, std::move(error).error()) {}
 
-  bool has_value() const noexcept { return state_.index() == 0; }
+  // std::expected's names, so that C++23 is an alias change.
+  bool has_value() const noexcept {  // NOLINT(readability-identifier-naming)
+    return state_.index() == 0;
+  }
   explicit operator bool() const noexcept { return has_value(); }
 
   T& value() & { return check(), std::get<0>(state_); }
@@ -63,7 +67,7 @@ class [[nodiscard]] Result {
   E&& error() && { return checkError(), std::get<1>(std::move(state_)); }
 
   template <class U>
-  T value_or(U&& fallback) const& {
+  T value_or(U&& fallback) const& {  // NOLINT(readability-identifier-naming)
     return has_value() ? std::get<0>(state_) : static_cast<T>(std::forward<U>(fallback));
   }
 
@@ -88,7 +92,9 @@ class [[nodiscard]] Result<void, E> {
   Result(Unexpected<G> error)  // NOLINT(google-explicit-constructor)
       : error_(std::in_place, std::move(error).error()) {}
 
-  bool has_value() const noexcept { return !error_.has_value(); }
+  bool has_value() const noexcept {  // NOLINT(readability-identifier-naming)
+    return !error_.has_value();
+  }
   explicit operator bool() const noexcept { return has_value(); }
   void value() const {
     if (!has_value()) std::abort();

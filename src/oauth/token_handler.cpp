@@ -1,10 +1,13 @@
 #include "oauth/token_handler.h"
 
+#include "oauth/discovery.h"
+
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "oauth/client_authenticator.h"
+#include "oauth/discovery.h"
 #include "oauth/grants/authorization_code_grant.h"
 #include "oauth/grants/client_credentials_grant.h"
 #include "oauth/grants/grant_context.h"
@@ -92,8 +95,21 @@ void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints) {
   const IntrospectionHandler& introspection = endpoints.introspectionHandler();
   const RevokeHandler& revoke = endpoints.revokeHandler();
   const UserinfoHandler& userinfo = endpoints.userinfoHandler();
+  // Browser-based clients (Element Web) call the token, revocation and
+  // userinfo endpoints cross-origin. They authenticate with the request
+  // body or a bearer token, never with cookies, so any origin may read the
+  // answers (as for discovery and registration).
+  auto cors = [](http::Response response) {
+    allowAnyOrigin(response);
+    return response;
+  };
+  http::RouteOptions inline_route;
+  inline_route.execution = http::Execution::Inline;
   router.add(http::Method::Post, "/oauth2/token",
-             [&token](http::Request& request) { return token.handle(request); });
+             [&token, cors](http::Request& request) { return cors(token.handle(request)); });
+  router.add(
+      http::Method::Options, "/oauth2/token",
+      [](http::Request& request) { return corsPreflightResponse(request, "POST"); }, inline_route);
   http::RouteOptions introspection_options;
   introspection_options.fast_path = [&introspection](http::Request& request) {
     return introspection.fastPath(request);
@@ -103,11 +119,18 @@ void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints) {
       [&introspection](http::Request& request) { return introspection.handle(request); },
       introspection_options);
   router.add(http::Method::Post, "/oauth2/revoke",
-             [&revoke](http::Request& request) { return revoke.handle(request); });
+             [&revoke, cors](http::Request& request) { return cors(revoke.handle(request)); });
+  router.add(
+      http::Method::Options, "/oauth2/revoke",
+      [](http::Request& request) { return corsPreflightResponse(request, "POST"); }, inline_route);
   router.add(http::Method::Get, "/oauth2/userinfo",
-             [&userinfo](http::Request& request) { return userinfo.handle(request); });
+             [&userinfo, cors](http::Request& request) { return cors(userinfo.handle(request)); });
   router.add(http::Method::Post, "/oauth2/userinfo",
-             [&userinfo](http::Request& request) { return userinfo.handle(request); });
+             [&userinfo, cors](http::Request& request) { return cors(userinfo.handle(request)); });
+  router.add(
+      http::Method::Options, "/oauth2/userinfo",
+      [](http::Request& request) { return corsPreflightResponse(request, "GET, POST"); },
+      inline_route);
 }
 
 }  // namespace mxauth::oauth

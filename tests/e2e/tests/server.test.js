@@ -27,3 +27,31 @@ test('chromium reaches the server on loopback', async () => {
     await browser.close();
   }
 });
+
+test('token, revocation and userinfo answer browser clients cross-origin (CORS)', async () => {
+  for (const [path, method] of [['/oauth2/token', 'POST'], ['/oauth2/revoke', 'POST'], ['/oauth2/userinfo', 'GET']]) {
+    const preflight = await fetch(server.url(path), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.element.io',
+        'access-control-request-method': method,
+        'access-control-request-headers': 'content-type, authorization',
+      },
+    });
+    assert.equal(preflight.status, 204, path);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*', path);
+    assert.match(preflight.headers.get('access-control-allow-methods'), new RegExp(method), path);
+  }
+  const refused = await fetch(server.url('/oauth2/token'), {
+    method: 'POST',
+    headers: { origin: 'https://app.element.io', 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=refresh_token&refresh_token=mar_nope&client_id=nope',
+  });
+  assert.equal(refused.headers.get('access-control-allow-origin'), '*');
+  assert.equal((await refused.json()).error, 'invalid_client');
+});
+
+test('the authorization endpoint is not readable cross-origin', async () => {
+  const response = await fetch(server.url('/authorize?client_id=x'), { headers: { origin: 'https://evil.example' } });
+  assert.equal(response.headers.get('access-control-allow-origin'), null);
+});
