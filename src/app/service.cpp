@@ -217,6 +217,10 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   server_options.max_body_bytes = static_cast<std::size_t>(config.http.max_body_bytes);
   server_options.header_timeout = config.http.header_timeout;
   server_options.idle_timeout = config.http.idle_timeout;
+  // RFC 6797: browsers that reached us over https must keep using https.
+  if (config.http.public_base.starts_with("https://")) {
+    server_options.strict_transport_security = "max-age=31536000";
+  }
   http::ServerHooks hooks;
   hooks.access_log = [](std::string_view line) { logAccessLine(line); };
   hooks.error_log = [](std::string_view message) { logError(message); };

@@ -50,11 +50,15 @@ std::size_t utf8SequenceLength(std::string_view text) {
 
 }  // namespace
 
-void applyDefaultHeaders(Response& response, std::string_view request_id) {
+void applyDefaultHeaders(Response& response, std::string_view request_id,
+                         std::string_view strict_transport_security) {
   Headers& headers = response.headers;
   headers.set("X-Request-Id", std::string(request_id));
   headers.set("Server", "mxauth");
   setIfAbsent(headers, "X-Content-Type-Options", "nosniff");
+  if (!strict_transport_security.empty()) {
+    setIfAbsent(headers, "Strict-Transport-Security", strict_transport_security);
+  }
   const std::string_view content_type = headers.get("Content-Type").value_or("");
   if (isHtml(content_type)) {
     setIfAbsent(headers, "Content-Security-Policy", kContentSecurityPolicy);

@@ -19,8 +19,11 @@ namespace mxauth::http {
 //    origin and forbids framing, X-Frame-Options: DENY and
 //    Referrer-Policy: no-referrer;
 //  - on JSON (application/json, */*+json): Cache-Control: no-store, since
-//    API answers carry tokens and personal data (RFC 6749 §5.1).
-void applyDefaultHeaders(Response& response, std::string_view request_id);
+//    API answers carry tokens and personal data (RFC 6749 §5.1);
+//  - Strict-Transport-Security with `strict_transport_security` when it is
+//    not empty (the service is public over https; RFC 6797).
+void applyDefaultHeaders(Response& response, std::string_view request_id,
+                         std::string_view strict_transport_security = {});
 
 inline constexpr std::string_view kContentSecurityPolicy =
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "

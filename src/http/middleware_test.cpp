@@ -108,5 +108,15 @@ TEST(AccessLogTest, LeavesOutTheTimestampWithoutAClock) {
   EXPECT_EQ(formatAccessLog(entry).rfind(R"({"level":"info")", 0), 0u);
 }
 
+TEST(DefaultHeadersTest, AddsStrictTransportSecurityOnlyWhenConfigured) {
+  Response plain = Response::json(200, "{}");
+  applyDefaultHeaders(plain, "a");
+  EXPECT_FALSE(plain.headers.contains("Strict-Transport-Security"));
+
+  Response secure = Response::html(200, "<p>hi</p>");
+  applyDefaultHeaders(secure, "b", "max-age=31536000");
+  EXPECT_EQ(secure.headers.get("Strict-Transport-Security"), "max-age=31536000");
+}
+
 }  // namespace
 }  // namespace mxauth::http

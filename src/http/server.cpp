@@ -598,7 +598,7 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
       logError("handler for " + std::string(route_name) + " returned a bad response: " + *defect);
       response = serverError();
     }
-    applyDefaultHeaders(response, request_id);
+    applyDefaultHeaders(response, request_id, options.strict_transport_security);
     if (stopping) keep_alive = false;
     const bool written =
         co_await writeResponse(conn, response, message.version(), head, keep_alive);
@@ -740,7 +740,7 @@ asio::awaitable<void> Server::Impl::answerReadError(Connection& conn, int status
   const std::string request_id = newRequestId(message);
   const auto started = SteadyClock::now();
   Response response = errorResponse(status, errorNameFor(status));
-  applyDefaultHeaders(response, request_id);
+  applyDefaultHeaders(response, request_id, options.strict_transport_security);
   const unsigned version = message != nullptr && message->version() == 10 ? 10 : 11;
   const bool written = co_await writeResponse(conn, response, version, false, false);
   record(nullptr, message, kUnmatchedRoute, 0, response, request_id, conn.remote, started);

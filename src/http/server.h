@@ -54,6 +54,9 @@ struct ServerOptions {
   Duration body_timeout = std::chrono::seconds(30);  // also bounds each response write
   Duration idle_timeout = std::chrono::seconds(60);  // between keep-alive requests
   Duration shutdown_grace = std::chrono::seconds(10);
+  // Sent as Strict-Transport-Security on every response when not empty; the
+  // composition root sets it when the public base URL is https.
+  std::string strict_transport_security;
 };
 
 // Optional collaborators. Every callback may be called from several I/O

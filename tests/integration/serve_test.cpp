@@ -157,6 +157,22 @@ TEST(Serve, SigtermDuringAStreamOfRequestsExitsZeroWithoutCuttingAResponse) {
   EXPECT_NE(server.out().find(R"("msg":"stopped")"), std::string::npos);
 }
 
+TEST(Serve, SendsStrictTransportSecurityOnlyWhenThePublicBaseIsHttps) {
+  TempDir plain_dir;
+  ServeProcess plain(plain_dir.path(), {});
+  auto plain_port = plain.waitUntilListening();
+  ASSERT_TRUE(plain_port);
+  EXPECT_FALSE(roundTrip(*plain_port, "GET", "/health").header("Strict-Transport-Security"));
+
+  TempDir tls_dir;
+  ServeProcess behind_tls(tls_dir.path(),
+                          {{"MXAUTH_HTTP__PUBLIC_BASE", "https://auth.example.org/"}});
+  auto tls_port = behind_tls.waitUntilListening();
+  ASSERT_TRUE(tls_port) << behind_tls.err();
+  EXPECT_EQ(roundTrip(*tls_port, "GET", "/health").header("Strict-Transport-Security"),
+            "max-age=31536000");
+}
+
 TEST(Serve, RefusesToStartWhenThePortIsTaken) {
   TempDir dir;
   ServeProcess first(dir.path(), {});
