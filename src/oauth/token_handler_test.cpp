@@ -193,6 +193,20 @@ TEST_P(TokenHandlerTest, RefreshRotatesThePairAndRevokesTheOldAccessToken) {
   EXPECT_TRUE(isActive(introspect(stringOf(second, "access_token"))));
 }
 
+// Security checklist D.30: a refresh token dies after tokens.refresh_token_ttl
+// (30 days by default), at the token endpoint, not only in the domain rule.
+TEST_P(TokenHandlerTest, RefreshTokenIsRefusedOneSecondAfterItsLifetime) {
+  domain::User alice = addUser("alice");
+  TestClient client = addPublicClient();
+  http::Response fresh = exchangeCode(client, issueCode(client, alice));
+  http::Response old = exchangeCode(client, issueCode(client, alice));
+
+  clock_.advance(std::chrono::seconds(2592000) - std::chrono::seconds(1));
+  EXPECT_EQ(refresh(client, stringOf(fresh, "refresh_token")).status, 200);
+  clock_.advance(std::chrono::seconds(2));
+  EXPECT_EQ(errorOf(refresh(client, stringOf(old, "refresh_token"))), "invalid_grant");
+}
+
 TEST_P(TokenHandlerTest, OldAccessTokenServedFromTheCacheIsInactiveAfterRotation) {
   domain::User alice = addUser("alice");
   TestClient client = addPublicClient();
