@@ -40,6 +40,23 @@ TEST_F(SessionTest, HttpsPublicBaseGivesHostPrefixedSecureCookies) {
   EXPECT_TRUE(cookie(kCsrfCookie).has_value());
 }
 
+// Security checklist F.43: the CSRF cookie is host-only and unreadable by
+// scripts, like the session cookie.
+TEST_F(SessionTest, CsrfCookieIsHostPrefixedSecureHttpOnlyAndSameSite) {
+  const http::Response page = account_->showLogin(get("/login"));
+
+  std::optional<std::string> csrf_cookie;
+  for (std::string_view header : page.headers.getAll("Set-Cookie")) {
+    if (header.starts_with(std::string(kCsrfCookie) + "=")) csrf_cookie = std::string(header);
+  }
+  ASSERT_TRUE(csrf_cookie.has_value());
+  EXPECT_NE(csrf_cookie->find("; Path=/"), std::string::npos);
+  EXPECT_NE(csrf_cookie->find("; Secure"), std::string::npos);
+  EXPECT_NE(csrf_cookie->find("; HttpOnly"), std::string::npos);
+  EXPECT_NE(csrf_cookie->find("; SameSite="), std::string::npos);
+  EXPECT_EQ(csrf_cookie->find("Domain"), std::string::npos);
+}
+
 TEST_F(SessionTest, PlainHttpLoopbackGivesPlainCookieNames) {
   SessionSettings settings;
   settings.public_base = "http://127.0.0.1:8080/";
