@@ -410,6 +410,12 @@ TEST_P(TokenHandlerTest, WrongSecretAndUnknownClientAreTheSame401) {
   EXPECT_TRUE(bad_secret.header("WWW-Authenticate").has_value());
   EXPECT_EQ(bad_secret.body, no_client.body);
   EXPECT_EQ(no_client.status, 401);
+  // Security checklist C.25: errors are JSON and never cached.
+  for (const http::Response* error : {&bad_secret, &no_client}) {
+    EXPECT_EQ(error->header("Content-Type"), "application/json");
+    EXPECT_EQ(error->header("Cache-Control"), "no-store");
+    EXPECT_EQ(error->header("Pragma"), "no-cache");
+  }
 }
 
 TEST_P(TokenHandlerTest, BasicTogetherWithAPostedSecretIsInvalidRequest) {
