@@ -72,6 +72,22 @@ export async function introspect(server, secret, token) {
   return response.json();
 }
 
+// The URL of an authorization request to SERVER: response_type=code plus PARAMS.
+export function authorizationUrl(server, params) {
+  const url = new URL(server.url('/authorize'));
+  url.search = new URLSearchParams({ response_type: 'code', ...params }).toString();
+  return url;
+}
+
+// POSTs PARAMS as a form to the token endpoint; returns the fetch Response.
+export function tokenRequest(server, params) {
+  return fetch(server.url('/oauth2/token'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
+}
+
 export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
