@@ -2,14 +2,15 @@
 # `make test`: every check the project promises, in order:
 #   1. source checks (clang-format, banned APIs)
 #   2. release build + all CTest tests (unit, storage conformance on SQLite AND
-#      PostgreSQL, server integration tests)
+#      PostgreSQL, server integration tests), then clang-tidy (tools/lint.sh
+#      --fast: every .clang-tidy check but the slow clang-analyzer)
 #   3. the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   4. end-to-end tests with real clients (tests/e2e, when present)
 # A throw-away PostgreSQL cluster is started for the run and removed after.
-# MXAUTH_TEST_STAGES (comma list of: checks,release,asan,e2e) narrows the run.
+# MXAUTH_TEST_STAGES (comma list of: checks,release,lint,asan,e2e) narrows the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages=",${MXAUTH_TEST_STAGES:-checks,release,asan,e2e},"
+stages=",${MXAUTH_TEST_STAGES:-checks,release,lint,asan,e2e},"
 jobs=$(nproc)
 start=$(date +%s)
 say() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
@@ -33,7 +34,7 @@ run_ctest() {  # preset
   ctest --preset "$1" -j "$jobs" --timeout 300 --no-tests=error
 }
 
-if [[ $stages == *,release,* || $stages == *,e2e,* ]]; then
+if [[ $stages == *,release,* || $stages == *,e2e,* || $stages == *,lint,* ]]; then
   say "release build"
   cmake --preset release >/dev/null
   cmake --build --preset release -j "$jobs"
@@ -41,6 +42,10 @@ fi
 if [[ $stages == *,release,* ]]; then
   say "release tests"
   run_ctest release
+fi
+if [[ $stages == *,lint,* ]]; then
+  say "clang-tidy"
+  tools/lint.sh --fast
 fi
 if [[ $stages == *,asan,* ]]; then
   say "asan-ubsan build"

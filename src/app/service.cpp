@@ -10,6 +10,8 @@
 
 #include "app/logging.h"
 #include "crypto/aead.h"
+#include "homeserver/standalone_connection.h"
+#include "homeserver/synapse_connection.h"
 #include "oauth/discovery.h"
 #include "oauth/registration_handler.h"
 #include "storage/database_uri.h"
@@ -119,8 +121,8 @@ crypto::PasswordHasherOptions passwordHasherOptions(const config::PasswordsConfi
   return options;
 }
 
-Service::Service(const config::Config& config, const Clock& clock, Rng& rng)
-    : config_(config), clock_(clock), rng_(rng) {}
+Service::Service(config::Config config, const Clock& clock, Rng& rng)
+    : config_(std::move(config)), clock_(clock), rng_(rng) {}
 
 Service::~Service() {
   server_.reset();
@@ -179,6 +181,16 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   auto encryption = crypto::parseEncryptionSecret(service->encryption_secret_);
   if (!encryption)
     return unexpected(std::string("secrets.encryption: not 64 hexadecimal characters"));
+  if (config.matrix.endpoint.empty()) {
+    service->homeserver_ =
+        std::make_unique<homeserver::StandaloneConnection>(config.matrix.homeserver);
+  } else {
+    homeserver::SynapseOptions synapse;
+    synapse.server_name = config.matrix.homeserver;
+    synapse.endpoint = config.matrix.endpoint;
+    synapse.secret = config.matrix.secret;
+    service->homeserver_ = std::make_unique<homeserver::SynapseConnection>(std::move(synapse));
+  }
   web::WebSettings web_settings;
   web_settings.public_base = config.http.public_base;
   web_settings.service_name = config.branding.service_name;
@@ -192,6 +204,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
       .templates = *service->templates_,
       .encryption_secret = *encryption,
       .settings = web_settings,
+      .homeserver = service->homeserver_.get(),
   });
   oauth::TokenEndpointOptions token_options;
   token_options.issuer = config.http.public_base;
@@ -200,8 +213,10 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   token_options.lifetimes.access_token_ttl = config.tokens.access_token_ttl;
   token_options.lifetimes.refresh_token_ttl = config.tokens.refresh_token_ttl;
   token_options.lifetimes.authorization_code_ttl = config.tokens.authorization_code_ttl;
-  service->token_endpoints_ = std::make_unique<oauth::TokenEndpoints>(
-      *service->database_, rng, clock, service->keys_, std::move(token_options));
+  token_options.lifetimes.session_lifetime = config.tokens.session_lifetime;
+  service->token_endpoints_ =
+      std::make_unique<oauth::TokenEndpoints>(*service->database_, rng, clock, service->keys_,
+                                              std::move(token_options), service->homeserver_.get());
   service->metrics_ = std::make_unique<http::Metrics>(service->registry_);
   std::size_t workers =
       std::max<std::size_t>(4, static_cast<std::size_t>(config.database.max_connections));

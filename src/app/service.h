@@ -16,6 +16,7 @@
 #include "core/worker_pool.h"
 #include "crypto/key_store.h"
 #include "crypto/password_hasher.h"
+#include "homeserver/homeserver_connection.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -66,7 +67,7 @@ class Service {
   const crypto::KeySet& keys() const { return keys_; }
 
  private:
-  Service(const config::Config& config, const Clock& clock, Rng& rng);
+  Service(config::Config config, const Clock& clock, Rng& rng);
   void mountRoutes();
 
   config::Config config_;
@@ -77,6 +78,7 @@ class Service {
   std::string encryption_secret_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;
   std::unique_ptr<templates::Templates> templates_;
+  std::unique_ptr<homeserver::HomeserverConnection> homeserver_;
   std::unique_ptr<web::WebContext> web_context_;
   std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
   prometheus::Registry registry_;

@@ -255,8 +255,9 @@ int run(int argc, char** argv) {
       return kExitOk;
     });
   }
-  for (const auto& [sub, action] : state_commands) {
+  for (const auto& [sub, state_action] : state_commands) {
     if (!sub->parsed()) continue;
+    const auto action = state_action;  // a structured binding cannot be captured before C++20
     return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng&) {
       return printUserOr(app::changeAccountState(database, clock, name, action), *cfg);
     });

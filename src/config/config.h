@@ -110,6 +110,7 @@ struct TokensConfig {
   std::chrono::seconds access_token_ttl{300};
   std::chrono::seconds refresh_token_ttl{2592000};
   std::chrono::seconds authorization_code_ttl{600};
+  std::chrono::seconds session_lifetime{0};  // 0: no absolute lifetime
 
   bool operator==(const TokensConfig&) const = default;
 };

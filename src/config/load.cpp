@@ -199,18 +199,18 @@ class FileLoader {
 
 Result<std::string, ConfigError> readFile(const std::filesystem::path& path) {
   auto fail = [&path](std::string message) {
-    return Result<std::string, ConfigError>(unexpected(
-        ConfigError{ConfigErrorCode::Unreadable, "", std::nullopt, path.string(), "", message}));
+    return Result<std::string, ConfigError>(unexpected(ConfigError{
+        ConfigErrorCode::Unreadable, "", std::nullopt, path.string(), "", std::move(message)}));
   };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return fail("is a directory, not a file");
   std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (!ec && size > kMaxFileBytes) return fail("is larger than 4 MiB");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(std::string("cannot be read: ") + std::strerror(errno));
+  if (!in) return fail("cannot be read: " + std::generic_category().message(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return fail(std::string("cannot be read: ") + std::strerror(errno));
+  if (in.bad()) return fail("cannot be read: " + std::generic_category().message(errno));
   return text.str();
 }
 

@@ -217,8 +217,8 @@ template <class Kind, class Ref>
 Field scalar(std::string_view path, std::string_view help, Kind kind, Ref ref,
              Check<typename Kind::Value> check = nullptr, Echo echo = Echo::Value) {
   using Value = typename Kind::Value;
-  auto accept = [kind, ref, check, echo](Config& config, Value value,
-                                         std::string_view shown) -> Result<void, ValueError> {
+  auto accept = [ref, check, echo](Config& config, Value value,
+                                   std::string_view shown) -> Result<void, ValueError> {
     if (check) {
       auto checked = check(std::move(value));
       if (!checked) return unexpected(invalid(checked.error() + got(shown, echo)));
@@ -699,6 +699,10 @@ std::vector<Field> buildFields() {
       "tokens.authorization_code_ttl",
       "Lifetime of authorization codes in seconds (mxauth extension)", SecondsKind{10, 3600},
       [](auto& c) -> auto& { return c.tokens.authorization_code_ttl; }));
+  f.push_back(scalar(
+      "tokens.session_lifetime",
+      "Absolute lifetime of an OAuth session in seconds, 0 for none (mxauth extension)",
+      SecondsKind{0, 315360000}, [](auto& c) -> auto& { return c.tokens.session_lifetime; }));
   // passwords
   f.push_back(scalar(
       "passwords.argon2_memory_kib", "argon2id memory per hash in KiB (mxauth extension)",

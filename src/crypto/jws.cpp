@@ -14,7 +14,7 @@ namespace mxauth::crypto {
 namespace {
 
 // Far above any token we issue or accept; bounds work on hostile input.
-constexpr std::size_t kMaxCompactBytes = 64 * 1024;
+constexpr std::size_t kMaxCompactBytes = std::size_t{64} * 1024;
 
 struct ParsedJws {
   boost::json::object header;

@@ -23,13 +23,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
+constexpr std::size_t kMaxKeyFileBytes = std::size_t{64} * 1024;
 constexpr std::string_view kSecretFileName = "encryption.secret";
 constexpr std::size_t kSecretBytes = 32;
 
 KeyError ioError(const fs::path& path, std::string_view what, int error_number) {
-  return KeyError{KeyErrorCode::Io,
-                  std::string(what) + " " + path.string() + ": " + std::strerror(error_number)};
+  return KeyError{KeyErrorCode::Io, std::string(what) + " " + path.string() + ": " +
+                                        std::generic_category().message(error_number)};
 }
 
 // Closes a file descriptor when it goes out of scope.

@@ -229,7 +229,7 @@ Result<PkeyPtr, KeyError> okpFromJwk(const boost::json::object& jwk) {
 // ECDSA signatures: OpenSSL speaks DER (SEC 1 ECDSA-Sig-Value), JWS speaks
 // the fixed-width R || S of RFC 7518 §3.4.
 std::optional<std::string> derToRaw(std::string_view der) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig) return std::nullopt;
   const BIGNUM* r = nullptr;
@@ -248,12 +248,12 @@ std::optional<std::string> rawToDer(std::string_view raw) {
   BnPtr s = bnFromBytes(raw.substr(kP256CoordinateBytes));
   EcdsaSigPtr sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return std::nullopt;
-  r.release();  // now owned by sig
-  s.release();
+  static_cast<void>(r.release());  // now owned by sig
+  static_cast<void>(s.release());
   int len = i2d_ECDSA_SIG(sig.get(), nullptr);
   if (len <= 0) return std::nullopt;
   std::string der(static_cast<std::size_t>(len), '\0');
-  unsigned char* p = reinterpret_cast<unsigned char*>(der.data());
+  auto* p = reinterpret_cast<unsigned char*>(der.data());
   if (i2d_ECDSA_SIG(sig.get(), &p) != len) return std::nullopt;
   return der;
 }
@@ -444,7 +444,7 @@ Result<std::string, KeyError> SigningKey::sign(std::string_view data) const {
   SigningAlgorithm alg = algorithm();
   MdCtxPtr ctx(EVP_MD_CTX_new());
   // EVP_PKEY_get_size is the largest signature the key can produce.
-  std::size_t len = static_cast<std::size_t>(EVP_PKEY_get_size(pkey_.get()));
+  auto len = static_cast<std::size_t>(EVP_PKEY_get_size(pkey_.get()));
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, digestFor(alg), nullptr, pkey_.get()) != 1) {
     return unexpected(opensslError(KeyErrorCode::Internal, "signing"));
   }

@@ -196,7 +196,7 @@ Result<BcryptHash, PasswordError> parseBcrypt(std::string_view stored) {
   if (tens < '0' || tens > '9' || units < '0' || units > '9') {
     return unexpected(PasswordError::MalformedHash);
   }
-  std::uint32_t cost = static_cast<std::uint32_t>((tens - '0') * 10 + (units - '0'));
+  auto cost = static_cast<std::uint32_t>((tens - '0') * 10 + (units - '0'));
   if (cost < 4 || cost > kMaxBcryptCost) return unexpected(PasswordError::MalformedHash);
   for (char c : stored.substr(7)) {
     bool ok = c == '.' || c == '/' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||

@@ -56,7 +56,7 @@ constexpr std::size_t kReadChunk = 4096;
 // dropping) for a moment before closing lets it see the answer instead of a
 // reset (RFC 9112 §9.6).
 constexpr Duration kLingerTime = std::chrono::seconds(1);
-constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr std::size_t kLingerBytes = std::size_t{256} * 1024;
 constexpr std::string_view kUnmatchedRoute = "unmatched";
 constexpr std::string_view kOverloadBody = R"({"error":"temporarily_unavailable"})";
 
@@ -369,7 +369,7 @@ Result<void, std::string> Server::Impl::start() {
   bound_port = acceptor.local_endpoint(ec).port();
   if (ec) return fail("inspect");
 
-  asio::co_spawn(control, acceptLoop(), [this](std::exception_ptr e) {
+  asio::co_spawn(control, acceptLoop(), [this](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -487,8 +487,8 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
     if (hooks.metrics != nullptr) hooks.metrics->setOpenConnections(connections.size());
 
     const auto executor = conn->socket.get_executor();
-    asio::co_spawn(executor, watchDeadline(conn), [](std::exception_ptr) {});
-    asio::co_spawn(executor, serveConnection(conn), [this](std::exception_ptr e) {
+    asio::co_spawn(executor, watchDeadline(conn), [](const std::exception_ptr&) {});
+    asio::co_spawn(executor, serveConnection(conn), [this](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

@@ -46,8 +46,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:8080";
   std::size_t io_threads = 1;
   std::size_t max_connections = 10000;
-  std::size_t max_body_bytes = 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   // Time for the whole header block, from its first byte (and, on a new
   // connection, for that first byte to arrive).
   Duration header_timeout = std::chrono::seconds(10);

@@ -13,7 +13,7 @@ std::optional<IntrospectionRecord> IntrospectionCache::find(std::string_view tok
   std::lock_guard lock(mutex_);
   auto found = by_hash_.find(std::string(token_hash));
   if (found == by_hash_.end()) return std::nullopt;
-  List::iterator it = found->second;
+  auto it = found->second;
   if (now >= it->valid_until) {
     eraseLocked(it);
     return std::nullopt;
@@ -58,7 +58,7 @@ void IntrospectionCache::invalidateSession(std::string_view session_id) {
   for (const std::string& hash : hashes) {
     auto entry = by_hash_.find(hash);
     if (entry == by_hash_.end()) continue;
-    List::iterator it = entry->second;
+    auto it = entry->second;
     by_hash_.erase(entry);
     entries_.erase(it);
   }

@@ -189,6 +189,27 @@ TEST_P(RegistrationHandlerTest, IgnoresAClientIdChosenByTheClient) {
   EXPECT_EQ(load("@admin:hs"), std::nullopt);
 }
 
+// Checklist B.18: mxauth fetches nothing a client names, so URIs it could
+// be made to fetch are dropped, neither echoed nor stored.
+TEST_P(RegistrationHandlerTest, DropsEveryUriTheServerCouldBeMadeToFetch) {
+  http::Response response = post(
+      R"({"client_uri":"https://example.com/","redirect_uris":["https://example.com/cb"],)"
+      R"("token_endpoint_auth_method":"none","jwks_uri":"http://169.254.169.254/keys",)"
+      R"("sector_identifier_uri":"http://127.0.0.1:6379/","request_uris":["http://10.0.0.1/r"],)"
+      R"("initiate_login_uri":"http://127.0.0.1/x"})");
+
+  ASSERT_EQ(response.status, 201) << response.body;
+  for (const char* name :
+       {"jwks_uri", "sector_identifier_uri", "request_uris", "initiate_login_uri"}) {
+    EXPECT_FALSE(jsonOf(response).contains(name)) << name;
+  }
+  std::optional<RegisteredClient> client = load(jsonOf(response).at("client_id").as_string());
+  ASSERT_TRUE(client.has_value());
+  for (const char* fetchable : {"169.254.169.254", "127.0.0.1", "10.0.0.1"}) {
+    EXPECT_EQ(client->client.metadata_json.find(fetchable), std::string::npos) << fetchable;
+  }
+}
+
 TEST_P(RegistrationHandlerTest, RefusesABodyThatIsNotJson) {
   http::Response wrong_type = post(kPublicNative, "application/x-www-form-urlencoded");
   http::Response no_type = post(kPublicNative, "");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "oauth/token_test_fixture.h"
+#include "storage/testing/failing_database.h"
 
 namespace mxauth::oauth {
 namespace {
@@ -43,6 +44,26 @@ TEST_P(RevokeHandlerTest, RevokingTheAccessTokenEndsTheWholeSession) {
   EXPECT_EQ(response.body, "{}");
   EXPECT_FALSE(isActive(introspect(field(tokens, "access_token"))));
   EXPECT_EQ(errorOf(refresh(client_, field(tokens, "refresh_token"))), "invalid_grant");
+}
+
+TEST_P(RevokeHandlerTest, FailsClosedWhenTheDatabaseCannotCommit) {
+  boost::json::object tokens = login();
+  ASSERT_TRUE(isActive(introspect(field(tokens, "access_token"))));  // now cached too
+  test::CommitFailingDatabase failing(*database_);
+  failing.failCommits(true);
+  RevokeHandler handler(failing, clock_, endpoints_->introspectionCache());
+
+  for (std::string_view name : {"access_token", "refresh_token"}) {
+    http::Request request = post("/oauth2/revoke", {{"token", field(tokens, name)}});
+    http::Response response = handler.handle(request);
+
+    EXPECT_GE(response.status, 500) << name << ": " << response.body;
+    EXPECT_EQ(errorOf(response), "temporarily_unavailable") << name;
+  }
+  EXPECT_EQ(failing.refusedCommits(), 2);
+  // Never "200 and still live": the token is exactly as it was.
+  EXPECT_TRUE(isActive(introspect(field(tokens, "access_token"))));
+  EXPECT_EQ(refresh(client_, field(tokens, "refresh_token")).status, 200);
 }
 
 TEST_P(RevokeHandlerTest, RevokingTheRefreshTokenAlsoKillsItsAccessToken) {

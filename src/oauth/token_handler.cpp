@@ -1,7 +1,5 @@
 #include "oauth/token_handler.h"
 
-#include "oauth/discovery.h"
-
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +10,7 @@
 #include "oauth/grants/client_credentials_grant.h"
 #include "oauth/grants/grant_context.h"
 #include "oauth/grants/refresh_token_grant.h"
+#include "oauth/homeserver_provisioning.h"
 
 namespace mxauth::oauth {
 namespace {
@@ -29,13 +28,14 @@ std::optional<TokenGrant> grantFromName(std::string_view name) {
 
 TokenHandler::TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
                            const crypto::KeySet& keys, const TokenEndpointOptions& options,
-                           IntrospectionCache& cache)
+                           IntrospectionCache& cache, homeserver::HomeserverConnection* homeserver)
     : database_(database),
       rng_(rng),
       clock_(clock),
       keys_(keys),
       options_(options),
       cache_(cache),
+      homeserver_(homeserver),
       issuer_(rng, clock, options.lifetimes) {}
 
 http::Response TokenHandler::handle(const http::Request& request) const {
@@ -63,6 +63,12 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
         oauthError(OAuthErrorCode::UnsupportedGrantType, "The grant_type is not supported."));
   }
 
+  if (*grant == TokenGrant::AuthorizationCode && homeserver_ != nullptr) {
+    auto provisioned =
+        provisionBeforeCodeExchange(database_, *homeserver_, form->get("code").value_or(""));
+    if (!provisioned) return unexpected(std::move(provisioned).error());
+  }
+
   auto tx = database_.begin(storage::TransactionMode::ReadWrite);
   if (!tx) return unexpected(storageFailure(tx.error()));
   auto client = authenticateClient(**tx, request, *form);
@@ -81,11 +87,12 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
 }
 
 TokenEndpoints::TokenEndpoints(storage::Database& database, Rng& rng, const Clock& clock,
-                               const crypto::KeySet& keys, TokenEndpointOptions options)
+                               const crypto::KeySet& keys, TokenEndpointOptions options,
+                               homeserver::HomeserverConnection* homeserver)
     : options_(std::move(options)),
       cache_(options_.introspection_cache_capacity, options_.introspection_cache_staleness),
       activity_(database),
-      token_(database, rng, clock, keys, options_, cache_),
+      token_(database, rng, clock, keys, options_, cache_, homeserver),
       introspection_(database, clock, options_, cache_, activity_),
       revoke_(database, clock, cache_),
       userinfo_(database, clock) {}

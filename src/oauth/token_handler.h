@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/key_store.h"
+#include "homeserver/homeserver_connection.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -31,7 +32,7 @@ class TokenHandler {
  public:
   TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
                const crypto::KeySet& keys, const TokenEndpointOptions& options,
-               IntrospectionCache& cache);
+               IntrospectionCache& cache, homeserver::HomeserverConnection* homeserver);
 
   http::Response handle(const http::Request& request) const;
   Result<http::Response, OAuthError> exchange(const http::Request& request) const;
@@ -43,6 +44,7 @@ class TokenHandler {
   const crypto::KeySet& keys_;
   const TokenEndpointOptions& options_;
   IntrospectionCache& cache_;
+  homeserver::HomeserverConnection* homeserver_;  // null: nothing to provision
   TokenIssuer issuer_;
 };
 
@@ -53,8 +55,11 @@ class TokenHandler {
 // last batch of activity.
 class TokenEndpoints {
  public:
+  // `homeserver` (when not null) learns of users and devices before their
+  // first tokens are handed out (homeserver_provisioning.h).
   TokenEndpoints(storage::Database& database, Rng& rng, const Clock& clock,
-                 const crypto::KeySet& keys, TokenEndpointOptions options);
+                 const crypto::KeySet& keys, TokenEndpointOptions options,
+                 homeserver::HomeserverConnection* homeserver = nullptr);
 
   void start() { activity_.start(options_.activity_flush_interval); }
   void stop() { activity_.stop(); }

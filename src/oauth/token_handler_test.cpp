@@ -207,6 +207,43 @@ TEST_P(TokenHandlerTest, RefreshTokenIsRefusedOneSecondAfterItsLifetime) {
   EXPECT_EQ(errorOf(refresh(client, stringOf(old, "refresh_token"))), "invalid_grant");
 }
 
+TEST_P(TokenHandlerTest, SessionCannotBeRefreshedPastItsAbsoluteLifetime) {
+  options_.lifetimes.session_lifetime = std::chrono::hours(24);
+  endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keys(), options_);
+  domain::User alice = addUser("alice");
+  TestClient client = addPublicClient();
+  std::string refresh_token =
+      stringOf(exchangeCode(client, issueCode(client, alice)), "refresh_token");
+
+  // Refreshed every 12 hours, the session is never idle, but it still ends
+  // 24 hours after it began.
+  clock_.advance(std::chrono::hours(12));
+  http::Response kept = refresh(client, refresh_token);
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  clock_.advance(std::chrono::hours(12) - std::chrono::seconds(1));
+  http::Response last = refresh(client, stringOf(kept, "refresh_token"));
+  ASSERT_EQ(last.status, 200) << last.body;
+  clock_.advance(std::chrono::seconds(1));
+
+  EXPECT_EQ(errorOf(refresh(client, stringOf(last, "refresh_token"))), "invalid_grant");
+  EXPECT_FALSE(isActive(introspect(stringOf(last, "access_token"))));
+}
+
+TEST_P(TokenHandlerTest, NoAbsoluteSessionLifetimeByDefault) {
+  domain::User alice = addUser("alice");
+  TestClient client = addPublicClient();
+  std::string refresh_token =
+      stringOf(exchangeCode(client, issueCode(client, alice)), "refresh_token");
+
+  // Two years of refreshes, each well within the 30-day idle lifetime.
+  for (int month = 0; month < 24; ++month) {
+    clock_.advance(std::chrono::days(29));
+    http::Response rotated = refresh(client, refresh_token);
+    ASSERT_EQ(rotated.status, 200) << "month " << month << ": " << rotated.body;
+    refresh_token = stringOf(rotated, "refresh_token");
+  }
+}
+
 TEST_P(TokenHandlerTest, OldAccessTokenServedFromTheCacheIsInactiveAfterRotation) {
   domain::User alice = addUser("alice");
   TestClient client = addPublicClient();
@@ -219,6 +256,21 @@ TEST_P(TokenHandlerTest, OldAccessTokenServedFromTheCacheIsInactiveAfterRotation
   ASSERT_EQ(refresh(client, stringOf(first, "refresh_token")).status, 200);
 
   EXPECT_FALSE(isActive(introspect(stringOf(first, "access_token"))));
+}
+
+TEST_P(TokenHandlerTest, ALateRacerFailsWithoutEndingTheSessionEvenIfTheWinnerUsedItsToken) {
+  domain::User alice = addUser("alice");
+  TestClient client = addPublicClient();
+  http::Response first = exchangeCode(client, issueCode(client, alice));
+  http::Response winner = refresh(client, stringOf(first, "refresh_token"));
+  ASSERT_EQ(winner.status, 200);
+  ASSERT_TRUE(isActive(introspect(stringOf(winner, "access_token"))));  // used at once
+  clock_.advance(std::chrono::milliseconds(500));
+
+  EXPECT_EQ(errorOf(refresh(client, stringOf(first, "refresh_token"))), "invalid_grant");
+
+  EXPECT_TRUE(isActive(introspect(stringOf(winner, "access_token"))));
+  EXPECT_EQ(refresh(client, stringOf(winner, "refresh_token")).status, 200);
 }
 
 TEST_P(TokenHandlerTest, LostResponseRetrySucceedsAndRevokesTheUnusedSuccessor) {
@@ -252,6 +304,7 @@ TEST_P(TokenHandlerTest, ReuseAfterTheSuccessorWasUsedEndsTheWholeSession) {
   EXPECT_EQ(errorOf(reuse), "invalid_grant");
   EXPECT_EQ(errorOf(refresh(client, stringOf(second, "refresh_token"))), "invalid_grant");
   EXPECT_FALSE(isActive(introspect(stringOf(second, "access_token"))));
+  EXPECT_EQ(userinfo(stringOf(second, "access_token")).status, 401);
 }
 
 TEST_P(TokenHandlerTest, RetryAfterTheRetriedPairWasUsedEndsTheSession) {
@@ -297,6 +350,42 @@ TEST_P(TokenHandlerTest, RefreshNeverWidensTheScope) {
 
   EXPECT_EQ(errorOf(wider), "invalid_scope");
   EXPECT_EQ(same.status, 200) << same.body;
+}
+
+// Checklist D.28: mxauth does not narrow a session on refresh (the device
+// scope and the API scope belong together); a narrower request is refused
+// rather than silently answered with the full scope.
+TEST_P(TokenHandlerTest, RefreshRefusesANarrowerScopeAndKeepsTheToken) {
+  domain::User alice = addUser("alice");
+  TestClient client = addPublicClient();
+  std::string rt = stringOf(
+      exchangeCode(client, issueCode(client, alice, "openid " + std::string(test::kLoginScope))),
+      "refresh_token");
+
+  http::Response narrower = token(clientPost(client, "/oauth2/token",
+                                             {{"grant_type", "refresh_token"},
+                                              {"refresh_token", rt},
+                                              {"scope", std::string(test::kLoginScope)}}));
+
+  EXPECT_EQ(errorOf(narrower), "invalid_scope");
+  http::Response unchanged = refresh(client, rt);
+  ASSERT_EQ(unchanged.status, 200) << unchanged.body;
+  EXPECT_EQ(stringOf(unchanged, "scope"), "openid " + std::string(test::kLoginScope));
+}
+
+TEST_P(TokenHandlerTest, DeactivatedUserCannotExchangeOrRefresh) {
+  domain::User alice = addUser("alice");
+  TestClient client = addPublicClient();
+  http::Response issued = exchangeCode(client, issueCode(client, alice));
+  IssuedCode pending = issueCode(client, alice);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->users().deactivate(clock_, alice.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  EXPECT_EQ(errorOf(exchangeCode(client, pending)), "invalid_grant");
+  EXPECT_EQ(errorOf(refresh(client, stringOf(issued, "refresh_token"))), "invalid_grant");
 }
 
 TEST_P(TokenHandlerTest, ClientCredentialsIssuesAnAccessTokenOnly) {
@@ -525,17 +614,28 @@ TEST_P(TokenHandlerTest, ConcurrentExchangesOfOneCodeYieldExactlyOneSuccess) {
     constexpr int kThreads = 4;
     std::promise<void> go;
     std::shared_future<void> start = go.get_future().share();
-    std::vector<std::future<int>> results;
+    std::vector<std::future<http::Response>> results;
     for (int i = 0; i < kThreads; ++i) {
       results.push_back(std::async(std::launch::async, [&, start] {
         start.wait();
-        return exchangeCode(client, code).status;
+        return exchangeCode(client, code);
       }));
     }
     go.set_value();
-    int successes = 0;
-    for (auto& result : results) successes += result.get() == 200 ? 1 : 0;
-    EXPECT_EQ(successes, 1) << "round " << round;
+    std::vector<http::Response> winners;
+    for (auto& result : results) {
+      http::Response response = result.get();
+      if (response.status == 200) {
+        winners.push_back(std::move(response));
+      } else {
+        EXPECT_EQ(errorOf(response), "invalid_grant");
+      }
+    }
+    ASSERT_EQ(winners.size(), 1u) << "round " << round;
+    // The losers' replays ended the session: the winner's tokens are dead
+    // too (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
+    EXPECT_FALSE(isActive(introspect(stringOf(winners[0], "access_token")))) << round;
+    EXPECT_EQ(errorOf(refresh(client, stringOf(winners[0], "refresh_token"))), "invalid_grant");
   }
 }
 
@@ -556,16 +656,20 @@ TEST_P(TokenHandlerTest, ConcurrentRefreshesOfOneTokenYieldExactlyOneSuccess) {
       }));
     }
     go.set_value();
-    int successes = 0;
+    std::vector<http::Response> winners;
     for (auto& result : results) {
       http::Response response = result.get();
       if (response.status == 200) {
-        ++successes;
+        winners.push_back(std::move(response));
       } else {
         EXPECT_EQ(errorOf(response), "invalid_grant");
       }
     }
-    EXPECT_EQ(successes, 1) << "round " << round;
+    ASSERT_EQ(winners.size(), 1u) << "round " << round;
+    // Within refresh_retry_min_age the losers are a client racing itself,
+    // not a thief: they fail, and the winner keeps its pair (docs/oauth.md).
+    EXPECT_TRUE(isActive(introspect(stringOf(winners[0], "access_token")))) << round;
+    EXPECT_EQ(refresh(client, stringOf(winners[0], "refresh_token")).status, 200) << round;
   }
 }
 

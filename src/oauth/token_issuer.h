@@ -28,6 +28,10 @@ struct TokenLifetimes {
   Duration access_token_ttl = std::chrono::seconds(300);
   Duration refresh_token_ttl = std::chrono::seconds(2592000);
   Duration authorization_code_ttl = std::chrono::seconds(600);
+  // Absolute lifetime of an OAuth session, counted from its creation: past
+  // it, refresh is refused and the session ends. Zero: no absolute limit
+  // (the refresh token's own lifetime still ends idle sessions).
+  Duration session_lifetime = Duration::zero();
 };
 
 // Everything the token, introspection, revocation and userinfo endpoints

@@ -166,7 +166,8 @@ http::Response TokenEndpointTest::introspect(std::string_view token, bool suppor
   return handler.handle(request);
 }
 
-http::Response TokenEndpointTest::revoke(std::vector<std::pair<std::string, std::string>> params) {
+http::Response TokenEndpointTest::revoke(
+    const std::vector<std::pair<std::string, std::string>>& params) {
   return endpoints_->revokeHandler().handle(post("/oauth2/revoke", params));
 }
 

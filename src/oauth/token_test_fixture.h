@@ -78,7 +78,7 @@ class TokenEndpointTest : public MigratedDatabaseTest {
   // Introspects as the homeserver, through the fast path and then the
   // blocking handler, as the server would.
   http::Response introspect(std::string_view token, bool supports_device_id = false);
-  http::Response revoke(std::vector<std::pair<std::string, std::string>> params);
+  http::Response revoke(const std::vector<std::pair<std::string, std::string>>& params);
   http::Response userinfo(std::string_view access_token);
 
   static boost::json::object json(const http::Response& response);

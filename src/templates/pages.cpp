@@ -81,7 +81,13 @@ std::vector<ErrorPage> ErrorPage::samples() {
   detailed.detail = std::string("Request ") + kHostileName;
   detailed.back_href = "/";
   detailed.back_label = "Home";
-  return {plain, detailed};
+  ErrorPage interstitial;
+  interstitial.title = "This request can't continue";
+  interstitial.message = std::string(kHostileName) + " sent a request this server can't accept.";
+  interstitial.detail = "The scope is not supported.";
+  interstitial.action_href = "https://client.example/cb?error=invalid_scope&state=%22%3E";
+  interstitial.action_label = "Return to client.example";
+  return {plain, detailed, interstitial};
 }
 
 std::vector<LogoutPage> LogoutPage::samples() {
@@ -106,7 +112,13 @@ std::vector<FormPostPage> FormPostPage::samples() {
   page.action = "https://client.example/callback?x=1&y=2";
   page.fields = {
       {"code", "abc"}, {"state", "\"><script>alert(1)</script>"}, {"iss", "https://auth.example/"}};
-  return {page};
+  FormPostPage interstitial = page;
+  interstitial.title = "This request can't continue";
+  interstitial.alert =
+      std::string("The application sent a request this server can't accept: ") + kHostileName;
+  interstitial.button_label = "Return to client.example";
+  interstitial.auto_submit = false;
+  return {page, interstitial};
 }
 
 }  // namespace mxauth::templates

@@ -97,6 +97,9 @@ struct ErrorPage {
   std::optional<std::string> detail;
   std::optional<std::string> back_href;
   std::string back_label = "Go back";
+  // The way forward, as a button (for example back to the application).
+  std::optional<std::string> action_href;
+  std::string action_label = "Continue";
 
   static std::vector<ErrorPage> samples();
 };
@@ -131,6 +134,13 @@ struct FormPostPage {
   Layout layout;
   std::string action;
   std::vector<Field> fields;
+  std::string title = "Continue";
+  std::string lead = "Returning you to the application…";
+  // Shown as an alert above the form (the interstitial before an error).
+  std::optional<std::string> alert;
+  std::string button_label = "Continue";
+  // The page posts itself on load unless false (the user then clicks).
+  bool auto_submit = true;
 
   static std::vector<FormPostPage> samples();
 };

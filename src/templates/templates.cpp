@@ -174,10 +174,10 @@ struct Templates::State {
     return found->second.tmpl->render(data);
   }
 
-  mustache::data base(const Layout& layout, std::string title) const {
+  mustache::data base(const Layout& layout, const std::string& title) const {
     mustache::data data;
     data.set("layout", layoutData(layout, stylesheet_href));
-    data.set("title", std::move(title));
+    data.set("title", title);
     return data;
   }
 };
@@ -338,6 +338,8 @@ std::string Templates::render(const ErrorPage& page) const {
   setOptional(data, "detail", page.detail);
   setOptional(data, "back_href", page.back_href);
   data.set("back_label", page.back_label);
+  setOptional(data, "action_href", page.action_href);
+  data.set("action_label", page.action_label);
   return state_->render("error", data);
 }
 
@@ -357,9 +359,12 @@ std::string Templates::render(const SignedInPage& page) const {
 }
 
 std::string Templates::render(const FormPostPage& page) const {
-  mustache::data data = state_->base(page.layout, "Continue");
+  mustache::data data = state_->base(page.layout, page.title);
   data.set("action", page.action);
-  data.set("script_href", state_->form_post_script_href);
+  data.set("lead", page.lead);
+  if (page.alert) data.set("alert", *page.alert);
+  data.set("button_label", page.button_label);
+  if (page.auto_submit) data.set("script_href", state_->form_post_script_href);
   mustache::data fields{mustache::data::type::list};
   for (const FormPostPage::Field& field : page.fields) {
     mustache::data item;

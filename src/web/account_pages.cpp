@@ -278,6 +278,28 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
     if (!existing) return kit_.storageFailure(existing.error());
     if (*existing) return taken();
   }
+  // The homeserver has the last word on a localpart (spec-digest §5.5):
+  // another account, an application service's namespace, its own rules.
+  if (context.homeserver != nullptr) {
+    auto available = context.homeserver->isLocalpartAvailable(localpart->str());
+    if (!available) {
+      return kit_.errorPage(503, "Temporarily unavailable",
+                            "The homeserver cannot be reached right now, so no account can be "
+                            "created. Please try again in a moment.");
+    }
+    switch (*available) {
+      case homeserver::LocalpartAvailability::Available:
+        break;
+      case homeserver::LocalpartAvailability::InUse:
+        return taken();
+      case homeserver::LocalpartAvailability::Invalid:
+        page.username_error = "The homeserver does not accept this username";
+        return renderRegister(request, 400, std::move(page));
+      case homeserver::LocalpartAvailability::Exclusive:
+        page.username_error = "This username is reserved on this homeserver";
+        return renderRegister(request, 409, std::move(page));
+    }
+  }
 
   auto hash = context.hasher.hash(context.rng, password);
   if (!hash) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "homeserver/testing/recording_homeserver.h"
 #include "web/web_test_support.h"
 
 namespace mxauth::web {
@@ -202,6 +203,58 @@ TEST_F(AccountPagesTest, RegistrationCreatesTheAccountAndSignsIn) {
   EXPECT_NE(account.body.find("Signed in as <strong>@bob:example.com</strong>"), std::string::npos);
   jar_.clear();
   EXPECT_EQ(logIn("bob", "a long passphrase").status, 303);
+}
+
+TEST_F(AccountPagesTest, RegistrationAsksTheHomeserverAboutTheLocalpart) {
+  mxauth::test::RecordingHomeserver fake_homeserver;
+  fake_homeserver.markTaken("bob", homeserver::LocalpartAvailability::InUse);
+  fake_homeserver.markTaken("irc_bob", homeserver::LocalpartAvailability::Exclusive);
+  fake_homeserver.markTaken("bob.odd", homeserver::LocalpartAvailability::Invalid);
+  context_->homeserver = &fake_homeserver;
+  const auto registerAs = [&](const std::string& name) {
+    return submitRegistration({{"username", name},
+                               {"password", "a long passphrase"},
+                               {"password_confirm", "a long passphrase"}});
+  };
+
+  const http::Response in_use = registerAs("bob");
+  const http::Response exclusive = registerAs("irc_bob");
+  const http::Response invalid = registerAs("bob.odd");
+  const http::Response free = registerAs("robert");
+  context_->homeserver = nullptr;
+
+  EXPECT_EQ(in_use.status, 409);
+  EXPECT_NE(in_use.body.find("This username is taken"), std::string::npos);
+  EXPECT_EQ(exclusive.status, 409);
+  EXPECT_NE(exclusive.body.find("This username is reserved on this homeserver"), std::string::npos);
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_NE(invalid.body.find("The homeserver does not accept this username"), std::string::npos);
+  EXPECT_EQ(free.status, 303) << free.body;
+  auto tx = database_->begin(storage::TransactionMode::ReadOnly);
+  for (const char* refused : {"bob", "irc_bob", "bob.odd"}) {
+    auto user = (*tx)->users().findByLocalpart(refused);
+    ASSERT_TRUE(user.has_value());
+    EXPECT_FALSE(user->has_value()) << refused;  // no half-created account
+  }
+}
+
+TEST_F(AccountPagesTest, RegistrationWithTheHomeserverDownCreatesNothing) {
+  mxauth::test::RecordingHomeserver fake_homeserver;
+  fake_homeserver.failWith({homeserver::HomeserverErrorCode::Unreachable, 0, "", "refused"});
+  context_->homeserver = &fake_homeserver;
+
+  const http::Response response = submitRegistration({{"username", "dora"},
+                                                      {"password", "a long passphrase"},
+                                                      {"password_confirm", "a long passphrase"}});
+  context_->homeserver = nullptr;
+
+  EXPECT_EQ(response.status, 503);
+  EXPECT_NE(response.body.find("The homeserver cannot be reached"), std::string::npos);
+  EXPECT_FALSE(cookie(kSessionCookie).has_value());
+  auto tx = database_->begin(storage::TransactionMode::ReadOnly);
+  auto user = (*tx)->users().findByLocalpart("dora");
+  ASSERT_TRUE(user.has_value());
+  EXPECT_FALSE(user->has_value());
 }
 
 TEST_F(AccountPagesTest, RegistrationShowsEachProblemNextToItsField) {

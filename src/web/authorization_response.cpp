@@ -5,6 +5,35 @@
 
 namespace mxauth::web {
 
+namespace {
+
+std::vector<std::pair<std::string, std::string>> errorParams(const oauth::OAuthError& error) {
+  std::vector<std::pair<std::string, std::string>> params;
+  params.emplace_back("error", std::string(oauth::wireName(error.code)));
+  if (!error.description.empty()) params.emplace_back("error_description", error.description);
+  return params;
+}
+
+// The form_post page: `page` with the action and fields filled in.
+http::Response formPostResponse(const templates::Templates& templates, const ResponseTarget& target,
+                                templates::FormPostPage page,
+                                const std::vector<std::pair<std::string, std::string>>& params,
+                                int status) {
+  page.action = target.redirect_uri;
+  for (const auto& [name, value] : params) page.fields.push_back({name, value});
+  http::Response response = http::Response::html(status, templates.render(page));
+  response.setHeader("Cache-Control", "no-store");
+  response.setHeader("Referrer-Policy", "no-referrer");
+  // The server's default CSP says form-action 'self', which would stop this
+  // one form; the handler's own header wins (http/middleware.h).
+  const std::string destination = cspSourceFor(target.redirect_uri);
+  response.setHeader("Content-Security-Policy",
+                     contentSecurityPolicy(destination.empty() ? "" : destination, ""));
+  return response;
+}
+
+}  // namespace
+
 std::optional<domain::ResponseMode> parseResponseMode(std::string_view text) {
   if (text == "query") return domain::ResponseMode::Query;
   if (text == "fragment") return domain::ResponseMode::Fragment;
@@ -43,26 +72,52 @@ http::Response authorizationResponse(const templates::Templates& templates,
   }
   templates::FormPostPage page;
   page.layout = layout;
-  page.action = target.redirect_uri;
-  for (auto& [name, value] : params) page.fields.push_back({std::move(name), std::move(value)});
-  http::Response response = http::Response::html(200, templates.render(page));
-  response.setHeader("Cache-Control", "no-store");
-  response.setHeader("Referrer-Policy", "no-referrer");
-  // The server's default CSP says form-action 'self', which would stop this
-  // one form; the handler's own header wins (http/middleware.h).
-  const std::string destination = cspSourceFor(target.redirect_uri);
-  response.setHeader("Content-Security-Policy",
-                     contentSecurityPolicy(destination.empty() ? "" : destination, ""));
-  return response;
+  return formPostResponse(templates, target, std::move(page), params, 200);
 }
 
 http::Response authorizationError(const templates::Templates& templates,
                                   const templates::Layout& layout, const ResponseTarget& target,
                                   const oauth::OAuthError& error) {
-  std::vector<std::pair<std::string, std::string>> params;
-  params.emplace_back("error", std::string(oauth::wireName(error.code)));
-  if (!error.description.empty()) params.emplace_back("error_description", error.description);
-  return authorizationResponse(templates, layout, target, std::move(params));
+  return authorizationResponse(templates, layout, target, errorParams(error));
+}
+
+http::Response authorizationErrorInterstitial(const templates::Templates& templates,
+                                              const templates::Layout& layout,
+                                              const ResponseTarget& target,
+                                              const oauth::OAuthError& error,
+                                              std::string_view client_name,
+                                              std::string_view client_host) {
+  const std::string title = "This request can't continue";
+  const std::string message =
+      std::string(client_name) + " sent a sign-in request that this server can't accept.";
+  const std::string label = client_host.empty() ? std::string("Return to the application")
+                                                : "Return to " + std::string(client_host);
+  std::vector<std::pair<std::string, std::string>> params = errorParams(error);
+  if (target.mode == domain::ResponseMode::FormPost) {
+    if (target.state) params.emplace_back("state", *target.state);
+    params.emplace_back("iss", target.issuer);
+    templates::FormPostPage page;
+    page.layout = layout;
+    page.title = title;
+    page.alert = message;
+    page.lead = error.description;
+    page.button_label = label;
+    page.auto_submit = false;
+    return formPostResponse(templates, target, std::move(page), params, 400);
+  }
+  // The link is exactly where the redirect would have gone.
+  const http::Response redirect =
+      authorizationResponse(templates, layout, target, std::move(params));
+  templates::ErrorPage page;
+  page.layout = layout;
+  page.title = title;
+  page.message = message;
+  if (!error.description.empty()) page.detail = error.description;
+  page.action_href = std::string(redirect.header("Location").value_or(""));
+  page.action_label = label;
+  http::Response response = http::Response::html(400, templates.render(page));
+  response.setHeader("Cache-Control", "no-store");
+  return response;
 }
 
 }  // namespace mxauth::web

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,5 +43,19 @@ http::Response authorizationResponse(const templates::Templates& templates,
 http::Response authorizationError(const templates::Templates& templates,
                                   const templates::Layout& layout, const ResponseTarget& target,
                                   const oauth::OAuthError& error);
+
+// Security checklist A.2 (RFC 9700 §4.11.2): the same error response, but
+// delivered only when the user clicks. A page (status 400) names the
+// application (`client_name`) and where the button leads (`client_host`,
+// the host of its client_uri; empty: "the application"), so that a client
+// anyone could register cannot use this server to bounce a stranger's
+// browser to its own site. The button is a link for the query and fragment
+// modes and the form (without its auto-submit script) for form_post.
+http::Response authorizationErrorInterstitial(const templates::Templates& templates,
+                                              const templates::Layout& layout,
+                                              const ResponseTarget& target,
+                                              const oauth::OAuthError& error,
+                                              std::string_view client_name,
+                                              std::string_view client_host);
 
 }  // namespace mxauth::web

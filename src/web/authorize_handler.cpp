@@ -180,12 +180,26 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
   target.mode = mode;
   if (const auto state = params.get("state")) target.state = std::string(*state);
   target.issuer = context.settings.public_base;
-  const auto fail = [&](OAuthErrorCode code, std::string description) {
-    return authorizationError(context.templates, kit_.layout(), target,
-                              oauth::oauthError(code, std::move(description)));
-  };
-  const auto failWith = [&](const oauth::OAuthError& error) {
+  // Security checklist A.2: an error for a self-registered client, with
+  // nobody signed in, waits for the user's click on a page that names the
+  // client's host. Operator-added clients are trusted, and silent
+  // authentication (prompt=none) must answer without a page.
+  const auto failWith = [&](const oauth::OAuthError& error) -> http::Response {
+    const bool silent = error.code == OAuthErrorCode::LoginRequired ||
+                        error.code == OAuthErrorCode::ConsentRequired;
+    if (!(*client)->client.is_static && !silent) {
+      auto active = kit_.sessions().current(request, **tx, context.clock);
+      if (!active) return kit_.storageFailure(active.error());
+      if (!*active) {
+        const templates::ClientDisplay display = clientDisplay(**client, request);
+        return authorizationErrorInterstitial(context.templates, kit_.layout(), target, error,
+                                              display.name, display.host.value_or(""));
+      }
+    }
     return authorizationError(context.templates, kit_.layout(), target, error);
+  };
+  const auto fail = [&](OAuthErrorCode code, std::string description) {
+    return failWith(oauth::oauthError(code, std::move(description)));
   };
 
   if (const auto duplicate = params.firstDuplicate()) {

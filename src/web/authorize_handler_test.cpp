@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <boost/json/parse.hpp>
+
 #include "core/encoding.h"
 #include "crypto/hash.h"
+#include "crypto/jws.h"
 #include "http/url_encoding.h"
 #include "oauth/pkce.h"
 #include "oauth/token_handler.h"
@@ -112,6 +116,35 @@ class AuthorizeHandlerTest : public test::WebTest {
     EXPECT_FALSE(params.contains("code"));
   }
 
+  // Security checklist A.2: the page shown instead of an error redirect
+  // (a self-registered client, nobody signed in). Returns the link of its
+  // button, where the redirect would have gone.
+  static std::string interstitialTarget(const http::Response& response) {
+    EXPECT_EQ(response.status, 400);
+    EXPECT_FALSE(response.header("Location").has_value());
+    EXPECT_NE(response.body.find("This request can&apos;t continue"), std::string::npos)
+        << response.body;
+    EXPECT_NE(response.body.find(">Return to app.example</a>"), std::string::npos);
+    constexpr std::string_view kMarker = "<a class=\"button\" href=\"";
+    const std::size_t start = response.body.find(kMarker);
+    if (start == std::string::npos) return {};
+    const std::size_t end = response.body.find('"', start + kMarker.size());
+    return test::htmlUnescape(
+        response.body.substr(start + kMarker.size(), end - start - kMarker.size()));
+  }
+
+  // The interstitial, whose button carries the same error as the redirect.
+  void expectInterstitialError(const http::Response& response, std::string_view error) {
+    const std::string target = interstitialTarget(response);
+    ASSERT_TRUE(target.starts_with(std::string(kRedirect) + "?")) << target;
+    const http::FormParams params = test::parametersOf(target.substr(target.find('?') + 1));
+    EXPECT_EQ(params.get("error"), error);
+    EXPECT_TRUE(params.get("error_description").has_value());
+    EXPECT_EQ(params.get("state"), "state-123");
+    EXPECT_EQ(params.get("iss"), kIssuer);
+    EXPECT_FALSE(params.contains("code"));
+  }
+
   oauth::RegisteredClient client_;
 };
 
@@ -188,6 +221,49 @@ TEST_F(AuthorizeHandlerTest, TheCodeIsRedeemedOnceAtTheTokenEndpointWithItsVerif
   EXPECT_NE(first.body.find("\"access_token\""), std::string::npos);
   EXPECT_EQ(replay.status, 400) << replay.body;
   EXPECT_NE(replay.body.find("invalid_grant"), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, LookAlikeClientsEachShowTheirOwnHost) {
+  // Checklist A.7: the same name and logo cannot hide where a client lives.
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  test::ClientOptions real;
+  real.name = "Element";
+  real.logo_uri = "https://app.example/logo.png";
+  test::ClientOptions copy = real;
+  copy.client_uri = "https://app-example.evil.example/";
+  copy.logo_uri = "https://app-example.evil.example/logo.png";
+  copy.redirect_uris = {"https://app-example.evil.example/callback"};
+
+  client_ = addClient(real);
+  const http::Response real_page = consentPage();
+  client_ = addClient(copy);
+  const http::Response copy_page =
+      consentPage({{"redirect_uri", "https://app-example.evil.example/callback"}});
+
+  EXPECT_NE(real_page.body.find(">app.example<"), std::string::npos) << real_page.body;
+  EXPECT_EQ(real_page.body.find("evil.example"), std::string::npos);
+  EXPECT_NE(copy_page.body.find(">app-example.evil.example<"), std::string::npos) << copy_page.body;
+}
+
+TEST_F(AuthorizeHandlerTest, ConsentIsAskedAgainOnEveryAuthorization) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  ASSERT_EQ(consent(consentPage(), "allow").status, 303);
+
+  const http::Response again = follow(authorize());
+
+  EXPECT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("<form id=\"consent\""), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, MissingRedirectUriWithTwoRegisteredIsAnErrorPage) {
+  // Checklist A.1: which of the two would be a guess; never redirect.
+  test::ClientOptions two;
+  two.redirect_uris = {kRedirect, "https://app.example/other"};
+  client_ = addClient(two);
+
+  expectErrorPage(authorize({{"redirect_uri", ""}}));
 }
 
 TEST_F(AuthorizeHandlerTest, ASecondSubmitOfTheConsentFormIssuesNoSecondCode) {
@@ -270,7 +346,7 @@ TEST_F(AuthorizeHandlerTest, UnregisteredRedirectUriIsAnErrorPageNeverARedirect)
 TEST_F(AuthorizeHandlerTest, MissingRedirectUriUsesTheOnlyRegisteredOne) {
   const http::Response response = authorize({{"redirect_uri", ""}, {"response_type", "token"}});
 
-  expectRedirectError(response, "unsupported_response_type");
+  expectInterstitialError(response, "unsupported_response_type");
 }
 
 TEST_F(AuthorizeHandlerTest, RepeatedClientOrRedirectParametersAreAnErrorPage) {
@@ -291,36 +367,39 @@ TEST_F(AuthorizeHandlerTest, OtherRepeatedParametersAreInvalidRequest) {
   const http::Response response =
       authorize_->authorize(get("/authorize?" + base + "&scope=openid"));
 
-  expectRedirectError(response, "invalid_request");
+  expectInterstitialError(response, "invalid_request");
 }
 
 TEST_F(AuthorizeHandlerTest, ResponseTypeOtherThanCodeIsUnsupported) {
-  expectRedirectError(authorize({{"response_type", "token"}}), "unsupported_response_type");
-  expectRedirectError(authorize({{"response_type", "code id_token"}}), "unsupported_response_type");
-  expectRedirectError(authorize({{"response_type", ""}}), "invalid_request");
+  expectInterstitialError(authorize({{"response_type", "token"}}), "unsupported_response_type");
+  expectInterstitialError(authorize({{"response_type", "code id_token"}}),
+                          "unsupported_response_type");
+  expectInterstitialError(authorize({{"response_type", ""}}), "invalid_request");
 }
 
 TEST_F(AuthorizeHandlerTest, RequestObjectsAndRegistrationAreNotSupported) {
-  expectRedirectError(authorize({{"request", "eyJhbGciOiJub25lIn0.e30."}}),
-                      "request_not_supported");
-  expectRedirectError(authorize({{"request_uri", "https://evil.example/req"}}),
-                      "request_uri_not_supported");
-  expectRedirectError(authorize({{"registration", "{}"}}), "registration_not_supported");
+  expectInterstitialError(authorize({{"request", "eyJhbGciOiJub25lIn0.e30."}}),
+                          "request_not_supported");
+  expectInterstitialError(authorize({{"request_uri", "https://evil.example/req"}}),
+                          "request_uri_not_supported");
+  expectInterstitialError(authorize({{"registration", "{}"}}), "registration_not_supported");
 }
 
 TEST_F(AuthorizeHandlerTest, BadScopesAreInvalidScope) {
-  expectRedirectError(authorize({{"scope", ""}}), "invalid_scope");
-  expectRedirectError(authorize({{"scope", "urn:matrix:client:api:* unknown"}}), "invalid_scope");
-  expectRedirectError(authorize({{"scope", "urn:matrix:client:device:SHORT"}}), "invalid_scope");
+  expectInterstitialError(authorize({{"scope", ""}}), "invalid_scope");
+  expectInterstitialError(authorize({{"scope", "urn:matrix:client:api:* unknown"}}),
+                          "invalid_scope");
+  expectInterstitialError(authorize({{"scope", "urn:matrix:client:device:SHORT"}}),
+                          "invalid_scope");
 }
 
 TEST_F(AuthorizeHandlerTest, PkceIsRequiredForPublicClientsAndOnlyS256) {
-  expectRedirectError(authorize({{"code_challenge", ""}, {"code_challenge_method", ""}}),
-                      "invalid_request");
-  expectRedirectError(authorize({{"code_challenge_method", "plain"}}), "invalid_request");
-  expectRedirectError(authorize({{"code_challenge_method", ""}}), "invalid_request");
-  expectRedirectError(authorize({{"code_challenge", ""}}), "invalid_request");
-  expectRedirectError(authorize({{"code_challenge", "too-short"}}), "invalid_request");
+  expectInterstitialError(authorize({{"code_challenge", ""}, {"code_challenge_method", ""}}),
+                          "invalid_request");
+  expectInterstitialError(authorize({{"code_challenge_method", "plain"}}), "invalid_request");
+  expectInterstitialError(authorize({{"code_challenge_method", ""}}), "invalid_request");
+  expectInterstitialError(authorize({{"code_challenge", ""}}), "invalid_request");
+  expectInterstitialError(authorize({{"code_challenge", "too-short"}}), "invalid_request");
 }
 
 TEST_F(AuthorizeHandlerTest, ConfidentialClientMayOmitPkce) {
@@ -336,9 +415,9 @@ TEST_F(AuthorizeHandlerTest, ConfidentialClientMayOmitPkce) {
 }
 
 TEST_F(AuthorizeHandlerTest, MalformedMaxAgeAndCombinedPromptNoneAreInvalidRequest) {
-  expectRedirectError(authorize({{"max_age", "-1"}}), "invalid_request");
-  expectRedirectError(authorize({{"max_age", "ten"}}), "invalid_request");
-  expectRedirectError(authorize({{"prompt", "none login"}}), "invalid_request");
+  expectInterstitialError(authorize({{"max_age", "-1"}}), "invalid_request");
+  expectInterstitialError(authorize({{"max_age", "ten"}}), "invalid_request");
+  expectInterstitialError(authorize({{"prompt", "none login"}}), "invalid_request");
 }
 
 TEST_F(AuthorizeHandlerTest, PromptNoneWithoutSessionIsLoginRequired) {
@@ -356,7 +435,7 @@ TEST_F(AuthorizeHandlerTest, ErrorsUseTheFragmentInFragmentMode) {
   const http::Response response =
       authorize({{"response_mode", "fragment"}, {"response_type", "token"}});
 
-  const std::string location = test::locationOf(response);
+  const std::string location = interstitialTarget(response);
   ASSERT_TRUE(location.starts_with(std::string(kRedirect) + "#")) << location;
   EXPECT_EQ(location.find('?'), std::string::npos);
   const http::FormParams params = test::parametersOf(location.substr(location.find('#') + 1));
@@ -400,6 +479,9 @@ TEST_F(AuthorizeHandlerTest, FormPostModeAnswersWithAFormToTheRedirectUri) {
 }
 
 TEST_F(AuthorizeHandlerTest, FormPostModeErrorsArePostedToo) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+
   const http::Response response =
       authorize({{"response_mode", "form_post"}, {"response_type", "token"}});
 
@@ -407,6 +489,59 @@ TEST_F(AuthorizeHandlerTest, FormPostModeErrorsArePostedToo) {
   EXPECT_NE(response.body.find("name=\"error\" value=\"unsupported_response_type\""),
             std::string::npos);
   EXPECT_NE(response.body.find("name=\"iss\""), std::string::npos);
+  EXPECT_NE(response.body.find("<script src=\"/assets/form_post.js?v="), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, FormPostModeErrorsWaitForTheUsersClickWhenNobodyIsSignedIn) {
+  const http::Response response =
+      authorize({{"response_mode", "form_post"}, {"response_type", "token"}});
+
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(response.body.find("<form id=\"form-post\" method=\"post\" action=\"" +
+                               std::string(kRedirect) + "\""),
+            std::string::npos);
+  EXPECT_NE(response.body.find("name=\"error\" value=\"unsupported_response_type\""),
+            std::string::npos);
+  EXPECT_NE(response.body.find(">Return to app.example</button>"), std::string::npos);
+  // No script: nothing is posted until the user clicks.
+  EXPECT_EQ(response.body.find("<script"), std::string::npos);
+  const std::string csp(response.header("Content-Security-Policy").value_or(""));
+  EXPECT_NE(csp.find("form-action 'self' https://app.example;"), std::string::npos) << csp;
+}
+
+TEST_F(AuthorizeHandlerTest, ErrorForASelfRegisteredClientIsAPageWhenNobodyIsSignedIn) {
+  // Checklist A.2: an attacker's DCR client must not use this server to
+  // bounce a stranger's browser to its site.
+  test::ClientOptions evil;
+  evil.name = "Totally Legit";
+  evil.client_uri = "https://evil.example/";
+  evil.redirect_uris = {"https://evil.example/cb"};
+  client_ = addClient(evil);
+
+  const http::Response response =
+      authorize({{"redirect_uri", "https://evil.example/cb"}, {"scope", "bogus"}});
+
+  EXPECT_EQ(response.status, 400);
+  EXPECT_FALSE(response.header("Location").has_value());
+  EXPECT_NE(response.body.find("Totally Legit sent a sign-in request"), std::string::npos);
+  EXPECT_NE(response.body.find(">Return to evil.example</a>"), std::string::npos);
+  EXPECT_NE(response.body.find("href=\"https://evil.example/cb?error=invalid_scope&amp;"),
+            std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, ErrorRedirectsAtOnceWhenTheUserIsSignedIn) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+
+  expectRedirectError(authorize({{"scope", "bogus"}}), "invalid_scope");
+}
+
+TEST_F(AuthorizeHandlerTest, ErrorForAnOperatorAddedClientRedirectsAtOnce) {
+  test::ClientOptions trusted;
+  trusted.is_static = true;
+  client_ = addClient(trusted);
+
+  expectRedirectError(authorize({{"scope", "bogus"}}), "invalid_scope");
 }
 
 TEST_F(AuthorizeHandlerTest, StateComesBackByteForByteAndOnlyWhenSent) {
@@ -414,9 +549,12 @@ TEST_F(AuthorizeHandlerTest, StateComesBackByteForByteAndOnlyWhenSent) {
   const http::Response with_state = authorize({{"state", state}, {"response_type", "token"}});
   const http::Response without_state = authorize({{"state", ""}, {"response_type", "token"}});
 
-  EXPECT_EQ(callbackParams(with_state).get("state"), state);
-  EXPECT_FALSE(callbackParams(without_state).contains("state"));
-  EXPECT_EQ(callbackParams(without_state).get("iss"), kIssuer);
+  const auto paramsOf = [](const std::string& target) {
+    return test::parametersOf(target.substr(target.find('?') + 1));
+  };
+  EXPECT_EQ(paramsOf(interstitialTarget(with_state)).get("state"), state);
+  EXPECT_FALSE(paramsOf(interstitialTarget(without_state)).contains("state"));
+  EXPECT_EQ(paramsOf(interstitialTarget(without_state)).get("iss"), kIssuer);
 }
 
 TEST_F(AuthorizeHandlerTest, RedirectUriQueryIsKeptAndExtended) {
@@ -427,7 +565,7 @@ TEST_F(AuthorizeHandlerTest, RedirectUriQueryIsKeptAndExtended) {
   const http::Response response = authorize(
       {{"redirect_uri", "https://app.example/callback?tenant=1"}, {"response_type", "token"}});
 
-  EXPECT_TRUE(test::locationOf(response).starts_with(
+  EXPECT_TRUE(interstitialTarget(response).starts_with(
       "https://app.example/callback?tenant=1&error=unsupported_response_type"));
 }
 
@@ -490,6 +628,52 @@ TEST_F(AuthorizeHandlerTest, PromptLoginForcesANewLoginBeforeConsent) {
 
   logIn("alice", "correct horse battery", continue_url);
   EXPECT_EQ(authorize_->showContinue(get(continue_url)).status, 200);
+}
+
+// Checklist B.15: the ID token's auth_time is the forced login, not the
+// first one.
+TEST_F(AuthorizeHandlerTest, AuthTimeInTheIdTokenIsTheForcedLogin) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  clock_.advance(std::chrono::hours(1));
+  const http::Response started =
+      authorize({{"prompt", "login"}, {"scope", "openid " + std::string(kScope)}});
+  const std::string continue_url = test::locationOf(started);
+  ASSERT_NE(test::locationOf(follow(started)).find("reauth=1"), std::string::npos);
+  clock_.advance(std::chrono::seconds(42));
+  const Timestamp forced_login = clock_.now();
+  logIn("alice", "correct horse battery", continue_url);
+  const http::Response page = authorize_->showContinue(get(continue_url));
+  remember(page);
+  clock_.advance(std::chrono::seconds(7));
+  const std::string code(callbackParams(consent(page, "allow")).get("code").value_or(""));
+
+  const std::array<crypto::SigningAlgorithm, 3> any{crypto::SigningAlgorithm::Rs256,
+                                                    crypto::SigningAlgorithm::Es256,
+                                                    crypto::SigningAlgorithm::EdDsa};
+  crypto::KeySet keys;
+  for (crypto::SigningAlgorithm algorithm : any) {
+    auto key = crypto::SigningKey::generate(algorithm);
+    ASSERT_TRUE(key.has_value());
+    keys.add(std::move(*key));
+  }
+  oauth::TokenEndpointOptions options;
+  options.issuer = kIssuer;
+  options.server_name = "example.com";
+  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, keys, options);
+  const http::Response tokens =
+      endpoints.tokenHandler().handle(post("/oauth2/token", {{"grant_type", "authorization_code"},
+                                                             {"code", code},
+                                                             {"redirect_uri", kRedirect},
+                                                             {"client_id", client_.id().str()},
+                                                             {"code_verifier", kVerifier}}));
+
+  ASSERT_EQ(tokens.status, 200) << tokens.body;
+  const boost::json::object body = boost::json::parse(tokens.body).as_object();
+  auto verified = crypto::verify(body.at("id_token").as_string(), keys, any);
+  ASSERT_TRUE(verified.has_value());
+  const boost::json::object claims = boost::json::parse(verified->payload).as_object();
+  EXPECT_EQ(claims.at("auth_time").as_int64(), toUnixSeconds(forced_login));
 }
 
 TEST_F(AuthorizeHandlerTest, MaxAgeForcesALoginWhenTheLastOneIsOlder) {

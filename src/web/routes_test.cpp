@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/url_encoding.h"
+
 #include "http/middleware.h"
 #include "web/web_test_support.h"
 
@@ -50,16 +56,51 @@ TEST_F(RoutesTest, MountsEveryPageOnTheBlockingPoolAndAssetsInline) {
   }
 }
 
+// Checklist F.40 and F.41: every HTML page, including the ones that set
+// their own CSP, forbids framing and referrers.
 TEST_F(RoutesTest, EveryPageForbidsFramingAndReferrers) {
-  for (const char* target : {"/login", "/register", "/authorize?client_id=unknown"}) {
-    const http::Response response = dispatch(get(target));
+  const oauth::RegisteredClient client = addClient(test::ClientOptions{});
+  const auto authorizeQuery = [&](const test::Form& extra) {
+    test::Form params{{"response_type", "code"},
+                      {"client_id", client.id().str()},
+                      {"scope", "urn:matrix:client:api:*"},
+                      {"code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
+                      {"code_challenge_method", "S256"}};
+    params.insert(params.end(), extra.begin(), extra.end());
+    return "/authorize?" + http::encodeUrlEncoded(params);
+  };
+  std::vector<std::pair<std::string, http::Response>> pages;
+  for (const std::string& target :
+       {std::string("/login"), std::string("/register"),
+        std::string("/authorize?client_id=unknown"), std::string("/authorize/continue?id=bogus"),
+        authorizeQuery({{"response_type", "token"}})}) {  // the A.2 interstitial
+    pages.emplace_back(target, dispatch(get(target)));
+  }
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  for (const std::string& target :
+       {std::string("/account/"), std::string("/logout"), std::string("/")}) {
+    pages.emplace_back(target + " (signed in)", dispatch(get(target)));
+  }
+  const http::Response started = dispatch(get(authorizeQuery({})));
+  pages.emplace_back("consent", dispatch(get(test::locationOf(started))));
+  pages.emplace_back(
+      "form_post error",
+      dispatch(get(authorizeQuery({{"response_mode", "form_post"}, {"response_type", "token"}}))));
+  http::Response not_found = notFoundPage(*context_);
+  http::applyDefaultHeaders(not_found, "req-2");
+  pages.emplace_back("404", std::move(not_found));
 
-    EXPECT_EQ(response.header("X-Frame-Options"), "DENY") << target;
-    EXPECT_NE(response.header("Content-Security-Policy")->find("frame-ancestors 'none'"),
-              std::string::npos)
-        << target;
-    EXPECT_EQ(response.header("Referrer-Policy"), "no-referrer") << target;
-    EXPECT_EQ(response.header("X-Content-Type-Options"), "nosniff") << target;
+  for (const auto& [name, response] : pages) {
+    ASSERT_EQ(response.header("Content-Type"), "text/html; charset=utf-8") << name;
+    EXPECT_EQ(response.header("X-Frame-Options"), "DENY") << name;
+    EXPECT_EQ(response.headers.getAll("Content-Security-Policy").size(), 1u) << name;
+    EXPECT_NE(
+        response.header("Content-Security-Policy").value_or("").find("frame-ancestors 'none'"),
+        std::string::npos)
+        << name;
+    EXPECT_EQ(response.header("Referrer-Policy"), "no-referrer") << name;
+    EXPECT_EQ(response.header("X-Content-Type-Options"), "nosniff") << name;
   }
 }
 

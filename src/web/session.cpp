@@ -141,8 +141,14 @@ std::string SessionManager::csrfToken(const CsrfCookie& cookie, std::string_view
 }
 
 bool SessionManager::isCrossSite(const http::Request& request) const {
+  // Our forms are always posted from our own pages: a browser that says
+  // where the request came from must say "same-origin" ("none" is a request
+  // the user typed). "same-site" is refused too, so that a sibling
+  // subdomain or another port on this host cannot post our forms either.
   if (const auto site = request.header("Sec-Fetch-Site")) {
-    if (http::equalsIgnoreCase(*site, "cross-site")) return true;
+    if (!http::equalsIgnoreCase(*site, "same-origin") && !http::equalsIgnoreCase(*site, "none")) {
+      return true;
+    }
   }
   // Browsers send "Origin: null" for a form POST from a page whose referrer
   // policy is no-referrer (ours, Fetch §3.2.5): that says nothing about the

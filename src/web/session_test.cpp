@@ -204,6 +204,10 @@ TEST_F(SessionTest, CsrfCheckRefusesRequestsFromAnotherSite) {
   cross_site.headers.add("Sec-Fetch-Site", "cross-site");
   EXPECT_FALSE(sessions.verifyCsrf(cross_site, "login", token));
 
+  http::Request same_site = post("/login", {});
+  same_site.headers.add("Sec-Fetch-Site", "same-site");  // a sibling subdomain or port
+  EXPECT_FALSE(sessions.verifyCsrf(same_site, "login", token));
+
   http::Request same_origin = post("/login", {});
   same_origin.headers.add("Sec-Fetch-Site", "same-origin");
   EXPECT_TRUE(sessions.verifyCsrf(same_origin, "login", token));

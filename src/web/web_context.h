@@ -12,6 +12,7 @@
 #include "core/rng.h"
 #include "crypto/aead.h"
 #include "crypto/password_hasher.h"
+#include "homeserver/homeserver_connection.h"
 #include "storage/database.h"
 #include "templates/templates.h"
 
@@ -40,6 +41,9 @@ struct WebContext {
   // secrets.encryption: keys the session cookie and the CSRF tokens.
   crypto::EncryptionSecret encryption_secret{};
   WebSettings settings;
+  // Asked whether a localpart is free before an account is created; null
+  // (tests) or stand-alone: every valid localpart is.
+  homeserver::HomeserverConnection* homeserver = nullptr;
 };
 
 }  // namespace mxauth::web

@@ -49,7 +49,8 @@ WebTest::WebTest() : hasher_(cheapHashing()) {
   settings.public_base = "https://auth.example/";
   settings.service_name = "Example Auth";
   settings.homeserver = "example.com";
-  context_ = std::unique_ptr<WebContext>(
+  // An aggregate with reference members: make_unique cannot build it.
+  context_ = std::unique_ptr<WebContext>(  // NOLINT(modernize-make-unique)
       new WebContext{*database_, hasher_, rng_, clock_, *templates_, *secret, settings});
   kit_ = std::make_unique<PageKit>(*context_);
   account_ = std::make_unique<AccountPages>(*kit_);
@@ -123,7 +124,7 @@ oauth::RegisteredClient WebTest::addClient(const ClientOptions& options) {
   oauth::ClientMetadata metadata;
   metadata.application_type = oauth::ApplicationType::Web;
   metadata.redirect_uris = options.redirect_uris;
-  metadata.client_uri = "https://app.example/";
+  metadata.client_uri = options.client_uri;
   metadata.client_name.value = options.name;
   metadata.client_name.localized["fr"] = options.name + " (fr)";
   if (options.logo_uri) metadata.logo_uri.value = *options.logo_uri;
@@ -136,6 +137,7 @@ oauth::RegisteredClient WebTest::addClient(const ClientOptions& options) {
   storage::NewOAuthClient record;
   record.metadata_json = oauth::canonicalMetadataJson(metadata);
   if (options.confidential) record.secret_hash = oauth::hashClientSecret("client-secret");
+  record.is_static = options.is_static;
   auto tx = database_->begin();
   EXPECT_TRUE(tx.has_value());
   auto added = (*tx)->oauthClients().add(rng_, clock_, record);
@@ -173,6 +175,26 @@ http::FormParams parametersOf(std::string_view url_part) {
   auto parsed = http::parseUrlEncoded(url_part);
   EXPECT_TRUE(parsed.has_value()) << url_part;
   return parsed ? *parsed : http::FormParams();
+}
+
+std::string htmlUnescape(std::string_view text) {
+  static constexpr std::pair<std::string_view, char> kEntities[] = {
+      {"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},
+      {"&quot;", '"'}, {"&#39;", '\''}, {"&apos;", '\''}};
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    bool replaced = false;
+    for (const auto& [entity, character] : kEntities) {
+      if (text.substr(i).starts_with(entity)) {
+        out += character;
+        i += entity.size();
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += text[i++];
+  }
+  return out;
 }
 
 }  // namespace mxauth::web::test

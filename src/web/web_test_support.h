@@ -37,6 +37,8 @@ struct ClientOptions {
   std::string name = "Example App";
   bool confidential = false;
   std::optional<std::string> logo_uri;
+  std::string client_uri = "https://app.example/";
+  bool is_static = false;  // added by the operator rather than registered
 };
 
 class WebTest : public ::testing::Test {
@@ -79,5 +81,7 @@ class WebTest : public ::testing::Test {
 std::string locationOf(const http::Response& response);
 // The query (or fragment) parameters of a URL, decoded.
 http::FormParams parametersOf(std::string_view url_part);
+// Undoes the HTML escaping of an attribute value (&amp; &lt; &gt; &quot; &#39;).
+std::string htmlUnescape(std::string_view text);
 
 }  // namespace mxauth::web::test

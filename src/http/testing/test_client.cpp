@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 #include "http/headers.h"
 
@@ -40,7 +41,7 @@ std::size_t RawResponse::headerCount(std::string_view name) const {
 
 TestConnection::TestConnection(std::uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  if (fd_ < 0) throw std::runtime_error("socket: " + std::generic_category().message(errno));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
@@ -49,7 +50,7 @@ TestConnection::TestConnection(std::uint16_t port) {
     const int error = errno;
     ::close(fd_);
     fd_ = -1;
-    throw std::runtime_error(std::string("connect: ") + std::strerror(error));
+    throw std::runtime_error("connect: " + std::generic_category().message(error));
   }
 }
 

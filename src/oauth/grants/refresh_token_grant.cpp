@@ -14,17 +14,32 @@ OAuthError invalidGrant(std::string detail) {
                     std::move(detail));
 }
 
-// Reuse of a consumed token whose successor was used: end the session,
-// commit that, and refuse (RFC 9700 §4.14.2).
-Result<http::Response, OAuthError> refuseReuse(const GrantContext& context,
-                                               const domain::OAuthSession& session) {
+// Ends the session, commits that, and refuses with `detail`.
+Result<http::Response, OAuthError> endSessionAndRefuse(const GrantContext& context,
+                                                       const domain::OAuthSession& session,
+                                                       std::string detail) {
   auto finished = context.tx.oauthSessions().finish(context.clock, session.id);
   if (!finished) return unexpected(storageFailure(finished.error()));
   auto committed = commit(context.tx);
   if (!committed) return unexpected(std::move(committed).error());
   context.cache.invalidateSession(session.id.str());
-  return unexpected(
-      invalidGrant("reuse of a rotated refresh token; session " + session.id.str() + " ended"));
+  return unexpected(invalidGrant(std::move(detail)));
+}
+
+// Reuse of a consumed token whose successor was used: the family dies
+// (RFC 9700 §4.14.2).
+Result<http::Response, OAuthError> refuseReuse(const GrantContext& context,
+                                               const domain::OAuthSession& session) {
+  return endSessionAndRefuse(
+      context, session, "reuse of a rotated refresh token; session " + session.id.str() + " ended");
+}
+
+// Security checklist D.30: a session older than `session_lifetime` (when
+// set) can no longer be refreshed, however recently it was used.
+bool outlivedItsLifetime(const GrantContext& context, const domain::OAuthSession& session,
+                         Timestamp now) {
+  Duration lifetime = context.issuer.lifetimes().session_lifetime;
+  return lifetime > Duration::zero() && now >= session.created_at + lifetime;
 }
 
 Result<http::Response, OAuthError> finishRotation(const GrantContext& context,
@@ -55,15 +70,17 @@ Result<http::Response, OAuthError> retryOrRefuse(const GrantContext& context,
   Timestamp now = context.clock.now();
   auto successor = context.tx.refreshTokens().lookup(*token.next_refresh_token_id);
   if (!successor) return unexpected(storageFailure(successor.error()));
+  // A client racing itself (checklist C.20, docs/oauth.md): the loser fails
+  // and the winner keeps its pair, even if it has already used it.
+  if (*successor && now - (*successor)->created_at < context.options.refresh_retry_min_age) {
+    return unexpected(invalidGrant("refresh token " + token.id.str() +
+                                   " presented again while its rotation was fresh"));
+  }
   if (!*successor || !(*successor)->isUsableAt(now)) return refuseReuse(context, session);
   auto successor_access = context.tx.accessTokens().lookup((*successor)->access_token_id);
   if (!successor_access) return unexpected(storageFailure(successor_access.error()));
   if (!*successor_access || (*successor_access)->first_used_at) {
     return refuseReuse(context, session);
-  }
-  if (now - (*successor)->created_at < context.options.refresh_retry_min_age) {
-    return unexpected(invalidGrant("refresh token " + token.id.str() +
-                                   " presented again while its rotation was fresh"));
   }
 
   // The lost-response retry: the unused successor pair gives way to a new one.
@@ -125,6 +142,10 @@ Result<http::Response, OAuthError> refreshTokenGrant(const GrantContext& context
   }
 
   Timestamp now = context.clock.now();
+  if (outlivedItsLifetime(context, **session, now)) {
+    return endSessionAndRefuse(
+        context, **session, "session " + (*session)->id.str() + " reached its absolute lifetime");
+  }
   if ((*token)->consumed_at) return retryOrRefuse(context, **session, **token);
   if (!(*token)->isUsableAt(now)) return unexpected(invalidGrant("refresh token expired"));
   return rotate(context, **session, **token);

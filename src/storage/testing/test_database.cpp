@@ -93,13 +93,14 @@ std::string_view backendName(Backend backend) {
 void PrintTo(Backend backend, std::ostream* out) { *out << backendName(backend); }
 
 std::optional<std::string> postgresTestUri() {
-  const char* uri = std::getenv(kPostgresUriVariable);
+  const char* uri = std::getenv(kPostgresUriVariable);  // NOLINT(concurrency-mt-unsafe): no setenv
   if (uri == nullptr || *uri == '\0') return std::nullopt;
   return std::string(uri);
 }
 
 bool postgresRequired() {
-  const char* required = std::getenv(kRequirePostgresVariable);
+  const char* required =
+      std::getenv(kRequirePostgresVariable);  // NOLINT(concurrency-mt-unsafe): no setenv
   return required != nullptr && std::string_view(required) == "1";
 }
 

@@ -19,7 +19,7 @@ enum class Backend { Sqlite, Postgres };
 
 std::string_view backendName(Backend backend);
 // For GoogleTest's parameter names.
-void PrintTo(Backend backend, std::ostream* out);
+void PrintTo(Backend backend, std::ostream* out);  // NOLINT(readability-identifier-naming)
 
 // Environment variables that select PostgreSQL for tests:
 //  - MXAUTH_TEST_POSTGRES_URI: a postgresql:// URI of a role allowed to

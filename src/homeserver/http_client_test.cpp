@@ -1,0 +1,149 @@
+#include "homeserver/http_client.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <string>
+
+#include "core/worker_pool.h"
+#include "http/router.h"
+#include "http/testing/running_server.h"
+
+namespace mxauth::homeserver {
+namespace {
+
+class HttpClientTest : public ::testing::Test {
+ protected:
+  HttpClientTest() {
+    router_.add(http::Method::Get, "/json", [](http::Request&) {
+      http::Response response = http::Response::json(200, R"({"ok":true})");
+      response.setHeader("X-Test", "yes");
+      return response;
+    });
+    router_.add(http::Method::Post, "/echo", [](http::Request& request) {
+      return http::Response::text(
+          201, std::string(http::methodName(request.method)) + " " +
+                   std::string(request.header("Content-Type").value_or("-")) + " " +
+                   std::string(request.header("Authorization").value_or("-")) + " " + request.body);
+    });
+    router_.add(http::Method::Get, "/big", [](http::Request&) {
+      return http::Response::text(200, std::string(std::size_t{3} << 20, 'x'));
+    });
+    router_.add(http::Method::Get, "/moved",
+                [](http::Request&) { return http::Response::redirect("/json", 302); });
+    router_.add(http::Method::Get, "/slow", [this](http::Request&) {
+      release_.wait();  // held until the test has seen its timeout
+      return http::Response::text(200, "late");
+    });
+    http::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    server_ = std::make_unique<test::RunningServer>(options, router_, pool_);
+  }
+
+  ~HttpClientTest() override {
+    release_promise_.set_value();
+    server_.reset();
+  }
+
+  std::string url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path);
+  }
+
+  http::Router router_;
+  core::WorkerPool pool_{"test", 4, 16};
+  std::promise<void> release_promise_;
+  std::shared_future<void> release_ = release_promise_.get_future().share();
+  std::unique_ptr<test::RunningServer> server_;
+};
+
+TEST_F(HttpClientTest, GetsStatusHeadersAndBody) {
+  HttpClient client;
+  auto response = client.send({"GET", url("/json"), {}, ""});
+
+  ASSERT_TRUE(response.has_value()) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, R"({"ok":true})");
+  EXPECT_EQ(response->header("x-test"), "yes");
+  EXPECT_EQ(response->header("content-type"), "application/json");
+}
+
+TEST_F(HttpClientTest, PostsTheBodyWithTheGivenHeaders) {
+  HttpClient client;
+  auto response =
+      client.send({"POST",
+                   url("/echo"),
+                   {{"Content-Type", "application/json"}, {"Authorization", "Bearer s"}},
+                   R"({"a":1})"});
+
+  ASSERT_TRUE(response.has_value()) << response.error().message;
+  EXPECT_EQ(response->status, 201);
+  EXPECT_EQ(response->body, R"(POST application/json Bearer s {"a":1})");
+}
+
+TEST_F(HttpClientTest, RefusesAResponseLargerThanTheLimit) {
+  HttpClientOptions options;
+  options.max_response_bytes = std::size_t{1} << 20;
+  HttpClient client(options);
+
+  auto response = client.send({"GET", url("/big"), {}, ""});
+
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, TransportErrorCode::TooLarge);
+}
+
+TEST_F(HttpClientTest, NeverFollowsARedirect) {
+  HttpClient client;
+  auto response = client.send({"GET", url("/moved"), {}, ""});
+
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 302);
+  EXPECT_EQ(response->header("location"), "/json");
+}
+
+TEST_F(HttpClientTest, GivesUpAfterTheDeadline) {
+  HttpClientOptions options;
+  options.total_timeout = std::chrono::milliseconds(300);
+  HttpClient client(options);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto response = client.send({"GET", url("/slow"), {}, ""});
+  const auto waited = std::chrono::steady_clock::now() - started;
+
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, TransportErrorCode::Timeout);
+  EXPECT_LT(waited, std::chrono::seconds(5));
+}
+
+TEST(HttpClientConnectTest, AClosedPortIsUnreachable) {
+  // A port that was free a moment ago: bind, read it, close.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+  ::close(fd);
+
+  HttpClient client;
+  auto response = client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/", {}, ""});
+
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, TransportErrorCode::Unreachable);
+}
+
+TEST(HttpClientConnectTest, RefusesSchemesOtherThanHttp) {
+  HttpClient client;
+  auto response = client.send({"GET", "file:///etc/passwd", {}, ""});
+
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, TransportErrorCode::Failed);
+}
+
+}  // namespace
+}  // namespace mxauth::homeserver
