@@ -1,9 +1,13 @@
 #include "app/service.h"
 
 #include <fmt/format.h>
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -12,6 +16,7 @@
 #include "crypto/aead.h"
 #include "homeserver/standalone_connection.h"
 #include "homeserver/synapse_connection.h"
+#include "jobs/homeserver_jobs.h"
 #include "oauth/discovery.h"
 #include "oauth/registration_handler.h"
 #include "storage/database_uri.h"
@@ -50,7 +55,27 @@ class ResourceGauges {
                     .Help("Password hash operations by state")
                     .Register(registry)),
         hashes_running_(hashes_.Add({{"state", "running"}})),
-        hashes_waiting_(hashes_.Add({{"state", "waiting"}})) {}
+        hashes_waiting_(hashes_.Add({{"state", "waiting"}})),
+        jobs_unfinished_(prometheus::BuildGauge()
+                             .Name("mxauth_jobs_unfinished")
+                             .Help("Jobs in the durable queue not finished yet (last poll)")
+                             .Register(registry)
+                             .Add({})),
+        job_runs_(prometheus::BuildCounter()
+                      .Name("mxauth_job_runs_total")
+                      .Help("Job runs of this process by outcome")
+                      .Register(registry)),
+        job_runs_completed_(job_runs_.Add({{"outcome", "completed"}})),
+        job_runs_failed_(job_runs_.Add({{"outcome", "failed"}})) {}
+
+  void update(const jobs::JobRunnerStats& jobs) {
+    jobs_unfinished_.Set(static_cast<double>(jobs.unfinished));
+    // The runner counts; the counters catch up at each scrape.
+    job_runs_completed_.Increment(static_cast<double>(jobs.completed - completed_seen_));
+    job_runs_failed_.Increment(static_cast<double>(jobs.failed_attempts - failed_seen_));
+    completed_seen_ = jobs.completed;
+    failed_seen_ = jobs.failed_attempts;
+  }
 
   void update(const storage::Database& database, const crypto::PasswordHasher& hasher) {
     storage::PoolStats stats = database.poolStats();
@@ -69,7 +94,20 @@ class ResourceGauges {
   prometheus::Family<prometheus::Gauge>& hashes_;
   prometheus::Gauge& hashes_running_;
   prometheus::Gauge& hashes_waiting_;
+  prometheus::Gauge& jobs_unfinished_;
+  prometheus::Family<prometheus::Counter>& job_runs_;
+  prometheus::Counter& job_runs_completed_;
+  prometheus::Counter& job_runs_failed_;
+  std::uint64_t completed_seen_ = 0;
+  std::uint64_t failed_seen_ = 0;
 };
+
+// host:pid, so that an operator can tell which instance holds a job.
+std::string jobWorkerId() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return std::string(host.data()) + ":" + std::to_string(::getpid());
+}
 
 }  // namespace
 
@@ -127,6 +165,7 @@ Service::Service(config::Config config, const Clock& clock, Rng& rng)
 Service::~Service() {
   server_.reset();
   if (blocking_pool_) blocking_pool_->shutdown();
+  if (job_runner_) job_runner_->stop();
   if (token_endpoints_) token_endpoints_->stop();
 }
 
@@ -191,6 +230,12 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
     synapse.secret = config.matrix.secret;
     service->homeserver_ = std::make_unique<homeserver::SynapseConnection>(std::move(synapse));
   }
+  jobs::JobRunnerOptions job_options;
+  job_options.worker_id = jobWorkerId();
+  job_options.log = [](std::string_view message) { logWarn(message); };
+  service->job_runner_ =
+      std::make_unique<jobs::JobRunner>(*service->database_, clock, std::move(job_options));
+  jobs::registerHomeserverJobs(*service->job_runner_, *service->database_, *service->homeserver_);
   web::WebSettings web_settings;
   web_settings.public_base = config.http.public_base;
   web_settings.service_name = config.branding.service_name;
@@ -273,6 +318,7 @@ void Service::mountRoutes() {
   router_.add(http::Method::Get, "/metrics",
               [this, gauges, serialise](http::Request& request) {
                 gauges->update(*database_, *hasher_);
+                gauges->update(job_runner_->stats());
                 return serialise(request);
               },
               {.execution = http::Execution::Inline, .fast_path = {}});
@@ -284,7 +330,9 @@ std::uint16_t Service::boundPort() const { return server_->boundPort(); }
 
 void Service::runUntilSignal() {
   token_endpoints_->start();
+  job_runner_->start();
   server_->runUntilSignal();
+  job_runner_->stop();
   token_endpoints_->stop();
 }
 

@@ -20,6 +20,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "jobs/job_runner.h"
 #include "oauth/token_handler.h"
 #include "storage/database.h"
 #include "templates/templates.h"
@@ -79,6 +80,7 @@ class Service {
   std::unique_ptr<crypto::PasswordHasher> hasher_;
   std::unique_ptr<templates::Templates> templates_;
   std::unique_ptr<homeserver::HomeserverConnection> homeserver_;
+  std::unique_ptr<jobs::JobRunner> job_runner_;
   std::unique_ptr<web::WebContext> web_context_;
   std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
   prometheus::Registry registry_;

@@ -6,6 +6,7 @@
 
 #include "crypto/token.h"
 #include "oauth/client_authenticator.h"
+#include "oauth/session_end.h"
 
 namespace mxauth::oauth {
 namespace {
@@ -19,9 +20,9 @@ http::Response revoked() {
 
 }  // namespace
 
-RevokeHandler::RevokeHandler(storage::Database& database, const Clock& clock,
+RevokeHandler::RevokeHandler(storage::Database& database, Rng& rng, const Clock& clock,
                              IntrospectionCache& cache)
-    : database_(database), clock_(clock), cache_(cache) {}
+    : database_(database), rng_(rng), clock_(clock), cache_(cache) {}
 
 http::Response RevokeHandler::handle(const http::Request& request) const {
   auto response = revoke(request);
@@ -80,8 +81,11 @@ Result<http::Response, OAuthError> RevokeHandler::revoke(const http::Request& re
   }
   if (!session) return revoked();
 
-  auto finished = (*tx)->oauthSessions().finish(clock_, *session);
-  if (!finished) return unexpected(storageFailure(finished.error()));
+  auto owner = (*tx)->oauthSessions().lookup(*session);
+  if (!owner) return unexpected(storageFailure(owner.error()));
+  if (!*owner || !(*owner)->isActive()) return revoked();
+  auto ended = endOAuthSession(**tx, rng_, clock_, *session, (*owner)->user_id);
+  if (!ended) return unexpected(storageFailure(ended.error()));
   auto committed = (*tx)->commit();
   if (!committed) return unexpected(storageFailure(committed.error()));
   cache_.invalidateSession(session->str());

@@ -23,6 +23,7 @@
 //  - The body of a 200 is `{}`.
 
 #include "core/clock.h"
+#include "core/rng.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "oauth/introspection_cache.h"
@@ -33,13 +34,15 @@ namespace mxauth::oauth {
 
 class RevokeHandler {
  public:
-  RevokeHandler(storage::Database& database, const Clock& clock, IntrospectionCache& cache);
+  RevokeHandler(storage::Database& database, Rng& rng, const Clock& clock,
+                IntrospectionCache& cache);
 
   http::Response handle(const http::Request& request) const;
   Result<http::Response, OAuthError> revoke(const http::Request& request) const;
 
  private:
   storage::Database& database_;
+  Rng& rng_;
   const Clock& clock_;
   IntrospectionCache& cache_;
 };

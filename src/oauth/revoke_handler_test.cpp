@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
+#include "jobs/homeserver_jobs.h"
 #include "oauth/token_test_fixture.h"
 #include "storage/testing/failing_database.h"
 
@@ -46,12 +48,28 @@ TEST_P(RevokeHandlerTest, RevokingTheAccessTokenEndsTheWholeSession) {
   EXPECT_EQ(errorOf(refresh(client_, field(tokens, "refresh_token"))), "invalid_grant");
 }
 
+// The homeserver must forget the device too: a device sync for the user is
+// enqueued in the revocation's transaction (jobs/homeserver_jobs.h).
+TEST_P(RevokeHandlerTest, RevocationQueuesADeviceSyncForTheUser) {
+  boost::json::object tokens = login();
+
+  ASSERT_EQ(revoke({{"token", field(tokens, "access_token")}}).status, 200);
+  ASSERT_EQ(revoke({{"token", field(tokens, "refresh_token")}}).status, 200);  // already ended
+
+  auto tx = begin();
+  auto jobs = tx->jobs().claimDue(clock_, "test", std::chrono::minutes(1), 10);
+  ASSERT_TRUE(jobs.has_value());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].kind, jobs::kSyncDevicesJob);
+  EXPECT_NE((*jobs)[0].payload.find(alice_.id.str()), std::string::npos);
+}
+
 TEST_P(RevokeHandlerTest, FailsClosedWhenTheDatabaseCannotCommit) {
   boost::json::object tokens = login();
   ASSERT_TRUE(isActive(introspect(field(tokens, "access_token"))));  // now cached too
   test::CommitFailingDatabase failing(*database_);
   failing.failCommits(true);
-  RevokeHandler handler(failing, clock_, endpoints_->introspectionCache());
+  RevokeHandler handler(failing, rng_, clock_, endpoints_->introspectionCache());
 
   for (std::string_view name : {"access_token", "refresh_token"}) {
     http::Request request = post("/oauth2/revoke", {{"token", field(tokens, name)}});
@@ -61,6 +79,12 @@ TEST_P(RevokeHandlerTest, FailsClosedWhenTheDatabaseCannotCommit) {
     EXPECT_EQ(errorOf(response), "temporarily_unavailable") << name;
   }
   EXPECT_EQ(failing.refusedCommits(), 2);
+  {
+    auto tx = begin();
+    auto unfinished = tx->jobs().countUnfinished();
+    ASSERT_TRUE(unfinished.has_value());
+    EXPECT_EQ(*unfinished, 0);  // the job went with the rollback
+  }
   // Never "200 and still live": the token is exactly as it was.
   EXPECT_TRUE(isActive(introspect(field(tokens, "access_token"))));
   EXPECT_EQ(refresh(client_, field(tokens, "refresh_token")).status, 200);

@@ -94,7 +94,7 @@ TokenEndpoints::TokenEndpoints(storage::Database& database, Rng& rng, const Cloc
       activity_(database),
       token_(database, rng, clock, keys, options_, cache_, homeserver),
       introspection_(database, clock, options_, cache_, activity_),
-      revoke_(database, clock, cache_),
+      revoke_(database, rng, clock, cache_),
       userinfo_(database, clock) {}
 
 void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
 #include "storage/storage_error.h"
 #include "storage/user_email_repository.h"
@@ -35,6 +36,8 @@ class Transaction {
   virtual OAuthSessionRepository& oauthSessions() = 0;
   virtual AccessTokenRepository& accessTokens() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
+
+  virtual JobRepository& jobs() = 0;
 
   // Commits. Afterwards the transaction cannot be used; on failure nothing
   // was written.

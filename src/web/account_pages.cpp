@@ -6,6 +6,7 @@
 
 #include "domain/email_address.h"
 #include "domain/localpart.h"
+#include "jobs/homeserver_jobs.h"
 #include "web/navigation.h"
 #include "web/password_rules.h"
 
@@ -327,6 +328,10 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
     auto email = (*tx)->userEmails().add(context.rng, context.clock, user->id, page.email);
     if (!email) return kit_.storageFailure(email.error());
   }
+  // The homeserver learns of the account soon, in the background; the
+  // token endpoint provisions it synchronously anyway before any token.
+  auto provision = jobs::enqueueUserProvisioning(**tx, context.rng, context.clock, user->id);
+  if (!provision) return kit_.storageFailure(provision.error());
   auto committed = (*tx)->commit();
   if (!committed) {
     if (committed.error().code == storage::StorageErrorCode::Conflict) return taken();

@@ -7,6 +7,7 @@
 #include "oauth/id_token.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
+#include "oauth/session_end.h"
 
 namespace mxauth::oauth {
 namespace {
@@ -22,8 +23,9 @@ OAuthError invalidGrant(std::string detail) {
 Result<http::Response, OAuthError> refuseReplay(const GrantContext& context,
                                                 const domain::AuthorizationGrant& grant) {
   if (!grant.session_id) return unexpected(invalidGrant("code of an unfulfilled grant"));
-  auto finished = context.tx.oauthSessions().finish(context.clock, *grant.session_id);
-  if (!finished) return unexpected(storageFailure(finished.error()));
+  auto ended =
+      endOAuthSession(context.tx, context.rng, context.clock, *grant.session_id, grant.user_id);
+  if (!ended) return unexpected(storageFailure(ended.error()));
   auto committed = commit(context.tx);
   if (!committed) return unexpected(std::move(committed).error());
   context.cache.invalidateSession(grant.session_id->str());

@@ -5,6 +5,7 @@
 
 #include "crypto/token.h"
 #include "oauth/scope.h"
+#include "oauth/session_end.h"
 
 namespace mxauth::oauth {
 namespace {
@@ -18,8 +19,8 @@ OAuthError invalidGrant(std::string detail) {
 Result<http::Response, OAuthError> endSessionAndRefuse(const GrantContext& context,
                                                        const domain::OAuthSession& session,
                                                        std::string detail) {
-  auto finished = context.tx.oauthSessions().finish(context.clock, session.id);
-  if (!finished) return unexpected(storageFailure(finished.error()));
+  auto ended = endOAuthSession(context.tx, context.rng, context.clock, session.id, session.user_id);
+  if (!ended) return unexpected(storageFailure(ended.error()));
   auto committed = commit(context.tx);
   if (!committed) return unexpected(std::move(committed).error());
   context.cache.invalidateSession(session.id.str());

@@ -34,6 +34,7 @@ class PostgresConnection final : public sql::Connection {
   Result<void, StorageError> lockMigrations() override;
   Result<void, StorageError> unlockMigrations() override;
   std::string_view migrationsTableDdl() const override;
+  bool supportsSkipLocked() const override { return true; }
 
  private:
   explicit PostgresConnection(PGconn* connection) : connection_(connection) {}

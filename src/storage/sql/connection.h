@@ -110,6 +110,10 @@ class Connection {
   // CREATE TABLE IF NOT EXISTS schema_migrations (version, name, checksum,
   // applied_at) in this backend's dialect.
   virtual std::string_view migrationsTableDdl() const = 0;
+  // True when SELECT … FOR UPDATE SKIP LOCKED is available (PostgreSQL), so
+  // that concurrent job runners skip each other's rows; SQLite has a single
+  // writer and needs no row lock.
+  virtual bool supportsSkipLocked() const = 0;
 };
 
 // The checks every backend applies to text parameters before binding, so

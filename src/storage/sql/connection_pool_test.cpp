@@ -30,6 +30,7 @@ class InertConnection final : public Connection {
   Result<void, StorageError> lockMigrations() override { return {}; }
   Result<void, StorageError> unlockMigrations() override { return {}; }
   std::string_view migrationsTableDdl() const override { return ""; }
+  bool supportsSkipLocked() const override { return false; }
 
   bool broken = false;
 

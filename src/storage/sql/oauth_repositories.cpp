@@ -456,6 +456,23 @@ SqlOAuthSessionRepository::findActiveByDevice(const domain::UserId& user,
   return readAll(session_.query(kSql, {user, device_id}), &readSession);
 }
 
+Result<std::vector<std::string>, StorageError> SqlOAuthSessionRepository::activeDeviceIds(
+    const domain::UserId& user) {
+  auto rows = session_.query(
+      "SELECT DISTINCT device_id FROM oauth_sessions WHERE user_id = $1 AND finished_at IS NULL "
+      "AND device_id IS NOT NULL ORDER BY device_id",
+      {user});
+  if (!rows) return unexpected(std::move(rows).error());
+  std::vector<std::string> devices;
+  devices.reserve(rows->size());
+  for (const Row& row : *rows) {
+    RowReader reader(row);
+    devices.push_back(reader.text());
+    if (auto error = reader.error()) return unexpected(std::move(*error));
+  }
+  return devices;
+}
+
 Result<void, StorageError> SqlOAuthSessionRepository::recordActivity(
     const domain::OAuthSessionId& id, Timestamp at, std::string_view ip) {
   // Batches may arrive out of order; an older report never overwrites a

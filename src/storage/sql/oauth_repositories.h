@@ -78,6 +78,8 @@ class SqlOAuthSessionRepository final : public OAuthSessionRepository {
   Result<bool, StorageError> finish(const Clock& clock, const domain::OAuthSessionId& id) override;
   Result<std::vector<domain::OAuthSession>, StorageError> listActiveForUser(
       const domain::UserId& user, const Page& page) override;
+  Result<std::vector<std::string>, StorageError> activeDeviceIds(
+      const domain::UserId& user) override;
   Result<std::vector<domain::OAuthSession>, StorageError> findActiveByDevice(
       const domain::UserId& user, std::string_view device_id) override;
   Result<void, StorageError> recordActivity(const domain::OAuthSessionId& id, Timestamp at,

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "storage/sql/job_repository.h"
 #include "storage/sql/oauth_repositories.h"
 #include "storage/sql/session.h"
 #include "storage/sql/user_repositories.h"
@@ -31,6 +32,7 @@ class SqlTransaction final : public Transaction {
   OAuthSessionRepository& oauthSessions() override { return oauth_sessions_; }
   AccessTokenRepository& accessTokens() override { return access_tokens_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
+  JobRepository& jobs() override { return jobs_; }
 
   Result<void, StorageError> commit() override {
     if (finished_) {
@@ -61,6 +63,7 @@ class SqlTransaction final : public Transaction {
   SqlOAuthSessionRepository oauth_sessions_{session_};
   SqlAccessTokenRepository access_tokens_{session_};
   SqlRefreshTokenRepository refresh_tokens_{session_};
+  SqlJobRepository jobs_{session_, lease_->supportsSkipLocked()};
   bool finished_ = false;
 };
 

@@ -32,6 +32,7 @@ class SqliteConnection final : public sql::Connection {
   Result<void, StorageError> lockMigrations() override { return {}; }
   Result<void, StorageError> unlockMigrations() override { return {}; }
   std::string_view migrationsTableDdl() const override;
+  bool supportsSkipLocked() const override { return false; }
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}

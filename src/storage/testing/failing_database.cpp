@@ -22,6 +22,7 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::OAuthSessionRepository& oauthSessions() override { return inner_->oauthSessions(); }
   storage::AccessTokenRepository& accessTokens() override { return inner_->accessTokens(); }
   storage::RefreshTokenRepository& refreshTokens() override { return inner_->refreshTokens(); }
+  storage::JobRepository& jobs() override { return inner_->jobs(); }
 
   Result<void, storage::StorageError> commit() override {
     if (owner_.fail_commits_) {
