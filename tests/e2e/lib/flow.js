@@ -105,3 +105,36 @@ export async function registerClient(server, metadata) {
   assert.equal(response.status, 201, `registration failed: ${JSON.stringify(body)}`);
   return body;
 }
+
+// A fresh authorization code for CLIENT_ID: a browser login as USER and
+// consent to SCOPE, with PKCE. Returns {code, verifier, redirectUri, state}.
+export async function authorizeForCode(browser, server, callback, clientId, user, scope) {
+  const { verifier, challenge } = pkce();
+  const state = randomBytes(8).toString('hex');
+  const redirectUri = `${callback.origin}/cb`;
+  const url = authorizationUrl(server, {
+    client_id: clientId, redirect_uri: redirectUri, scope, state,
+    code_challenge: challenge, code_challenge_method: 'S256',
+  });
+  const back = await authorizeInBrowser(browser, url, callback, user);
+  assert.equal(back.searchParams.get('state'), state);
+  const code = back.searchParams.get('code');
+  assert.ok(code, `the browser came back with a code: ${back}`);
+  return { code, verifier, redirectUri, state };
+}
+
+// The token request that redeems a code from authorizeForCode().
+export function exchangeCode(server, clientId, { code, verifier, redirectUri }) {
+  return tokenRequest(server, {
+    grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier,
+  });
+}
+
+// RFC 7009 revocation by a public client; returns the fetch Response.
+export function revokeToken(server, clientId, token, hint) {
+  return fetch(server.url('/oauth2/revoke'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, client_id: clientId, ...(hint ? { token_type_hint: hint } : {}) }),
+  });
+}
