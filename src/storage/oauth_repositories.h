@@ -138,8 +138,10 @@ class OAuthSessionRepository {
   // Active sessions of a user bound to a Matrix device (device reuse).
   virtual Result<std::vector<domain::OAuthSession>, StorageError> findActiveByDevice(
       const domain::UserId& user, std::string_view device_id) = 0;
-  // The distinct device ids of a user's active sessions, sorted: what the
-  // homeserver's device list should be (jobs/homeserver_jobs.h).
+  // The distinct device ids of a user's active OAuth sessions AND active
+  // compat sessions (storage/compat_repositories.h), sorted: what the
+  // homeserver's device list should be (jobs/homeserver_jobs.h), since
+  // every device the user still uses, through either API, must stay.
   virtual Result<std::vector<std::string>, StorageError> activeDeviceIds(
       const domain::UserId& user) = 0;
   // Batched activity (design §8): last_active_at/ip only move forward.

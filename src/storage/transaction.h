@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "storage/compat_repositories.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
 #include "storage/storage_error.h"
@@ -36,6 +37,10 @@ class Transaction {
   virtual OAuthSessionRepository& oauthSessions() = 0;
   virtual AccessTokenRepository& accessTokens() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
+
+  virtual CompatSessionRepository& compatSessions() = 0;
+  virtual CompatAccessTokenRepository& compatAccessTokens() = 0;
+  virtual CompatRefreshTokenRepository& compatRefreshTokens() = 0;
 
   virtual JobRepository& jobs() = 0;
 

@@ -458,9 +458,14 @@ SqlOAuthSessionRepository::findActiveByDevice(const domain::UserId& user,
 
 Result<std::vector<std::string>, StorageError> SqlOAuthSessionRepository::activeDeviceIds(
     const domain::UserId& user) {
+  // Both kinds of session hold a Matrix device: an OAuth session bound to
+  // one, and every compat session (sql/compat_repositories.h). UNION drops
+  // the duplicates.
   auto rows = session_.query(
-      "SELECT DISTINCT device_id FROM oauth_sessions WHERE user_id = $1 AND finished_at IS NULL "
-      "AND device_id IS NOT NULL ORDER BY device_id",
+      "SELECT device_id FROM oauth_sessions WHERE user_id = $1 AND finished_at IS NULL "
+      "AND device_id IS NOT NULL "
+      "UNION SELECT device_id FROM compat_sessions WHERE user_id = $1 AND finished_at IS NULL "
+      "ORDER BY device_id",
       {user});
   if (!rows) return unexpected(std::move(rows).error());
   std::vector<std::string> devices;

@@ -22,6 +22,13 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::OAuthSessionRepository& oauthSessions() override { return inner_->oauthSessions(); }
   storage::AccessTokenRepository& accessTokens() override { return inner_->accessTokens(); }
   storage::RefreshTokenRepository& refreshTokens() override { return inner_->refreshTokens(); }
+  storage::CompatSessionRepository& compatSessions() override { return inner_->compatSessions(); }
+  storage::CompatAccessTokenRepository& compatAccessTokens() override {
+    return inner_->compatAccessTokens();
+  }
+  storage::CompatRefreshTokenRepository& compatRefreshTokens() override {
+    return inner_->compatRefreshTokens();
+  }
   storage::JobRepository& jobs() override { return inner_->jobs(); }
 
   Result<void, storage::StorageError> commit() override {
