@@ -228,6 +228,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
     synapse.server_name = config.matrix.homeserver;
     synapse.endpoint = config.matrix.endpoint;
     synapse.secret = config.matrix.secret;
+    synapse.log = [](std::string_view message) { logWarn(message); };
     service->homeserver_ = std::make_unique<homeserver::SynapseConnection>(std::move(synapse));
   }
   jobs::JobRunnerOptions job_options;
@@ -262,6 +263,12 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   service->token_endpoints_ =
       std::make_unique<oauth::TokenEndpoints>(*service->database_, rng, clock, service->keys_,
                                               std::move(token_options), service->homeserver_.get());
+  compat::CompatOptions compat_options;
+  compat_options.server_name = config.matrix.homeserver;
+  compat_options.access_token_ttl = config.tokens.access_token_ttl;
+  service->compat_ = std::make_unique<compat::CompatHandlers>(compat::CompatContext{
+      *service->database_, *service->hasher_, rng, clock, *service->homeserver_,
+      service->token_endpoints_->introspectionCache(), compat_options});
   service->metrics_ = std::make_unique<http::Metrics>(service->registry_);
   std::size_t workers =
       std::max<std::size_t>(4, static_cast<std::size_t>(config.database.max_connections));
@@ -301,6 +308,7 @@ void Service::mountRoutes() {
   registration.rules.id_token_algorithms = keys_.algorithms();
   oauth::mountRegistrationRoutes(router_, *database_, rng_, clock_, registration);
   oauth::mountTokenRoutes(router_, *token_endpoints_);
+  compat::mountCompatRoutes(router_, *compat_);
   web::mountWebRoutes(router_, *web_context_);
 
   // GET /health: 200 when the database answers, 503 otherwise. Blocking,

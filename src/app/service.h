@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "compat/compat_handlers.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -83,6 +84,7 @@ class Service {
   std::unique_ptr<jobs::JobRunner> job_runner_;
   std::unique_ptr<web::WebContext> web_context_;
   std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
+  std::unique_ptr<compat::CompatHandlers> compat_;
   prometheus::Registry registry_;
   std::unique_ptr<http::Metrics> metrics_;
   http::Router router_;

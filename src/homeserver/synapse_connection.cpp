@@ -120,7 +120,14 @@ Result<OutboundResponse, HomeserverError> SynapseConnection::call(std::string_vi
                      : HomeserverErrorCode::Failed;
     error.message =
         "calling " + std::string(name) + " at " + base_ + ": " + response.error().message;
+    if (options_.log) options_.log("homeserver: " + error.message);
     return unexpected(std::move(error));
+  }
+  if (response->status >= 400 && options_.log) {
+    constexpr std::size_t kShownBody = 300;
+    options_.log("homeserver: " + std::string(method) + " " + std::string(kApiPrefix) +
+                 std::string(name) + " answered " + std::to_string(response->status) + ": " +
+                 response->body.substr(0, kShownBody));
   }
   return std::move(*response);
 }

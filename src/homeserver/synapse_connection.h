@@ -4,6 +4,7 @@
 // spec-digest §5.5), authenticated with `Authorization: Bearer
 // <matrix.secret>` (§5.2).
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ struct SynapseOptions {
   std::string endpoint;     // matrix.endpoint: the homeserver's internal base URL
   std::string secret;       // matrix.secret
   HttpClientOptions http;
+  // Told about every failed call (no answer, or an error status) with the
+  // path and what came back, for the operator's log.
+  std::function<void(std::string_view message)> log;
 };
 
 class SynapseConnection : public HomeserverConnection {

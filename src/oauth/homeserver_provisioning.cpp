@@ -6,7 +6,7 @@
 
 #include "crypto/token.h"
 #include "oauth/client_authenticator.h"
-#include "oauth/client_store.h"
+#include "oauth/pkce.h"
 
 namespace mxauth::oauth {
 
@@ -20,9 +20,10 @@ OAuthError homeserverFailure(const homeserver::HomeserverError& error) {
                     detail);
 }
 
-Result<void, OAuthError> provisionBeforeCodeExchange(storage::Database& database,
-                                                     homeserver::HomeserverConnection& homeserver,
-                                                     std::string_view code) {
+Result<void, OAuthError> provisionBeforeCodeExchange(
+    storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
+    const AuthenticatedClient& client, const http::FormParams& form, Duration code_ttl) {
+  const std::string_view code = form.get("code").value_or("");
   if (!homeserver.isConnected() || code.empty()) return {};
 
   std::string localpart;
@@ -34,7 +35,17 @@ Result<void, OAuthError> provisionBeforeCodeExchange(storage::Database& database
     auto grant = (*tx)->authorizationGrants().findByCodeHash(crypto::tokenHashHex(code));
     if (!grant) return unexpected(storageFailure(grant.error()));
     // Anything but a live code is the grant's business to refuse.
-    if (!*grant || !(*grant)->isExchangeable() || !(*grant)->session_id || !(*grant)->user_id) {
+    if (!*grant || !(*grant)->isExchangeable() || !(*grant)->session_id || !(*grant)->user_id ||
+        !(*grant)->fulfilled_at) {
+      return {};
+    }
+    if ((*grant)->client_id != client.client.id) return {};
+    if (form.get("redirect_uri").value_or("") != (*grant)->redirect_uri) return {};
+    if (clock.now() - *(*grant)->fulfilled_at > code_ttl) return {};
+    const auto verifier = form.get("code_verifier");
+    if ((*grant)->code_challenge) {
+      if (!verifier || !verifyPkceS256(*verifier, *(*grant)->code_challenge)) return {};
+    } else if (verifier || !client.metadata.isConfidential()) {
       return {};
     }
     auto user = (*tx)->users().lookup(*(*grant)->user_id);
@@ -45,9 +56,7 @@ Result<void, OAuthError> provisionBeforeCodeExchange(storage::Database& database
     if (!*session || !(*session)->isActive()) return {};
     localpart = (*user)->localpart;
     device_id = (*session)->device_id;
-    auto client = loadClient(**tx, (*grant)->client_id);
-    if (!client) return unexpected(storageFailure(client.error()));
-    if (*client) device_name = (*client)->metadata.client_name.value;
+    device_name = client.metadata.client_name.value;
   }
 
   homeserver::ProvisionRequest provision;

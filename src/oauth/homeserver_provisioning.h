@@ -5,9 +5,11 @@
 // (spec-digest §5.7; Synapse answers 500 for an unknown user and 401 for an
 // unknown device). This step runs before the token handler opens its write
 // transaction, so that no database lock is held across the network: it
-// reads the grant behind `code`, provisions the user and upserts the device.
-// Both calls are idempotent, so a retried or racing exchange does no harm,
-// and a code that turns out to be bad only cost a no-op upsert.
+// reads the grant behind `code` and checks everything the grant will check
+// (the client, the redirect URI, the PKCE verifier, the code's age), so that
+// a stolen code without its verifier never puts a device on the user's
+// account; only then does it provision the user and upsert the device.
+// Both calls are idempotent, so a retried or racing exchange does no harm.
 //
 // If the homeserver cannot be reached or refuses, the exchange fails and
 // the code stays unused, so the client may try again: no token exists for a
@@ -15,16 +17,22 @@
 
 #include <string_view>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "homeserver/homeserver_connection.h"
+#include "http/url_encoding.h"
+#include "oauth/client_authenticator.h"
 #include "oauth/oauth_error.h"
 #include "storage/database.h"
 
 namespace mxauth::oauth {
 
-Result<void, OAuthError> provisionBeforeCodeExchange(storage::Database& database,
-                                                     homeserver::HomeserverConnection& homeserver,
-                                                     std::string_view code);
+// `client` is the client the request authenticated as; `form` the token
+// request. Anything the grant would refuse skips the homeserver (the grant
+// then answers the error).
+Result<void, OAuthError> provisionBeforeCodeExchange(
+    storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
+    const AuthenticatedClient& client, const http::FormParams& form, Duration code_ttl);
 
 // The token-endpoint error for a failed homeserver call: temporarily
 // unavailable (503) when it did not answer, server_error (500) when it

@@ -110,6 +110,30 @@ TEST_P(HomeserverProvisioningTest, AnUnknownOrReplayedCodeNeverReachesTheHomeser
   EXPECT_EQ(homeserver_.calls().size(), calls_after_first);
 }
 
+// A stolen code without its verifier, or presented by another client or
+// with another redirect URI, never puts a device on the user's account.
+TEST_P(HomeserverProvisioningTest, AnExchangeTheGrantWillRefuseNeverReachesTheHomeserver) {
+  domain::User alice = addUser("alice");
+  TestClient client = addPublicClient();
+  TestClient other = addPublicClient();
+  IssuedCode code = issueCode(client, alice);
+
+  IssuedCode wrong_verifier = code;
+  wrong_verifier.verifier = std::string(43, 'a');
+  EXPECT_EQ(errorOf(exchangeCode(client, wrong_verifier)), "invalid_grant");
+  EXPECT_EQ(errorOf(exchangeCode(other, code)), "invalid_grant");
+  EXPECT_EQ(errorOf(token(clientPost(client, "/oauth2/token",
+                                     {{"grant_type", "authorization_code"},
+                                      {"code", code.code},
+                                      {"redirect_uri", "https://elsewhere.example/cb"},
+                                      {"code_verifier", code.verifier}}))),
+            "invalid_grant");
+  clock_.advance(std::chrono::seconds(601));
+  EXPECT_EQ(errorOf(exchangeCode(client, code)), "invalid_grant");
+
+  EXPECT_TRUE(homeserver_.calls().empty());
+}
+
 TEST_P(HomeserverProvisioningTest, RefreshDoesNotCallTheHomeserver) {
   domain::User alice = addUser("alice");
   TestClient client = addPublicClient();

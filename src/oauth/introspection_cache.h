@@ -39,6 +39,11 @@ struct IntrospectionRecord {
   std::string session_id;
   Timestamp issued_at;
   Timestamp expires_at;
+  // False for compat access tokens issued without a refresh token: they
+  // never expire, and the answer has no exp/expires_in (spec-digest §5.4).
+  bool has_expiry = true;
+  // A compat session (legacy login API) rather than an OAuth session.
+  bool is_compat = false;
 };
 
 class IntrospectionCache {

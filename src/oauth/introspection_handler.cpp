@@ -152,12 +152,15 @@ std::optional<http::Response> IntrospectionHandler::fastPath(const http::Request
   if (!parsed) return std::nullopt;
   auto type = crypto::parseToken(parsed->token);
   if (!type || hintContradicts(parsed->hint, *type)) return inactiveIntrospection();
-  if (*type != crypto::TokenType::AccessToken) return std::nullopt;
+  if (*type != crypto::TokenType::AccessToken && *type != crypto::TokenType::CompatAccessToken) {
+    return std::nullopt;
+  }
   Timestamp now = clock_.now();
   std::optional<IntrospectionRecord> record = cache_.find(crypto::tokenHashHex(parsed->token), now);
   if (!record) return std::nullopt;
-  activity_.record(record->session_id, now, request.remote_address);
-  return activeIntrospection(*record, kAccessTokenType, true, wantsDeviceId(request), now);
+  if (!record->is_compat) activity_.record(record->session_id, now, request.remote_address);
+  return activeIntrospection(*record, kAccessTokenType, record->has_expiry, wantsDeviceId(request),
+                             now);
 }
 
 http::Response IntrospectionHandler::handle(const http::Request& request) const {
@@ -234,6 +237,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
       break;
     }
     case crypto::TokenType::CompatAccessToken:
+      return introspectCompat(tx, request, hash, now, seen_invalidations);
     case crypto::TokenType::CompatRefreshToken:
     case crypto::TokenType::PersonalToken:
       return inactiveIntrospection();
@@ -268,6 +272,59 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
   activity_.record(record.session_id, now, request.remote_address);
   if (token_type == kAccessTokenType) cache_.insert(hash, record, now, seen_invalidations);
   return activeIntrospection(record, token_type, has_expiry, wantsDeviceId(request), now);
+}
+
+// A compat access token (legacy login, spec-digest §5.4 "Compat sessions"):
+// both API scopes, the device in both scope forms (and in device_id when
+// the homeserver asks), the admin scope when an operator flagged the
+// session; client_id "legacy"; no expiry unless it has one.
+Result<http::Response, OAuthError> IntrospectionHandler::introspectCompat(
+    std::unique_ptr<storage::Transaction>& tx, const http::Request& request,
+    const std::string& hash, Timestamp now, std::uint64_t seen_invalidations) const {
+  if (std::optional<IntrospectionRecord> cached = cache_.find(hash, now)) {
+    return activeIntrospection(*cached, kAccessTokenType, cached->has_expiry,
+                               wantsDeviceId(request), now);
+  }
+  auto token = tx->compatAccessTokens().findByHash(hash);
+  if (!token) return unexpected(storageFailure(token.error()));
+  if (!*token || !(*token)->isValidAt(now)) return inactiveIntrospection();
+  auto session = tx->compatSessions().lookup((*token)->session_id);
+  if (!session) return unexpected(storageFailure(session.error()));
+  if (!*session || !(*session)->isActive()) return inactiveIntrospection();
+  auto user = tx->users().lookup((*session)->user_id);
+  if (!user) return unexpected(storageFailure(user.error()));
+  if (!*user || !(*user)->canLogIn()) return inactiveIntrospection();
+
+  IntrospectionRecord record;
+  record.scope = "urn:matrix:client:api:* urn:matrix:org.matrix.msc2967.client:api:*";
+  if (isValidDeviceId((*session)->device_id)) {
+    record.scope += " urn:matrix:client:device:" + (*session)->device_id +
+                    " urn:matrix:org.matrix.msc2967.client:device:" + (*session)->device_id;
+  }
+  if ((*session)->is_admin) record.scope += " urn:synapse:admin:*";
+  record.client_id = "legacy";
+  record.username = (*user)->localpart;
+  record.subject = (*user)->id.str();
+  record.device_id = (*session)->device_id;
+  record.session_id = (*session)->id.str();
+  record.issued_at = (*token)->created_at;
+  record.has_expiry = (*token)->expires_at.has_value();
+  record.expires_at = (*token)->expires_at.value_or(Timestamp::max());
+  record.is_compat = true;
+  const bool first_use = !(*token)->first_used_at;
+  const domain::CompatAccessTokenId token_id = (*token)->id;
+  tx.reset();
+  if (first_use) {
+    auto write = database_.begin(storage::TransactionMode::ReadWrite);
+    if (!write) return unexpected(storageFailure(write.error()));
+    auto marked = (*write)->compatAccessTokens().markUsed(token_id, now);
+    if (!marked) return unexpected(storageFailure(marked.error()));
+    auto committed = (*write)->commit();
+    if (!committed) return unexpected(storageFailure(committed.error()));
+  }
+  cache_.insert(hash, record, now, seen_invalidations);
+  return activeIntrospection(record, kAccessTokenType, record.has_expiry, wantsDeviceId(request),
+                             now);
 }
 
 }  // namespace mxauth::oauth

@@ -55,6 +55,10 @@ class IntrospectionHandler {
  private:
   Result<http::Response, OAuthError> introspect(const http::Request& request) const;
   bool isHomeserver(const http::Request& request) const;
+  Result<http::Response, OAuthError> introspectCompat(std::unique_ptr<storage::Transaction>& tx,
+                                                      const http::Request& request,
+                                                      const std::string& hash, Timestamp now,
+                                                      std::uint64_t seen_invalidations) const;
 
   storage::Database& database_;
   const Clock& clock_;

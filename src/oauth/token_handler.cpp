@@ -63,9 +63,20 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
         oauthError(OAuthErrorCode::UnsupportedGrantType, "The grant_type is not supported."));
   }
 
-  if (*grant == TokenGrant::AuthorizationCode && homeserver_ != nullptr) {
-    auto provisioned =
-        provisionBeforeCodeExchange(database_, *homeserver_, form->get("code").value_or(""));
+  if (*grant == TokenGrant::AuthorizationCode && homeserver_ != nullptr &&
+      homeserver_->isConnected()) {
+    // Who is asking, read-only and before any homeserver call; the write
+    // transaction below authenticates again.
+    std::optional<AuthenticatedClient> caller;
+    {
+      auto read = database_.begin(storage::TransactionMode::ReadOnly);
+      if (!read) return unexpected(storageFailure(read.error()));
+      auto client = authenticateClient(**read, request, *form);
+      if (!client) return unexpected(std::move(client).error());
+      caller = std::move(*client);
+    }
+    auto provisioned = provisionBeforeCodeExchange(database_, *homeserver_, clock_, *caller, *form,
+                                                   options_.lifetimes.authorization_code_ttl);
     if (!provisioned) return unexpected(std::move(provisioned).error());
   }
 

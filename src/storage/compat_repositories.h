@@ -91,6 +91,14 @@ class CompatRefreshTokenRepository {
   virtual Result<bool, StorageError> consume(const Clock& clock,
                                              const domain::CompatRefreshTokenId& id,
                                              const domain::CompatRefreshTokenId& successor) = 0;
+  // Lost-response retry (Matrix spec: the old refresh token stays valid
+  // until the new tokens are used): a consumed token whose successor was
+  // never used gets a new successor. Conditional on the token still
+  // pointing at `expected_successor` and not revoked; false otherwise.
+  virtual Result<bool, StorageError> replaceSuccessor(
+      const domain::CompatRefreshTokenId& id,
+      const domain::CompatRefreshTokenId& expected_successor,
+      const domain::CompatRefreshTokenId& new_successor) = 0;
   // Conditional: revokes a token not yet revoked.
   virtual Result<bool, StorageError> revoke(const Clock& clock,
                                             const domain::CompatRefreshTokenId& id) = 0;

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "accounts/password_login.h"
 #include "domain/email_address.h"
 #include "domain/localpart.h"
 #include "jobs/homeserver_jobs.h"
@@ -42,37 +43,6 @@ std::string userAgentOf(const http::Request& request) {
     if (c >= 0x20 && c <= 0x7e) agent.push_back(c);
   }
   return agent;
-}
-
-struct Credentials {
-  std::optional<domain::User> user;
-  std::optional<domain::UserPassword> password;
-};
-
-// The account a login names: "@localpart:server" (this server only), an
-// e-mail address (confirmed addresses only), or a bare localpart.
-Result<Credentials, storage::StorageError> findCredentials(storage::Transaction& tx,
-                                                           std::string_view username,
-                                                           std::string_view homeserver) {
-  Result<std::optional<domain::User>, storage::StorageError> user = std::optional<domain::User>();
-  if (username.starts_with('@')) {
-    const std::size_t colon = username.find(':');
-    if (colon != std::string_view::npos && username.substr(colon + 1) == homeserver) {
-      user = tx.users().findByLocalpart(username.substr(1, colon - 1));
-    }
-  } else if (username.find('@') != std::string_view::npos) {
-    user = tx.users().findByEmail(username);
-  } else {
-    user = tx.users().findByLocalpart(username);
-  }
-  if (!user) return unexpected(user.error());
-  Credentials credentials;
-  if (!*user) return credentials;
-  auto password = tx.userPasswords().current((*user)->id);
-  if (!password) return unexpected(password.error());
-  credentials.user = std::move(**user);
-  credentials.password = std::move(*password);
-  return credentials;
 }
 
 }  // namespace
@@ -119,70 +89,36 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
     return renderLogin(request, 400, std::move(page));
   }
 
-  // Read, then let go of the connection before the slow hash.
-  Credentials credentials;
-  {
-    auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return kit_.storageFailure(tx.error());
-    auto found = findCredentials(**tx, page.username, context.settings.homeserver);
-    if (!found) return kit_.storageFailure(found.error());
-    credentials = std::move(*found);
-  }
-
-  const auto wrong = [&]() {
-    page.error = std::string(kWrongCredentials);
-    return renderLogin(request, 400, std::move(page));
-  };
   const auto overloaded = [&]() {
     return kit_.errorPage(503, "Temporarily unavailable",
                           "Too many sign-ins are in progress. Please try again in a moment.");
   };
-
-  if (!credentials.user || !credentials.password) {
-    // Spend the time a real verification takes (checklist G.46).
-    const auto dummy = context.hasher.verifyDummy(password);
-    if (!dummy && dummy.error() == crypto::PasswordError::Overloaded) return overloaded();
-    return wrong();
-  }
-  const auto outcome = context.hasher.verify(password, credentials.password->hash);
-  if (!outcome) {
-    switch (outcome.error()) {
-      case crypto::PasswordError::Overloaded:
+  auto user = accounts::checkPassword(
+      {context.database, context.hasher, context.rng, context.clock, context.settings.homeserver},
+      page.username, password);
+  if (!user) {
+    switch (user.error()) {
+      case accounts::PasswordLoginError::WrongCredentials:
+        page.error = std::string(kWrongCredentials);
+        return renderLogin(request, 400, std::move(page));
+      case accounts::PasswordLoginError::Deactivated:
+        page.error = "This account has been deactivated.";
+        return renderLogin(request, 403, std::move(page));
+      case accounts::PasswordLoginError::Locked:
+        page.error = "This account is locked. Please contact the server administrator.";
+        return renderLogin(request, 403, std::move(page));
+      case accounts::PasswordLoginError::Overloaded:
         return overloaded();
-      case crypto::PasswordError::Internal:
-        return kit_.errorPage(500, "Something went wrong",
-                              "Your password could not be checked. Please try again later.");
-      case crypto::PasswordError::PasswordTooLong:
-      case crypto::PasswordError::MalformedHash:
-      case crypto::PasswordError::UnsupportedScheme:
-        return wrong();
+      case accounts::PasswordLoginError::Unavailable:
+        return kit_.storageFailure(
+            storage::StorageError{storage::StorageErrorCode::Unavailable, "password check"});
+      case accounts::PasswordLoginError::Internal:
+        break;
     }
+    return kit_.errorPage(500, "Something went wrong",
+                          "Your password could not be checked. Please try again later.");
   }
-  if (!outcome->matched) return wrong();
-
-  const domain::User& user = *credentials.user;
-  if (!user.isActive()) {
-    page.error = "This account has been deactivated.";
-    return renderLogin(request, 403, std::move(page));
-  }
-  if (user.isLocked()) {
-    page.error = "This account is locked. Please contact the server administrator.";
-    return renderLogin(request, 403, std::move(page));
-  }
-
-  if (outcome->needs_rehash) {
-    // Best effort: a failure here must not stop a correct login.
-    auto rehashed = context.hasher.hash(context.rng, password);
-    if (rehashed) {
-      auto tx = context.database.begin();
-      if (tx) {
-        auto added = (*tx)->userPasswords().add(context.rng, context.clock, user.id, *rehashed,
-                                                kPasswordSchemeVersion, credentials.password->id);
-        if (added) (void)(*tx)->commit();
-      }
-    }
-  }
-  return startSession(request, user.id, page.next);
+  return startSession(request, user->id, page.next);
 }
 
 http::Response AccountPages::startSession(const http::Request& request, const domain::UserId& user,

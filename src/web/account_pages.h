@@ -13,6 +13,7 @@
 // locked or deactivated account is named as such only after its correct
 // password.
 
+#include "accounts/password_login.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "web/page_kit.h"
@@ -21,7 +22,7 @@ namespace mxauth::web {
 
 // Password-scheme version stored with new hashes (domain::UserPassword);
 // the same scheme as `mxauth user add` writes.
-inline constexpr int kPasswordSchemeVersion = 1;
+inline constexpr int kPasswordSchemeVersion = accounts::kPasswordSchemeVersion;
 
 class AccountPages {
  public:

@@ -317,6 +317,18 @@ Result<bool, StorageError> SqlCompatRefreshTokenRepository::consume(
                        {id, clock.now(), successor}));
 }
 
+Result<bool, StorageError> SqlCompatRefreshTokenRepository::replaceSuccessor(
+    const domain::CompatRefreshTokenId& id, const domain::CompatRefreshTokenId& expected_successor,
+    const domain::CompatRefreshTokenId& new_successor) {
+  // The same-session foreign key refuses a successor of another session.
+  auto changed = session_.execute(
+      "UPDATE compat_refresh_tokens SET next_refresh_token_id = $3 "
+      "WHERE id = $1 AND next_refresh_token_id = $2 AND revoked_at IS NULL",
+      {id, expected_successor, new_successor});
+  if (!changed) return unexpected(changed.error());
+  return *changed > 0;
+}
+
 Result<bool, StorageError> SqlCompatRefreshTokenRepository::revoke(
     const Clock& clock, const domain::CompatRefreshTokenId& id) {
   return changedAny(session_.execute(

@@ -63,6 +63,10 @@ class SqlCompatRefreshTokenRepository final : public CompatRefreshTokenRepositor
       std::string_view token_hash) override;
   Result<bool, StorageError> consume(const Clock& clock, const domain::CompatRefreshTokenId& id,
                                      const domain::CompatRefreshTokenId& successor) override;
+  Result<bool, StorageError> replaceSuccessor(
+      const domain::CompatRefreshTokenId& id,
+      const domain::CompatRefreshTokenId& expected_successor,
+      const domain::CompatRefreshTokenId& new_successor) override;
   Result<bool, StorageError> revoke(const Clock& clock,
                                     const domain::CompatRefreshTokenId& id) override;
 

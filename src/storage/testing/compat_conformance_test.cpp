@@ -696,6 +696,39 @@ TEST_P(CompatRefreshTokenConformanceTest, ConsumingRotatesOnceAndPointsAtTheSucc
   EXPECT_TRUE(tx->commit().has_value());
 }
 
+TEST_P(CompatRefreshTokenConformanceTest, ALostResponseRetryReplacesTheExpectedSuccessorOnly) {
+  domain::CompatAccessToken at3 = addCompatAccessToken(session_, fakeHash("at3"), clock_.now());
+  domain::CompatRefreshToken rt3 = addCompatRefreshToken(session_, fakeHash("rt3"), at3);
+  auto tx = begin();
+  ASSERT_TRUE(*tx->compatRefreshTokens().consume(clock_, rt1_.id, rt2_.id));
+
+  auto stale = tx->compatRefreshTokens().replaceSuccessor(rt1_.id, rt3.id, rt3.id);
+  auto replaced = tx->compatRefreshTokens().replaceSuccessor(rt1_.id, rt2_.id, rt3.id);
+  auto again = tx->compatRefreshTokens().replaceSuccessor(rt1_.id, rt2_.id, rt3.id);
+
+  ASSERT_TRUE(stale && replaced && again);
+  EXPECT_FALSE(*stale);
+  EXPECT_TRUE(*replaced);
+  EXPECT_FALSE(*again);
+  auto token = tx->compatRefreshTokens().lookup(rt1_.id);
+  ASSERT_TRUE(token && token->has_value());
+  EXPECT_EQ((*token)->next_refresh_token_id, rt3.id);
+  EXPECT_TRUE(tx->commit().has_value());
+}
+
+TEST_P(CompatRefreshTokenConformanceTest, ARevokedTokenGetsNoReplacementSuccessor) {
+  domain::CompatAccessToken at3 = addCompatAccessToken(session_, fakeHash("at3"), clock_.now());
+  domain::CompatRefreshToken rt3 = addCompatRefreshToken(session_, fakeHash("rt3"), at3);
+  auto tx = begin();
+  ASSERT_TRUE(*tx->compatRefreshTokens().consume(clock_, rt1_.id, rt2_.id));
+  ASSERT_TRUE(*tx->compatRefreshTokens().revoke(clock_, rt1_.id));
+
+  auto replaced = tx->compatRefreshTokens().replaceSuccessor(rt1_.id, rt2_.id, rt3.id);
+
+  ASSERT_TRUE(replaced.has_value());
+  EXPECT_FALSE(*replaced);
+}
+
 TEST_P(CompatRefreshTokenConformanceTest, ARevokedTokenCannotBeConsumed) {
   auto tx = begin();
   ASSERT_TRUE(*tx->compatRefreshTokens().revoke(clock_, rt1_.id));

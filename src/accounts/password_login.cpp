@@ -1,0 +1,99 @@
+#include "accounts/password_login.h"
+
+#include <optional>
+#include <utility>
+
+namespace mxauth::accounts {
+namespace {
+
+struct Credentials {
+  std::optional<domain::User> user;
+  std::optional<domain::UserPassword> password;
+};
+
+Result<Credentials, storage::StorageError> findCredentials(storage::Transaction& tx,
+                                                           std::string_view username,
+                                                           std::string_view homeserver) {
+  Result<std::optional<domain::User>, storage::StorageError> user = std::optional<domain::User>();
+  if (username.starts_with('@')) {
+    const std::size_t colon = username.find(':');
+    if (colon != std::string_view::npos && username.substr(colon + 1) == homeserver) {
+      user = tx.users().findByLocalpart(username.substr(1, colon - 1));
+    }
+  } else if (username.find('@') != std::string_view::npos) {
+    user = tx.users().findByEmail(username);
+  } else {
+    user = tx.users().findByLocalpart(username);
+  }
+  if (!user) return unexpected(user.error());
+  Credentials credentials;
+  if (!*user) return credentials;
+  auto password = tx.userPasswords().current((*user)->id);
+  if (!password) return unexpected(password.error());
+  credentials.user = std::move(**user);
+  credentials.password = std::move(*password);
+  return credentials;
+}
+
+PasswordLoginError fromStorage(const storage::StorageError& error) {
+  return error.code == storage::StorageErrorCode::Unavailable ? PasswordLoginError::Unavailable
+                                                              : PasswordLoginError::Internal;
+}
+
+}  // namespace
+
+Result<domain::User, PasswordLoginError> checkPassword(const PasswordLoginContext& context,
+                                                       std::string_view username,
+                                                       std::string_view password) {
+  // Read, then let go of the connection before the slow hash.
+  Credentials credentials;
+  {
+    auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+    if (!tx) return unexpected(fromStorage(tx.error()));
+    auto found = findCredentials(**tx, username, context.homeserver);
+    if (!found) return unexpected(fromStorage(found.error()));
+    credentials = std::move(*found);
+  }
+
+  if (!credentials.user || !credentials.password) {
+    const auto dummy = context.hasher.verifyDummy(password);
+    if (!dummy && dummy.error() == crypto::PasswordError::Overloaded) {
+      return unexpected(PasswordLoginError::Overloaded);
+    }
+    return unexpected(PasswordLoginError::WrongCredentials);
+  }
+  const auto outcome = context.hasher.verify(password, credentials.password->hash);
+  if (!outcome) {
+    switch (outcome.error()) {
+      case crypto::PasswordError::Overloaded:
+        return unexpected(PasswordLoginError::Overloaded);
+      case crypto::PasswordError::Internal:
+        return unexpected(PasswordLoginError::Internal);
+      case crypto::PasswordError::PasswordTooLong:
+      case crypto::PasswordError::MalformedHash:
+      case crypto::PasswordError::UnsupportedScheme:
+        return unexpected(PasswordLoginError::WrongCredentials);
+    }
+  }
+  if (!outcome->matched) return unexpected(PasswordLoginError::WrongCredentials);
+
+  domain::User user = std::move(*credentials.user);
+  if (!user.isActive()) return unexpected(PasswordLoginError::Deactivated);
+  if (user.isLocked()) return unexpected(PasswordLoginError::Locked);
+
+  if (outcome->needs_rehash) {
+    // Best effort: a failure here must not stop a correct login.
+    auto rehashed = context.hasher.hash(context.rng, password);
+    if (rehashed) {
+      auto tx = context.database.begin();
+      if (tx) {
+        auto added = (*tx)->userPasswords().add(context.rng, context.clock, user.id, *rehashed,
+                                                kPasswordSchemeVersion, credentials.password->id);
+        if (added) static_cast<void>((*tx)->commit());
+      }
+    }
+  }
+  return user;
+}
+
+}  // namespace mxauth::accounts
