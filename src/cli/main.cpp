@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "app/doctor.h"
 #include "app/logging.h"
 #include "app/service.h"
 #include "app/user_admin.h"
@@ -197,6 +198,12 @@ int run(int argc, char** argv) {
   client_add->add_option("--scope", client_request.scopes,
                          "a scope the client may request (repeatable)");
 
+  auto* doctor = cli.add_subcommand(
+      "doctor", "check a live deployment: metadata, homeserver, shared secret, proxy routes");
+  std::optional<std::string> client_url;
+  doctor->add_option("--client-url", client_url,
+                     "the homeserver's public client URL, to check the proxy's routes");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -218,6 +225,17 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   if (serve->parsed()) return commandServe(*cfg, no_migrate);
+  if (doctor->parsed()) {
+    bool healthy = true;
+    for (const app::DoctorCheck& check : app::runDoctor(*cfg, {.client_url = client_url})) {
+      const char* mark = check.outcome == app::CheckOutcome::Ok       ? "ok  "
+                         : check.outcome == app::CheckOutcome::Failed ? "FAIL"
+                                                                      : "skip";
+      healthy = healthy && check.outcome != app::CheckOutcome::Failed;
+      std::printf("%s %s: %s\n", mark, check.name.c_str(), check.detail.c_str());
+    }
+    return healthy ? kExitOk : kExitError;
+  }
   if (db_migrate->parsed()) return commandDbMigrate(*cfg);
 
   if (user_add->parsed()) {

@@ -1,0 +1,33 @@
+#pragma once
+
+// `mxauth doctor`: checks a live deployment from the configuration, the way
+// an operator would by hand (docs/setup/synapse.md §6): mxauth's public
+// metadata, the homeserver's /_synapse/mas API and the shared secret, the
+// metadata Synapse re-serves, and (given the homeserver's client URL) that
+// the reverse proxy sends the legacy login paths to mxauth.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace mxauth::app {
+
+enum class CheckOutcome { Ok, Failed, Skipped };
+
+struct DoctorCheck {
+  std::string name;
+  CheckOutcome outcome = CheckOutcome::Ok;
+  std::string detail;  // what was seen; for a failure, what to fix
+};
+
+struct DoctorOptions {
+  // The homeserver's public client URL (https://matrix.example.org/); the
+  // routing check is skipped without it.
+  std::optional<std::string> client_url;
+};
+
+std::vector<DoctorCheck> runDoctor(const config::Config& config, const DoctorOptions& options);
+
+}  // namespace mxauth::app
