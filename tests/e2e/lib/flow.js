@@ -42,13 +42,15 @@ export async function allowConsent(page, callback) {
 }
 
 // Opens the authorization URL in a fresh context, logs in as USER, consents,
-// and returns the URL the browser was sent back to.
+// and returns the URL the browser was sent back to. Options: onLogin(page)
+// and onConsent(page), called on the login and the consent page.
 export async function authorizeInBrowser(browser, authorizationUrl, callback, user, options = {}) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(authorizationUrl.toString());
     await page.waitForSelector('form#login');
+    if (options.onLogin) await options.onLogin(page);
     await submitLogin(page, user.name, user.password);
     if (options.onConsent) await options.onConsent(page);
     return await allowConsent(page, callback);

@@ -2,7 +2,7 @@
 // directory, a free port, the public base pointing at it, and helpers to run
 // the CLI against the same configuration.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,4 +92,39 @@ export class MxauthServer {
 
 export function writeConfig(dir, yaml) {
   writeFileSync(join(dir, 'mxauth.yaml'), yaml);
+}
+
+// The PostgreSQL command-line client: on PATH, else under /usr/lib/postgresql.
+function psqlBinary() {
+  const onPath = spawnSync('psql', ['--version'], { encoding: 'utf8' });
+  if (onPath.status === 0) return 'psql';
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const version of versions) {
+    const candidate = join(root, version, 'bin', 'psql');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('psql not found (on PATH or under /usr/lib/postgresql/*/bin)');
+}
+
+// Runs SQL with psql against URI; returns stdout (unaligned, tuples only).
+export function psql(uri, sql) {
+  const result = spawnSync(psqlBinary(), [uri, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`psql ${sql} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+// A fresh, empty database on the PostgreSQL server of ADMIN_URI (a role
+// allowed to create databases, e.g. MXAUTH_TEST_POSTGRES_URI from
+// tools/pg-test-cluster.sh). Returns {name, uri, drop()}.
+export function createPostgresDatabase(adminUri) {
+  const name = `mxauth_e2e_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  psql(adminUri, `CREATE DATABASE ${name}`);
+  const uri = new URL(adminUri);
+  uri.pathname = `/${name}`;
+  return {
+    name,
+    uri: uri.toString(),
+    drop: () => psql(adminUri, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
 }

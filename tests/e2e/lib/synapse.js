@@ -188,3 +188,20 @@ export async function stopBoth({ synapse, server }) {
   const double = await synapse?.stop();
   return { mxauth, double };
 }
+
+// Runs BODY(hs) with hs = startWithHomeserver(OPTIONS), then stops both and,
+// unless BODY failed (its error matters more), asserts that both exited 0.
+// BODY may replace hs.synapse (hs.synapse.restart()); the current one is stopped.
+export async function withHomeserver(options, body) {
+  const hs = await startWithHomeserver(options);
+  let failed = false;
+  try {
+    await body(hs);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    const codes = await stopBoth(hs);
+    if (!failed) assert.deepEqual(codes, { mxauth: 0, double: 0 }, 'mxauth and the double stop cleanly');
+  }
+}

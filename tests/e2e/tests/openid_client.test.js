@@ -2,26 +2,28 @@
 // OpenID-certified relying party) and chromium driving the login and consent
 // pages: discovery, dynamic registration, PKCE, code exchange with ID-token
 // validation against our JWKS, userinfo, introspection as the homeserver,
-// refresh rotation and revocation.
+// refresh rotation and revocation. The main flow runs on SQLite and, with
+// MXAUTH_TEST_POSTGRES_URI, on a fresh PostgreSQL database.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 
 import * as client from 'openid-client';
 
 import { launchBrowser, screenshot } from '../lib/browser.js';
-import { MxauthServer } from '../lib/server.js';
+import { authorizeInBrowser as authorizeWithBrowser, introspect as introspectAt, startCallbackServer } from '../lib/flow.js';
+import { createPostgresDatabase, MxauthServer, psql } from '../lib/server.js';
 
 const HOMESERVER_SECRET = 'e2e-homeserver-shared-secret';
 const DEVICE = 'E2EDEVICE01';
 const SCOPE = `openid urn:matrix:client:api:* urn:matrix:client:device:${DEVICE}`;
+const ALICE = { name: 'alice', password: 'correct horse battery staple' };
 const insecure = { execute: [client.allowInsecureRequests] };
 
 let server;
 let browser;
 before(async () => {
   server = await MxauthServer.start({ env: { MXAUTH_MATRIX__SECRET: HOMESERVER_SECRET } });
-  server.addUser('alice', 'correct horse battery staple', ['--email', 'alice@example.test']);
+  server.addUser(ALICE.name, ALICE.password, ['--email', 'alice@example.test']);
   browser = await launchBrowser();
 });
 after(async () => {
@@ -29,58 +31,25 @@ after(async () => {
   assert.equal(await server.stop(), 0);
 });
 
-async function introspect(token) {
-  const response = await fetch(server.url('/oauth2/introspect'), {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${HOMESERVER_SECRET}`,
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-mas-supports-device-id': '1',
-    },
-    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-  });
-  assert.equal(response.status, 200);
-  return response.json();
-}
-
-// A tiny HTTP server standing in for the client's redirect URI; it records
-// the URL the browser was sent back to.
-async function startCallbackServer() {
-  const hits = [];
-  const srv = createServer((req, res) => {
-    if (req.url !== '/favicon.ico') hits.push(new URL(req.url, `http://127.0.0.1:${srv.address().port}`));
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('back at the client');
-  });
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  return { port: srv.address().port, hits, close: () => new Promise((r) => srv.close(r)) };
-}
-
-// Opens the authorization URL, logs in, consents, and returns the URL the
-// browser was sent back to.
+// Opens the authorization URL, logs in as alice, consents, and returns the
+// URL the browser was sent back to (which must be the callback's only hit).
 async function authorizeInBrowser(authorizationUrl, callback, shots) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(authorizationUrl.toString());
-  await page.waitForSelector('form#login');
-  if (shots) await screenshot(page, 'login');
-  await page.fill('form#login [name=username]', 'alice');
-  await page.fill('form#login [name=password]', 'correct horse battery staple');
-  await Promise.all([page.waitForSelector('form#consent'), page.click('form#login button[type=submit]')]);
-  if (shots) await screenshot(page, 'consent');
-  await Promise.all([
-    page.waitForURL(`http://127.0.0.1:${callback.port}/**`),
-    page.click('form#consent button[name=action][value=allow]'),
-  ]);
-  await context.close();
+  await authorizeWithBrowser(browser, authorizationUrl, callback, ALICE, shots ? {
+    onLogin: (page) => screenshot(page, 'login'),
+    onConsent: (page) => screenshot(page, 'consent'),
+  } : {});
   assert.equal(callback.hits.length, 1, 'the browser came back to the redirect URI once');
   return callback.hits.pop();
 }
 
-test('openid-client: register, authorize with PKCE, exchange, userinfo, introspect, refresh, revoke', async () => {
+// Register, authorize with PKCE, exchange, userinfo, introspect, refresh,
+// revoke against SRV (alice must exist there).
+async function openidClientFlow(srv, { shots = false } = {}) {
+  const introspect = (token) => introspectAt(srv, HOMESERVER_SECRET, token);
   const callbackServer = await startCallbackServer();
   const callbackPort = callbackServer.port;
   const config = await client.dynamicClientRegistration(
-    new URL(server.base),
+    new URL(srv.base),
     {
       client_name: 'E2E native app',
       client_uri: 'https://app.example.test/',
@@ -93,7 +62,7 @@ test('openid-client: register, authorize with PKCE, exchange, userinfo, introspe
     client.None(),
     insecure,
   );
-  assert.equal(config.serverMetadata().issuer, server.base);
+  assert.equal(config.serverMetadata().issuer, srv.base);
   assert.ok(config.clientMetadata().client_id);
 
   const verifier = client.randomPKCECodeVerifier();
@@ -108,9 +77,13 @@ test('openid-client: register, authorize with PKCE, exchange, userinfo, introspe
     state,
     nonce,
   });
-  const callback = await authorizeInBrowser(url, callbackServer, true);
-  await callbackServer.close();
-  assert.equal(callback.searchParams.get('iss'), server.base, 'RFC 9207 iss in the response');
+  let callback;
+  try {
+    callback = await authorizeInBrowser(url, callbackServer, shots);
+  } finally {
+    await callbackServer.close();
+  }
+  assert.equal(callback.searchParams.get('iss'), srv.base, 'RFC 9207 iss in the response');
 
   const tokens = await client.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: verifier,
@@ -123,7 +96,7 @@ test('openid-client: register, authorize with PKCE, exchange, userinfo, introspe
   assert.match(tokens.access_token, /^mat_[0-9A-Za-z]{30}_[0-9A-Za-z]{6}$/);
   assert.match(tokens.refresh_token, /^mar_/);
   const claims = tokens.claims();
-  assert.equal(claims.iss, server.base);
+  assert.equal(claims.iss, srv.base);
   assert.equal(claims.nonce, nonce);
 
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
@@ -143,6 +116,41 @@ test('openid-client: register, authorize with PKCE, exchange, userinfo, introspe
 
   await client.tokenRevocation(config, refreshed.refresh_token);
   assert.equal((await introspect(refreshed.access_token)).active, false, 'revoking one token ends the session');
+}
+
+test('openid-client: register, authorize with PKCE, exchange, userinfo, introspect, refresh, revoke', async () => {
+  await openidClientFlow(server, { shots: true });
+});
+
+test('openid-client on PostgreSQL (a fresh database): register, authorize with PKCE, exchange, userinfo, introspect, refresh, revoke', async (t) => {
+  const adminUri = process.env.MXAUTH_TEST_POSTGRES_URI;
+  if (!adminUri) {
+    assert.notEqual(process.env.MXAUTH_REQUIRE_POSTGRES, '1',
+      'MXAUTH_REQUIRE_POSTGRES=1 but MXAUTH_TEST_POSTGRES_URI is not set');
+    t.skip('MXAUTH_TEST_POSTGRES_URI is not set (tools/pg-test-cluster.sh start DIR prints one)');
+    return;
+  }
+  const database = createPostgresDatabase(adminUri);
+  let pg;
+  try {
+    pg = await MxauthServer.start({
+      env: { MXAUTH_MATRIX__SECRET: HOMESERVER_SECRET, MXAUTH_DATABASE__URI: database.uri },
+    });
+    pg.addUser(ALICE.name, ALICE.password, ['--email', 'alice@example.test']);
+    await openidClientFlow(pg);
+    // The flow's data is in that database (and not in a SQLite file).
+    const tables = Number(psql(database.uri,
+      "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"));
+    assert.ok(tables > 0, `mxauth created its tables in ${database.name}`);
+    assert.equal(Number(psql(database.uri, "SELECT count(*) FROM users WHERE localpart = 'alice'")), 1,
+      'alice is a row of the PostgreSQL database');
+    assert.equal(Number(psql(database.uri, 'SELECT count(*) FROM oauth_sessions WHERE finished_at IS NOT NULL')), 1,
+      'the revoked session is a row of the PostgreSQL database');
+    assert.equal(await pg.stop(), 0);
+  } finally {
+    await pg?.stop();
+    database.drop();
+  }
 });
 
 test('a replayed authorization code fails and kills the tokens issued from it', async () => {
@@ -189,10 +197,10 @@ test('a replayed authorization code fails and kills the tokens issued from it', 
   const first = await exchange();
   assert.equal(first.status, 200);
   const { access_token: accessToken } = await first.json();
-  assert.equal((await introspect(accessToken)).active, true);
+  assert.equal((await introspectAt(server, HOMESERVER_SECRET, accessToken)).active, true);
 
   const second = await exchange();
   assert.equal(second.status, 400);
   assert.equal((await second.json()).error, 'invalid_grant');
-  assert.equal((await introspect(accessToken)).active, false);
+  assert.equal((await introspectAt(server, HOMESERVER_SECRET, accessToken)).active, false);
 });
