@@ -97,7 +97,7 @@ class CompatHandlersTest : public test::MigratedDatabaseTest {
     request->headers.set("Content-Type", "application/x-www-form-urlencoded");
     request->headers.set("Authorization", std::string("Bearer ") + kSecret);
     request->headers.set("X-MAS-Supports-Device-Id", "1");
-    request->body = "token=" + token;
+    request->body = "token=" + token + "&token_type_hint=access_token";  // as Synapse sends
     return boost::json::parse(endpoints_->introspectionHandler().handle(*request).body).as_object();
   }
   bool isActive(const std::string& token) { return introspect(token).at("active").as_bool(); }

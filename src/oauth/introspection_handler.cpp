@@ -96,8 +96,14 @@ Result<IntrospectionRequest, OAuthError> readRequest(const http::FormParams& for
 // (true when `type` contradicts a known hint).
 bool hintContradicts(const std::optional<std::string>& hint, crypto::TokenType type) {
   if (!hint) return false;
-  if (*hint == kAccessTokenType) return type != crypto::TokenType::AccessToken;
-  if (*hint == kRefreshTokenType) return type != crypto::TokenType::RefreshToken;
+  // Legacy (compat) tokens are access and refresh tokens too: Synapse sends
+  // token_type_hint=access_token for every token it introspects.
+  if (*hint == kAccessTokenType) {
+    return type != crypto::TokenType::AccessToken && type != crypto::TokenType::CompatAccessToken;
+  }
+  if (*hint == kRefreshTokenType) {
+    return type != crypto::TokenType::RefreshToken && type != crypto::TokenType::CompatRefreshToken;
+  }
   return false;
 }
 

@@ -46,7 +46,6 @@ const REFRESH_RETRY_MIN_AGE_MS = 2000;
 // whoami through the homeserver gives 401 M_UNKNOWN_TOKEN for every legacy
 // login. The tests that use a legacy token at the homeserver are todo until
 // that is fixed; their assertions stay as they are (run them to see).
-const HINT_TODO = { todo: 'mxauth: introspection with token_type_hint=access_token says mct_ tokens are inactive' };
 
 // The SDK logs expected failures; MXAUTH_E2E_VERBOSE=1 shows them.
 if (!process.env.MXAUTH_E2E_VERBOSE) logger.setLevel('silent');
@@ -144,7 +143,7 @@ async function oauthLogin(server, user, device) {
   return { ...body, client_id: client.client_id };
 }
 
-test('matrix-js-sdk 37.5.0 through the homeserver: login flows, password login provisions the device before answering, whoami, logout removes the device', HINT_TODO, async () => {
+test('matrix-js-sdk 37.5.0 through the homeserver: login flows, password login provisions the device before answering, whoami, logout removes the device', async () => {
   await withUsers({}, async ({ synapse }) => {
     const sdk = createClient({ baseUrl: synapse.base.replace(/\/$/, '') });
     const { flows } = await sdk.loginFlows();
@@ -205,7 +204,7 @@ after(async () => {
   if (rotated) await stopBoth(rotated.hs);
 });
 
-test('legacy refresh through the homeserver: login with refresh_token gives mcr_ and expires_in_ms; /refresh rotates the pair and ends the old access token', HINT_TODO, async () => {
+test('legacy refresh through the homeserver: login with refresh_token gives mcr_ and expires_in_ms; /refresh rotates the pair and ends the old access token', async () => {
   const hs = await startWithHomeserver();
   rotated = { hs };
   const { synapse, server } = hs;
@@ -287,7 +286,7 @@ test('legacy errors through the homeserver: wrong password, unknown user, locked
   });
 });
 
-test('legacy /logout/all through the homeserver ends every session of the user, legacy and OAuth; another user keeps theirs', HINT_TODO, async () => {
+test('legacy /logout/all through the homeserver ends every session of the user, legacy and OAuth; another user keeps theirs', async () => {
   await withUsers({}, async ({ synapse, server }) => {
     const tokens = [];
     for (let i = 0; i < 2; i += 1) {
@@ -344,7 +343,7 @@ test('legacy /logout/all through the homeserver ends every session of the user, 
   });
 });
 
-test('legacy login with the device_id of an existing session ends that session; the device stays on the homeserver', HINT_TODO, async () => {
+test('legacy login with the device_id of an existing session ends that session; the device stays on the homeserver', async () => {
   await withUsers({}, async ({ synapse, server }) => {
     const device = newDevice('RE');
     const body = passwordLogin(ALICE.name, ALICE.password, { device_id: device });
@@ -376,7 +375,7 @@ test('legacy login with the device_id of an existing session ends that session; 
   });
 });
 
-test('legacy login while the homeserver is down answers 503 M_UNKNOWN and creates no session; a later login works', HINT_TODO, async () => {
+test('legacy login while the homeserver is down answers 503 M_UNKNOWN and creates no session; a later login works', async () => {
   await withUsers({}, async (hs) => {
     const { server } = hs;
     assert.equal(await hs.synapse.stop(), 0);
@@ -407,7 +406,7 @@ test('legacy login while the homeserver is down answers 503 M_UNKNOWN and create
 
 // Last: by now refresh_retry_min_age has passed since the rotations of the
 // refresh test above, so a re-presented token is a retry, not a race.
-test('legacy refresh, later: the old refresh token works once more while the new pair is unused; once it was used, presenting the old one ends the session', HINT_TODO, async (t) => {
+test('legacy refresh, later: the old refresh token works once more while the new pair is unused; once it was used, presenting the old one ends the session', async (t) => {
   if (!rotated?.sessions) {
     t.skip('needs the rotations of "legacy refresh through the homeserver" (run the whole file)');
     return;
