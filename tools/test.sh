@@ -2,8 +2,9 @@
 # `make test`: every check the project promises, in order:
 #   1. source checks (clang-format, banned APIs)
 #   2. release build + all CTest tests (unit, storage conformance on SQLite AND
-#      PostgreSQL, server integration tests), then clang-tidy (tools/lint.sh
-#      --fast: every .clang-tidy check but the slow clang-analyzer)
+#      PostgreSQL, server integration tests); clang-tidy (tools/lint.sh --fast:
+#      every .clang-tidy check but the slow clang-analyzer) runs alongside the
+#      later stages at low priority and is waited for at the end
 #   3. the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   4. end-to-end tests with real clients (tests/e2e, when present)
 # A throw-away PostgreSQL cluster is started for the run and removed after.
@@ -22,7 +23,11 @@ if [[ $stages == *,checks,* ]]; then
 fi
 
 pgdir=$(mktemp -d /tmp/mxauth-pg.XXXXXX)
-cleanup() { tools/pg-test-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true; }
+cleanup() {
+  if [[ -n ${lint_pid:-} ]]; then kill -- "-$lint_pid" 2>/dev/null || true; fi
+  rm -f "${lint_log:-}"
+  tools/pg-test-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 say "starting a throw-away PostgreSQL cluster"
 MXAUTH_TEST_POSTGRES_URI=$(tools/pg-test-cluster.sh start "$pgdir")
@@ -39,13 +44,19 @@ if [[ $stages == *,release,* || $stages == *,e2e,* || $stages == *,lint,* ]]; th
   cmake --preset release >/dev/null
   cmake --build --preset release -j "$jobs"
 fi
+# clang-tidy needs only the release build's compile database, so it runs in
+# the background at low priority while the tests run, and is waited for at
+# the end; its findings fail the run like any test.
+lint_pid=""
+lint_log=$(mktemp /tmp/mxauth-lint.XXXXXX)
+if [[ $stages == *,lint,* ]]; then
+  say "clang-tidy (in the background)"
+  setsid nice -n 15 tools/lint.sh --fast >"$lint_log" 2>&1 &
+  lint_pid=$!
+fi
 if [[ $stages == *,release,* ]]; then
   say "release tests"
   run_ctest release
-fi
-if [[ $stages == *,lint,* ]]; then
-  say "clang-tidy"
-  tools/lint.sh --fast
 fi
 if [[ $stages == *,asan,* ]]; then
   say "asan-ubsan build"
@@ -57,5 +68,13 @@ fi
 if [[ $stages == *,e2e,* && -x tests/e2e/run.sh ]]; then
   say "end-to-end tests"
   tests/e2e/run.sh build/release/mxauth
+fi
+if [[ -n $lint_pid ]]; then
+  say "waiting for clang-tidy"
+  lint_status=0
+  wait "$lint_pid" || lint_status=$?
+  lint_pid=""
+  cat "$lint_log"
+  [[ $lint_status -eq 0 ]] || { echo "clang-tidy failed" >&2; exit 1; }
 fi
 say "all tests passed"
