@@ -51,8 +51,12 @@ lint_pid=""
 lint_log=$(mktemp /tmp/mxauth-lint.XXXXXX)
 if [[ $stages == *,lint,* ]]; then
   say "clang-tidy (in the background)"
+  # Its own process group (so that cleanup can stop it whole); setsid also
+  # makes it its own scheduler autogroup, where nice alone means nothing, so
+  # the autogroup is niced too.
   setsid nice -n 15 tools/lint.sh --fast >"$lint_log" 2>&1 &
   lint_pid=$!
+  echo 19 >"/proc/$lint_pid/autogroup" 2>/dev/null || true
 fi
 if [[ $stages == *,release,* ]]; then
   say "release tests"
