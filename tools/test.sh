@@ -53,10 +53,10 @@ if [[ $stages == *,lint,* ]]; then
   say "clang-tidy (in the background)"
   # Its own process group (so that cleanup can stop it whole); setsid also
   # makes it its own scheduler autogroup, where nice alone means nothing, so
-  # the autogroup is niced too.
-  setsid nice -n 15 tools/lint.sh --fast >"$lint_log" 2>&1 &
+  # the new autogroup is niced too, from inside, once it exists.
+  setsid bash -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 15 tools/lint.sh --fast' \
+    >"$lint_log" 2>&1 &
   lint_pid=$!
-  echo 19 >"/proc/$lint_pid/autogroup" 2>/dev/null || true
 fi
 if [[ $stages == *,release,* ]]; then
   say "release tests"
