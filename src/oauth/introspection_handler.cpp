@@ -1,7 +1,6 @@
 #include "oauth/introspection_handler.h"
 
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -9,6 +8,7 @@
 
 #include "crypto/constant_time.h"
 #include "crypto/token.h"
+#include "http/middleware.h"
 #include "oauth/client_authenticator.h"
 #include "oauth/scope.h"
 
@@ -18,35 +18,11 @@ namespace {
 constexpr std::string_view kAccessTokenType = "access_token";
 constexpr std::string_view kRefreshTokenType = "refresh_token";
 
-void appendJsonString(std::string& out, std::string_view value) {
-  out += '"';
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 void appendMember(std::string& out, std::string_view name, std::string_view value) {
   out += ",\"";
   out += name;
   out += "\":";
-  appendJsonString(out, value);
+  http::appendJsonString(out, value);
 }
 
 void appendMember(std::string& out, std::string_view name, std::int64_t value) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/ulid.h"
+#include "storage/sql/repository_support.h"
 
 namespace mxauth::storage::sql {
 namespace {
@@ -71,44 +72,6 @@ Result<domain::CompatRefreshToken, StorageError> readRefreshToken(const Row& row
   return token;
 }
 
-template <class T>
-using Reader = Result<T, StorageError> (*)(const Row&);
-
-template <class T>
-Result<std::optional<T>, StorageError> readOptional(
-    const Result<std::optional<Row>, StorageError>& row, Reader<T> read) {
-  if (!row) return unexpected(row.error());
-  if (!*row) return std::optional<T>();
-  auto value = read(**row);
-  if (!value) return unexpected(value.error());
-  return std::optional<T>(std::move(*value));
-}
-
-template <class T>
-Result<std::vector<T>, StorageError> readAll(const Result<std::vector<Row>, StorageError>& rows,
-                                             Reader<T> read) {
-  if (!rows) return unexpected(rows.error());
-  std::vector<T> values;
-  values.reserve(rows->size());
-  for (const Row& row : *rows) {
-    auto value = read(row);
-    if (!value) return unexpected(value.error());
-    values.push_back(std::move(*value));
-  }
-  return values;
-}
-
-// A conditional write's answer: did it change a row?
-Result<bool, StorageError> changedAny(const Result<std::int64_t, StorageError>& changed) {
-  if (!changed) return unexpected(changed.error());
-  return *changed > 0;
-}
-
-Result<void, StorageError> done(const Result<std::int64_t, StorageError>& changed) {
-  if (!changed) return unexpected(changed.error());
-  return {};
-}
-
 // Locks the compat session's row for the rest of the transaction, and
 // refuses (spoiling the transaction) when the session is unknown or
 // finished: the same no-op UPDATE as lockActiveSession() in
@@ -125,12 +88,6 @@ Result<void, StorageError> lockActiveSession(Session& session, const domain::Com
                      "compat session " + id.str() + " is unknown or finished: no new tokens"}));
   }
   return {};
-}
-
-std::string sql(std::initializer_list<std::string_view> parts) {
-  std::string text;
-  for (std::string_view part : parts) text.append(part);
-  return text;
 }
 
 }  // namespace
@@ -325,8 +282,7 @@ Result<bool, StorageError> SqlCompatRefreshTokenRepository::replaceSuccessor(
       "UPDATE compat_refresh_tokens SET next_refresh_token_id = $3 "
       "WHERE id = $1 AND next_refresh_token_id = $2 AND revoked_at IS NULL",
       {id, expected_successor, new_successor});
-  if (!changed) return unexpected(changed.error());
-  return *changed > 0;
+  return changedAny(changed);
 }
 
 Result<bool, StorageError> SqlCompatRefreshTokenRepository::revoke(

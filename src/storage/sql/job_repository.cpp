@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/ulid.h"
+#include "storage/sql/repository_support.h"
 
 namespace mxauth::storage::sql {
 namespace {
@@ -28,19 +29,6 @@ Result<domain::Job, StorageError> readJob(const Row& row) {
   job.finished_at = reader.optionalTimestamp();
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return job;
-}
-
-Result<std::vector<domain::Job>, StorageError> readJobs(
-    Result<std::vector<Row>, StorageError> rows) {
-  if (!rows) return unexpected(std::move(rows).error());
-  std::vector<domain::Job> jobs;
-  jobs.reserve(rows->size());
-  for (const Row& row : *rows) {
-    auto job = readJob(row);
-    if (!job) return unexpected(std::move(job).error());
-    jobs.push_back(std::move(*job));
-  }
-  return jobs;
 }
 
 }  // namespace
@@ -99,8 +87,9 @@ Result<std::vector<domain::Job>, StorageError> SqlJobRepository::claimDue(const 
     return text;
   }();
   const Timestamp now = clock.now();
-  auto jobs = readJobs(session_.query(skip_locked_ ? kClaimSkipLocked : kClaimPlain,
-                                      {now, worker, now + lease, limit}));
+  auto jobs = readAll(session_.query(skip_locked_ ? kClaimSkipLocked : kClaimPlain,
+                                     {now, worker, now + lease, limit}),
+                      &readJob);
   if (!jobs) return jobs;
   // RETURNING has no order; hand them out earliest first.
   std::sort(jobs->begin(), jobs->end(), [](const domain::Job& a, const domain::Job& b) {
@@ -115,8 +104,7 @@ Result<bool, StorageError> SqlJobRepository::complete(const Clock& clock, const 
       "UPDATE jobs SET finished_at = $3, locked_by = NULL, locked_until = NULL "
       "WHERE id = $1 AND locked_by = $2 AND finished_at IS NULL",
       {id, worker, clock.now()});
-  if (!changed) return unexpected(std::move(changed).error());
-  return *changed > 0;
+  return changedAny(changed);
 }
 
 Result<bool, StorageError> SqlJobRepository::retryAt(const domain::JobId& id,
@@ -126,8 +114,7 @@ Result<bool, StorageError> SqlJobRepository::retryAt(const domain::JobId& id,
       "UPDATE jobs SET attempts = attempts + 1, last_error = $3, run_at = $4, locked_by = NULL, "
       "locked_until = NULL WHERE id = $1 AND locked_by = $2 AND finished_at IS NULL",
       {id, worker, error, run_at});
-  if (!changed) return unexpected(std::move(changed).error());
-  return *changed > 0;
+  return changedAny(changed);
 }
 
 Result<std::int64_t, StorageError> SqlJobRepository::countUnfinished() {
