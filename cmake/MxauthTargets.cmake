@@ -12,13 +12,25 @@ endif()
 # Boost.Asio: no deprecated names; we use C++20 coroutines.
 target_compile_definitions(mxauth_build_flags INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
-# mxauth_add_library(name SOURCES ... DEPS ... [PRIVATE_DEPS ...])
+# Test code (test executables and TEST_SUPPORT libraries) is compiled without
+# optimisation and in unity batches: it is most of the build, and neither its
+# speed nor its per-file parallelism matters. The code under test keeps the
+# preset's flags (-O2 in release, -O1 under the sanitizers).
+function(mxauth_test_code_flags target)
+  target_compile_options(${target} PRIVATE -O0)
+  set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 6)
+endfunction()
+
+# mxauth_add_library(name SOURCES ... DEPS ... [PRIVATE_DEPS ...] [TEST_SUPPORT])
 function(mxauth_add_library name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPS;PRIVATE_DEPS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "TEST_SUPPORT" "" "SOURCES;DEPS;PRIVATE_DEPS")
   add_library(mxauth_${name} STATIC ${arg_SOURCES})
   add_library(mxauth::${name} ALIAS mxauth_${name})
   target_include_directories(mxauth_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(mxauth_${name} PUBLIC ${arg_DEPS} PRIVATE mxauth::build_flags ${arg_PRIVATE_DEPS})
+  if(arg_TEST_SUPPORT)
+    mxauth_test_code_flags(mxauth_${name})
+  endif()
 endfunction()
 
 # mxauth_add_test(name SOURCES ... DEPS ... [LABELS ...])
@@ -30,6 +42,7 @@ function(mxauth_add_test name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPS;LABELS")
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_DEPS} GTest::gtest GTest::gmock GTest::gtest_main mxauth::build_flags)
+  mxauth_test_code_flags(${name})
   if(NOT arg_LABELS)
     set(arg_LABELS unit)
   endif()

@@ -8,7 +8,7 @@
 namespace mxauth::web {
 namespace {
 
-constexpr const char* kSessionCookie = "__Host-mxauth-session";
+using test::kSessionCookie;
 
 class AccountPagesTest : public test::WebTest {
  protected:

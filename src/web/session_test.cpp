@@ -7,8 +7,8 @@
 namespace mxauth::web {
 namespace {
 
-constexpr const char* kSessionCookie = "__Host-mxauth-session";
-constexpr const char* kCsrfCookie = "__Host-mxauth-csrf";
+using test::kCsrfCookie;
+using test::kSessionCookie;
 
 class SessionTest : public test::WebTest {
  protected:

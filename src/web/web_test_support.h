@@ -30,6 +30,10 @@
 
 namespace mxauth::web::test {
 
+// The browser-session and CSRF cookies over https (web/session.h).
+inline constexpr const char* kSessionCookie = "__Host-mxauth-session";
+inline constexpr const char* kCsrfCookie = "__Host-mxauth-csrf";
+
 using Form = std::vector<std::pair<std::string, std::string>>;
 
 struct ClientOptions {

@@ -13,6 +13,7 @@
 
 #include "core/ulid.h"
 #include "storage/compat_repositories.h"
+#include "storage/testing/inspection.h"
 #include "storage/testing/oauth_conformance.h"
 
 // The legacy login API's repositories (storage/compat_repositories.h,
@@ -91,46 +92,8 @@ class CompatConformanceTest : public OAuthConformanceTest {
     if (!committed) ADD_FAILURE() << "commit: " << committed.error().detail;
   }
 
-  // The query plan of `select`, one line per plan row, read behind the
-  // repositories' back.
   std::string queryPlan(const std::string& select) const {
-    std::string plan;
-    switch (GetParam()) {
-      case Backend::Sqlite: {
-        sqlite3* raw = nullptr;
-        sqlite3_open_v2(test_database_->location().c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-        std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
-        sqlite3_stmt* statement = nullptr;
-        std::string sql = "EXPLAIN QUERY PLAN " + select;
-        if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-          return std::string("error: ") + sqlite3_errmsg(db.get());
-        }
-        while (sqlite3_step(statement) == SQLITE_ROW) {
-          plan += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
-          plan += "\n";
-        }
-        sqlite3_finalize(statement);
-        return plan;
-      }
-      case Backend::Postgres: {
-        std::unique_ptr<PGconn, decltype(&PQfinish)> db(
-            PQconnectdb(test_database_->location().c_str()), &PQfinish);
-        // On a near-empty table a sequential scan is cheapest; what matters
-        // is that an index can answer the lookup.
-        PQclear(PQexec(db.get(), "SET enable_seqscan = off"));
-        std::unique_ptr<PGresult, decltype(&PQclear)> result(
-            PQexec(db.get(), ("EXPLAIN " + select).c_str()), &PQclear);
-        if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-          return std::string("error: ") + PQerrorMessage(db.get());
-        }
-        for (int row = 0; row < PQntuples(result.get()); ++row) {
-          plan += PQgetvalue(result.get(), row, 0);
-          plan += "\n";
-        }
-        return plan;
-      }
-    }
-    return "unknown backend";
+    return test::queryPlan(GetParam(), test_database_->location(), select);
   }
 };
 
@@ -783,17 +746,6 @@ TEST_P(CompatRefreshTokenConformanceTest, FindingByHashUsesTheUniqueHashIndex) {
 
 // --- Concurrency ---------------------------------------------------------
 
-constexpr int kRacers = 8;
-constexpr int kRounds = 5;
-
-// What one racer's attempt answered: won, lost, or a storage error.
-struct Attempt {
-  bool won = false;
-  std::optional<storage::StorageError> error;
-};
-
-using RaceStep = std::function<Result<bool, storage::StorageError>(storage::Transaction&, int)>;
-
 // The same racing harness as oauth_concurrency_conformance_test.cpp: each
 // racer on its own pooled connection in its own transaction.
 class CompatConcurrencyConformanceTest : public CompatConformanceTest {
@@ -811,54 +763,9 @@ class CompatConcurrencyConformanceTest : public CompatConformanceTest {
     CompatConformanceTest::TearDown();
   }
 
-  // Runs `step(tx, racer)` on kRacers threads at once and commits the
-  // transactions whose step answered true. On PostgreSQL the racers are
-  // released inside their begun transactions so the writes overlap; on
-  // SQLite (BEGIN IMMEDIATE holds the lock) before BEGIN.
-  std::vector<Attempt> race(const RaceStep& step) {
-    std::vector<Attempt> attempts(kRacers);
-    std::latch start(kRacers);
-    bool release_before_begin = GetParam() == Backend::Sqlite;
-    std::vector<std::thread> threads;
-    for (int racer = 0; racer < kRacers; ++racer) {
-      threads.emplace_back([&, racer] {
-        Attempt& attempt = attempts[racer];
-        if (release_before_begin) start.arrive_and_wait();
-        auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
-        if (!release_before_begin) start.arrive_and_wait();
-        if (!tx) {
-          attempt.error = tx.error();
-          return;
-        }
-        auto won = step(**tx, racer);
-        if (!won) {
-          attempt.error = won.error();
-          return;
-        }
-        if (*won) {
-          auto committed = (*tx)->commit();
-          if (!committed) {
-            attempt.error = committed.error();
-            return;
-          }
-        }
-        attempt.won = *won;
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
-    return attempts;
-  }
-
-  static void expectOneWinner(const std::vector<Attempt>& attempts) {
-    int winners = 0;
-    for (const Attempt& attempt : attempts) {
-      if (attempt.error) {
-        ADD_FAILURE() << "a racer failed: " << storage::toString(attempt.error->code) << ": "
-                      << attempt.error->detail;
-      }
-      if (attempt.won) ++winners;
-    }
-    EXPECT_EQ(winners, 1);
+  // Races `step` on kRacers connections (storage/testing/inspection.h).
+  std::vector<RaceAttempt> race(const RaceStep& step) {
+    return raceTransactions(*racing_, GetParam(), kRacers, step);
   }
 
   // PostgreSQL only: waits until `pending` is ready or one of this test
@@ -866,25 +773,9 @@ class CompatConcurrencyConformanceTest : public CompatConformanceTest {
   // Answers whether it saw the lock wait.
   template <class T>
   bool waitUntilDoneOrBlocked(std::future<T>& pending) {
-    const std::string& uri = test_database_->location();
-    std::string application = uri.substr(uri.find("application_name=") + 17);
-    application = application.substr(0, application.find('&'));
-    std::unique_ptr<PGconn, decltype(&PQfinish)> db(PQconnectdb(uri.c_str()), &PQfinish);
-    std::string sql =
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND application_name = '" +
-        application + "'";
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pending.wait_for(5ms) == std::future_status::ready) return false;
-      std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(db.get(), sql.c_str()), &PQclear);
-      if (PQresultStatus(result.get()) == PGRES_TUPLES_OK &&
-          std::string(PQgetvalue(result.get(), 0, 0)) != "0") {
-        return true;
-      }
-    }
-    ADD_FAILURE() << "neither finished nor blocked within 10 s";
-    return false;
+    return test::waitUntilDoneOrBlocked(test_database_->location(), [&] {
+      return pending.wait_for(5ms) == std::future_status::ready;
+    });
   }
 
   std::unique_ptr<storage::Database> racing_;

@@ -2,6 +2,10 @@
 
 namespace mxauth::test {
 
+domain::Localpart localpart(std::string_view name) {
+  return *domain::Localpart::parse(name, "example.org");
+}
+
 void EmptyDatabaseTest::SetUp() {
   if (GetParam() == Backend::Postgres && !postgresTestUri()) {
     if (postgresRequired()) {

@@ -21,6 +21,9 @@
 // unset, and fail instead when MXAUTH_REQUIRE_POSTGRES=1.
 namespace mxauth::test {
 
+// A valid localpart on example.org (the test server name).
+domain::Localpart localpart(std::string_view name);
+
 // A fresh, empty (unmigrated) database per test.
 class EmptyDatabaseTest : public ::testing::TestWithParam<Backend> {
  protected:

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/testing/inspection.h"
 #include "storage/testing/oauth_conformance.h"
 
 // Single use under concurrency (design §6; checklist C.20, D.26): racers,
@@ -20,17 +21,6 @@ namespace mxauth::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr int kRacers = 8;
-constexpr int kRounds = 5;
-
-// What one racer's attempt answered: won, lost, or a storage error.
-struct Attempt {
-  bool won = false;
-  std::optional<storage::StorageError> error;
-};
-
-using RaceStep = std::function<Result<bool, storage::StorageError>(storage::Transaction&, int)>;
 
 class OAuthConcurrencyConformanceTest : public OAuthConformanceTest {
  protected:
@@ -47,62 +37,9 @@ class OAuthConcurrencyConformanceTest : public OAuthConformanceTest {
     OAuthConformanceTest::TearDown();
   }
 
-  // Runs `step(tx, racer)` on kRacers threads at once and commits the
-  // transactions whose step answered true.
-  //
-  // On PostgreSQL every racer first begins its transaction and then all
-  // are released together, so the conditional writes truly overlap: the
-  // first takes the row lock and the others wait for its commit, then
-  // re-check their WHERE clause (READ COMMITTED) and change nothing. On
-  // SQLite a writer holds the database lock from BEGIN (IMMEDIATE) to
-  // COMMIT, so the racers are released before BEGIN and queue there (a
-  // racer waiting inside a begun transaction would hold the lock and
-  // deadlock the others).
-  std::vector<Attempt> race(const RaceStep& step) {
-    std::vector<Attempt> attempts(kRacers);
-    std::latch start(kRacers);
-    bool release_before_begin = GetParam() == Backend::Sqlite;
-    std::vector<std::thread> threads;
-    for (int racer = 0; racer < kRacers; ++racer) {
-      threads.emplace_back([&, racer] {
-        Attempt& attempt = attempts[racer];
-        if (release_before_begin) start.arrive_and_wait();
-        auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
-        if (!release_before_begin) start.arrive_and_wait();
-        if (!tx) {
-          attempt.error = tx.error();
-          return;
-        }
-        auto won = step(**tx, racer);
-        if (!won) {
-          attempt.error = won.error();
-          return;
-        }
-        if (*won) {
-          auto committed = (*tx)->commit();
-          if (!committed) {
-            attempt.error = committed.error();
-            return;
-          }
-        }
-        attempt.won = *won;
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
-    return attempts;
-  }
-
-  // Exactly one winner and no errors.
-  static void expectOneWinner(const std::vector<Attempt>& attempts) {
-    int winners = 0;
-    for (const Attempt& attempt : attempts) {
-      if (attempt.error) {
-        ADD_FAILURE() << "a racer failed: " << storage::toString(attempt.error->code) << ": "
-                      << attempt.error->detail;
-      }
-      if (attempt.won) ++winners;
-    }
-    EXPECT_EQ(winners, 1);
+  // Races `step` on kRacers connections (storage/testing/inspection.h).
+  std::vector<RaceAttempt> race(const RaceStep& step) {
+    return raceTransactions(*racing_, GetParam(), kRacers, step);
   }
 
   // PostgreSQL only: waits until `pending` is ready or one of this test
@@ -110,25 +47,9 @@ class OAuthConcurrencyConformanceTest : public OAuthConformanceTest {
   // Answers whether it saw the lock wait.
   template <class T>
   bool waitUntilDoneOrBlocked(std::future<T>& pending) {
-    const std::string& uri = test_database_->location();
-    std::string application = uri.substr(uri.find("application_name=") + 17);
-    application = application.substr(0, application.find('&'));
-    std::unique_ptr<PGconn, decltype(&PQfinish)> db(PQconnectdb(uri.c_str()), &PQfinish);
-    std::string sql =
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND application_name = '" +
-        application + "'";
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pending.wait_for(5ms) == std::future_status::ready) return false;
-      std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(db.get(), sql.c_str()), &PQclear);
-      if (PQresultStatus(result.get()) == PGRES_TUPLES_OK &&
-          std::string(PQgetvalue(result.get(), 0, 0)) != "0") {
-        return true;
-      }
-    }
-    ADD_FAILURE() << "neither finished nor blocked within 10 s";
-    return false;
+    return test::waitUntilDoneOrBlocked(test_database_->location(), [&] {
+      return pending.wait_for(5ms) == std::future_status::ready;
+    });
   }
 
   std::unique_ptr<storage::Database> racing_;

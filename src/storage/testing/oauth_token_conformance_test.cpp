@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/ulid.h"
+#include "storage/testing/inspection.h"
 #include "storage/testing/oauth_conformance.h"
 
 // AccessTokenRepository and RefreshTokenRepository
@@ -29,46 +30,8 @@ class TokenConformanceTest : public OAuthConformanceTest {
     session_ = addSession(addClient(), addUser("alice"));
   }
 
-  // The query plan of `select`, one line per plan row, read behind the
-  // repositories' back.
   std::string queryPlan(const std::string& select) const {
-    std::string plan;
-    switch (GetParam()) {
-      case Backend::Sqlite: {
-        sqlite3* raw = nullptr;
-        sqlite3_open_v2(test_database_->location().c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-        std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
-        sqlite3_stmt* statement = nullptr;
-        std::string sql = "EXPLAIN QUERY PLAN " + select;
-        if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-          return std::string("error: ") + sqlite3_errmsg(db.get());
-        }
-        while (sqlite3_step(statement) == SQLITE_ROW) {
-          plan += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
-          plan += "\n";
-        }
-        sqlite3_finalize(statement);
-        return plan;
-      }
-      case Backend::Postgres: {
-        std::unique_ptr<PGconn, decltype(&PQfinish)> db(
-            PQconnectdb(test_database_->location().c_str()), &PQfinish);
-        // On a near-empty table a sequential scan is cheapest; what matters
-        // is that an index can answer the lookup.
-        PQclear(PQexec(db.get(), "SET enable_seqscan = off"));
-        std::unique_ptr<PGresult, decltype(&PQclear)> result(
-            PQexec(db.get(), ("EXPLAIN " + select).c_str()), &PQclear);
-        if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-          return std::string("error: ") + PQerrorMessage(db.get());
-        }
-        for (int row = 0; row < PQntuples(result.get()); ++row) {
-          plan += PQgetvalue(result.get(), row, 0);
-          plan += "\n";
-        }
-        return plan;
-      }
-    }
-    return "unknown backend";
+    return test::queryPlan(GetParam(), test_database_->location(), select);
   }
 
   domain::OAuthSession session_;

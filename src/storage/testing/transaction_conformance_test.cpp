@@ -12,10 +12,6 @@ using namespace std::chrono_literals;
 using storage::StorageErrorCode;
 using storage::TransactionMode;
 
-domain::Localpart localpart(std::string_view name) {
-  return *domain::Localpart::parse(name, "example.org");
-}
-
 class TransactionConformanceTest : public MigratedDatabaseTest {};
 
 TEST_P(TransactionConformanceTest, DestroyingAnUncommittedTransactionWritesNothing) {

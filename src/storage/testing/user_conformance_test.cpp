@@ -11,10 +11,6 @@ namespace {
 using namespace std::chrono_literals;
 using storage::StorageErrorCode;
 
-domain::Localpart localpart(std::string_view name) {
-  return *domain::Localpart::parse(name, "example.org");
-}
-
 class UserConformanceTest : public MigratedDatabaseTest {};
 
 TEST_P(UserConformanceTest, AddsAUserWithIdAndTimeFromTheInjectedRngAndClock) {
