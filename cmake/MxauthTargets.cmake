@@ -12,12 +12,16 @@ endif()
 # Boost.Asio: no deprecated names; we use C++20 coroutines.
 target_compile_definitions(mxauth_build_flags INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
-# Test code (test executables and TEST_SUPPORT libraries) is compiled without
-# optimisation and in unity batches: it is most of the build, and neither its
-# speed nor its per-file parallelism matters. The code under test keeps the
-# preset's flags (-O2 in release, -O1 under the sanitizers).
+# Test code is compiled without optimisation: it is most of the build, and
+# its speed does not matter. The code under test keeps the preset's flags
+# (-O2 in release, -O1 under the sanitizers). Test executables are also
+# built in unity batches; TEST_SUPPORT libraries are not, so that their
+# files stay in compile_commands.json for clang-tidy (tools/lint.sh).
 function(mxauth_test_code_flags target)
   target_compile_options(${target} PRIVATE -O0)
+endfunction()
+function(mxauth_test_executable_flags target)
+  mxauth_test_code_flags(${target})
   set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 6)
 endfunction()
 
@@ -42,7 +46,7 @@ function(mxauth_add_test name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPS;LABELS")
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_DEPS} GTest::gtest GTest::gmock GTest::gtest_main mxauth::build_flags)
-  mxauth_test_code_flags(${name})
+  mxauth_test_executable_flags(${name})
   if(NOT arg_LABELS)
     set(arg_LABELS unit)
   endif()

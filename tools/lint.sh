@@ -19,6 +19,17 @@ if (($#)); then
 else
   mapfile -t files < <(git ls-files 'src/*.cpp' | grep -v '_test\.cpp$')
 fi
+# clang-tidy would guess the flags of a file missing from the compile
+# database (e.g. one built in a unity batch) and report nonsense.
+missing=()
+for f in "${files[@]}"; do
+  grep -qF "\"file\": \"$PWD/$f\"" "$db/compile_commands.json" || missing+=("$f")
+done
+if ((${#missing[@]})); then
+  printf 'lint: not in %s/compile_commands.json (unity-built?):\n' "$db" >&2
+  printf '  %s\n' "${missing[@]}" >&2
+  exit 1
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! printf '%s\n' "${files[@]}" |

@@ -150,6 +150,19 @@ Result<void, std::string> migrateDatabase(storage::Database& database, const Clo
   return {};
 }
 
+std::unique_ptr<homeserver::HomeserverConnection> makeHomeserverConnection(
+    const config::Config& config) {
+  if (config.matrix.endpoint.empty()) {
+    return std::make_unique<homeserver::StandaloneConnection>(config.matrix.homeserver);
+  }
+  homeserver::SynapseOptions synapse;
+  synapse.server_name = config.matrix.homeserver;
+  synapse.endpoint = config.matrix.endpoint;
+  synapse.secret = config.matrix.secret;
+  synapse.log = [](std::string_view message) { logWarn(message); };
+  return std::make_unique<homeserver::SynapseConnection>(std::move(synapse));
+}
+
 crypto::PasswordHasherOptions passwordHasherOptions(const config::PasswordsConfig& config) {
   crypto::PasswordHasherOptions options;
   options.argon2.memory_kib = config.argon2_memory_kib;
@@ -220,23 +233,15 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   auto encryption = crypto::parseEncryptionSecret(service->encryption_secret_);
   if (!encryption)
     return unexpected(std::string("secrets.encryption: not 64 hexadecimal characters"));
-  if (config.matrix.endpoint.empty()) {
-    service->homeserver_ =
-        std::make_unique<homeserver::StandaloneConnection>(config.matrix.homeserver);
-  } else {
-    homeserver::SynapseOptions synapse;
-    synapse.server_name = config.matrix.homeserver;
-    synapse.endpoint = config.matrix.endpoint;
-    synapse.secret = config.matrix.secret;
-    synapse.log = [](std::string_view message) { logWarn(message); };
-    service->homeserver_ = std::make_unique<homeserver::SynapseConnection>(std::move(synapse));
-  }
+  service->homeserver_ = makeHomeserverConnection(config);
   jobs::JobRunnerOptions job_options;
   job_options.worker_id = jobWorkerId();
   job_options.log = [](std::string_view message) { logWarn(message); };
   service->job_runner_ =
       std::make_unique<jobs::JobRunner>(*service->database_, clock, std::move(job_options));
   jobs::registerHomeserverJobs(*service->job_runner_, *service->database_, *service->homeserver_);
+  jobs::scheduleDeviceReconciliation(*service->job_runner_, *service->database_, rng, clock,
+                                     *service->homeserver_);
   web::WebSettings web_settings;
   web_settings.public_base = config.http.public_base;
   web_settings.service_name = config.branding.service_name;

@@ -38,6 +38,11 @@ Result<std::unique_ptr<storage::Database>, std::string> openDatabase(
 // Applies pending migrations, logging each; the error is one line.
 Result<void, std::string> migrateDatabase(storage::Database& database, const Clock& clock);
 
+// The homeserver connection the config describes: Synapse's /_synapse/mas
+// API at matrix.endpoint, or stand-alone when it is empty.
+std::unique_ptr<homeserver::HomeserverConnection> makeHomeserverConnection(
+    const config::Config& config);
+
 // The password hasher the config describes.
 crypto::PasswordHasherOptions passwordHasherOptions(const config::PasswordsConfig& config);
 

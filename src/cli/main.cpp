@@ -17,6 +17,7 @@
 #include "app/logging.h"
 #include "app/service.h"
 #include "app/user_admin.h"
+#include "compat/operator_tokens.h"
 #include "config/generate.h"
 #include "config/load.h"
 #include "config/validate.h"
@@ -176,6 +177,15 @@ int run(int argc, char** argv) {
       {"deactivate", "deactivate an account", app::AccountAction::Deactivate},
       {"reactivate", "reactivate a deactivated account", app::AccountAction::Reactivate},
   };
+  std::optional<std::string> device_id;
+  auto* user_issue_token = user->add_subcommand(
+      "issue-compat-token",
+      "issue a never-expiring legacy access token on one device, for bots and scripts; prints it "
+      "as JSON");
+  user_issue_token->add_option("NAME", name, "the Matrix localpart")->required();
+  user_issue_token->add_option("--device-id", device_id, "the device (generated when absent)");
+  user_issue_token->add_flag("--admin", admin,
+                             "give the token the Synapse admin scope (urn:synapse:admin:*)");
   std::vector<std::pair<CLI::App*, app::AccountAction>> state_commands;
   for (const auto& command : kStateCommands) {
     auto* sub = user->add_subcommand(command.name, command.help);
@@ -259,6 +269,26 @@ int run(int argc, char** argv) {
     return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
       crypto::PasswordHasher hasher(app::passwordHasherOptions(cfg->passwords));
       return printUserOr(app::setPassword(database, hasher, rng, clock, name, *password), *cfg);
+    });
+  }
+  if (user_issue_token->parsed()) {
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
+      auto homeserver = app::makeHomeserverConnection(*cfg);
+      auto issued =
+          compat::issueOperatorToken(database, rng, clock, *homeserver,
+                                     {.localpart = name, .device_id = device_id, .admin = admin});
+      if (!issued) {
+        std::fprintf(stderr, "mxauth: %s\n", issued.error().message.c_str());
+        return issued.error().kind == compat::OperatorTokenError::Kind::InvalidInput ? kExitUsage
+                                                                                     : kExitError;
+      }
+      std::printf("%s\n",
+                  fmt::format(R"({{"user_id":"@{}:{}","device_id":"{}","access_token":"{}",)"
+                              R"("admin":{}}})",
+                              issued->user.localpart, cfg->matrix.homeserver, issued->device_id,
+                              issued->access_token, admin)
+                      .c_str());
+      return kExitOk;
     });
   }
   if (client_add->parsed()) {

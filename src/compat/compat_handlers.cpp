@@ -2,15 +2,14 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "accounts/password_login.h"
+#include "compat/device_ids.h"
 #include "compat/matrix_error.h"
 #include "crypto/token.h"
 #include "http/middleware.h"
@@ -20,8 +19,6 @@
 namespace mxauth::compat {
 namespace {
 
-constexpr std::size_t kGeneratedDeviceIdLength = 10;
-constexpr std::size_t kMaxDeviceIdLength = 255;
 constexpr std::size_t kMaxDisplayNameLength = 256;
 constexpr std::size_t kMaxUserAgent = 512;
 
@@ -87,32 +84,6 @@ std::string userAgentOf(const http::Request& request) {
     if (c >= 0x20 && c <= 0x7e) agent.push_back(c);
   }
   return agent;
-}
-
-// Any length up to 255 (clients of the legacy API choose their own), in the
-// character set of MSC2967 device scopes, so that the device can always be
-// written into a scope.
-bool isAcceptableDeviceId(std::string_view id) {
-  static constexpr std::string_view kExtra = "._~!$&'()*+,;=:@/-";
-  if (id.empty() || id.size() > kMaxDeviceIdLength) return false;
-  for (const char c : id) {
-    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alnum && kExtra.find(c) == std::string_view::npos) return false;
-  }
-  return true;
-}
-
-// Synapse makes ten upper-case letters; so do we.
-std::string generateDeviceId(Rng& rng) {
-  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  std::string id;
-  while (id.size() < kGeneratedDeviceIdLength) {
-    std::uint8_t byte = 0;
-    rng.fill(std::span<std::uint8_t>(&byte, 1));
-    if (byte >= 26 * 9) continue;  // no modulo bias
-    id.push_back(kAlphabet[byte % 26]);
-  }
-  return id;
 }
 
 http::Response storageFailure(const storage::StorageError& error) {
@@ -257,7 +228,12 @@ Result<CallingSession, http::Response> callingSession(storage::Transaction& tx,
 }  // namespace
 
 http::Response CompatHandlers::loginFlows(const http::Request&) const {
-  return matrixJson(200, R"({"flows":[{"type":"m.login.password"}]})");
+  // spec-digest §4.1: what an OAuth-aware server advertises. Clients that
+  // know OAuth see oauth_aware_preferred and use it instead.
+  return matrixJson(200, R"({"flows":[{"type":"m.login.password"},)"
+                         R"({"type":"m.login.sso","oauth_aware_preferred":true,)"
+                         R"("org.matrix.msc3824.delegated_oidc_compatibility":true},)"
+                         R"({"type":"m.login.token"}]})");
 }
 
 http::Response CompatHandlers::login(const http::Request& request) const {
@@ -270,17 +246,12 @@ http::Response CompatHandlers::login(const http::Request& request) const {
     return matrixError(400, "M_APPSERVICE_LOGIN_UNSUPPORTED",
                        "Application services log in with OAuth on this server");
   }
-  if (**type == "m.login.token") {
-    return matrixError(403, "M_FORBIDDEN", "Invalid login token");
-  }
-  if (**type != "m.login.password") {
+  if (**type != "m.login.password" && **type != "m.login.token") {
     return matrixError(400, "M_UNKNOWN", "Unsupported login type");
   }
 
-  auto name = loginName(body->object);
-  if (!name) return std::move(name).error();
-  auto password = stringMember(body->object, "password");
-  if (!password) return std::move(password).error();
+  // What every login type shares: the device and the token kind.
+  LoginRequest login;
   auto device = stringMember(body->object, "device_id");
   if (!device) return std::move(device).error();
   auto display_name = stringMember(body->object, "initial_device_display_name");
@@ -289,29 +260,81 @@ http::Response CompatHandlers::login(const http::Request& request) const {
   if (!stable_refresh) return std::move(stable_refresh).error();
   auto unstable_refresh = boolMember(body->object, "org.matrix.msc2918.refresh_token");
   if (!unstable_refresh) return std::move(unstable_refresh).error();
-  const bool with_refresh = *stable_refresh || *unstable_refresh;
+  login.with_refresh = *stable_refresh || *unstable_refresh;
   if (*device && !isAcceptableDeviceId(**device)) {
     return matrixError(400, "M_INVALID_PARAM", "device_id has characters that are not allowed");
   }
-  if (*display_name && (*display_name)->size() > kMaxDisplayNameLength) {
-    (*display_name)->resize(kMaxDisplayNameLength);
+  login.device_id = std::move(*device);
+  login.display_name = std::move(*display_name);
+  if (login.display_name && login.display_name->size() > kMaxDisplayNameLength) {
+    login.display_name->resize(kMaxDisplayNameLength);
   }
+
+  if (**type == "m.login.token") {
+    auto token = stringMember(body->object, "token");
+    if (!token) return std::move(token).error();
+    if (!*token) return matrixError(400, "M_BAD_JSON", "token is missing");
+    return loginWithToken(request, **token, std::move(login));
+  }
+
+  auto name = loginName(body->object);
+  if (!name) return std::move(name).error();
+  auto password = stringMember(body->object, "password");
+  if (!password) return std::move(password).error();
   if (!*password) return matrixError(403, "M_FORBIDDEN", "Invalid username or password");
 
   const CompatContext& c = context_;
   auto user = accounts::checkPassword({c.database, c.hasher, c.rng, c.clock, c.options.server_name},
                                       *name, **password);
   if (!user) return passwordFailure(user.error());
-  const std::string device_id = *device ? std::move(**device) : generateDeviceId(c.rng);
+  return startSession(request, *user, std::move(login), std::nullopt);
+}
+
+http::Response CompatHandlers::loginWithToken(const http::Request& request, std::string_view token,
+                                              LoginRequest login) const {
+  const CompatContext& c = context_;
+  const auto invalid = [] { return matrixError(403, "M_FORBIDDEN", "Invalid login token"); };
+  auto tx = c.database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return storageFailure(tx.error());
+  auto sso = (*tx)->compatSsoLogins().findByTokenHash(crypto::tokenHashHex(token));
+  if (!sso) return storageFailure(sso.error());
+  if (!*sso || (*sso)->isPending() || (*sso)->isExchanged() || !(*sso)->user_id ||
+      !(*sso)->browser_session_id) {
+    return invalid();
+  }
+  if (c.clock.now() - *(*sso)->fulfilled_at > c.options.login_token_ttl) {
+    return matrixError(403, "M_FORBIDDEN", "Login token expired");
+  }
+  // Signing out of the browser in between withdraws the login.
+  auto browser = (*tx)->browserSessions().lookup(*(*sso)->browser_session_id);
+  if (!browser) return storageFailure(browser.error());
+  if (!*browser || !(*browser)->isActive()) return invalid();
+  auto user = (*tx)->users().lookup(*(*sso)->user_id);
+  if (!user) return storageFailure(user.error());
+  if (!*user) return invalid();
+  if (!(*user)->isActive()) {
+    return matrixError(403, "M_USER_DEACTIVATED", "This account has been deactivated");
+  }
+  if ((*user)->isLocked()) return matrixError(401, "M_USER_LOCKED", "This account has been locked");
+  tx->reset();
+  return startSession(request, **user, std::move(login), (*sso)->id);
+}
+
+http::Response CompatHandlers::startSession(const http::Request& request, const domain::User& user,
+                                            LoginRequest login,
+                                            std::optional<domain::CompatSsoLoginId> sso) const {
+  const CompatContext& c = context_;
+  const std::string device_id =
+      login.device_id ? std::move(*login.device_id) : generateDeviceId(c.rng);
 
   // The homeserver first, outside any transaction (homeserver_connection.h).
   if (c.homeserver.isConnected()) {
     homeserver::ProvisionRequest provision;
-    provision.localpart = user->localpart;
+    provision.localpart = user.localpart;
     provision.locked = false;
     auto provisioned = c.homeserver.provisionUser(provision);
     if (!provisioned) return homeserverFailure(provisioned.error());
-    auto upserted = c.homeserver.upsertDevice(user->localpart, device_id, *display_name);
+    auto upserted = c.homeserver.upsertDevice(user.localpart, device_id, login.display_name);
     if (!upserted) return homeserverFailure(upserted.error());
   }
 
@@ -319,14 +342,14 @@ http::Response CompatHandlers::login(const http::Request& request) const {
   if (!tx) return storageFailure(tx.error());
   // A device belongs to one session: earlier sessions on it end.
   std::vector<std::string> ended;
-  auto earlier_compat = (*tx)->compatSessions().findActiveByDevice(user->id, device_id);
+  auto earlier_compat = (*tx)->compatSessions().findActiveByDevice(user.id, device_id);
   if (!earlier_compat) return storageFailure(earlier_compat.error());
   for (const domain::CompatSession& earlier : *earlier_compat) {
     auto finished = (*tx)->compatSessions().finish(c.clock, earlier.id);
     if (!finished) return storageFailure(finished.error());
     ended.push_back(earlier.id.str());
   }
-  auto earlier_oauth = (*tx)->oauthSessions().findActiveByDevice(user->id, device_id);
+  auto earlier_oauth = (*tx)->oauthSessions().findActiveByDevice(user.id, device_id);
   if (!earlier_oauth) return storageFailure(earlier_oauth.error());
   for (const domain::OAuthSession& earlier : *earlier_oauth) {
     auto finished = oauth::endOAuthSession(**tx, c.rng, c.clock, earlier.id, earlier.user_id);
@@ -334,21 +357,28 @@ http::Response CompatHandlers::login(const http::Request& request) const {
     ended.push_back(earlier.id.str());
   }
   storage::NewCompatSession fresh;
-  fresh.user_id = user->id;
+  fresh.user_id = user.id;
   fresh.device_id = device_id;
-  fresh.display_name = *display_name;
+  fresh.display_name = login.display_name;
   fresh.user_agent = userAgentOf(request);
   auto session = (*tx)->compatSessions().add(c.rng, c.clock, fresh);
   if (!session) return storageFailure(session.error());
+  if (sso) {
+    // Single use: of two clients racing with one login token, one commits
+    // this and the other is refused here, having written nothing.
+    auto exchanged = (*tx)->compatSsoLogins().exchange(c.clock, *sso, session->id);
+    if (!exchanged) return storageFailure(exchanged.error());
+    if (!*exchanged) return matrixError(403, "M_FORBIDDEN", "Invalid login token");
+  }
   auto pair =
-      issuePair(**tx, c.rng, c.clock, session->id, with_refresh, c.options.access_token_ttl);
+      issuePair(**tx, c.rng, c.clock, session->id, login.with_refresh, c.options.access_token_ttl);
   if (!pair) return storageFailure(pair.error());
   auto committed = (*tx)->commit();
   if (!committed) return storageFailure(committed.error());
   for (const std::string& id : ended) c.cache.invalidateSession(id);
 
   std::string response = "{\"user_id\":";
-  http::appendJsonString(response, "@" + user->localpart + ":" + c.options.server_name);
+  http::appendJsonString(response, "@" + user.localpart + ":" + c.options.server_name);
   response += ",\"device_id\":";
   http::appendJsonString(response, device_id);
   response += ",\"home_server\":";

@@ -4,10 +4,13 @@
 // /_matrix/client/{r0,v3}/… for clients that never learnt OAuth; a
 // deployment's reverse proxy routes these paths here (docs/setup/synapse.md).
 //
-//   GET  /login        the login flows (m.login.password)
-//   POST /login        m.login.password → a compat session (one Matrix device)
-//                      and an "mct_" access token (an "mcr_" refresh token too
-//                      with "refresh_token": true)
+//   GET  /login        the login flows (m.login.password, m.login.sso,
+//                      m.login.token)
+//   POST /login        m.login.password, or m.login.token with the login
+//                      token of a browser login (web/compat_sso.h) → a
+//                      compat session (one Matrix device) and an "mct_"
+//                      access token (an "mcr_" refresh token too with
+//                      "refresh_token": true)
 //   POST /logout       ends the calling token's session; the device goes
 //   POST /logout/all   ends every session of the user, compat and OAuth
 //   POST /refresh      rotates a compat refresh token
@@ -17,11 +20,15 @@
 // any token exists; ending a session queues the homeserver device sync in
 // the same transaction (jobs/homeserver_jobs.h).
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/password_hasher.h"
+#include "domain/compat.h"
+#include "domain/user.h"
 #include "homeserver/homeserver_connection.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -39,6 +46,9 @@ struct CompatOptions {
   // A consumed refresh token presented again within this long of its
   // rotation is a client racing itself: refused, nothing ended.
   Duration refresh_retry_min_age = std::chrono::seconds(2);
+  // How long after the user confirmed a browser login its login token may
+  // be exchanged (spec-digest §4.2: MAS allows 30 s).
+  Duration login_token_ttl = std::chrono::seconds(30);
 };
 
 struct CompatContext {
@@ -63,6 +73,20 @@ class CompatHandlers {
   http::Response refresh(const http::Request& request) const;
 
  private:
+  // The parts of POST /login every login type shares.
+  struct LoginRequest {
+    std::optional<std::string> device_id;
+    std::optional<std::string> display_name;
+    bool with_refresh = false;
+  };
+  http::Response loginWithToken(const http::Request& request, std::string_view token,
+                                LoginRequest login) const;
+  // Sets the device up on the homeserver, then creates the compat session
+  // and its tokens (exchanging `sso` in the same transaction).
+  http::Response startSession(const http::Request& request, const domain::User& user,
+                              LoginRequest login,
+                              std::optional<domain::CompatSsoLoginId> sso) const;
+
   CompatContext context_;
 };
 

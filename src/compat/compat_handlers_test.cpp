@@ -7,6 +7,7 @@
 #include <string>
 
 #include "crypto/password_hasher.h"
+#include "crypto/token.h"
 #include "domain/localpart.h"
 #include "homeserver/testing/recording_homeserver.h"
 #include "jobs/homeserver_jobs.h"
@@ -102,6 +103,25 @@ class CompatHandlersTest : public test::MigratedDatabaseTest {
   }
   bool isActive(const std::string& token) { return introspect(token).at("active").as_bool(); }
 
+  // A browser login of `user` confirmed now (web/compat_sso.h does this),
+  // whose login token is `token`; answers its browser session.
+  domain::BrowserSessionId confirmBrowserLogin(const domain::User& user, const std::string& token) {
+    auto tx = begin();
+    storage::NewBrowserSession browser;
+    browser.user_id = user.id;
+    auto session = tx->browserSessions().add(rng_, clock_, browser);
+    auto login = tx->compatSsoLogins().add(rng_, clock_, "https://app.example/cb");
+    EXPECT_TRUE(session && login);
+    EXPECT_TRUE(*tx->compatSsoLogins().fulfil(clock_, login->id, user.id, session->id,
+                                              crypto::tokenHashHex(token)));
+    EXPECT_TRUE(tx->commit());
+    return session->id;
+  }
+  http::Response tokenLogin(std::string_view token, std::string_view extra = "") {
+    return login(R"({"type":"m.login.token","token":")" + std::string(token) + "\"" +
+                 std::string(extra) + "}");
+  }
+
   std::size_t unfinishedJobs() {
     auto tx = begin();
     auto count = tx->jobs().countUnfinished();
@@ -115,12 +135,99 @@ class CompatHandlersTest : public test::MigratedDatabaseTest {
   std::unique_ptr<CompatHandlers> handlers_;
 };
 
-TEST_P(CompatHandlersTest, AdvertisesPasswordLogin) {
+TEST_P(CompatHandlersTest, AdvertisesPasswordSsoAndTokenLoginAsAnOAuthAwareServer) {
   auto request = http::Request::make(http::Method::Get, "/_matrix/client/v3/login");
   http::Response response = handlers_->loginFlows(*request);
 
   EXPECT_EQ(response.status, 200);
-  EXPECT_NE(response.body.find(R"("type":"m.login.password")"), std::string::npos);
+  boost::json::array flows = json(response).at("flows").as_array();
+  ASSERT_EQ(flows.size(), 3u);
+  EXPECT_EQ(flows[0].at("type").as_string(), "m.login.password");
+  EXPECT_EQ(flows[1].at("type").as_string(), "m.login.sso");
+  EXPECT_TRUE(flows[1].at("oauth_aware_preferred").as_bool());
+  EXPECT_TRUE(flows[1].at("org.matrix.msc3824.delegated_oidc_compatibility").as_bool());
+  EXPECT_FALSE(flows[1].as_object().contains("identity_providers"));
+  EXPECT_EQ(flows[2].at("type").as_string(), "m.login.token");
+}
+
+TEST_P(CompatHandlersTest, ALoginTokenLogsInOnceAndProvisionsTheDeviceFirst) {
+  domain::User alice = addUser("alice");
+  confirmBrowserLogin(alice, "the-login-token");
+
+  http::Response response =
+      tokenLogin("the-login-token", R"(,"device_id":"SSODEVICE1","refresh_token":true)");
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(str(response, "user_id"), "@alice:example.com");
+  EXPECT_EQ(str(response, "device_id"), "SSODEVICE1");
+  EXPECT_TRUE(str(response, "refresh_token").starts_with("mcr_"));
+  EXPECT_EQ(homeserver_.calls(),
+            (std::vector<std::string>{"provision_user alice", "upsert_device alice SSODEVICE1"}));
+  EXPECT_TRUE(isActive(str(response, "access_token")));
+  // Single use.
+  http::Response again = tokenLogin("the-login-token");
+  EXPECT_EQ(again.status, 403);
+  EXPECT_EQ(errcode(again), "M_FORBIDDEN");
+  EXPECT_EQ(homeserver_.calls().size(), 2u);
+}
+
+TEST_P(CompatHandlersTest, ALoginTokenExpiresThirtySecondsAfterTheUserConfirmed) {
+  domain::User alice = addUser("alice");
+  confirmBrowserLogin(alice, "on-time");
+  confirmBrowserLogin(alice, "too-late");
+  clock_.advance(30s);
+  EXPECT_EQ(tokenLogin("on-time").status, 200);
+
+  clock_.advance(1ms);
+  http::Response late = tokenLogin("too-late");
+
+  EXPECT_EQ(late.status, 403);
+  EXPECT_EQ(errcode(late), "M_FORBIDDEN");
+  EXPECT_EQ(str(late, "error"), "Login token expired");
+}
+
+TEST_P(CompatHandlersTest, ALoginTokenDiesWithItsBrowserSessionAndItsUsersAccount) {
+  domain::User alice = addUser("alice");
+  domain::User locked = addUser("locked");
+  domain::User gone = addUser("gone");
+  const domain::BrowserSessionId signed_out = confirmBrowserLogin(alice, "signed-out");
+  confirmBrowserLogin(locked, "locked-token");
+  confirmBrowserLogin(gone, "gone-token");
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->browserSessions().finish(clock_, signed_out));
+    ASSERT_TRUE(tx->users().lock(clock_, locked.id));
+    ASSERT_TRUE(tx->users().deactivate(clock_, gone.id));
+    ASSERT_TRUE(tx->commit());
+  }
+
+  EXPECT_EQ(errcode(tokenLogin("signed-out")), "M_FORBIDDEN");
+  http::Response locked_out = tokenLogin("locked-token");
+  EXPECT_EQ(locked_out.status, 401);
+  EXPECT_EQ(errcode(locked_out), "M_USER_LOCKED");
+  http::Response deactivated = tokenLogin("gone-token");
+  EXPECT_EQ(deactivated.status, 403);
+  EXPECT_EQ(errcode(deactivated), "M_USER_DEACTIVATED");
+  EXPECT_EQ(errcode(login(R"({"type":"m.login.token"})")), "M_BAD_JSON");
+  EXPECT_EQ(errcode(login(R"({"type":"m.login.token","token":5})")), "M_BAD_JSON");
+  EXPECT_TRUE(homeserver_.calls().empty());
+}
+
+TEST_P(CompatHandlersTest, AHomeserverThatIsDownDuringATokenLoginLeavesTheTokenUsable) {
+  domain::User alice = addUser("alice");
+  confirmBrowserLogin(alice, "keep-me");
+  homeserver_.failWith({homeserver::HomeserverErrorCode::Unreachable, 0, "", "refused"});
+
+  http::Response failed = tokenLogin("keep-me", R"(,"device_id":"DEV0000002")");
+
+  EXPECT_EQ(failed.status, 503);
+  auto tx = begin();
+  auto sessions = tx->compatSessions().findActiveByDevice(alice.id, "DEV0000002");
+  ASSERT_TRUE(sessions.has_value());
+  EXPECT_TRUE(sessions->empty());
+  tx.reset();
+  homeserver_.clearFailure();
+  EXPECT_EQ(tokenLogin("keep-me", R"(,"device_id":"DEV0000002")").status, 200);
 }
 
 TEST_P(CompatHandlersTest, PasswordLoginProvisionsTheDeviceFirstAndIssuesAWorkingToken) {

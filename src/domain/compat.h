@@ -11,12 +11,14 @@
 
 #include "core/clock.h"
 #include "domain/id.h"
+#include "domain/oauth.h"
 
 namespace mxauth::domain {
 
 using CompatSessionId = Id<struct CompatSessionIdTag>;
 using CompatAccessTokenId = Id<struct CompatAccessTokenIdTag>;
 using CompatRefreshTokenId = Id<struct CompatRefreshTokenIdTag>;
+using CompatSsoLoginId = Id<struct CompatSsoLoginIdTag>;
 
 struct CompatSession {
   CompatSessionId id;
@@ -64,6 +66,29 @@ struct CompatRefreshToken {
 
   bool isUsable() const { return !consumed_at && !revoked_at; }
   friend bool operator==(const CompatRefreshToken&, const CompatRefreshToken&) = default;
+};
+
+// A login through the browser for a legacy client (m.login.sso,
+// spec-digest §4.3): GET /login/sso/redirect creates it pending with the
+// client's redirectUrl; the user signs in and confirms, which fulfils it
+// with a single-use login token (stored as SHA-256 hex only) that the
+// client exchanges at POST /login (m.login.token) for a compat session.
+struct CompatSsoLogin {
+  CompatSsoLoginId id;
+  std::string redirect_uri;
+  Timestamp created_at;
+  // Set together when the user confirmed.
+  std::optional<Timestamp> fulfilled_at;
+  std::optional<std::string> login_token_hash;
+  std::optional<UserId> user_id;
+  std::optional<BrowserSessionId> browser_session_id;
+  // Set together when the login token was exchanged.
+  std::optional<Timestamp> exchanged_at;
+  std::optional<CompatSessionId> compat_session_id;
+
+  bool isPending() const { return !fulfilled_at.has_value(); }
+  bool isExchanged() const { return exchanged_at.has_value(); }
+  friend bool operator==(const CompatSsoLogin&, const CompatSsoLogin&) = default;
 };
 
 }  // namespace mxauth::domain

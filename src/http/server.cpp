@@ -185,6 +185,23 @@ std::string_view errorNameFor(int status) {
   }
 }
 
+// The answer to a request that could not be read whole. Matrix clients of
+// the legacy login API (/_matrix/…) read {"errcode","error"} (spec-digest
+// §4.2: M_TOO_LARGE); everything else gets an OAuth-style error.
+Response transportError(int status, const BeastRequest* message) {
+  if (message != nullptr && std::string_view(message->target()).starts_with("/_matrix/")) {
+    std::string body = R"({"errcode":")";
+    body += status == 413 ? "M_TOO_LARGE" : "M_UNKNOWN";
+    body += R"(","error":)";
+    appendJsonString(body, status == 413   ? "The request body is too large"
+                           : status == 408 ? "The request took too long to arrive"
+                                           : "The request could not be read");
+    body += '}';
+    return Response::json(status, std::move(body));
+  }
+  return errorResponse(status, errorNameFor(status));
+}
+
 struct Connection {
   Connection(tcp::socket s, std::uint64_t connection_id)
       : socket(std::move(s)), deadline(socket.get_executor()), id(connection_id) {
@@ -557,7 +574,12 @@ asio::awaitable<void> Server::Impl::serveConnection(std::shared_ptr<Connection> 
         co_await bhttp::async_read_header(conn->socket, buffer, parser, kUseTuple);
     if (header_ec) {
       const std::optional<int> status = statusForReadError(header_ec, conn->timed_out);
-      if (status) co_await answerReadError(*conn, *status, nullptr);
+      // A declared Content-Length over the limit fails here, while the
+      // fields are read; the request line (and so the target) is known.
+      if (status) {
+        const bool line_read = parser.is_header_done() || header_ec == bhttp::error::body_limit;
+        co_await answerReadError(*conn, *status, line_read ? &parser.get() : nullptr);
+      }
       co_return;
     }
     const auto started = SteadyClock::now();
@@ -739,7 +761,7 @@ asio::awaitable<void> Server::Impl::answerReadError(Connection& conn, int status
                                                     const BeastRequest* message) {
   const std::string request_id = newRequestId(message);
   const auto started = SteadyClock::now();
-  Response response = errorResponse(status, errorNameFor(status));
+  Response response = transportError(status, message);
   applyDefaultHeaders(response, request_id, options.strict_transport_security);
   const unsigned version = message != nullptr && message->version() == 10 ? 10 : 11;
   const bool written = co_await writeResponse(conn, response, version, false, false);

@@ -307,6 +307,28 @@ TEST_F(ServerTest, BodyOverTheLimitGets413AndTheConnectionCloses) {
   EXPECT_TRUE(connection.waitForClose());
 }
 
+TEST_F(ServerTest, AnOversizedBodyForTheMatrixApiGetsAMatrixError) {
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  start(options);
+  const std::string chunk(800, 'a');
+
+  for (const std::string& request :
+       {test::rawRequest("POST", "/_matrix/client/v3/login", {"Content-Length: 5000"}) +
+            std::string(512, 'a'),
+        test::rawRequest("POST", "/_matrix/client/v3/login", {"Transfer-Encoding: chunked"}) +
+            "320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n"}) {
+    TestConnection connection(port());
+    ASSERT_TRUE(connection.send(request));
+    auto response = connection.readResponse();
+
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 413);
+    EXPECT_NE(response->body.find(R"("errcode":"M_TOO_LARGE")"), std::string::npos)
+        << request.substr(0, 80) << " -> " << response->body;
+  }
+}
+
 TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413) {
   ServerOptions options;
   options.max_body_bytes = 1024;

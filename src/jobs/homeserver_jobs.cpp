@@ -108,4 +108,58 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database,
                 });
 }
 
+void scheduleDeviceReconciliation(JobRunner& runner, storage::Database& database, Rng& rng,
+                                  const Clock& clock, homeserver::HomeserverConnection& homeserver,
+                                  Duration interval, std::size_t page_size) {
+  if (!homeserver.isConnected()) return;
+  runner.handle(
+      std::string(kReconcileDevicesJob),
+      [&database, &rng, &clock, page_size](const domain::Job& job) -> Result<void, std::string> {
+        storage::Page page;
+        page.limit = page_size;
+        boost::system::error_code ec;
+        const boost::json::value payload = boost::json::parse(job.payload, ec);
+        if (!ec && payload.is_object()) {
+          const auto* after = payload.as_object().if_contains("after");
+          if (after != nullptr && after->is_string() && !after->as_string().empty()) {
+            page.after = std::string(after->as_string());
+          }
+        }
+        auto tx = database.begin();
+        if (!tx) return unexpected(tx.error().detail);
+        auto users = (*tx)->users().list(page);
+        if (!users) return unexpected(users.error().detail);
+        for (const domain::User& user : *users) {
+          auto queued = enqueueDeviceSync(**tx, rng, clock, user.id);
+          if (!queued) return unexpected(queued.error().detail);
+        }
+        if (users->size() == page.limit) {
+          auto next = (*tx)->jobs().add(
+              rng, clock, kReconcileDevicesJob,
+              boost::json::serialize(boost::json::object{{"after", users->back().id.str()}}),
+              clock.now());
+          if (!next) return unexpected(next.error().detail);
+        }
+        auto committed = (*tx)->commit();
+        if (!committed) return unexpected(committed.error().detail);
+        return {};
+      });
+  runner.every(interval, "device reconciliation",
+               [&database, &rng, &clock, interval]() -> Result<void, std::string> {
+                 auto tx = database.begin();
+                 if (!tx) return unexpected(tx.error().detail);
+                 auto last = (*tx)->jobs().lastAddedAt(kReconcileDevicesJob);
+                 if (!last) return unexpected(last.error().detail);
+                 // Another instance (or this one before a restart) started
+                 // one recently enough.
+                 if (*last && clock.now() - **last < interval) return {};
+                 auto added = (*tx)->jobs().add(rng, clock, kReconcileDevicesJob, R"({"after":""})",
+                                                clock.now());
+                 if (!added) return unexpected(added.error().detail);
+                 auto committed = (*tx)->commit();
+                 if (!committed) return unexpected(committed.error().detail);
+                 return {};
+               });
+}
+
 }  // namespace mxauth::jobs

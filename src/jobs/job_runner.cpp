@@ -21,7 +21,22 @@ void JobRunner::handle(std::string kind, JobHandler handler) {
   handlers_[std::move(kind)] = std::move(handler);
 }
 
+void JobRunner::every(Duration interval, std::string name, PeriodicTask task) {
+  periodic_.push_back(Periodic{interval, std::move(name), std::move(task), std::nullopt});
+}
+
 Result<std::size_t, storage::StorageError> JobRunner::runDueJobs() {
+  for (Periodic& periodic : periodic_) {
+    const Timestamp now = clock_.now();
+    if (periodic.next_run && now < *periodic.next_run) continue;
+    auto ran = periodic.task();
+    if (ran) {
+      periodic.next_run = now + periodic.interval;
+    } else {
+      periodic.next_run = now + options_.min_backoff;
+      if (options_.log) options_.log(periodic.name + ": " + ran.error());
+    }
+  }
   std::vector<domain::Job> claimed;
   {
     auto tx = database_.begin();

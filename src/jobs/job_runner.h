@@ -16,9 +16,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -30,6 +32,10 @@ namespace mxauth::jobs {
 // What a handler reports: nothing on success, otherwise why (kept on the
 // job as last_error and logged) and the job is retried later.
 using JobHandler = std::function<Result<void, std::string>(const domain::Job& job)>;
+
+// Periodic work of the runner (see JobRunner::every); a failure is logged
+// and the task is tried again after min_backoff.
+using PeriodicTask = std::function<Result<void, std::string>()>;
 
 struct JobRunnerOptions {
   // Names this runner in the jobs' locked_by (host and pid in production).
@@ -64,8 +70,15 @@ class JobRunner {
   // newer instance sharing the database may know it).
   void handle(std::string kind, JobHandler handler);
 
-  // Claims the due jobs once and runs them; returns how many ran. Tests
-  // drive the queue with this instead of the thread.
+  // Before start(). Runs `task` at the first poll and then whenever
+  // `interval` has passed since it last succeeded (per runner: a task that
+  // must happen once per deployment checks the database itself, as
+  // scheduleDeviceReconciliation() does).
+  void every(Duration interval, std::string name, PeriodicTask task);
+
+  // Runs the periodic tasks that are due, then claims the due jobs once and
+  // runs them; returns how many jobs ran. Tests drive the queue with this
+  // instead of the thread.
   Result<std::size_t, storage::StorageError> runDueJobs();
 
   void start();
@@ -84,6 +97,13 @@ class JobRunner {
   const Clock& clock_;
   JobRunnerOptions options_;
   std::map<std::string, JobHandler, std::less<>> handlers_;
+  struct Periodic {
+    Duration interval;
+    std::string name;
+    PeriodicTask task;
+    std::optional<Timestamp> next_run;  // empty: at the first poll
+  };
+  std::vector<Periodic> periodic_;  // touched only by the polling thread
 
   std::mutex mutex_;
   std::condition_variable wakeup_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "homeserver/standalone_connection.h"
 #include "homeserver/testing/recording_homeserver.h"
 #include "jobs/homeserver_jobs.h"
 #include "storage/testing/conformance.h"
@@ -242,6 +243,56 @@ TEST_P(HomeserverJobsTest, ProvisioningSendsTheLocalpartAndLockState) {
 
   EXPECT_TRUE(homeserver_.hasUser("alice"));
   EXPECT_EQ(homeserver_.calls(), (std::vector<std::string>{"provision_user alice"}));
+}
+
+TEST_P(HomeserverJobsTest, ReconciliationSyncsEveryUsersDevicesPageByPageOncePerInterval) {
+  domain::OAuthClient client = addClient();
+  std::vector<std::string> names = {"alice", "bob", "carol", "dave", "erin"};
+  for (const std::string& name : names) {
+    domain::User user = addUser(name);
+    addSession(user, client, "LIVE" + name);
+    // What the homeserver has drifted to: a device mxauth never knew.
+    ASSERT_TRUE(homeserver_.syncDevices(name, {"LIVE" + name, "STALE"}).has_value());
+  }
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, homeserver_);
+  scheduleDeviceReconciliation(runner, *database_, rng_, clock_, homeserver_, 6h, 2);
+
+  // Three pages (2 + 2 + 1 users) and five syncs, in a few polls.
+  for (int poll = 0; poll < 10 && (poll == 0 || runner.stats().unfinished > 0); ++poll) {
+    ASSERT_GE(ran(runner), 0);
+  }
+
+  EXPECT_EQ(runner.stats().unfinished, 0);
+  EXPECT_EQ(runner.stats().completed, 3u + 5u);
+  for (const std::string& name : names) {
+    EXPECT_EQ(homeserver_.devices(name), (std::set<std::string>{"LIVE" + name})) << name;
+  }
+  // Not again within the interval, neither here nor on a second instance
+  // sharing the database; again once it has passed.
+  clock_.advance(5h);
+  JobRunner other(*database_, clock_, options());
+  registerHomeserverJobs(other, *database_, homeserver_);
+  scheduleDeviceReconciliation(other, *database_, rng_, clock_, homeserver_, 6h, 2);
+  EXPECT_EQ(ran(runner), 0);
+  EXPECT_EQ(ran(other), 0);
+  clock_.advance(1h);
+  EXPECT_EQ(ran(other), 0);   // its own timer started an hour ago
+  EXPECT_EQ(ran(runner), 1);  // a new reconciliation: its first page
+  EXPECT_EQ(ran(other), 3);   // which the other instance helps to run
+}
+
+TEST_P(HomeserverJobsTest, NoReconciliationIsScheduledInStandAloneMode) {
+  addUser("alice");
+  homeserver::StandaloneConnection standalone("example.com");
+  JobRunner runner(*database_, clock_, options());
+  scheduleDeviceReconciliation(runner, *database_, rng_, clock_, standalone, 6h, 2);
+
+  EXPECT_EQ(ran(runner), 0);
+  auto tx = begin();
+  auto last = tx->jobs().lastAddedAt(kReconcileDevicesJob);
+  ASSERT_TRUE(last.has_value());
+  EXPECT_FALSE(last->has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, JobRunnerTest, ::testing::Values(test::Backend::Sqlite));

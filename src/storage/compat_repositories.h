@@ -104,4 +104,30 @@ class CompatRefreshTokenRepository {
                                             const domain::CompatRefreshTokenId& id) = 0;
 };
 
+class CompatSsoLoginRepository {
+ public:
+  virtual ~CompatSsoLoginRepository() = default;
+  // A pending login that will return to `redirect_uri`.
+  virtual Result<domain::CompatSsoLogin, StorageError> add(Rng& rng, const Clock& clock,
+                                                           std::string_view redirect_uri) = 0;
+  virtual Result<std::optional<domain::CompatSsoLogin>, StorageError> lookup(
+      const domain::CompatSsoLoginId& id) = 0;
+  // Conditional: a pending login becomes fulfilled for the user of
+  // `browser_session` with the login token's hash. False when it was not
+  // pending. Conflict when the hash is taken.
+  virtual Result<bool, StorageError> fulfil(const Clock& clock, const domain::CompatSsoLoginId& id,
+                                            const domain::UserId& user,
+                                            const domain::BrowserSessionId& browser_session,
+                                            std::string_view login_token_hash) = 0;
+  // The login whose token has this hash (the unique index).
+  virtual Result<std::optional<domain::CompatSsoLogin>, StorageError> findByTokenHash(
+      std::string_view login_token_hash) = 0;
+  // Conditional: a fulfilled login not yet exchanged is exchanged for
+  // `session` (a compat session of the same user). False when it was not
+  // fulfilled or already exchanged: the token is single use.
+  virtual Result<bool, StorageError> exchange(const Clock& clock,
+                                              const domain::CompatSsoLoginId& id,
+                                              const domain::CompatSessionId& session) = 0;
+};
+
 }  // namespace mxauth::storage

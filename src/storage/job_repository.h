@@ -44,6 +44,10 @@ class JobRepository {
   virtual Result<bool, StorageError> retryAt(const domain::JobId& id, std::string_view worker,
                                              std::string_view error, Timestamp run_at) = 0;
 
+  // When the newest job of `kind` was added (finished or not); empty when
+  // there is none. For periodic work: "has anyone scheduled it lately?"
+  virtual Result<std::optional<Timestamp>, StorageError> lastAddedAt(std::string_view kind) = 0;
+
   // Jobs not finished yet (for /metrics).
   virtual Result<std::int64_t, StorageError> countUnfinished() = 0;
 };

@@ -41,6 +41,7 @@ class Transaction {
   virtual CompatSessionRepository& compatSessions() = 0;
   virtual CompatAccessTokenRepository& compatAccessTokens() = 0;
   virtual CompatRefreshTokenRepository& compatRefreshTokens() = 0;
+  virtual CompatSsoLoginRepository& compatSsoLogins() = 0;
 
   virtual JobRepository& jobs() = 0;
 

@@ -90,6 +90,21 @@ std::vector<ErrorPage> ErrorPage::samples() {
   return {plain, detailed, interstitial};
 }
 
+std::vector<SsoConfirmPage> SsoConfirmPage::samples() {
+  SsoConfirmPage web;
+  web.csrf_token = "sample-csrf-token";
+  web.action = "/complete-compat-sso/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+  web.user_id = "@alice:example.com";
+  web.destination = "app.element.io";
+  web.redirect_url = "https://app.element.io/#/login";
+  SsoConfirmPage app = web;
+  app.destination = "im.fluffychat";
+  app.destination_is_web = false;
+  app.redirect_url = "im.fluffychat://login?x=%22%3E";
+  app.error = "This form has expired or was not sent from this site. Please try again.";
+  return {web, app};
+}
+
 std::vector<LogoutPage> LogoutPage::samples() {
   LogoutPage signed_in;
   signed_in.csrf_token = "sample-csrf-token";

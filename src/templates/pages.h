@@ -90,6 +90,23 @@ struct ConsentPage {
   static std::vector<ConsentPage> samples();
 };
 
+// form#sso-confirm: the confirmation before a legacy client (m.login.sso)
+// receives a login token for the signed-in user (spec-digest §4.3).
+struct SsoConfirmPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string action;   // where the form posts
+  std::string user_id;  // "@alice:example.com"
+  // The host of a website, or the scheme of an app (compat::SsoDestination).
+  std::string destination;
+  bool destination_is_web = true;
+  std::string redirect_url;  // the whole address, shown small
+  std::optional<std::string> error;
+  std::string switch_account_href = "/logout";
+
+  static std::vector<SsoConfirmPage> samples();
+};
+
 struct ErrorPage {
   Layout layout;
   std::string title = "Something went wrong";

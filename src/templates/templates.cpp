@@ -332,6 +332,19 @@ std::string Templates::render(const ConsentPage& page) const {
   return state_->render("consent", data);
 }
 
+std::string Templates::render(const SsoConfirmPage& page) const {
+  mustache::data data = state_->base(page.layout, "Continue to " + page.destination);
+  data.set("csrf_token", page.csrf_token);
+  data.set("action", page.action);
+  data.set("user_id", page.user_id);
+  data.set("destination", page.destination);
+  data.set("destination_is_web", page.destination_is_web);
+  data.set("redirect_url", page.redirect_url);
+  data.set("switch_account_href", page.switch_account_href);
+  setOptional(data, "error", page.error);
+  return state_->render("sso_confirm", data);
+}
+
 std::string Templates::render(const ErrorPage& page) const {
   mustache::data data = state_->base(page.layout, page.title);
   data.set("message", page.message);
@@ -401,6 +414,7 @@ Result<void, std::string> checkAllTemplates() {
   checkSamples<LoginPage>(*templates, "login", problems);
   checkSamples<RegisterPage>(*templates, "register", problems);
   checkSamples<ConsentPage>(*templates, "consent", problems);
+  checkSamples<SsoConfirmPage>(*templates, "sso_confirm", problems);
   checkSamples<ErrorPage>(*templates, "error", problems);
   checkSamples<LogoutPage>(*templates, "logout", problems);
   checkSamples<SignedInPage>(*templates, "signed_in", problems);

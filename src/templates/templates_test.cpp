@@ -38,6 +38,7 @@ TEST_F(TemplatesTest, RendersEverySampleOfEveryPageAsWellFormedHtml) {
   expectEverySampleIsWellFormed<ConsentPage>(templates_);
   expectEverySampleIsWellFormed<ErrorPage>(templates_);
   expectEverySampleIsWellFormed<LogoutPage>(templates_);
+  expectEverySampleIsWellFormed<SsoConfirmPage>(templates_);
   expectEverySampleIsWellFormed<SignedInPage>(templates_);
   expectEverySampleIsWellFormed<FormPostPage>(templates_);
 }
@@ -55,6 +56,19 @@ TEST_F(TemplatesTest, EscapesScriptInAClientName) {
 
   EXPECT_EQ(html.find("<script>alert(1)"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+}
+
+TEST_F(TemplatesTest, TheSsoConfirmationNamesTheDestinationAndEscapesTheAddress) {
+  SsoConfirmPage page = SsoConfirmPage::samples().front();
+  page.destination = "evil.example";
+  page.redirect_url = "https://evil.example/?a=<b>";
+
+  const std::string html = templates_.render(page);
+
+  EXPECT_NE(html.find("<form id=\"sso-confirm\" method=\"post\""), std::string::npos);
+  EXPECT_NE(html.find("Continue to evil.example?"), std::string::npos);
+  EXPECT_NE(html.find("https://evil.example/?a=&lt;b&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("<b>"), std::string::npos);
 }
 
 TEST_F(TemplatesTest, EscapesQuotesInAttributeValues) {

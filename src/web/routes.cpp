@@ -1,9 +1,12 @@
 #include "web/routes.h"
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "web/account_pages.h"
 #include "web/authorize_handler.h"
+#include "web/compat_sso.h"
 #include "web/page_kit.h"
 
 namespace mxauth::web {
@@ -12,10 +15,12 @@ namespace {
 // The handlers share one PageKit; the router's std::function copies keep
 // it alive as long as any route does.
 struct WebRoutes {
-  explicit WebRoutes(WebContext& context) : kit(context), account(kit), authorize(kit) {}
+  explicit WebRoutes(WebContext& context)
+      : kit(context), account(kit), authorize(kit), compat_sso(kit) {}
   PageKit kit;
   AccountPages account;
   AuthorizeHandler authorize;
+  CompatSsoPages compat_sso;
 };
 
 }  // namespace
@@ -56,6 +61,19 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->authorize.showContinue(r); });
   router.add(Method::Post, "/authorize/continue",
              [routes](http::Request& r) { return routes->authorize.submitContinue(r); });
+  // The legacy SSO login (web/compat_sso.h); the reverse proxy routes the
+  // /_matrix paths here with the rest of the compat layer.
+  for (const std::string_view version : {"r0", "v3"}) {
+    const std::string base = "/_matrix/client/" + std::string(version) + "/login/sso/redirect";
+    for (const std::string& path : {base, base + "/{idp}"}) {
+      router.add(Method::Get, path,
+                 [routes](http::Request& r) { return routes->compat_sso.redirect(r); });
+    }
+  }
+  router.add(Method::Get, "/complete-compat-sso/{id}",
+             [routes](http::Request& r) { return routes->compat_sso.showConfirm(r); });
+  router.add(Method::Post, "/complete-compat-sso/{id}",
+             [routes](http::Request& r) { return routes->compat_sso.submitConfirm(r); });
 }
 
 http::Response notFoundPage(WebContext& context) {

@@ -30,6 +30,8 @@ struct WebSettings {
   // How long an /authorize request may wait for the user to log in and
   // consent before it must be started again.
   std::chrono::seconds grant_lifetime = std::chrono::hours(1);
+  // How long a legacy SSO login (web/compat_sso.h) may wait for the user.
+  std::chrono::seconds compat_sso_lifetime = std::chrono::minutes(30);
 };
 
 struct WebContext {

@@ -18,6 +18,9 @@ constexpr std::string_view kAccessTokenColumns =
 constexpr std::string_view kRefreshTokenColumns =
     "id, session_id, token_hash, access_token_id, created_at, consumed_at, "
     "next_refresh_token_id, revoked_at";
+constexpr std::string_view kSsoLoginColumns =
+    "id, redirect_uri, created_at, fulfilled_at, login_token_hash, user_id, browser_session_id, "
+    "exchanged_at, compat_session_id";
 
 template <class IdType>
 std::optional<IdType> optionalId(std::optional<std::string> text) {
@@ -70,6 +73,22 @@ Result<domain::CompatRefreshToken, StorageError> readRefreshToken(const Row& row
   token.revoked_at = reader.optionalTimestamp();
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return token;
+}
+
+Result<domain::CompatSsoLogin, StorageError> readSsoLogin(const Row& row) {
+  RowReader reader(row);
+  domain::CompatSsoLogin login;
+  login.id = domain::CompatSsoLoginId(reader.text());
+  login.redirect_uri = reader.text();
+  login.created_at = reader.timestamp();
+  login.fulfilled_at = reader.optionalTimestamp();
+  login.login_token_hash = reader.optionalText();
+  login.user_id = optionalId<domain::UserId>(reader.optionalText());
+  login.browser_session_id = optionalId<domain::BrowserSessionId>(reader.optionalText());
+  login.exchanged_at = reader.optionalTimestamp();
+  login.compat_session_id = optionalId<domain::CompatSessionId>(reader.optionalText());
+  if (auto error = reader.error()) return unexpected(std::move(*error));
+  return login;
 }
 
 // Locks the compat session's row for the rest of the transaction, and
@@ -290,6 +309,53 @@ Result<bool, StorageError> SqlCompatRefreshTokenRepository::revoke(
   return changedAny(session_.execute(
       "UPDATE compat_refresh_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
       {id, clock.now()}));
+}
+
+// --- SSO logins ------------------------------------------------------------
+
+Result<domain::CompatSsoLogin, StorageError> SqlCompatSsoLoginRepository::add(
+    Rng& rng, const Clock& clock, std::string_view redirect_uri) {
+  domain::CompatSsoLogin added;
+  added.id = domain::CompatSsoLoginId(core::newUlid(rng, clock));
+  added.redirect_uri = std::string(redirect_uri);
+  added.created_at = clock.now();
+  auto inserted = session_.execute(
+      "INSERT INTO compat_sso_logins (id, redirect_uri, created_at) VALUES ($1, $2, $3)",
+      {added.id, added.redirect_uri, added.created_at});
+  if (!inserted) return unexpected(inserted.error());
+  return added;
+}
+
+Result<std::optional<domain::CompatSsoLogin>, StorageError> SqlCompatSsoLoginRepository::lookup(
+    const domain::CompatSsoLoginId& id) {
+  static const std::string kSql =
+      sql({"SELECT ", kSsoLoginColumns, " FROM compat_sso_logins WHERE id = $1"});
+  return readOptional(session_.queryOptional(kSql, {id}), &readSsoLogin);
+}
+
+Result<bool, StorageError> SqlCompatSsoLoginRepository::fulfil(
+    const Clock& clock, const domain::CompatSsoLoginId& id, const domain::UserId& user,
+    const domain::BrowserSessionId& browser_session, std::string_view login_token_hash) {
+  return changedAny(session_.execute(
+      "UPDATE compat_sso_logins SET fulfilled_at = $2, login_token_hash = $3, user_id = $4, "
+      "browser_session_id = $5 WHERE id = $1 AND fulfilled_at IS NULL",
+      {id, clock.now(), login_token_hash, user, browser_session}));
+}
+
+Result<std::optional<domain::CompatSsoLogin>, StorageError>
+SqlCompatSsoLoginRepository::findByTokenHash(std::string_view login_token_hash) {
+  static const std::string kSql =
+      sql({"SELECT ", kSsoLoginColumns, " FROM compat_sso_logins WHERE login_token_hash = $1"});
+  return readOptional(session_.queryOptional(kSql, {login_token_hash}), &readSsoLogin);
+}
+
+Result<bool, StorageError> SqlCompatSsoLoginRepository::exchange(
+    const Clock& clock, const domain::CompatSsoLoginId& id,
+    const domain::CompatSessionId& session) {
+  return changedAny(
+      session_.execute("UPDATE compat_sso_logins SET exchanged_at = $2, compat_session_id = $3 "
+                       "WHERE id = $1 AND fulfilled_at IS NOT NULL AND exchanged_at IS NULL",
+                       {id, clock.now(), session}));
 }
 
 }  // namespace mxauth::storage::sql

@@ -74,4 +74,25 @@ class SqlCompatRefreshTokenRepository final : public CompatRefreshTokenRepositor
   Session& session_;
 };
 
+class SqlCompatSsoLoginRepository final : public CompatSsoLoginRepository {
+ public:
+  explicit SqlCompatSsoLoginRepository(Session& session) : session_(session) {}
+
+  Result<domain::CompatSsoLogin, StorageError> add(Rng& rng, const Clock& clock,
+                                                   std::string_view redirect_uri) override;
+  Result<std::optional<domain::CompatSsoLogin>, StorageError> lookup(
+      const domain::CompatSsoLoginId& id) override;
+  Result<bool, StorageError> fulfil(const Clock& clock, const domain::CompatSsoLoginId& id,
+                                    const domain::UserId& user,
+                                    const domain::BrowserSessionId& browser_session,
+                                    std::string_view login_token_hash) override;
+  Result<std::optional<domain::CompatSsoLogin>, StorageError> findByTokenHash(
+      std::string_view login_token_hash) override;
+  Result<bool, StorageError> exchange(const Clock& clock, const domain::CompatSsoLoginId& id,
+                                      const domain::CompatSessionId& session) override;
+
+ private:
+  Session& session_;
+};
+
 }  // namespace mxauth::storage::sql

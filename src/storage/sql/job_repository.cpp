@@ -117,6 +117,17 @@ Result<bool, StorageError> SqlJobRepository::retryAt(const domain::JobId& id,
   return changedAny(changed);
 }
 
+Result<std::optional<Timestamp>, StorageError> SqlJobRepository::lastAddedAt(
+    std::string_view kind) {
+  auto row = session_.queryOptional("SELECT MAX(created_at) FROM jobs WHERE kind = $1", {kind});
+  if (!row) return unexpected(std::move(row).error());
+  if (!*row) return std::optional<Timestamp>();
+  RowReader reader(**row);
+  std::optional<Timestamp> last = reader.optionalTimestamp();
+  if (auto failure = reader.error()) return unexpected(std::move(*failure));
+  return last;
+}
+
 Result<std::int64_t, StorageError> SqlJobRepository::countUnfinished() {
   auto row = session_.queryOptional("SELECT COUNT(*) FROM jobs WHERE finished_at IS NULL", {});
   if (!row) return unexpected(std::move(row).error());

@@ -22,6 +22,7 @@ class SqlJobRepository final : public JobRepository {
                                       std::string_view worker) override;
   Result<bool, StorageError> retryAt(const domain::JobId& id, std::string_view worker,
                                      std::string_view error, Timestamp run_at) override;
+  Result<std::optional<Timestamp>, StorageError> lastAddedAt(std::string_view kind) override;
   Result<std::int64_t, StorageError> countUnfinished() override;
 
  private:

@@ -36,6 +36,7 @@ class SqlTransaction final : public Transaction {
   CompatSessionRepository& compatSessions() override { return compat_sessions_; }
   CompatAccessTokenRepository& compatAccessTokens() override { return compat_access_tokens_; }
   CompatRefreshTokenRepository& compatRefreshTokens() override { return compat_refresh_tokens_; }
+  CompatSsoLoginRepository& compatSsoLogins() override { return compat_sso_logins_; }
   JobRepository& jobs() override { return jobs_; }
 
   Result<void, StorageError> commit() override {
@@ -70,6 +71,7 @@ class SqlTransaction final : public Transaction {
   SqlCompatSessionRepository compat_sessions_{session_};
   SqlCompatAccessTokenRepository compat_access_tokens_{session_};
   SqlCompatRefreshTokenRepository compat_refresh_tokens_{session_};
+  SqlCompatSsoLoginRepository compat_sso_logins_{session_};
   SqlJobRepository jobs_{session_, lease_->supportsSkipLocked()};
   bool finished_ = false;
 };

@@ -29,6 +29,9 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::CompatRefreshTokenRepository& compatRefreshTokens() override {
     return inner_->compatRefreshTokens();
   }
+  storage::CompatSsoLoginRepository& compatSsoLogins() override {
+    return inner_->compatSsoLogins();
+  }
   storage::JobRepository& jobs() override { return inner_->jobs(); }
 
   Result<void, storage::StorageError> commit() override {

@@ -39,14 +39,6 @@ const ACCESS_TTL_MS = 300000;
 // refresh_retry_min_age (docs/oauth.md): a consumed refresh token presented
 // again within it is a client racing itself, not a lost response.
 const REFRESH_RETRY_MIN_AGE_MS = 2000;
-// Finding (mxauth at 32d2122): POST /oauth2/introspect with
-// token_type_hint=access_token, which Synapse (and the double) always sends,
-// answers {"active":false} for legacy mct_ tokens (hintContradicts() in
-// src/oauth/introspection_handler.cpp accepts only mat_ for that hint), so
-// whoami through the homeserver gives 401 M_UNKNOWN_TOKEN for every legacy
-// login. The tests that use a legacy token at the homeserver are todo until
-// that is fixed; their assertions stay as they are (run them to see).
-
 // The SDK logs expected failures; MXAUTH_E2E_VERBOSE=1 shows them.
 if (!process.env.MXAUTH_E2E_VERBOSE) logger.setLevel('silent');
 
@@ -147,7 +139,7 @@ test('matrix-js-sdk 37.5.0 through the homeserver: login flows, password login p
   await withUsers({}, async ({ synapse }) => {
     const sdk = createClient({ baseUrl: synapse.base.replace(/\/$/, '') });
     const { flows } = await sdk.loginFlows();
-    assert.deepEqual(flows.map((flow) => flow.type), ['m.login.password']);
+    assert.deepEqual(flows.map((flow) => flow.type), ['m.login.password', 'm.login.sso', 'm.login.token']);
 
     const device = newDevice();
     const login = await sdk.loginRequest(passwordLogin(ALICE.name, ALICE.password, {

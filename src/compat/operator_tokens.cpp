@@ -1,0 +1,81 @@
+#include "compat/operator_tokens.h"
+
+#include <utility>
+
+#include "compat/device_ids.h"
+#include "crypto/token.h"
+#include "domain/localpart.h"
+
+namespace mxauth::compat {
+namespace {
+
+OperatorTokenError storageFailure(const storage::StorageError& error) {
+  if (error.code == storage::StorageErrorCode::Unavailable) {
+    return {OperatorTokenError::Kind::Unavailable, "database unavailable: " + error.detail};
+  }
+  return {OperatorTokenError::Kind::Internal, "database error: " + error.detail};
+}
+
+}  // namespace
+
+Result<OperatorToken, OperatorTokenError> issueOperatorToken(
+    storage::Database& database, Rng& rng, const Clock& clock,
+    homeserver::HomeserverConnection& homeserver, const OperatorTokenRequest& request) {
+  using Kind = OperatorTokenError::Kind;
+  if (request.device_id && !isAcceptableDeviceId(*request.device_id)) {
+    return unexpected(OperatorTokenError{
+        Kind::InvalidInput,
+        "the device id must be 1 to 255 letters, digits or ._~!$&'()*+,;=:@/- characters"});
+  }
+  const std::string name = domain::asciiLowercase(request.localpart);
+  domain::User user;
+  {
+    auto tx = database.begin(storage::TransactionMode::ReadOnly);
+    if (!tx) return unexpected(storageFailure(tx.error()));
+    auto found = (*tx)->users().findByLocalpart(name);
+    if (!found) return unexpected(storageFailure(found.error()));
+    if (!*found) return unexpected(OperatorTokenError{Kind::NotFound, "no user '" + name + "'"});
+    user = std::move(**found);
+  }
+  if (!user.canLogIn()) {
+    return unexpected(OperatorTokenError{
+        Kind::InvalidInput, "user '" + name + "' is locked or deactivated and cannot log in"});
+  }
+  const std::string device_id = request.device_id ? *request.device_id : generateDeviceId(rng);
+
+  if (homeserver.isConnected()) {
+    homeserver::ProvisionRequest provision;
+    provision.localpart = user.localpart;
+    provision.locked = false;
+    auto provisioned = homeserver.provisionUser(provision);
+    if (!provisioned) {
+      return unexpected(OperatorTokenError{
+          Kind::Unavailable, "the homeserver refused the user: " + provisioned.error().message});
+    }
+    auto upserted = homeserver.upsertDevice(user.localpart, device_id, std::nullopt);
+    if (!upserted) {
+      return unexpected(OperatorTokenError{
+          Kind::Unavailable, "the homeserver refused the device: " + upserted.error().message});
+    }
+  }
+
+  auto tx = database.begin();
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  storage::NewCompatSession fresh;
+  fresh.user_id = user.id;
+  fresh.device_id = device_id;
+  fresh.is_admin = request.admin;
+  fresh.user_agent = "mxauth user issue-compat-token";
+  auto session = (*tx)->compatSessions().add(rng, clock, fresh);
+  if (!session) return unexpected(storageFailure(session.error()));
+  OperatorToken issued{user, device_id,
+                       crypto::generateToken(rng, crypto::TokenType::CompatAccessToken)};
+  auto token = (*tx)->compatAccessTokens().add(
+      rng, clock, session->id, crypto::tokenHashHex(issued.access_token), std::nullopt);
+  if (!token) return unexpected(storageFailure(token.error()));
+  auto committed = (*tx)->commit();
+  if (!committed) return unexpected(storageFailure(committed.error()));
+  return issued;
+}
+
+}  // namespace mxauth::compat
