@@ -257,6 +257,28 @@ TEST_P(CompatHandlersTest, PasswordLoginProvisionsTheDeviceFirstAndIssuesAWorkin
   EXPECT_TRUE(isActive(str(response, "access_token")));
 }
 
+TEST_P(CompatHandlersTest, IntrospectionRecordsTheSessionsActivityInBatches) {
+  addUserWithPassword("alice", "correct horse");
+  http::Response response = passwordLogin("alice", "correct horse");
+  const std::string token = str(response, "access_token");
+  clock_.advance(1min);
+
+  ASSERT_TRUE(isActive(token));
+  clock_.advance(1min);
+  ASSERT_TRUE(isActive(token));  // from the cache: recorded all the same
+  EXPECT_EQ(endpoints_->activityTracker().pending(), 1u);
+  auto flushed = endpoints_->activityTracker().flush();
+
+  ASSERT_TRUE(flushed.has_value()) << flushed.error().detail;
+  EXPECT_EQ(*flushed, 1u);
+  auto tx = begin();
+  auto alice = tx->users().findByLocalpart("alice");
+  auto sessions = tx->compatSessions().listActiveForUser((*alice)->id, {});
+  ASSERT_TRUE(sessions.has_value());
+  ASSERT_EQ(sessions->size(), 1u);
+  EXPECT_EQ(sessions->front().last_active_at, clock_.now());
+}
+
 TEST_P(CompatHandlersTest, AcceptsAFullMatrixIdAndTheDeprecatedUserField) {
   addUserWithPassword("alice", "correct horse");
 

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "domain/compat.h"
 #include "domain/id.h"
+#include "domain/oauth.h"
 
 namespace mxauth::oauth {
 
@@ -10,11 +12,12 @@ ActivityTracker::ActivityTracker(storage::Database& database) : database_(databa
 
 ActivityTracker::~ActivityTracker() { stop(); }
 
-void ActivityTracker::record(std::string_view session_id, Timestamp at, std::string_view ip) {
+void ActivityTracker::record(std::string_view session_id, Timestamp at, std::string_view ip,
+                             SessionKind kind) {
   std::lock_guard lock(mutex_);
   auto [it, inserted] =
-      pending_.try_emplace(std::string(session_id), Activity{at, std::string(ip)});
-  if (!inserted && it->second.at <= at) it->second = Activity{at, std::string(ip)};
+      pending_.try_emplace(std::string(session_id), Activity{at, std::string(ip), kind});
+  if (!inserted && it->second.at <= at) it->second = Activity{at, std::string(ip), kind};
 }
 
 Result<std::size_t, storage::StorageError> ActivityTracker::flush() {
@@ -27,8 +30,11 @@ Result<std::size_t, storage::StorageError> ActivityTracker::flush() {
   auto tx = database_.begin();
   if (!tx) return unexpected(std::move(tx).error());
   for (const auto& [session, activity] : batch) {
-    auto recorded = (*tx)->oauthSessions().recordActivity(domain::OAuthSessionId(session),
-                                                          activity.at, activity.ip);
+    auto recorded = activity.kind == SessionKind::Compat
+                        ? (*tx)->compatSessions().recordActivity(domain::CompatSessionId(session),
+                                                                 activity.at, activity.ip)
+                        : (*tx)->oauthSessions().recordActivity(domain::OAuthSessionId(session),
+                                                                activity.at, activity.ip);
     if (!recorded) return unexpected(std::move(recorded).error());
   }
   auto committed = (*tx)->commit();

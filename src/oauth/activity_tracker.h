@@ -1,6 +1,7 @@
 #pragma once
 
-// Session activity (last_active_at, last_active_ip) from introspection,
+// Session activity (last_active_at, last_active_ip) of OAuth and legacy
+// (compat) sessions from introspection,
 // batched (design §8): recording is an in-memory update, and the pending
 // activity is written in one transaction per flush — every
 // `flush_interval` on a background thread once start() was called, and at
@@ -25,6 +26,9 @@
 
 namespace mxauth::oauth {
 
+// Which table a session id names.
+enum class SessionKind { OAuth, Compat };
+
 class ActivityTracker {
  public:
   explicit ActivityTracker(storage::Database& database);
@@ -33,7 +37,8 @@ class ActivityTracker {
   ActivityTracker& operator=(const ActivityTracker&) = delete;
 
   // Thread-safe and cheap: callable from an I/O thread.
-  void record(std::string_view session_id, Timestamp at, std::string_view ip);
+  void record(std::string_view session_id, Timestamp at, std::string_view ip,
+              SessionKind kind = SessionKind::OAuth);
 
   // Writes everything pending now; returns the number of sessions written.
   Result<std::size_t, storage::StorageError> flush();
@@ -49,6 +54,7 @@ class ActivityTracker {
   struct Activity {
     Timestamp at;
     std::string ip;
+    SessionKind kind = SessionKind::OAuth;
   };
 
   void run(Duration flush_interval);

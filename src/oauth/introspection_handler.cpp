@@ -140,7 +140,8 @@ std::optional<http::Response> IntrospectionHandler::fastPath(const http::Request
   Timestamp now = clock_.now();
   std::optional<IntrospectionRecord> record = cache_.find(crypto::tokenHashHex(parsed->token), now);
   if (!record) return std::nullopt;
-  if (!record->is_compat) activity_.record(record->session_id, now, request.remote_address);
+  activity_.record(record->session_id, now, request.remote_address,
+                   record->is_compat ? SessionKind::Compat : SessionKind::OAuth);
   return activeIntrospection(*record, kAccessTokenType, record->has_expiry, wantsDeviceId(request),
                              now);
 }
@@ -264,6 +265,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspectCompat(
     std::unique_ptr<storage::Transaction>& tx, const http::Request& request,
     const std::string& hash, Timestamp now, std::uint64_t seen_invalidations) const {
   if (std::optional<IntrospectionRecord> cached = cache_.find(hash, now)) {
+    activity_.record(cached->session_id, now, request.remote_address, SessionKind::Compat);
     return activeIntrospection(*cached, kAccessTokenType, cached->has_expiry,
                                wantsDeviceId(request), now);
   }
@@ -304,6 +306,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspectCompat(
     auto committed = (*write)->commit();
     if (!committed) return unexpected(storageFailure(committed.error()));
   }
+  activity_.record(record.session_id, now, request.remote_address, SessionKind::Compat);
   cache_.insert(hash, record, now, seen_invalidations);
   return activeIntrospection(record, kAccessTokenType, record.has_expiry, wantsDeviceId(request),
                              now);
