@@ -289,6 +289,9 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   server_options.max_body_bytes = static_cast<std::size_t>(config.http.max_body_bytes);
   server_options.header_timeout = config.http.header_timeout;
   server_options.idle_timeout = config.http.idle_timeout;
+  auto trusted_proxies = http::TrustedProxies::parse(config.http.trusted_proxies);
+  if (!trusted_proxies) return unexpected("http.trusted_proxies: " + trusted_proxies.error());
+  server_options.trusted_proxies = std::move(*trusted_proxies);
   // RFC 6797: browsers that reached us over https must keep using https.
   if (config.http.public_base.starts_with("https://")) {
     server_options.strict_transport_security = "max-age=31536000";
@@ -296,6 +299,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   http::ServerHooks hooks;
   hooks.access_log = [](std::string_view line) { logAccessLine(line); };
   hooks.error_log = [](std::string_view message) { logError(message); };
+  hooks.warning_log = [](std::string_view message) { logWarn(message); };
   hooks.metrics = service->metrics_.get();
   hooks.clock = &clock;
   hooks.rng = &rng;
