@@ -666,7 +666,7 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
       hooks.warning_log("a request from " + conn.remote +
                         " carried X-Forwarded-For, which is ignored because "
                         "http.trusted_proxies is empty; if mxauth runs behind a reverse proxy, "
-                        "list the proxy there, or all its clients look like the proxy "
+                        "list the proxy there, or all its clients share one login rate limit "
                         "(said once)");
     }
   } else {
