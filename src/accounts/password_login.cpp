@@ -40,21 +40,10 @@ PasswordLoginError fromStorage(const storage::StorageError& error) {
                                                               : PasswordLoginError::Internal;
 }
 
-}  // namespace
-
-Result<domain::User, PasswordLoginError> checkPassword(const PasswordLoginContext& context,
-                                                       std::string_view username,
-                                                       std::string_view password) {
-  // Read, then let go of the connection before the slow hash.
-  Credentials credentials;
-  {
-    auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return unexpected(fromStorage(tx.error()));
-    auto found = findCredentials(**tx, username, context.homeserver);
-    if (!found) return unexpected(fromStorage(found.error()));
-    credentials = std::move(*found);
-  }
-
+// Verifies `password` against what was found: the slow part.
+Result<domain::User, PasswordLoginError> verifyCredentials(const PasswordLoginContext& context,
+                                                           Credentials credentials,
+                                                           std::string_view password) {
   if (!credentials.user || !credentials.password) {
     const auto dummy = context.hasher.verifyDummy(password);
     if (!dummy && dummy.error() == crypto::PasswordError::Overloaded) {
@@ -94,6 +83,62 @@ Result<domain::User, PasswordLoginError> checkPassword(const PasswordLoginContex
     }
   }
   return user;
+}
+
+// Whether the per-account token goes back: only a wrong password keeps it
+// spent (login_throttle.h).
+bool keepsTheAccountToken(const Result<domain::User, PasswordLoginError>& verdict) {
+  if (verdict) return false;
+  switch (verdict.error()) {
+    case PasswordLoginError::WrongCredentials:
+      return true;
+    case PasswordLoginError::Deactivated:
+    case PasswordLoginError::Locked:
+    case PasswordLoginError::Overloaded:
+    case PasswordLoginError::Unavailable:
+    case PasswordLoginError::Internal:
+    case PasswordLoginError::RateLimited:
+      return false;
+  }
+  return true;
+}
+
+PasswordLoginFailure rateLimited(const core::RateDecision& decision) {
+  return PasswordLoginFailure{PasswordLoginError::RateLimited, decision.retry_after};
+}
+
+}  // namespace
+
+Result<domain::User, PasswordLoginFailure> checkPassword(const PasswordLoginContext& context,
+                                                         std::string_view username,
+                                                         std::string_view password) {
+  LoginThrottle* const throttle = context.throttle;
+  if (throttle != nullptr) {
+    const core::RateDecision decision = throttle->admitAddress(context.client_key);
+    if (!decision.allowed) return unexpected(rateLimited(decision));
+  }
+
+  // Read, then let go of the connection before the slow hash.
+  Credentials credentials;
+  {
+    auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+    if (!tx) return unexpected(PasswordLoginFailure{fromStorage(tx.error())});
+    auto found = findCredentials(**tx, username, context.homeserver);
+    if (!found) return unexpected(PasswordLoginFailure{fromStorage(found.error())});
+    credentials = std::move(*found);
+  }
+
+  const std::string account =
+      accountKey(credentials.user ? &*credentials.user : nullptr, username, context.homeserver);
+  if (throttle != nullptr) {
+    const core::RateDecision decision = throttle->admitAccount(account);
+    if (!decision.allowed) return unexpected(rateLimited(decision));
+  }
+
+  auto verdict = verifyCredentials(context, std::move(credentials), password);
+  if (throttle != nullptr && !keepsTheAccountToken(verdict)) throttle->forgiveAccount(account);
+  if (!verdict) return unexpected(PasswordLoginFailure{verdict.error()});
+  return std::move(*verdict);
 }
 
 }  // namespace mxauth::accounts

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -101,6 +102,39 @@ class ResourceGauges {
   std::uint64_t completed_seen_ = 0;
   std::uint64_t failed_seen_ = 0;
 };
+
+// mxauth_rate_limited_total{limiter}: attempts a rate limiter refused. The
+// children exist from the start, so that a scrape shows 0 rather than
+// nothing.
+std::function<void(accounts::LoginLimit)> countRateLimited(prometheus::Registry& registry) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("mxauth_rate_limited_total")
+                     .Help("Requests refused by a rate limiter, by limiter")
+                     .Register(registry);
+  const auto child = [&family](accounts::LoginLimit limit) {
+    return &family.Add({{"limiter", std::string(accounts::metricLabel(limit))}});
+  };
+  prometheus::Counter* per_address = child(accounts::LoginLimit::PerAddress);
+  prometheus::Counter* per_account = child(accounts::LoginLimit::PerAccount);
+  return [per_address, per_account](accounts::LoginLimit limit) {
+    switch (limit) {
+      case accounts::LoginLimit::PerAddress:
+        per_address->Increment();
+        return;
+      case accounts::LoginLimit::PerAccount:
+        per_account->Increment();
+        return;
+    }
+  };
+}
+
+accounts::LoginThrottleOptions loginLimits(const config::LoginRateLimitsConfig& config) {
+  const auto limit = [](const config::RateLimitConfig& configured) {
+    return core::RateLimit{static_cast<std::uint32_t>(std::max(0, configured.burst)),
+                           configured.refill_interval};
+  };
+  return accounts::LoginThrottleOptions{limit(config.per_ip), limit(config.per_account)};
+}
 
 // host:pid, so that an operator can tell which instance holds a job.
 std::string jobWorkerId() {
@@ -242,6 +276,9 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   jobs::registerHomeserverJobs(*service->job_runner_, *service->database_, *service->homeserver_);
   jobs::scheduleDeviceReconciliation(*service->job_runner_, *service->database_, rng, clock,
                                      *service->homeserver_);
+  // One throttle for both login doors, so that their attempts add up.
+  service->login_throttle_ = std::make_unique<accounts::LoginThrottle>(
+      clock, loginLimits(config.rate_limits.login), countRateLimited(service->registry_));
   web::WebSettings web_settings;
   web_settings.public_base = config.http.public_base;
   web_settings.service_name = config.branding.service_name;
@@ -256,6 +293,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
       .encryption_secret = *encryption,
       .settings = web_settings,
       .homeserver = service->homeserver_.get(),
+      .login_throttle = service->login_throttle_.get(),
   });
   oauth::TokenEndpointOptions token_options;
   token_options.issuer = config.http.public_base;
@@ -271,9 +309,10 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   compat::CompatOptions compat_options;
   compat_options.server_name = config.matrix.homeserver;
   compat_options.access_token_ttl = config.tokens.access_token_ttl;
-  service->compat_ = std::make_unique<compat::CompatHandlers>(compat::CompatContext{
-      *service->database_, *service->hasher_, rng, clock, *service->homeserver_,
-      service->token_endpoints_->introspectionCache(), compat_options});
+  service->compat_ = std::make_unique<compat::CompatHandlers>(
+      compat::CompatContext{*service->database_, *service->hasher_, rng, clock,
+                            *service->homeserver_, service->token_endpoints_->introspectionCache(),
+                            compat_options, service->login_throttle_.get()});
   service->metrics_ = std::make_unique<http::Metrics>(service->registry_);
   std::size_t workers =
       std::max<std::size_t>(4, static_cast<std::size_t>(config.database.max_connections));
@@ -289,6 +328,9 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   server_options.max_body_bytes = static_cast<std::size_t>(config.http.max_body_bytes);
   server_options.header_timeout = config.http.header_timeout;
   server_options.idle_timeout = config.http.idle_timeout;
+  auto trusted_proxies = http::TrustedProxies::parse(config.http.trusted_proxies);
+  if (!trusted_proxies) return unexpected("http.trusted_proxies: " + trusted_proxies.error());
+  server_options.trusted_proxies = std::move(*trusted_proxies);
   // RFC 6797: browsers that reached us over https must keep using https.
   if (config.http.public_base.starts_with("https://")) {
     server_options.strict_transport_security = "max-age=31536000";
@@ -296,6 +338,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   http::ServerHooks hooks;
   hooks.access_log = [](std::string_view line) { logAccessLine(line); };
   hooks.error_log = [](std::string_view message) { logError(message); };
+  hooks.warning_log = [](std::string_view message) { logWarn(message); };
   hooks.metrics = service->metrics_.get();
   hooks.clock = &clock;
   hooks.rng = &rng;

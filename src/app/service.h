@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "accounts/login_throttle.h"
 #include "compat/compat_handlers.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -87,6 +88,7 @@ class Service {
   std::unique_ptr<templates::Templates> templates_;
   std::unique_ptr<homeserver::HomeserverConnection> homeserver_;
   std::unique_ptr<jobs::JobRunner> job_runner_;
+  std::unique_ptr<accounts::LoginThrottle> login_throttle_;
   std::unique_ptr<web::WebContext> web_context_;
   std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
   std::unique_ptr<compat::CompatHandlers> compat_;

@@ -12,6 +12,7 @@
 #include "compat/device_ids.h"
 #include "compat/matrix_error.h"
 #include "crypto/token.h"
+#include "http/client_address.h"
 #include "http/middleware.h"
 #include "jobs/homeserver_jobs.h"
 #include "oauth/session_end.h"
@@ -145,8 +146,8 @@ Result<std::string, http::Response> loginName(const boost::json::object& body) {
   return unexpected(matrixError(400, "M_UNKNOWN", "Unsupported login identifier"));
 }
 
-http::Response passwordFailure(accounts::PasswordLoginError error) {
-  switch (error) {
+http::Response passwordFailure(const accounts::PasswordLoginFailure& failure) {
+  switch (failure.code) {
     case accounts::PasswordLoginError::WrongCredentials:
       return matrixError(403, "M_FORBIDDEN", "Invalid username or password");
     case accounts::PasswordLoginError::Deactivated:
@@ -157,6 +158,8 @@ http::Response passwordFailure(accounts::PasswordLoginError error) {
       return limitExceeded(1000);
     case accounts::PasswordLoginError::Unavailable:
       return matrixError(503, "M_UNKNOWN", "The service is temporarily unavailable");
+    case accounts::PasswordLoginError::RateLimited:
+      return limitExceeded(failure.retry_after.count());
     case accounts::PasswordLoginError::Internal:
       break;
   }
@@ -284,8 +287,10 @@ http::Response CompatHandlers::login(const http::Request& request) const {
   if (!*password) return matrixError(403, "M_FORBIDDEN", "Invalid username or password");
 
   const CompatContext& c = context_;
-  auto user = accounts::checkPassword({c.database, c.hasher, c.rng, c.clock, c.options.server_name},
-                                      *name, **password);
+  const std::string client_key = http::addressKey(request.remote_address);
+  auto user = accounts::checkPassword(
+      {c.database, c.hasher, c.rng, c.clock, c.options.server_name, c.login_throttle, client_key},
+      *name, **password);
   if (!user) return passwordFailure(user.error());
   return startSession(request, *user, std::move(login), std::nullopt);
 }

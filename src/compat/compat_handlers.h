@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "accounts/login_throttle.h"
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/password_hasher.h"
@@ -60,6 +61,9 @@ struct CompatContext {
   // Sessions that end are dropped from the introspection cache.
   oauth::IntrospectionCache& cache;
   CompatOptions options;
+  // The login limits, shared with the browser login page; null: none.
+  // Over a limit, login answers 429 M_LIMIT_EXCEEDED before any hashing.
+  accounts::LoginThrottle* login_throttle = nullptr;
 };
 
 class CompatHandlers {

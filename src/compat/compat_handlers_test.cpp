@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "compat/matrix_error.h"
 #include "crypto/password_hasher.h"
 #include "crypto/token.h"
 #include "domain/localpart.h"
@@ -48,8 +49,19 @@ class CompatHandlersTest : public test::MigratedDatabaseTest {
   }
   void TearDown() override {
     handlers_.reset();
+    throttle_.reset();
     endpoints_.reset();
     MigratedDatabaseTest::TearDown();
+  }
+
+  // Rebuilds the handlers with login limits.
+  void limitLogins(accounts::LoginThrottleOptions limits) {
+    throttle_ = std::make_unique<accounts::LoginThrottle>(clock_, limits);
+    CompatOptions options;
+    options.server_name = "example.com";
+    handlers_ = std::make_unique<CompatHandlers>(
+        CompatContext{*database_, hasher_, rng_, clock_, homeserver_,
+                      endpoints_->introspectionCache(), options, throttle_.get()});
   }
 
   domain::User addUserWithPassword(const std::string& localpart, const std::string& password) {
@@ -80,6 +92,21 @@ class CompatHandlersTest : public test::MigratedDatabaseTest {
     return login(R"({"type":"m.login.password","identifier":{"type":"m.id.user","user":")" +
                  std::string(user) + R"("},"password":")" + std::string(password) + "\"" +
                  std::string(extra) + "}");
+  }
+  // The same login from the client address `from`.
+  http::Response passwordLoginFrom(std::string_view from, std::string_view user,
+                                   std::string_view password) {
+    http::Request request =
+        jsonPost("/_matrix/client/v3/login",
+                 R"({"type":"m.login.password","identifier":{"type":"m.id.user","user":")" +
+                     std::string(user) + R"("},"password":")" + std::string(password) + "\"}");
+    request.remote_address = std::string(from);
+    return handlers_->login(request);
+  }
+  static std::int64_t retryAfterMs(const http::Response& response) {
+    const auto body = json(response);
+    const auto* value = body.if_contains("retry_after_ms");
+    return value != nullptr && value->is_int64() ? value->as_int64() : -1;
   }
 
   static boost::json::object json(const http::Response& response) {
@@ -132,6 +159,7 @@ class CompatHandlersTest : public test::MigratedDatabaseTest {
   crypto::KeySet keys_;
   mxauth::test::RecordingHomeserver homeserver_{"example.com"};
   std::unique_ptr<oauth::TokenEndpoints> endpoints_;
+  std::unique_ptr<accounts::LoginThrottle> throttle_;
   std::unique_ptr<CompatHandlers> handlers_;
 };
 
@@ -333,6 +361,102 @@ TEST_P(CompatHandlersTest, EveryFailureHasItsMatrixError) {
   form.headers.set("Content-Type", "application/x-www-form-urlencoded");
   expect(handlers_->login(form), 400, "M_NOT_JSON");
   EXPECT_TRUE(homeserver_.calls().empty());  // nothing reached the homeserver
+}
+
+// Security checklist G.45 and I.57: ten wrong passwords from one address
+// end in 429 with Retry-After after the burst, before any hashing.
+TEST_P(CompatHandlersTest, LoginsOverTheAddressLimitAre429BeforeThePasswordIsHashed) {
+  addUserWithPassword("alice", "correct horse");
+  limitLogins({core::RateLimit{3, 3s}, core::RateLimit{}});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(passwordLoginFrom("192.0.2.1", "alice", "wrong").status, 403);
+  }
+  const std::uint64_t hashed = hasher_.started();
+
+  const http::Response limited = passwordLoginFrom("192.0.2.1", "alice", "correct horse");
+
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(errcode(limited), "M_LIMIT_EXCEEDED");
+  EXPECT_FALSE(str(limited, "error").empty());
+  EXPECT_EQ(retryAfterMs(limited), 3000);
+  EXPECT_EQ(limited.header("Retry-After"), "3");
+  EXPECT_EQ(limited.header("Cache-Control"), "no-store");
+  EXPECT_EQ(hasher_.started(), hashed) << "the limited attempt was hashed";
+  EXPECT_TRUE(homeserver_.calls().empty());
+  // Another client is not affected; this one gets an attempt back in time.
+  EXPECT_EQ(passwordLoginFrom("192.0.2.2", "alice", "correct horse").status, 200);
+  clock_.advance(1s);
+  EXPECT_EQ(retryAfterMs(passwordLoginFrom("192.0.2.1", "alice", "correct horse")), 2000);
+  clock_.advance(2s);
+  EXPECT_EQ(passwordLoginFrom("192.0.2.1", "alice", "correct horse").status, 200);
+}
+
+TEST_P(CompatHandlersTest, AddressesOfOneIpv6Slash64ShareTheirLimit) {
+  limitLogins({core::RateLimit{1, 60s}, core::RateLimit{}});
+
+  EXPECT_EQ(passwordLoginFrom("2001:db8:1:2::1", "nobody", "x").status, 403);
+  EXPECT_EQ(passwordLoginFrom("2001:db8:1:2::ffff", "nobody", "x").status, 429);
+  EXPECT_EQ(passwordLoginFrom("2001:db8:1:3::1", "nobody", "x").status, 403);
+}
+
+// Checklist G.45: one wrong password from each of many addresses trips the
+// account's limit, and the right password is refused during the block.
+TEST_P(CompatHandlersTest, WrongPasswordsFromManyAddressesTripTheAccountLimit) {
+  addUserWithPassword("alice", "correct horse");
+  addUserWithPassword("bob", "battery staple");
+  limitLogins({core::RateLimit{100, 1s}, core::RateLimit{3, 60s}});
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(passwordLoginFrom("198.51.100." + std::to_string(i), "alice", "guess").status, 403);
+  }
+  const std::uint64_t hashed = hasher_.started();
+
+  const http::Response limited = passwordLoginFrom("198.51.100.50", "alice", "correct horse");
+
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(retryAfterMs(limited), 60000);
+  EXPECT_EQ(limited.header("Retry-After"), "60");
+  EXPECT_EQ(hasher_.started(), hashed);
+  EXPECT_EQ(passwordLoginFrom("198.51.100.50", "bob", "battery staple").status, 200);
+  clock_.advance(60s);
+  EXPECT_EQ(passwordLoginFrom("198.51.100.50", "alice", "correct horse").status, 200);
+}
+
+TEST_P(CompatHandlersTest, OnlyWrongPasswordsUseUpTheAccountLimit) {
+  addUserWithPassword("alice", "correct horse");
+  limitLogins({core::RateLimit{}, core::RateLimit{2, 60s}});
+
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(passwordLoginFrom("192.0.2.1", "alice", "correct horse").status, 200) << i;
+  }
+  EXPECT_EQ(passwordLoginFrom("192.0.2.1", "alice", "typo").status, 403);
+  EXPECT_EQ(passwordLoginFrom("192.0.2.1", "alice", "correct horse").status, 200);
+  EXPECT_EQ(passwordLoginFrom("192.0.2.1", "alice", "typo").status, 403);
+  EXPECT_EQ(passwordLoginFrom("192.0.2.1", "alice", "correct horse").status, 429);
+}
+
+TEST_P(CompatHandlersTest, ProbingIsLimitedPerNormalisedNameWhetherOrNotTheAccountExists) {
+  addUserWithPassword("alice", "correct horse");
+  limitLogins({core::RateLimit{}, core::RateLimit{2, 60s}});
+
+  EXPECT_EQ(passwordLoginFrom("192.0.2.1", "nobody", "x").status, 403);
+  EXPECT_EQ(passwordLoginFrom("192.0.2.2", "NoBody", "x").status, 403);
+  const http::Response unknown = passwordLoginFrom("192.0.2.3", "@nobody:example.com", "x");
+  EXPECT_EQ(passwordLoginFrom("192.0.2.1", "alice", "x").status, 403);
+  EXPECT_EQ(passwordLoginFrom("192.0.2.2", "@Alice:example.com", "x").status, 403);
+  const http::Response known = passwordLoginFrom("192.0.2.3", "ALICE", "x");
+
+  // The same answer for both: the limit does not tell who exists.
+  EXPECT_EQ(unknown.status, 429);
+  EXPECT_EQ(known.status, 429);
+  EXPECT_EQ(unknown.body, known.body);
+}
+
+TEST(MatrixErrorTest, LimitExceededGivesRetryAfterInWholeSecondsRoundedUp) {
+  EXPECT_EQ(limitExceeded(1500).header("Retry-After"), "2");
+  EXPECT_EQ(limitExceeded(1000).header("Retry-After"), "1");
+  EXPECT_EQ(limitExceeded(1).header("Retry-After"), "1");
+  EXPECT_EQ(limitExceeded(0).header("Retry-After"), "0");
+  EXPECT_NE(limitExceeded(1500).body.find(R"("retry_after_ms":1500)"), std::string::npos);
 }
 
 TEST_P(CompatHandlersTest, ReusingADeviceEndsTheEarlierSession) {

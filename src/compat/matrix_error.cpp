@@ -1,5 +1,6 @@
 #include "compat/matrix_error.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -23,10 +24,14 @@ http::Response matrixError(int status, std::string_view errcode, std::string_vie
 }
 
 http::Response limitExceeded(std::int64_t retry_after_ms) {
-  return matrixJson(429,
-                    "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too many requests\","
-                    "\"retry_after_ms\":" +
-                        std::to_string(retry_after_ms) + "}");
+  retry_after_ms = std::max<std::int64_t>(retry_after_ms, 0);
+  http::Response response =
+      matrixJson(429,
+                 "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"Too many requests\","
+                 "\"retry_after_ms\":" +
+                     std::to_string(retry_after_ms) + "}");
+  response.setHeader("Retry-After", std::to_string((retry_after_ms + 999) / 1000));
+  return response;
 }
 
 }  // namespace mxauth::compat

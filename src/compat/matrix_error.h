@@ -12,7 +12,8 @@ namespace mxauth::compat {
 
 http::Response matrixError(int status, std::string_view errcode, std::string_view message);
 
-// 429 M_LIMIT_EXCEEDED with retry_after_ms.
+// 429 M_LIMIT_EXCEEDED with retry_after_ms, and Retry-After in whole
+// seconds rounded up (RFC 9110 §10.2.3) for clients that read the header.
 http::Response limitExceeded(std::int64_t retry_after_ms);
 
 // A JSON success body, never cached.

@@ -126,6 +126,31 @@ struct PasswordsConfig {
   bool operator==(const PasswordsConfig&) const = default;
 };
 
+// One rate limit (mxauth extension): `burst` attempts at once, then one
+// more every `refill_interval`. burst 0 turns the limit off.
+struct RateLimitConfig {
+  int burst = 0;
+  std::chrono::seconds refill_interval{1};
+
+  bool operator==(const RateLimitConfig&) const = default;
+};
+
+// Password logins, the browser page and the legacy API counted together
+// (accounts/login_throttle.h). Every attempt counts per client address;
+// only wrong passwords count per account.
+struct LoginRateLimitsConfig {
+  RateLimitConfig per_ip{10, std::chrono::seconds(3)};
+  RateLimitConfig per_account{5, std::chrono::seconds(60)};
+
+  bool operator==(const LoginRateLimitsConfig&) const = default;
+};
+
+struct RateLimitsConfig {
+  LoginRateLimitsConfig login;
+
+  bool operator==(const RateLimitsConfig&) const = default;
+};
+
 enum class LogLevel { Trace, Debug, Info, Warn, Error };
 enum class LogFormat { Json, Text };
 
@@ -153,6 +178,7 @@ struct Config {
   EmailConfig email;
   TokensConfig tokens;
   PasswordsConfig passwords;
+  RateLimitsConfig rate_limits;
   LogConfig log;
   BrandingConfig branding;
 

@@ -43,6 +43,17 @@ TEST(EnvironmentOverrideTest, ParsesIntegersAndNestedSmtpKeys) {
   EXPECT_EQ(loaded->http.max_connections, 42);
 }
 
+TEST(EnvironmentOverrideTest, SetsRateLimitsFourLevelsDeep) {
+  auto loaded =
+      loadFromEnvironment({{"MXAUTH_RATE_LIMITS__LOGIN__PER_IP__BURST", "0"},
+                           {"MXAUTH_RATE_LIMITS__LOGIN__PER_ACCOUNT__REFILL_INTERVAL", "300"}});
+
+  ASSERT_TRUE(loaded) << loaded.error().toString();
+  EXPECT_EQ(loaded->rate_limits.login.per_ip.burst, 0);
+  EXPECT_EQ(loaded->rate_limits.login.per_account.refill_interval, std::chrono::seconds(300));
+  EXPECT_EQ(loaded->rate_limits.login.per_account.burst, 5);
+}
+
 TEST(EnvironmentOverrideTest, AcceptsEveryDocumentedBooleanSpelling) {
   for (const char* no : {"false", "0", "no", "False", "NO"}) {
     auto loaded = loadFromEnvironment({{"MXAUTH_ACCOUNT__REGISTRATION", no}});

@@ -37,6 +37,7 @@ Config everyKeyChanged() {
              "\"Example, Inc.\" <no-reply@example.org>"};
   c.tokens = {std::chrono::seconds(3600), std::chrono::seconds(60), std::chrono::seconds(30)};
   c.passwords = {32768, 4, 2, 3};
+  c.rate_limits.login = {{0, std::chrono::seconds(1)}, {1000000, std::chrono::seconds(86400)}};
   c.log = {LogLevel::Warn, LogFormat::Text};
   c.branding = {"Zürich Auth: #1", "https://example.org/tos?lang=de", std::nullopt};
   return c;

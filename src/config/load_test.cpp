@@ -44,6 +44,8 @@ TEST_F(LoadConfigTest, UsesTheDocumentedDefaultsWhenThereIsNoFile) {
   EXPECT_EQ(loaded->tokens.refresh_token_ttl, std::chrono::seconds(2592000));
   EXPECT_EQ(loaded->http.max_body_bytes, 1048576);
   EXPECT_EQ(loaded->passwords.argon2_memory_kib, 19456u);
+  EXPECT_EQ(loaded->rate_limits.login.per_ip, (RateLimitConfig{10, std::chrono::seconds(3)}));
+  EXPECT_EQ(loaded->rate_limits.login.per_account, (RateLimitConfig{5, std::chrono::seconds(60)}));
 }
 
 TEST_F(LoadConfigTest, TreatsAnEmptyFileAsAllDefaults) {
@@ -105,6 +107,12 @@ passwords:
   argon2_iterations: 3
   argon2_parallelism: 2
   max_concurrent_hashes: 8
+rate_limits:
+  login:
+    per_ip: {burst: 20, refill_interval: 2}
+    per_account:
+      burst: 0
+      refill_interval: 600
 log:
   level: debug
   format: text
@@ -137,6 +145,7 @@ branding:
   expected.tokens = {std::chrono::seconds(600), std::chrono::seconds(86400),
                      std::chrono::seconds(120)};
   expected.passwords = {65536, 3, 2, 8};
+  expected.rate_limits.login = {{20, std::chrono::seconds(2)}, {0, std::chrono::seconds(600)}};
   expected.log = {LogLevel::Debug, LogFormat::Text};
   expected.branding = {"Example Auth", "https://example.org/tos", "https://example.org/privacy"};
   EXPECT_EQ(*loaded, expected);
@@ -203,6 +212,20 @@ TEST_F(LoadConfigTest, RejectsAnIntegerOutsideItsRange) {
 TEST_F(LoadConfigTest, RejectsAnAccessTokenLifetimeOutsideOneMinuteToOneDay) {
   EXPECT_EQ(errorOf("tokens:\n  access_token_ttl: 59\n").key, "tokens.access_token_ttl");
   EXPECT_EQ(errorOf("tokens:\n  access_token_ttl: 86401\n").key, "tokens.access_token_ttl");
+}
+
+TEST_F(LoadConfigTest, RejectsRateLimitsOutsideTheirRange) {
+  ConfigError negative = errorOf("rate_limits:\n  login:\n    per_ip:\n      burst: -1\n");
+  ConfigError instant =
+      errorOf("rate_limits:\n  login:\n    per_account:\n      refill_interval: 0\n");
+  ConfigError misspelt = errorOf("rate_limits:\n  login:\n    per_ip:\n      brust: 3\n");
+
+  EXPECT_EQ(negative.key, "rate_limits.login.per_ip.burst");
+  EXPECT_EQ(negative.line, 4);
+  EXPECT_EQ(instant.key, "rate_limits.login.per_account.refill_interval");
+  EXPECT_NE(instant.message.find("between 1 and 86400"), std::string::npos);
+  EXPECT_EQ(misspelt.code, ConfigErrorCode::UnknownKey);
+  EXPECT_NE(misspelt.message.find("rate_limits.login.per_ip.burst"), std::string::npos);
 }
 
 TEST_F(LoadConfigTest, RejectsAMappingWhereAStringIsExpected) {

@@ -721,6 +721,27 @@ std::vector<Field> buildFields() {
       "Password hashes computed at once; 0 = one per CPU core (mxauth extension)",
       IntegerKind<int>{0, 1024},
       [](auto& c) -> auto& { return c.passwords.max_concurrent_hashes; }));
+  // rate_limits
+  f.push_back(scalar(
+      "rate_limits.login.per_ip.burst",
+      "Login attempts one client address may make at once; 0 = no limit (mxauth extension)",
+      IntegerKind<int>{0, 1000000},
+      [](auto& c) -> auto& { return c.rate_limits.login.per_ip.burst; }));
+  f.push_back(scalar(
+      "rate_limits.login.per_ip.refill_interval",
+      "Seconds after which a client address may make one more login attempt (mxauth extension)",
+      SecondsKind{1, 86400},
+      [](auto& c) -> auto& { return c.rate_limits.login.per_ip.refill_interval; }));
+  f.push_back(scalar(
+      "rate_limits.login.per_account.burst",
+      "Wrong passwords one account may get at once; 0 = no limit (mxauth extension)",
+      IntegerKind<int>{0, 1000000},
+      [](auto& c) -> auto& { return c.rate_limits.login.per_account.burst; }));
+  f.push_back(scalar(
+      "rate_limits.login.per_account.refill_interval",
+      "Seconds after which an account may get one more wrong password (mxauth extension)",
+      SecondsKind{1, 86400},
+      [](auto& c) -> auto& { return c.rate_limits.login.per_account.refill_interval; }));
   // log
   f.push_back(scalar(
       "log.level", "trace, debug, info, warn or error (mxauth extension)",
@@ -763,6 +784,11 @@ const std::vector<Section>& sections() {
       {"email.smtp", "SMTP server, used when transport is smtp"},
       {"tokens", "Token lifetimes"},
       {"passwords", "Password hashing (mxauth extension)"},
+      {"rate_limits", "Limits on attempts, against guessing and abuse (mxauth extension)"},
+      {"rate_limits.login", "Password logins: the login page and the legacy login API together"},
+      {"rate_limits.login.per_ip",
+       "Per client address (an IPv6 client's /64); every attempt counts"},
+      {"rate_limits.login.per_account", "Per account; only wrong passwords count"},
       {"log", "Logging (mxauth extension)"},
       {"branding", "Names and links shown to users (mxauth extension)"},
   };

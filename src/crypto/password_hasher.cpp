@@ -302,6 +302,7 @@ bool PasswordHasher::admit() {
   std::unique_lock lock(mutex_);
   if (in_flight_ < options_.max_concurrent) {
     ++in_flight_;
+    ++started_;
     return true;
   }
   if (waiting_ >= options_.max_waiting) return false;
@@ -311,7 +312,10 @@ bool PasswordHasher::admit() {
   bool got = slot_freed_.wait_for(lock, options_.max_wait,
                                   [&] { return in_flight_ < options_.max_concurrent; });
   --waiting_;
-  if (got) ++in_flight_;
+  if (got) {
+    ++in_flight_;
+    ++started_;
+  }
   return got;
 }
 
@@ -331,6 +335,11 @@ std::size_t PasswordHasher::inFlight() const {
 std::size_t PasswordHasher::waiting() const {
   std::lock_guard lock(mutex_);
   return waiting_;
+}
+
+std::uint64_t PasswordHasher::started() const {
+  std::lock_guard lock(mutex_);
+  return started_;
 }
 
 Result<std::string, PasswordError> PasswordHasher::hash(Rng& rng, std::string_view password) {

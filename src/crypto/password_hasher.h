@@ -94,6 +94,9 @@ class PasswordHasher {
   // Operations running now, and callers waiting for a slot (for metrics).
   std::size_t inFlight() const;
   std::size_t waiting() const;
+  // Hash computations admitted since construction (each one argon2id,
+  // bcrypt or PBKDF2 run), so that callers can show what cost CPU.
+  std::uint64_t started() const;
 
  private:
   class Permit;
@@ -106,6 +109,7 @@ class PasswordHasher {
   std::condition_variable slot_freed_;
   std::size_t in_flight_ = 0;
   std::size_t waiting_ = 0;
+  std::uint64_t started_ = 0;
 };
 
 }  // namespace mxauth::crypto

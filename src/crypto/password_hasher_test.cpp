@@ -234,6 +234,21 @@ TEST(PasswordHasherTest, DummyVerificationSucceedsWithoutAHash) {
   EXPECT_TRUE(hasher.verifyDummy("anything").has_value());
 }
 
+TEST(PasswordHasherTest, CountsTheComputationsItStartedAndNothingItRefused) {
+  PasswordHasher hasher(tinyOptions());
+  test::SeededRng rng(8);
+  ASSERT_EQ(hasher.started(), 0u);
+
+  const auto hash = hasher.hash(rng, "pw");
+  ASSERT_TRUE(hash.has_value());
+  EXPECT_TRUE(hasher.verify("pw", *hash).has_value());
+  EXPECT_TRUE(hasher.verifyDummy("pw").has_value());
+  EXPECT_FALSE(hasher.verify("pw", "garbage").has_value());
+  EXPECT_FALSE(hasher.verifyDummy(std::string(1'000'000, 'a')).has_value());
+
+  EXPECT_EQ(hasher.started(), 3u);
+}
+
 // An Rng whose fill() blocks until released: a hash() call using it holds
 // its admission slot (the salt is drawn inside the admitted section) for as
 // long as the test wants.

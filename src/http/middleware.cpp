@@ -166,6 +166,10 @@ std::string formatAccessLog(const AccessLogEntry& entry) {
   appendJsonString(line, entry.request_id);
   line += ",\"remote\":";
   appendJsonString(line, entry.remote);
+  if (!entry.peer.empty()) {
+    line += ",\"peer\":";
+    appendJsonString(line, entry.peer);
+  }
   line += ",\"bytes\":";
   line += std::to_string(entry.bytes);
   line += ",\"ua\":";

@@ -43,7 +43,10 @@ struct AccessLogEntry {
   int status = 0;
   double duration_ms = 0;
   std::string_view request_id;
-  std::string_view remote;
+  std::string_view remote;  // the client (Request::remote_address)
+  // The TCP peer when it is not the client (a trusted proxy); else empty
+  // and left out of the line.
+  std::string_view peer;
   std::size_t bytes = 0;  // response body size
   std::string_view user_agent;
 };

@@ -101,6 +101,17 @@ TEST(AccessLogTest, WritesOneJsonObjectWithEveryField) {
             R"("request_id":"r1","remote":"127.0.0.1","bytes":15,"ua":"curl/7.88 \"quoted\""})");
 }
 
+TEST(AccessLogTest, NamesThePeerOnlyWhenItIsNotTheClient) {
+  AccessLogEntry direct;
+  direct.remote = "203.0.113.9";
+  AccessLogEntry proxied = direct;
+  proxied.peer = "10.0.0.1";
+
+  EXPECT_EQ(formatAccessLog(direct).find("\"peer\""), std::string::npos);
+  EXPECT_NE(formatAccessLog(proxied).find(R"("remote":"203.0.113.9","peer":"10.0.0.1",)"),
+            std::string::npos);
+}
+
 TEST(AccessLogTest, LeavesOutTheTimestampWithoutAClock) {
   AccessLogEntry entry;
   entry.status = 400;

@@ -31,7 +31,12 @@ struct Request {
   FormParams query;    // decoded query parameters, in order
   Headers headers;
   std::string body;
-  std::string remote_address;  // peer IP address, without port
+  // The client's IP address, without port: the TCP peer, or what trusted
+  // proxies forwarded (http/client_address.h). Rate limits key on it.
+  std::string remote_address;
+  // The TCP peer's IP address; differs from remote_address only behind a
+  // trusted proxy.
+  std::string peer_address;
   std::string request_id;
   // Values of the route's {name} segments, filled in by the router.
   std::vector<std::pair<std::string, std::string>> path_params;

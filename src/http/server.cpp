@@ -344,6 +344,7 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> open_connections{0};
   std::atomic<std::uint64_t> request_counter{0};
+  std::atomic<bool> forwarded_for_reported{false};
   std::atomic<std::uint16_t> bound_port{0};
   std::string request_id_prefix;
 
@@ -498,7 +499,12 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
     const std::uint64_t id = next_connection_id++;
     auto conn = std::make_shared<Connection>(std::move(socket), id);
     const tcp::endpoint peer = conn->socket.remote_endpoint(ignored);
-    conn->remote = ignored ? std::string() : peer.address().to_string();
+    if (!ignored) {
+      // Canonical text, an IPv4-mapped peer as plain IPv4 (client_address.h).
+      const std::string text = peer.address().to_string();
+      const std::optional<IpAddress> address = IpAddress::parse(text);
+      conn->remote = address ? address->str() : text;
+    }
     connections.emplace(id, conn);
     open_connections = connections.size();
     if (hooks.metrics != nullptr) hooks.metrics->setOpenConnections(connections.size());
@@ -652,7 +658,20 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
     request.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(message.body());
-  request.remote_address = conn.remote;
+  request.peer_address = conn.remote;
+  if (options.trusted_proxies.empty()) {
+    request.remote_address = conn.remote;
+    if (hooks.warning_log && request.headers.contains("X-Forwarded-For") &&
+        !forwarded_for_reported.exchange(true)) {
+      hooks.warning_log("a request from " + conn.remote +
+                        " carried X-Forwarded-For, which is ignored because "
+                        "http.trusted_proxies is empty; if mxauth runs behind a reverse proxy, "
+                        "list the proxy there, or all its clients share one login rate limit "
+                        "(said once)");
+    }
+  } else {
+    request.remote_address = clientAddress(conn.remote, request.headers, options.trusted_proxies);
+  }
   request.request_id = request_id;
 
   RouteMatch match = router.match(request.method, request.path);
@@ -831,7 +850,8 @@ void Server::Impl::record(const Request* request, const BeastRequest* message,
   entry.status = response.status;
   entry.duration_ms = seconds * 1000.0;
   entry.request_id = request_id;
-  entry.remote = remote;
+  entry.remote = request != nullptr ? std::string_view(request->remote_address) : remote;
+  if (entry.remote != remote) entry.peer = remote;
   entry.bytes = response.body.size();
   entry.user_agent = user_agent;
   hooks.access_log(formatAccessLog(entry));

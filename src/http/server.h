@@ -35,6 +35,7 @@
 #include "core/result.h"
 #include "core/rng.h"
 #include "core/worker_pool.h"
+#include "http/client_address.h"
 #include "http/metrics.h"
 #include "http/router.h"
 
@@ -57,6 +58,9 @@ struct ServerOptions {
   // Sent as Strict-Transport-Security on every response when not empty; the
   // composition root sets it when the public base URL is https.
   std::string strict_transport_security;
+  // Peers whose X-Forwarded-For names the client (Request::remote_address,
+  // see clientAddress()); empty: the peer is the client.
+  TrustedProxies trusted_proxies;
 };
 
 // Optional collaborators. Every callback may be called from several I/O
@@ -67,6 +71,10 @@ struct ServerHooks {
   // Problems that are ours, not the client's: a handler that threw, a
   // failed accept. Plain text.
   std::function<void(std::string_view message)> error_log;
+  // Said once per process, for the operator: a request carried
+  // X-Forwarded-For while no proxy is trusted, so the header was ignored
+  // (a reverse proxy that http.trusted_proxies should name, or a spoof).
+  std::function<void(std::string_view message)> warning_log;
   Metrics* metrics = nullptr;
   // Timestamps the access log; without it the "ts" field is left out.
   const Clock* clock = nullptr;

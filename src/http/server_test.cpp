@@ -107,6 +107,12 @@ class ServerTest : public ::testing::Test {
                        return std::optional<Response>();
                      }});
     router_.add(Method::Get, "/metrics", metricsHandler(registry_), inlineRoute());
+    router_.add(
+        Method::Get, "/whoami",
+        [](Request& request) {
+          return Response::text(200, request.remote_address + " " + request.peer_address);
+        },
+        inlineRoute());
   }
 
   ~ServerTest() override {
@@ -601,6 +607,31 @@ TEST_F(ServerTest, WritesOneAccessLogLinePerRequest) {
   EXPECT_EQ(fields.at("remote").as_string(), "127.0.0.1");
   EXPECT_EQ(fields.at("bytes").as_int64(), 2);
   EXPECT_EQ(fields.at("ua").as_string(), "test-agent/1.0 \"q\"");
+}
+
+TEST_F(ServerTest, ForwardedForFromAPeerThatIsNotATrustedProxyIsIgnored) {
+  ServerOptions options;
+  options.trusted_proxies = *TrustedProxies::parse({"10.0.0.0/8"});
+  start(std::move(options));
+
+  const RawResponse answer = get("/whoami", {"X-Forwarded-For: 203.0.113.9"});
+
+  EXPECT_EQ(answer.body, "127.0.0.1 127.0.0.1");
+}
+
+TEST_F(ServerTest, ATrustedProxyNamesTheClientAndTheAccessLogKeepsThePeer) {
+  ServerOptions options;
+  options.trusted_proxies = *TrustedProxies::parse({"127.0.0.1"});
+  start(std::move(options));
+
+  const RawResponse answer =
+      get("/whoami", {"X-Forwarded-For: 198.51.100.1", "X-Forwarded-For: 203.0.113.9"});
+  ASSERT_TRUE(RunningServer::eventually([&] { return accessLog().size() == 1; }));
+
+  EXPECT_EQ(answer.body, "203.0.113.9 127.0.0.1");
+  const boost::json::value line = boost::json::parse(accessLog()[0]);
+  EXPECT_EQ(line.at("remote").as_string(), "203.0.113.9");
+  EXPECT_EQ(line.at("peer").as_string(), "127.0.0.1");
 }
 
 TEST_F(ServerTest, MalformedRequestsAreLoggedToo) {

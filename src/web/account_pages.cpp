@@ -1,5 +1,7 @@
 #include "web/account_pages.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -7,6 +9,7 @@
 #include "accounts/password_login.h"
 #include "domain/email_address.h"
 #include "domain/localpart.h"
+#include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
 #include "web/navigation.h"
 #include "web/password_rules.h"
@@ -23,6 +26,14 @@ constexpr std::string_view kLogoutPurpose = "logout";
 constexpr std::size_t kMaxUsernameInput = 320;
 constexpr std::size_t kMaxUserAgent = 512;
 constexpr std::string_view kAccountPath = "/account/";
+
+// "Please wait 42 seconds", from a wait rounded up to whole seconds.
+std::string waitMessage(Duration retry_after) {
+  const std::int64_t seconds = std::max<std::int64_t>(1, (retry_after.count() + 999) / 1000);
+  if (seconds == 1) return "1 second";
+  if (seconds < 120) return std::to_string(seconds) + " seconds";
+  return std::to_string((seconds + 59) / 60) + " minutes";
+}
 
 std::string fieldOf(const http::FormParams& form, std::string_view name) {
   return std::string(form.get(name).value_or(""));
@@ -93,11 +104,13 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
     return kit_.errorPage(503, "Temporarily unavailable",
                           "Too many sign-ins are in progress. Please try again in a moment.");
   };
-  auto user = accounts::checkPassword(
-      {context.database, context.hasher, context.rng, context.clock, context.settings.homeserver},
-      page.username, password);
+  const std::string client_key = http::addressKey(request.remote_address);
+  auto user =
+      accounts::checkPassword({context.database, context.hasher, context.rng, context.clock,
+                               context.settings.homeserver, context.login_throttle, client_key},
+                              page.username, password);
   if (!user) {
-    switch (user.error()) {
+    switch (user.error().code) {
       case accounts::PasswordLoginError::WrongCredentials:
         page.error = std::string(kWrongCredentials);
         return renderLogin(request, 400, std::move(page));
@@ -109,6 +122,16 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
         return renderLogin(request, 403, std::move(page));
       case accounts::PasswordLoginError::Overloaded:
         return overloaded();
+      case accounts::PasswordLoginError::RateLimited: {
+        // Checklist G.45: the same words whichever limit it was, so that
+        // they say nothing about the account.
+        const Duration wait = user.error().retry_after;
+        page.error =
+            "Too many sign-in attempts. Please wait " + waitMessage(wait) + " and try again.";
+        http::Response response = renderLogin(request, 429, std::move(page));
+        response.setHeader("Retry-After", std::to_string((wait.count() + 999) / 1000));
+        return response;
+      }
       case accounts::PasswordLoginError::Unavailable:
         return kit_.storageFailure(
             storage::StorageError{storage::StorageErrorCode::Unavailable, "password check"});

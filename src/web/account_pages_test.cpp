@@ -8,6 +8,7 @@
 namespace mxauth::web {
 namespace {
 
+using namespace std::chrono_literals;
 using test::kSessionCookie;
 
 class AccountPagesTest : public test::WebTest {
@@ -110,6 +111,49 @@ TEST_F(AccountPagesTest, DeactivatedAccountCannotLogIn) {
 
   EXPECT_EQ(response.status, 403);
   EXPECT_NE(response.body.find("deactivated"), std::string::npos);
+}
+
+// Checklist G.45: the browser login has the same limits as the legacy API
+// (the composition root hands both the same LoginThrottle).
+TEST_F(AccountPagesTest, TooManyLoginsShowTheFormAgainWith429AndRetryAfterBeforeHashing) {
+  addUser("alice", "correct horse battery");
+  accounts::LoginThrottle throttle(clock_, {core::RateLimit{2, 30s}, core::RateLimit{}});
+  context_->login_throttle = &throttle;
+  ASSERT_EQ(logIn("alice", "wrong password!").status, 400);
+  ASSERT_EQ(logIn("alice", "wrong password!").status, 400);
+  const std::uint64_t hashed = hasher_.started();
+
+  const http::Response limited = logIn("alice", "correct horse battery");
+
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.header("Retry-After"), "30");
+  EXPECT_EQ(limited.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(limited.body.find("Too many sign-in attempts. Please wait 30 seconds"),
+            std::string::npos);
+  EXPECT_NE(limited.body.find("<form id=\"login\""), std::string::npos);
+  EXPECT_FALSE(csrfOf(limited).empty());
+  EXPECT_NE(limited.body.find("value=\"alice\""), std::string::npos);  // the username stays
+  EXPECT_EQ(hasher_.started(), hashed) << "the limited attempt was hashed";
+  EXPECT_FALSE(cookie(kSessionCookie).has_value());
+  clock_.advance(30s);
+  EXPECT_EQ(logIn("alice", "correct horse battery").status, 303);
+  context_->login_throttle = nullptr;
+}
+
+TEST_F(AccountPagesTest, AttemptsThroughTheOtherDoorCountAgainstTheAccountToo) {
+  addUser("alice", "correct horse battery");
+  accounts::LoginThrottle throttle(clock_, {core::RateLimit{}, core::RateLimit{2, 60s}});
+  context_->login_throttle = &throttle;
+  // Two wrong passwords through the legacy API (compat/) on the same throttle.
+  ASSERT_TRUE(throttle.admitAccount("alice").allowed);
+  ASSERT_TRUE(throttle.admitAccount("alice").allowed);
+
+  const http::Response limited = logIn("Alice", "correct horse battery");
+
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.header("Retry-After"), "60");
+  EXPECT_NE(limited.body.find("Please wait 60 seconds"), std::string::npos);
+  context_->login_throttle = nullptr;
 }
 
 TEST_F(AccountPagesTest, LoginWithoutCsrfTokenIs403WithTheFormShownAgain) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "accounts/login_throttle.h"
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/aead.h"
@@ -46,6 +47,9 @@ struct WebContext {
   // Asked whether a localpart is free before an account is created; null
   // (tests) or stand-alone: every valid localpart is.
   homeserver::HomeserverConnection* homeserver = nullptr;
+  // The login limits, shared with the legacy login API; null: none. Over a
+  // limit, the login page comes back with 429 before any hashing.
+  accounts::LoginThrottle* login_throttle = nullptr;
 };
 
 }  // namespace mxauth::web

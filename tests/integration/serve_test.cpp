@@ -9,6 +9,7 @@
 #include <regex>
 #include <thread>
 
+#include "http/headers.h"
 #include "http/testing/test_client.h"
 #include "storage/testing/test_database.h"
 #include "tests/integration/process.h"
@@ -19,6 +20,41 @@ namespace {
 
 int countLines(const std::string& text) {
   return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// A legacy m.login.password attempt (from `forwarded_for` when not empty).
+RawResponse legacyLogin(std::uint16_t port, std::string_view user,
+                        std::string_view forwarded_for = {}) {
+  std::vector<std::string> headers{"Content-Type: application/json"};
+  if (!forwarded_for.empty()) headers.push_back("X-Forwarded-For: " + std::string(forwarded_for));
+  return roundTrip(port, "POST", "/_matrix/client/v3/login", headers,
+                   R"({"type":"m.login.password","identifier":{"type":"m.id.user","user":")" +
+                       std::string(user) + R"("},"password":"not the password"})");
+}
+
+// The browser login: GET the form for its CSRF cookie and token, then POST.
+RawResponse browserLogin(std::uint16_t port, std::string_view user) {
+  RawResponse form = roundTrip(port, "GET", "/login");
+  std::string cookie;
+  for (const auto& [name, value] : form.headers) {
+    if (http::equalsIgnoreCase(name, "Set-Cookie")) cookie = value.substr(0, value.find(';'));
+  }
+  std::smatch token;
+  EXPECT_TRUE(
+      std::regex_search(form.body, token, std::regex(R"re(name="csrf" value="([^"]+)")re")));
+  return roundTrip(
+      port, "POST", "/login",
+      {"Content-Type: application/x-www-form-urlencoded", "Cookie: " + cookie},
+      "csrf=" + token[1].str() + "&username=" + std::string(user) + "&password=not+the+password");
+}
+
+// retry_after_ms of a Matrix 429 body, or -1.
+long long retryAfterMs(const RawResponse& response) {
+  std::smatch match;
+  if (!std::regex_search(response.body, match, std::regex(R"re("retry_after_ms":([0-9]+))re"))) {
+    return -1;
+  }
+  return std::stoll(match[1].str());
 }
 
 TEST(Serve, StartsWithNoConfigurationOnSqliteAndCreatesDatabaseAndKeys) {
@@ -171,6 +207,75 @@ TEST(Serve, SendsStrictTransportSecurityOnlyWhenThePublicBaseIsHttps) {
   ASSERT_TRUE(tls_port) << behind_tls.err();
   EXPECT_EQ(roundTrip(*tls_port, "GET", "/health").header("Strict-Transport-Security"),
             "max-age=31536000");
+}
+
+// Checklist G.45 and I.57 against the binary: past the per-address burst
+// the legacy API answers 429 M_LIMIT_EXCEEDED, the login page shares the
+// same limit, and the metric counts the refusals.
+TEST(Serve, LoginsPastTheAddressLimitAre429OnBothDoorsAndCounted) {
+  TempDir dir;
+  ServeProcess server(dir.path(), {{"MXAUTH_RATE_LIMITS__LOGIN__PER_IP__BURST", "3"},
+                                   {"MXAUTH_RATE_LIMITS__LOGIN__PER_IP__REFILL_INTERVAL", "3600"},
+                                   {"MXAUTH_RATE_LIMITS__LOGIN__PER_ACCOUNT__BURST", "0"}});
+  auto port = server.waitUntilListening();
+  ASSERT_TRUE(port) << server.err();
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(legacyLogin(*port, "nobody").status, 403);
+
+  RawResponse limited = legacyLogin(*port, "someone-else");
+  RawResponse page = browserLogin(*port, "nobody");
+
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_NE(limited.body.find(R"("errcode":"M_LIMIT_EXCEEDED")"), std::string::npos)
+      << limited.body;
+  EXPECT_GT(retryAfterMs(limited), 3590000);
+  EXPECT_LE(retryAfterMs(limited), 3600000);
+  EXPECT_EQ(limited.header("Retry-After"), "3600");
+  EXPECT_EQ(page.status, 429) << page.body;
+  EXPECT_NE(page.body.find("Too many sign-in attempts"), std::string::npos);
+  EXPECT_TRUE(page.header("Retry-After").has_value());
+  RawResponse metrics = roundTrip(*port, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find(R"(mxauth_rate_limited_total{limiter="login_ip"} 2)"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(mxauth_rate_limited_total{limiter="login_account"} 0)"),
+            std::string::npos);
+}
+
+// Checklist J.59: X-Forwarded-For counts only from a trusted proxy. Behind
+// one, each forwarded client has its own limit; without one, rotating the
+// header does not escape the limit.
+TEST(Serve, ForwardedClientsAreLimitedSeparatelyOnlyBehindATrustedProxy) {
+  const EnvVars limits{{"MXAUTH_RATE_LIMITS__LOGIN__PER_IP__BURST", "1"},
+                       {"MXAUTH_RATE_LIMITS__LOGIN__PER_IP__REFILL_INTERVAL", "3600"},
+                       {"MXAUTH_RATE_LIMITS__LOGIN__PER_ACCOUNT__BURST", "0"}};
+  TempDir proxied_dir;
+  EnvVars proxied_env = limits;
+  proxied_env["MXAUTH_HTTP__TRUSTED_PROXIES"] = "127.0.0.1";
+  ServeProcess proxied(proxied_dir.path(), proxied_env);
+  TempDir direct_dir;
+  ServeProcess direct(direct_dir.path(), limits);
+  auto proxied_port = proxied.waitUntilListening();
+  auto direct_port = direct.waitUntilListening();
+  ASSERT_TRUE(proxied_port) << proxied.err();
+  ASSERT_TRUE(direct_port) << direct.err();
+
+  EXPECT_EQ(legacyLogin(*proxied_port, "nobody", "198.51.100.1").status, 403);
+  EXPECT_EQ(legacyLogin(*proxied_port, "nobody", "198.51.100.1").status, 429);
+  EXPECT_EQ(legacyLogin(*proxied_port, "nobody", "203.0.113.5, 198.51.100.2").status, 403);
+  EXPECT_EQ(legacyLogin(*proxied_port, "nobody", "198.51.100.2").status, 429);
+
+  EXPECT_EQ(legacyLogin(*direct_port, "nobody", "198.51.100.1").status, 403);
+  EXPECT_EQ(legacyLogin(*direct_port, "nobody", "198.51.100.2").status, 429);
+  EXPECT_EQ(legacyLogin(*direct_port, "nobody", "198.51.100.3").status, 429);
+  direct.signal(SIGTERM);
+  ASSERT_EQ(direct.wait(), 0);
+  // The operator hears once that a header was ignored.
+  const std::string log = direct.out() + direct.err();
+  const std::regex warning("http.trusted_proxies is empty");
+  EXPECT_EQ(
+      std::distance(std::sregex_iterator(log.begin(), log.end(), warning), std::sregex_iterator()),
+      1)
+      << log;
 }
 
 TEST(Serve, RefusesToStartWhenThePortIsTaken) {
