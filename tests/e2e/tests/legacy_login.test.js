@@ -446,3 +446,39 @@ test('legacy refresh, later: the old refresh token works once more while the new
   rotated = undefined;
   assert.deepEqual(await stopBoth(hs), { mxauth: 0, double: 0 }, 'mxauth and the double stop cleanly');
 });
+
+test('legacy login rate limits through the homeserver: past the per-address burst every attempt is 429 M_LIMIT_EXCEEDED with retry_after_ms and Retry-After; wrong passwords use up an account\'s burst', async () => {
+  const env = {
+    MXAUTH_RATE_LIMITS__LOGIN__PER_IP__BURST: '4',
+    MXAUTH_RATE_LIMITS__LOGIN__PER_IP__REFILL_INTERVAL: '60',
+    MXAUTH_RATE_LIMITS__LOGIN__PER_ACCOUNT__BURST: '2',
+    MXAUTH_RATE_LIMITS__LOGIN__PER_ACCOUNT__REFILL_INTERVAL: '60',
+  };
+  await withUsers({ env }, async ({ synapse }) => {
+    const attempt = async (user, password) => {
+      const response = await fetch(new URL(LOGIN.replace(/^\//, ''), synapse.base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(passwordLogin(user, password)),
+      });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() };
+    };
+    // The account: two wrong passwords, then even the right one waits.
+    assertMatrixError(await attempt(ALICE.name, 'wrong 1'), 403, 'M_FORBIDDEN', 'first wrong password');
+    assertMatrixError(await attempt(ALICE.name, 'wrong 2'), 403, 'M_FORBIDDEN', 'second wrong password');
+    const account = await attempt(ALICE.name, ALICE.password);
+    assertMatrixError(account, 429, 'M_LIMIT_EXCEEDED', 'the account\'s burst is used up');
+    assert.ok(account.body.retry_after_ms > 0 && account.body.retry_after_ms <= 60000, JSON.stringify(account.body));
+    assert.equal(account.retryAfter, String(Math.ceil(account.body.retry_after_ms / 1000)));
+    // Another account from the same address: the fourth attempt of the
+    // address (every attempt counts there) still goes through, the fifth not.
+    assert.equal((await attempt(BOB.name, BOB.password)).status, 200);
+    const address = await attempt(BOB.name, BOB.password);
+    assertMatrixError(address, 429, 'M_LIMIT_EXCEEDED', 'the address\'s burst is used up');
+    assert.ok(Number(address.retryAfter) >= 1);
+    // No device was provisioned for a refused attempt.
+    const state = await synapse.state();
+    assert.deepEqual(devicesOf(state, 'alice'), []);
+    assert.equal(devicesOf(state, 'bob').length, 1);
+  });
+});
