@@ -256,6 +256,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
       .encryption_secret = *encryption,
       .settings = web_settings,
       .homeserver = service->homeserver_.get(),
+      .keys = &service->keys_,
   });
   oauth::TokenEndpointOptions token_options;
   token_options.issuer = config.http.public_base;

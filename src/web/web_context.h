@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/aead.h"
+#include "crypto/key_store.h"
 #include "crypto/password_hasher.h"
 #include "homeserver/homeserver_connection.h"
 #include "storage/database.h"
@@ -46,6 +47,9 @@ struct WebContext {
   // Asked whether a localpart is free before an account is created; null
   // (tests) or stand-alone: every valid localpart is.
   homeserver::HomeserverConnection* homeserver = nullptr;
+  // The signing keys, to recognise the ID tokens we issued when they come
+  // back as id_token_hint (web/end_session.h); null: no hint is ours.
+  const crypto::KeySet* keys = nullptr;
 };
 
 }  // namespace mxauth::web
