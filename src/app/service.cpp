@@ -294,6 +294,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
       .settings = web_settings,
       .homeserver = service->homeserver_.get(),
       .login_throttle = service->login_throttle_.get(),
+      .keys = &service->keys_,
   });
   oauth::TokenEndpointOptions token_options;
   token_options.issuer = config.http.public_base;

@@ -201,6 +201,8 @@ int run(int argc, char** argv) {
   client_add->add_option("--name", client_request.name, "the client's name")->required();
   client_add->add_option("--redirect-uri", client_request.redirect_uris,
                          "a redirect URI (repeatable)");
+  client_add->add_option("--post-logout-redirect-uri", client_request.post_logout_redirect_uris,
+                         "where RP-initiated logout may return the browser (repeatable)");
   client_add->add_flag("--confidential", client_request.confidential,
                        "a confidential client: a secret is generated and printed once");
   client_add->add_option("--grant", client_request.grants,

@@ -153,14 +153,15 @@ Result<ClientMetadata, OAuthError> readMetadata(const boost::json::object& objec
       } else {
         return unexpected(metadataError("application_type must be \"web\" or \"native\""));
       }
-    } else if (key == "redirect_uris") {
+    } else if (key == "redirect_uris" || key == "post_logout_redirect_uris") {
       auto uris = readStringArray(value, key, kMaxRedirectUris);
       if (!uris) {
         return unexpected(oauthError(OAuthErrorCode::InvalidRedirectUri, uris.error().description));
       }
+      std::vector<std::string>& list =
+          key == "redirect_uris" ? metadata.redirect_uris : metadata.post_logout_redirect_uris;
       for (std::string& uri : *uris) {
-        auto seen = std::find(metadata.redirect_uris.begin(), metadata.redirect_uris.end(), uri);
-        if (seen == metadata.redirect_uris.end()) metadata.redirect_uris.push_back(std::move(uri));
+        if (std::find(list.begin(), list.end(), uri) == list.end()) list.push_back(std::move(uri));
       }
     } else if (key == "client_uri") {
       auto text = readString(value, key);
@@ -397,6 +398,11 @@ Result<void, OAuthError> checkRegistrationRules(const ClientMetadata& metadata,
     auto checked = validateRedirectUri(metadata.application_type, uri, *client_host);
     if (!checked) return checked;
   }
+  for (const std::string& uri : metadata.post_logout_redirect_uris) {
+    auto checked = validateRedirectUri(metadata.application_type, uri, *client_host,
+                                       kPostLogoutRedirectUriField);
+    if (!checked) return checked;
+  }
   const auto& algorithms = rules.id_token_algorithms;
   if (!algorithms.empty() && std::find(algorithms.begin(), algorithms.end(),
                                        metadata.id_token_signed_response_alg) == algorithms.end()) {
@@ -454,6 +460,11 @@ boost::json::object canonicalMetadataObject(const ClientMetadata& metadata) {
   boost::json::array redirect_uris;
   for (const std::string& uri : metadata.redirect_uris) redirect_uris.emplace_back(uri);
   object["redirect_uris"] = std::move(redirect_uris);
+  if (!metadata.post_logout_redirect_uris.empty()) {
+    boost::json::array post_logout;
+    for (const std::string& uri : metadata.post_logout_redirect_uris) post_logout.emplace_back(uri);
+    object["post_logout_redirect_uris"] = std::move(post_logout);
+  }
   boost::json::array grant_types;
   for (GrantType grant : metadata.grant_types) grant_types.emplace_back(wireName(grant));
   object["grant_types"] = std::move(grant_types);

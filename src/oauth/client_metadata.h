@@ -8,7 +8,8 @@
 //    (or not an object) is invalid_request; a field of the wrong type or
 //    value, or a rule of MSC2966 broken, is invalid_client_metadata; a
 //    redirect-URI problem (including none registered when the
-//    authorization_code grant is asked for) is invalid_redirect_uri.
+//    authorization_code grant is asked for, and a bad entry of
+//    post_logout_redirect_uris) is invalid_redirect_uri.
 //    Unknown fields, unknown grant_types and response_types and localized
 //    variants with a malformed language tag are dropped, never refused
 //    (RFC 7591 §2, spec schema: "MUST ignore").
@@ -94,6 +95,12 @@ struct ClientMetadata {
   TokenEndpointAuthMethod token_endpoint_auth_method = TokenEndpointAuthMethod::ClientSecretBasic;
   // OIDC Registration §2 default: RS256.
   crypto::SigningAlgorithm id_token_signed_response_alg = crypto::SigningAlgorithm::Rs256;
+  // OpenID Connect RP-Initiated Logout 1.0 §3.1: where the end-session
+  // endpoint may send the browser after a logout (raw strings, as
+  // registered; the redirect-URI rules of redirect_uri.h apply). Written to
+  // the canonical document only when not empty, so that registrations made
+  // before this member existed keep their digest.
+  std::vector<std::string> post_logout_redirect_uris;
   // RFC 7591 §2 `scope`: when present, the scopes the client declared it
   // will request (space-separated; grammar of RFC 6749 §3.3 checked).
   std::optional<std::string> scope;

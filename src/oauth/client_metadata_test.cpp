@@ -125,6 +125,55 @@ TEST(ClientMetadataTest, ReportsRedirectProblemsAsInvalidRedirectUri) {
   }
 }
 
+TEST(ClientMetadataTest, KeepsPostLogoutRedirectUrisOnceEachInOrder) {
+  auto parsed = parseRegistrationRequest(
+      body(R"("post_logout_redirect_uris":["com.example.app:/bye","http://127.0.0.1/bye",)"
+           R"("com.example.app:/bye"])"));
+
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().description;
+  EXPECT_EQ(parsed->post_logout_redirect_uris,
+            (std::vector<std::string>{"com.example.app:/bye", "http://127.0.0.1/bye"}));
+}
+
+TEST(ClientMetadataTest, ChecksPostLogoutRedirectUrisWithTheRedirectRulesOfTheApplicationType) {
+  for (std::string_view uris :
+       {R"(["https://example.com/bye#fragment"])", R"(["http://example.com/bye"])",
+        R"(["https://evil.example/bye"])", R"(["http://127.0.0.1:8080/bye"])",
+        R"(["org.evil:/bye"])", R"j(["javascript:alert(1)"])j", R"([1])",
+        R"("https://example.com/")"}) {
+    auto parsed =
+        parseRegistrationRequest(body(R"("post_logout_redirect_uris":)" + std::string(uris)));
+
+    ASSERT_FALSE(parsed.has_value()) << uris;
+    EXPECT_EQ(parsed.error().code, OAuthErrorCode::InvalidRedirectUri) << uris;
+  }
+  auto web = parseRegistrationRequest(
+      R"({"client_uri":"https://example.com/","redirect_uris":["https://example.com/cb"],)"
+      R"("post_logout_redirect_uris":["http://127.0.0.1/bye"]})");
+  ASSERT_FALSE(web.has_value());
+  EXPECT_NE(web.error().description.find("post_logout_redirect_uri"), std::string::npos)
+      << web.error().description;
+}
+
+TEST(ClientMetadataTest, WritesPostLogoutRedirectUrisOnlyWhenRegistered) {
+  auto without = parseRegistrationRequest(body());
+  auto with =
+      parseRegistrationRequest(body(R"("post_logout_redirect_uris":["com.example.app:/bye"])"));
+  ASSERT_TRUE(without.has_value() && with.has_value());
+
+  const std::string plain = canonicalMetadataJson(*without);
+  const std::string registered = canonicalMetadataJson(*with);
+
+  EXPECT_EQ(plain.find("post_logout_redirect_uris"), std::string::npos) << plain;
+  EXPECT_NE(registered.find(R"("post_logout_redirect_uris":["com.example.app:/bye"])"),
+            std::string::npos)
+      << registered;
+  EXPECT_NE(metadataDigest(*without), metadataDigest(*with));
+  auto stored = parseStoredMetadata(registered);
+  ASSERT_TRUE(stored.has_value()) << stored.error();
+  EXPECT_EQ(*stored, *with);
+}
+
 TEST(ClientMetadataTest, RequiresAnHttpsClientUriOnADomainName) {
   std::string without = R"({"redirect_uris":["https://example.com/cb"]})";
   EXPECT_EQ(errorOf(without), OAuthErrorCode::InvalidClientMetadata);

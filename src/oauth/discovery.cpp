@@ -58,6 +58,8 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   metadata["introspection_endpoint"] = endpointUrl(base, "oauth2/introspect");
   metadata["userinfo_endpoint"] = endpointUrl(base, "oauth2/userinfo");
   metadata["jwks_uri"] = endpointUrl(base, "oauth2/keys.json");
+  // OpenID Connect RP-Initiated Logout 1.0 §2.1 (an extension: MAS has none).
+  metadata["end_session_endpoint"] = endpointUrl(base, kEndSessionPath);
 
   // Matrix account management (MSC4191, spec v1.18): the stable actions and
   // the unstable names older clients still send.

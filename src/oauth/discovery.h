@@ -52,6 +52,8 @@ inline constexpr std::string_view kAuthMetadataPath = "/_matrix/client/v1/auth_m
 inline constexpr std::string_view kUnstableAuthMetadataPath =
     "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata";
 inline constexpr std::string_view kJwksPath = "/oauth2/keys.json";
+// The end-session endpoint (RP-Initiated Logout), served by web/end_session.h.
+inline constexpr std::string_view kEndSessionPath = "/oauth2/logout";
 
 // CORS for endpoints that browsers call from other origins without
 // credentials (metadata, JWKS, registration, token; never /authorize or an

@@ -75,6 +75,7 @@ TEST(DiscoveryTest, EveryEndpointIsUnderThePublicBase) {
   EXPECT_EQ(metadata.at("userinfo_endpoint"), "https://auth.example.org/mxauth/oauth2/userinfo");
   EXPECT_EQ(metadata.at("jwks_uri"), "https://auth.example.org/mxauth/oauth2/keys.json");
   EXPECT_EQ(metadata.at("account_management_uri"), "https://auth.example.org/mxauth/account/");
+  EXPECT_EQ(metadata.at("end_session_endpoint"), "https://auth.example.org/mxauth/oauth2/logout");
   for (const auto& member : metadata) {
     if (!member.key().ends_with("_endpoint") && !member.key().ends_with("_uri")) continue;
     EXPECT_TRUE(std::string_view(member.value().as_string()).starts_with(kBase)) << member.key();

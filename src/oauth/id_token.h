@@ -45,4 +45,33 @@ Result<std::string, OAuthError> signIdToken(const crypto::KeySet& keys,
                                             crypto::SigningAlgorithm algorithm,
                                             const IdTokenClaims& claims);
 
+// An ID token this server issued, presented back as `id_token_hint` at the
+// end-session endpoint (OpenID Connect RP-Initiated Logout 1.0 §2).
+struct IdTokenHint {
+  std::string subject;   // sub: the user's id
+  std::string audience;  // aud: the client_id it was issued to
+  crypto::SigningAlgorithm algorithm = crypto::SigningAlgorithm::Rs256;  // as signed
+};
+
+enum class IdTokenHintError {
+  Malformed,      // not a JWS of ours in form: too long, bad parts, not a JSON object
+  BadSignature,   // no key of ours signed it (or an alg we do not sign with)
+  WrongIssuer,    // iss is not our issuer, byte for byte
+  MissingClaims,  // sub or aud missing, empty, or not a single string
+};
+
+std::string_view describe(IdTokenHintError error);
+
+// Verifies `token` as an ID token we issued: a JWS whose signature one of
+// `keys` verifies (RS256, ES256 or EdDSA, the header's alg matching the
+// key's), whose iss is `issuer` exactly, and whose sub and aud are
+// non-empty strings (we issue aud as one string). exp is not checked: the
+// spec accepts an expired ID token as a hint, since the RP's session with
+// it usually outlives it; the signature and the issuer are what make it
+// ours. The caller checks aud against the client and sub against the
+// browser session.
+Result<IdTokenHint, IdTokenHintError> verifyIdTokenHint(const crypto::KeySet& keys,
+                                                        std::string_view issuer,
+                                                        std::string_view token);
+
 }  // namespace mxauth::oauth

@@ -143,59 +143,66 @@ bool hasDotSegment(std::string_view path) {
   return false;
 }
 
-OAuthError redirectError(std::string description, std::string_view uri) {
+OAuthError redirectError(std::string description, std::string_view field, std::string_view uri) {
   return oauthError(OAuthErrorCode::InvalidRedirectUri, std::move(description),
-                    "redirect_uri: " + std::string(uri.substr(0, 200)));
+                    std::string(field) + ": " + std::string(uri.substr(0, 200)));
 }
 
 // What every redirect URI needs, whatever the client: a split URI with a
 // lowercase scheme, no fragment, no userinfo, no dot segments.
-Result<UriParts, OAuthError> checkCommonRedirectRules(std::string_view uri) {
-  if (uri.size() > kMaxUriLength) return unexpected(redirectError("redirect_uri is too long", uri));
+Result<UriParts, OAuthError> checkCommonRedirectRules(std::string_view uri,
+                                                      std::string_view field) {
+  const std::string name(field);
+  if (uri.size() > kMaxUriLength)
+    return unexpected(redirectError(name + " is too long", field, uri));
   std::optional<UriParts> parts = splitUri(uri);
-  if (!parts) return unexpected(redirectError("redirect_uri is not a valid absolute URI", uri));
+  if (!parts) return unexpected(redirectError(name + " is not a valid absolute URI", field, uri));
   if (parts->fragment) {
-    return unexpected(redirectError("redirect_uri must not have a fragment", uri));
+    return unexpected(redirectError(name + " must not have a fragment", field, uri));
   }
   if (parts->has_userinfo) {
-    return unexpected(redirectError("redirect_uri must not have user information", uri));
+    return unexpected(redirectError(name + " must not have user information", field, uri));
   }
   if (!isLowercase(parts->scheme)) {
-    return unexpected(redirectError("redirect_uri must have a lowercase scheme", uri));
+    return unexpected(redirectError(name + " must have a lowercase scheme", field, uri));
   }
   if (parts->port && !isValidPort(*parts->port)) {
-    return unexpected(redirectError("redirect_uri has an invalid port", uri));
+    return unexpected(redirectError(name + " has an invalid port", field, uri));
   }
   if (hasDotSegment(parts->path)) {
-    return unexpected(redirectError("redirect_uri must not have '.' or '..' path segments", uri));
+    return unexpected(redirectError(name + " must not have '.' or '..' path segments", field, uri));
   }
   return *parts;
 }
 
 Result<void, OAuthError> checkWebRedirect(const UriParts& parts, std::string_view uri,
-                                          std::string_view client_host) {
+                                          std::string_view client_host, std::string_view field) {
+  const std::string name(field);
   if (parts.scheme != "https") {
-    return unexpected(redirectError("redirect_uri must use https", uri));
+    return unexpected(redirectError(name + " must use https", field, uri));
   }
   if (!isDnsName(parts.host)) {
-    return unexpected(redirectError("redirect_uri must have a DNS host name", uri));
+    return unexpected(redirectError(name + " must have a DNS host name", field, uri));
   }
   if (!isHostOrSubdomain(lowercase(parts.host), client_host)) {
     return unexpected(
-        redirectError("redirect_uri must be on the client_uri host or a subdomain of it", uri));
+        redirectError(name + " must be on the client_uri host or a subdomain of it", field, uri));
   }
   return {};
 }
 
-Result<void, OAuthError> checkLoopbackRedirect(const UriParts& parts, std::string_view uri) {
+Result<void, OAuthError> checkLoopbackRedirect(const UriParts& parts, std::string_view uri,
+                                               std::string_view field) {
+  const std::string name(field);
   if (!isLoopbackHost(parts.host)) {
     return unexpected(redirectError(
-        "an http redirect_uri must be on http://127.0.0.1, http://[::1] or http://localhost", uri));
+        "an http " + name + " must be on http://127.0.0.1, http://[::1] or http://localhost", field,
+        uri));
   }
   // RFC 8252 §7.3, MSC2966: registered without a port; any port then matches.
   if (parts.port) {
     return unexpected(
-        redirectError("a loopback redirect_uri must be registered without a port", uri));
+        redirectError("a loopback " + name + " must be registered without a port", field, uri));
   }
   return {};
 }
@@ -203,21 +210,23 @@ Result<void, OAuthError> checkLoopbackRedirect(const UriParts& parts, std::strin
 // RFC 8252 §7.1 and MSC2966: the scheme is the client_uri host reversed,
 // optionally followed by more labels, and the URI has no authority.
 Result<void, OAuthError> checkPrivateUseRedirect(const UriParts& parts, std::string_view uri,
-                                                 std::string_view client_host) {
+                                                 std::string_view client_host,
+                                                 std::string_view field) {
+  const std::string name(field);
   std::vector<std::string_view> host_labels = splitOn(client_host, '.');
   std::vector<std::string_view> scheme_labels = splitOn(parts.scheme, '.');
   bool prefix = scheme_labels.size() >= host_labels.size() &&
                 std::equal(host_labels.rbegin(), host_labels.rend(), scheme_labels.begin());
   if (!prefix) {
-    return unexpected(redirectError(
-        "a private-use redirect_uri scheme must be the client_uri host in reverse order "
-        "(e.g. com.example.app)",
-        uri));
+    return unexpected(redirectError("a private-use " + name +
+                                        " scheme must be the client_uri host in reverse order "
+                                        "(e.g. com.example.app)",
+                                    field, uri));
   }
   if (parts.has_authority) {
     return unexpected(redirectError(
-        "a private-use redirect_uri must have no authority (one '/' after the scheme at most)",
-        uri));
+        "a private-use " + name + " must have no authority (one '/' after the scheme at most)",
+        field, uri));
   }
   return {};
 }
@@ -247,6 +256,21 @@ std::optional<std::string> withoutLoopbackPort(std::string_view requested) {
     std::string_view tail = after.substr(port.size());
     if (!tail.empty() && tail.front() != '/' && tail.front() != '?') return std::nullopt;
     return std::string(kHttp) + std::string(host) + std::string(tail);
+  }
+  return std::nullopt;
+}
+
+// `requested` when it is one of `registered` byte for byte, or http on a
+// loopback host whose portless form is (RFC 8252 §7.3); else nullopt.
+std::optional<std::string> matchRegisteredUri(const std::vector<std::string>& registered,
+                                              std::string_view requested) {
+  for (const std::string& uri : registered) {
+    if (uri == requested) return uri;
+  }
+  std::optional<std::string> portless = withoutLoopbackPort(requested);
+  if (!portless) return std::nullopt;
+  for (const std::string& uri : registered) {
+    if (uri == *portless) return std::string(requested);
   }
   return std::nullopt;
 }
@@ -351,29 +375,30 @@ bool isHostOrSubdomain(std::string_view host, std::string_view base) {
 }
 
 Result<void, OAuthError> validateRedirectUri(ApplicationType type, std::string_view uri,
-                                             std::string_view client_host) {
-  auto parts = checkCommonRedirectRules(uri);
+                                             std::string_view client_host, std::string_view field) {
+  auto parts = checkCommonRedirectRules(uri, field);
   if (!parts) return unexpected(parts.error());
   switch (type) {
     case ApplicationType::Web:
-      return checkWebRedirect(*parts, uri, client_host);
+      return checkWebRedirect(*parts, uri, client_host, field);
     case ApplicationType::Native:
-      if (parts->scheme == "https") return checkWebRedirect(*parts, uri, client_host);
-      if (parts->scheme == "http") return checkLoopbackRedirect(*parts, uri);
-      return checkPrivateUseRedirect(*parts, uri, client_host);
+      if (parts->scheme == "https") return checkWebRedirect(*parts, uri, client_host, field);
+      if (parts->scheme == "http") return checkLoopbackRedirect(*parts, uri, field);
+      return checkPrivateUseRedirect(*parts, uri, client_host, field);
   }
-  return unexpected(redirectError("unknown application_type", uri));
+  return unexpected(redirectError("unknown application_type", field, uri));
 }
 
-Result<void, OAuthError> validateStaticRedirectUri(std::string_view uri) {
-  auto parts = checkCommonRedirectRules(uri);
+Result<void, OAuthError> validateStaticRedirectUri(std::string_view uri, std::string_view field) {
+  const std::string name(field);
+  auto parts = checkCommonRedirectRules(uri, field);
   if (!parts) return unexpected(parts.error());
   if (isDangerousScheme(parts->scheme)) {
-    return unexpected(redirectError("redirect_uri must not use this scheme", uri));
+    return unexpected(redirectError(name + " must not use this scheme", field, uri));
   }
   if ((parts->scheme == "http" || parts->scheme == "https") &&
       (!parts->has_authority || parts->host.empty())) {
-    return unexpected(redirectError("an http(s) redirect_uri must have a host", uri));
+    return unexpected(redirectError("an http(s) " + name + " must have a host", field, uri));
   }
   return {};
 }
@@ -385,15 +410,12 @@ std::optional<std::string> matchRedirectUri(const ClientMetadata& metadata,
     if (registered.size() == 1) return registered.front();
     return std::nullopt;
   }
-  for (const std::string& uri : registered) {
-    if (uri == *requested) return uri;
-  }
-  std::optional<std::string> portless = withoutLoopbackPort(*requested);
-  if (!portless) return std::nullopt;
-  for (const std::string& uri : registered) {
-    if (uri == *portless) return std::string(*requested);
-  }
-  return std::nullopt;
+  return matchRegisteredUri(registered, *requested);
+}
+
+std::optional<std::string> matchPostLogoutRedirectUri(const ClientMetadata& metadata,
+                                                      std::string_view requested) {
+  return matchRegisteredUri(metadata.post_logout_redirect_uris, requested);
 }
 
 }  // namespace mxauth::oauth

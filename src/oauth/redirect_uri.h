@@ -25,6 +25,15 @@
 // is http on a loopback host written exactly as registered, its port is
 // ignored. A missing redirect_uri is allowed only when exactly one URI is
 // registered.
+//
+// Post-logout redirect URIs (OpenID Connect RP-Initiated Logout 1.0 §3.1)
+// are registered under the same rules as redirect URIs for the client's
+// application type, and matched the same way, loopback port included: a
+// native app registers "http://127.0.0.1/logged-out" without a port and is
+// sent back to whichever port it listens on (the spec's "exactly match"
+// would otherwise make loopback URIs unusable, since RFC 8252 §7.3 forbids
+// registering the port). There is no default: a logout request without a
+// post_logout_redirect_uri is never redirected.
 
 #include <optional>
 #include <string>
@@ -36,20 +45,33 @@
 
 namespace mxauth::oauth {
 
+// The metadata member names a URI check talks about in its errors.
+inline constexpr std::string_view kRedirectUriField = "redirect_uri";
+inline constexpr std::string_view kPostLogoutRedirectUriField = "post_logout_redirect_uri";
+
 // Checks one redirect URI of a dynamic registration. `client_host` is the
-// lowercase host of the client's client_uri. Errors are invalid_redirect_uri.
+// lowercase host of the client's client_uri; `field` names the URI in the
+// error description. Errors are invalid_redirect_uri.
 Result<void, OAuthError> validateRedirectUri(ApplicationType type, std::string_view uri,
-                                             std::string_view client_host);
+                                             std::string_view client_host,
+                                             std::string_view field = kRedirectUriField);
 
 // Checks one redirect URI of a static client: an absolute URI, no fragment,
 // no userinfo, no dot segments, at most kMaxUriLength bytes.
-Result<void, OAuthError> validateStaticRedirectUri(std::string_view uri);
+Result<void, OAuthError> validateStaticRedirectUri(std::string_view uri,
+                                                   std::string_view field = kRedirectUriField);
 
 // The redirect URI to send the browser to, or nullopt when `requested` does
 // not match (then the client must get an error page, never a redirect).
 // `requested` is nullopt when the request had no redirect_uri.
 std::optional<std::string> matchRedirectUri(const ClientMetadata& metadata,
                                             std::optional<std::string_view> requested);
+
+// The post-logout redirect URI to send the browser to: `requested` when it
+// matches one of the client's post_logout_redirect_uris (see the header
+// comment), else nullopt (then the browser must not be sent there).
+std::optional<std::string> matchPostLogoutRedirectUri(const ClientMetadata& metadata,
+                                                      std::string_view requested);
 
 // "localhost", "127.0.0.1" or "[::1]", exactly (as written in a URI).
 bool isLoopbackHost(std::string_view host);

@@ -284,6 +284,48 @@ TEST(RedirectUriMatchTest, NeverTreatsALoopbackRequestAsMatchingANonLoopbackRegi
   EXPECT_EQ(matchRedirectUri(with_port, "http://localhost:9090/cb"), std::nullopt);
 }
 
+// Matching at the end-session endpoint (RP-Initiated Logout 1.0 §3).
+
+TEST(PostLogoutRedirectUriMatchTest, MatchesOnlyTheRegisteredPostLogoutUrisExactly) {
+  ClientMetadata client = clientWith({"https://app.test/cb"});
+  client.post_logout_redirect_uris = {"https://app.test/bye", "https://app.test/bye?x=1"};
+
+  EXPECT_EQ(matchPostLogoutRedirectUri(client, "https://app.test/bye"), "https://app.test/bye");
+  EXPECT_EQ(matchPostLogoutRedirectUri(client, "https://app.test/bye?x=1"),
+            "https://app.test/bye?x=1");
+  for (std::string_view variant :
+       {"https://app.test/cb", "https://app.test/bye/", "https://APP.test/bye",
+        "https://app.test/bye?x=2", "https://app.test/bye#f", "https://app.test.evil.test/bye",
+        "https://app.test:443/bye", "http://app.test/bye", ""}) {
+    EXPECT_EQ(matchPostLogoutRedirectUri(client, variant), std::nullopt) << variant;
+  }
+}
+
+TEST(PostLogoutRedirectUriMatchTest, AcceptsAnyPortOnAPortlessLoopbackRegistrationOnly) {
+  ClientMetadata client = clientWith({});
+  client.post_logout_redirect_uris = {"http://127.0.0.1/bye"};
+
+  EXPECT_EQ(matchPostLogoutRedirectUri(client, "http://127.0.0.1:53211/bye"),
+            "http://127.0.0.1:53211/bye");
+  EXPECT_EQ(matchPostLogoutRedirectUri(client, "http://127.0.0.1:53211/other"), std::nullopt);
+  EXPECT_EQ(matchPostLogoutRedirectUri(client, "http://localhost:53211/bye"), std::nullopt);
+}
+
+TEST(PostLogoutRedirectUriMatchTest, HasNoDefaultAndIgnoresTheRedirectUris) {
+  ClientMetadata client = clientWith({"https://app.test/cb"});
+
+  EXPECT_EQ(matchPostLogoutRedirectUri(client, "https://app.test/cb"), std::nullopt);
+}
+
+TEST(PostLogoutRedirectUriRegistrationTest, NamesThePostLogoutUriInItsErrors) {
+  auto checked = validateRedirectUri(ApplicationType::Web, "http://example.com/bye", "example.com",
+                                     kPostLogoutRedirectUriField);
+
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_EQ(checked.error().code, OAuthErrorCode::InvalidRedirectUri);
+  EXPECT_EQ(checked.error().description, "post_logout_redirect_uri must use https");
+}
+
 // Shared URI helpers.
 
 TEST(HttpsUriHostTest, ReturnsTheLowercaseHostOfAnHttpsUri) {

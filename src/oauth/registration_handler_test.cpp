@@ -109,6 +109,37 @@ TEST_P(RegistrationHandlerTest, StoresTheClientSoThatLoadClientFindsIt) {
             "io.element.app:/callback");
 }
 
+TEST_P(RegistrationHandlerTest, StoresAndEchoesPostLogoutRedirectUris) {
+  std::string body(kPublicNative);
+  body.insert(
+      body.size() - 1,
+      R"(,"post_logout_redirect_uris":["io.element.app:/logged-out","http://127.0.0.1/bye"])");
+
+  http::Response response = post(body);
+
+  ASSERT_EQ(response.status, 201) << response.body;
+  EXPECT_EQ(boost::json::serialize(jsonOf(response).at("post_logout_redirect_uris")),
+            R"(["io.element.app:/logged-out","http://127.0.0.1/bye"])");
+  std::optional<RegisteredClient> client =
+      load(std::string(jsonOf(response).at("client_id").as_string()));
+  ASSERT_TRUE(client.has_value());
+  EXPECT_EQ(matchPostLogoutRedirectUri(client->metadata, "io.element.app:/logged-out"),
+            "io.element.app:/logged-out");
+  EXPECT_EQ(matchPostLogoutRedirectUri(client->metadata, "http://127.0.0.1:4711/bye"),
+            "http://127.0.0.1:4711/bye");
+  EXPECT_EQ(matchPostLogoutRedirectUri(client->metadata, "io.element.app:/callback"), std::nullopt);
+}
+
+TEST_P(RegistrationHandlerTest, RefusesAnUnacceptablePostLogoutRedirectUri) {
+  std::string body(kPublicNative);
+  body.insert(body.size() - 1, R"(,"post_logout_redirect_uris":["https://evil.example/"])");
+
+  http::Response response = post(body);
+
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(errorOf(response), "invalid_redirect_uri");
+}
+
 TEST_P(RegistrationHandlerTest, GivesAConfidentialClientASecretOnceAndStoresOnlyItsHash) {
   http::Response response = post(kConfidentialWeb);
 

@@ -55,6 +55,19 @@ Result<ClientMetadata, StaticClientError> buildMetadata(const StaticClientReques
     }
   }
 
+  if (request.post_logout_redirect_uris.size() > kMaxRedirectUris) {
+    return unexpected(invalid("too many post-logout redirect URIs"));
+  }
+  for (const std::string& uri : request.post_logout_redirect_uris) {
+    auto checked = validateStaticRedirectUri(uri, kPostLogoutRedirectUriField);
+    if (!checked) {
+      return unexpected(
+          invalid("--post-logout-redirect-uri " + uri + ": " + checked.error().description));
+    }
+    std::vector<std::string>& list = metadata.post_logout_redirect_uris;
+    if (std::find(list.begin(), list.end(), uri) == list.end()) list.push_back(uri);
+  }
+
   std::vector<GrantType> grants;
   if (request.grants.empty()) {
     grants = {GrantType::AuthorizationCode, GrantType::RefreshToken};

@@ -28,6 +28,9 @@ namespace mxauth::oauth {
 struct StaticClientRequest {
   std::string name;
   std::vector<std::string> redirect_uris;
+  // RP-Initiated Logout (redirect_uri.h): where the end-session endpoint may
+  // send the browser after a logout; checked like redirect_uris.
+  std::vector<std::string> post_logout_redirect_uris;
   bool confidential = false;
   // Wire names ("authorization_code", "refresh_token", "client_credentials",
   // "urn:ietf:params:oauth:grant-type:device_code"); empty for the defaults.

@@ -109,6 +109,36 @@ TEST_P(StaticClientsTest, RefusesBadOperatorInput) {
             StaticClientErrorCode::InvalidRequest);
 }
 
+TEST_P(StaticClientsTest, StoresPostLogoutRedirectUrisUnderTheStaticRules) {
+  StaticClientRequest app = request("Element", {"https://app.element.example/"});
+  app.post_logout_redirect_uris = {"https://app.element.example/logged-out",
+                                   "http://intranet.corp:8443/bye",
+                                   "https://app.element.example/logged-out"};
+
+  auto added = add(app);
+
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  RegisteredClient client = load(added->client_id);
+  EXPECT_EQ(client.metadata.post_logout_redirect_uris,
+            (std::vector<std::string>{"https://app.element.example/logged-out",
+                                      "http://intranet.corp:8443/bye"}));
+  EXPECT_EQ(matchPostLogoutRedirectUri(client.metadata, "http://intranet.corp:8443/bye"),
+            "http://intranet.corp:8443/bye");
+}
+
+TEST_P(StaticClientsTest, RefusesPostLogoutRedirectUrisWithFragmentsOrScriptSchemes) {
+  for (std::string uri : {"https://app.example/bye#f", "javascript:alert(1)", "not a uri"}) {
+    StaticClientRequest app = request("App", {"https://app.example/cb"});
+    app.post_logout_redirect_uris = {uri};
+
+    auto added = add(app);
+
+    ASSERT_FALSE(added.has_value()) << uri;
+    EXPECT_EQ(added.error().code, StaticClientErrorCode::InvalidRequest);
+    EXPECT_NE(added.error().message.find("--post-logout-redirect-uri"), std::string::npos);
+  }
+}
+
 TEST_P(StaticClientsTest, NeverDeduplicatesStaticClients) {
   StaticClientRequest app = request("App", {"https://a.example/cb"});
 

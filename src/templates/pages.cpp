@@ -112,7 +112,27 @@ std::vector<LogoutPage> LogoutPage::samples() {
   LogoutPage failed;
   failed.csrf_token = "t";
   failed.error = "The form expired; please try again";
-  return {signed_in, failed};
+  LogoutPage requested = signed_in;
+  requested.from_application = true;
+  requested.client_name = kHostileName;
+  requested.client_host = "client.example";
+  requested.return_to = "https://client.example/logged-out?x=\"><b>";
+  requested.fields = {{"end_session", "1"},
+                      {"client_id", "01J0000000000000000000000"},
+                      {"post_logout_redirect_uri", "https://client.example/logged-out"},
+                      {"state", "\"><script>alert(1)</script>"}};
+  LogoutPage anonymous_request = signed_in;
+  anonymous_request.from_application = true;
+  anonymous_request.fields = {{"end_session", "1"}};
+  return {signed_in, failed, requested, anonymous_request};
+}
+
+std::vector<SignedOutPage> SignedOutPage::samples() {
+  SignedOutPage plain;
+  SignedOutPage returning;
+  returning.return_href = "https://client.example/logged-out?state=%22%3E";
+  returning.return_label = "Return to client.example";
+  return {plain, returning};
 }
 
 std::vector<SignedInPage> SignedInPage::samples() {

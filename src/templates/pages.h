@@ -121,14 +121,40 @@ struct ErrorPage {
   static std::vector<ErrorPage> samples();
 };
 
-// form#logout: the confirmation before signing out.
+// form#logout: the confirmation before signing out. When an application
+// asked for the logout (RP-Initiated Logout, web/end_session.h), the page
+// says so, names the application when it is known and where the browser
+// returns afterwards, and the form carries that request in hidden fields.
 struct LogoutPage {
+  struct Field {
+    std::string name;
+    std::string value;
+  };
   Layout layout;
   std::string csrf_token;
   std::optional<std::string> user_id;
   std::optional<std::string> error;
+  // The logout was asked for by an application, not by the user here.
+  bool from_application = false;
+  std::optional<std::string> client_name;  // the application, when identified
+  std::optional<std::string> client_host;  // its client_uri host
+  // The post-logout redirect URI the browser returns to after signing out.
+  std::optional<std::string> return_to;
+  std::vector<Field> fields;  // hidden inputs posted with the form
 
   static std::vector<LogoutPage> samples();
+};
+
+// The page after a sign-out that does not go straight back to an
+// application: it says the browser is signed out and that apps and devices
+// keep their sessions, and, when an application may be returned to, offers
+// a button to it.
+struct SignedOutPage {
+  Layout layout;
+  std::optional<std::string> return_href;  // the post-logout redirect, state included
+  std::string return_label = "Return to the application";
+
+  static std::vector<SignedOutPage> samples();
 };
 
 // The minimal account page: who is signed in, and a sign-out button.

@@ -20,8 +20,8 @@ constexpr std::string_view kExtension = ".mustache";
 constexpr int kMaxPartialDepth = 8;
 
 // Every page a Templates object must have, by file stem.
-constexpr std::array<std::string_view, 7> kRequiredPages = {
-    "login", "register", "consent", "error", "logout", "signed_in", "form_post"};
+constexpr std::array<std::string_view, 8> kRequiredPages = {
+    "login", "register", "consent", "error", "logout", "signed_in", "form_post", "signed_out"};
 
 bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -361,7 +361,26 @@ std::string Templates::render(const LogoutPage& page) const {
   data.set("csrf_token", page.csrf_token);
   setOptional(data, "user_id", page.user_id);
   setOptional(data, "error", page.error);
+  data.set("from_application", page.from_application);
+  setOptional(data, "client_name", page.client_name);
+  setOptional(data, "client_host", page.client_host);
+  setOptional(data, "return_to", page.return_to);
+  mustache::data fields{mustache::data::type::list};
+  for (const LogoutPage::Field& field : page.fields) {
+    mustache::data item;
+    item.set("name", field.name);
+    item.set("value", field.value);
+    fields.push_back(item);
+  }
+  data.set("fields", fields);
   return state_->render("logout", data);
+}
+
+std::string Templates::render(const SignedOutPage& page) const {
+  mustache::data data = state_->base(page.layout, "You're signed out");
+  setOptional(data, "return_href", page.return_href);
+  data.set("return_label", page.return_label);
+  return state_->render("signed_out", data);
 }
 
 std::string Templates::render(const SignedInPage& page) const {
@@ -417,6 +436,7 @@ Result<void, std::string> checkAllTemplates() {
   checkSamples<SsoConfirmPage>(*templates, "sso_confirm", problems);
   checkSamples<ErrorPage>(*templates, "error", problems);
   checkSamples<LogoutPage>(*templates, "logout", problems);
+  checkSamples<SignedOutPage>(*templates, "signed_out", problems);
   checkSamples<SignedInPage>(*templates, "signed_in", problems);
   checkSamples<FormPostPage>(*templates, "form_post", problems);
   if (!problems.empty()) return unexpected(problems);

@@ -59,6 +59,7 @@ class Templates {
   std::string render(const ConsentPage& page) const;
   std::string render(const ErrorPage& page) const;
   std::string render(const LogoutPage& page) const;
+  std::string render(const SignedOutPage& page) const;
   std::string render(const SsoConfirmPage& page) const;
   std::string render(const SignedInPage& page) const;
   std::string render(const FormPostPage& page) const;

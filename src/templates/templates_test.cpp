@@ -38,6 +38,7 @@ TEST_F(TemplatesTest, RendersEverySampleOfEveryPageAsWellFormedHtml) {
   expectEverySampleIsWellFormed<ConsentPage>(templates_);
   expectEverySampleIsWellFormed<ErrorPage>(templates_);
   expectEverySampleIsWellFormed<LogoutPage>(templates_);
+  expectEverySampleIsWellFormed<SignedOutPage>(templates_);
   expectEverySampleIsWellFormed<SsoConfirmPage>(templates_);
   expectEverySampleIsWellFormed<SignedInPage>(templates_);
   expectEverySampleIsWellFormed<FormPostPage>(templates_);
@@ -69,6 +70,55 @@ TEST_F(TemplatesTest, TheSsoConfirmationNamesTheDestinationAndEscapesTheAddress)
   EXPECT_NE(html.find("Continue to evil.example?"), std::string::npos);
   EXPECT_NE(html.find("https://evil.example/?a=&lt;b&gt;"), std::string::npos);
   EXPECT_EQ(html.find("<b>"), std::string::npos);
+}
+
+TEST_F(TemplatesTest, TheLogoutAnApplicationAskedForNamesItAndCarriesTheRequestEscaped) {
+  LogoutPage page;
+  page.csrf_token = "t";
+  page.from_application = true;
+  page.client_name = "<i>Evil</i>";
+  page.client_host = "evil.example";
+  page.return_to = "https://evil.example/bye?a=<b>";
+  page.fields = {{"end_session", "1"}, {"state", "\"><script>x</script>"}};
+
+  const std::string html = templates_.render(page);
+
+  EXPECT_NE(html.find("<form id=\"logout\" method=\"post\" action=\"/logout\">"),
+            std::string::npos);
+  EXPECT_NE(
+      html.find("<strong>&lt;i&gt;Evil&lt;/i&gt;</strong> (evil.example) asks to sign you out"),
+      std::string::npos)
+      << html;
+  EXPECT_NE(html.find("https://evil.example/bye?a=&lt;b&gt;"), std::string::npos);
+  EXPECT_NE(html.find("<input type=\"hidden\" name=\"end_session\" value=\"1\">"),
+            std::string::npos);
+  EXPECT_NE(html.find("name=\"state\" value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""),
+            std::string::npos);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("Apps and devices you signed in to stay signed in."), std::string::npos);
+}
+
+TEST_F(TemplatesTest, ThePlainLogoutPageSaysNothingAboutAnApplication) {
+  const std::string html = templates_.render(LogoutPage::samples().front());
+
+  EXPECT_EQ(html.find("asks to sign you out"), std::string::npos);
+  EXPECT_EQ(html.find("type=\"hidden\" name=\"end_session\""), std::string::npos);
+}
+
+TEST_F(TemplatesTest, TheSignedOutPageOffersTheWayBackOnlyWhenThereIsOne) {
+  SignedOutPage page;
+  const std::string plain = templates_.render(page);
+  page.return_href = "https://client.example/bye?state=a&b";
+  page.return_label = "Return to client.example";
+  const std::string returning = templates_.render(page);
+
+  EXPECT_NE(plain.find("You are signed out of mxauth in this browser."), std::string::npos);
+  EXPECT_EQ(plain.find("class=\"button\""), std::string::npos);
+  EXPECT_NE(
+      returning.find("<a class=\"button\" href=\"https://client.example/bye?state=a&amp;b\">Return "
+                     "to client.example</a>"),
+      std::string::npos)
+      << returning;
 }
 
 TEST_F(TemplatesTest, EscapesQuotesInAttributeValues) {

@@ -11,6 +11,7 @@
 #include "domain/localpart.h"
 #include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
+#include "web/end_session.h"
 #include "web/navigation.h"
 #include "web/password_rules.h"
 
@@ -22,7 +23,7 @@ constexpr std::string_view kExpiredForm =
     "This form has expired or was not sent from this site. Please try again.";
 constexpr std::string_view kLoginPurpose = "login";
 constexpr std::string_view kRegisterPurpose = "register";
-constexpr std::string_view kLogoutPurpose = "logout";
+constexpr std::string_view kLogoutPurpose = kLogoutCsrfPurpose;
 constexpr std::size_t kMaxUsernameInput = 320;
 constexpr std::size_t kMaxUserAgent = 512;
 constexpr std::string_view kAccountPath = "/account/";
@@ -323,6 +324,8 @@ http::Response AccountPages::submitLogout(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
   if (!form) return kit_.badForm();
+  // The confirmation an application's logout request asked for.
+  if (isEndSessionForm(*form)) return EndSessionPages(kit_).submitConfirmation(request, *form);
   if (!kit_.sessions().verifyCsrf(request, kLogoutPurpose, form->get("csrf").value_or(""))) {
     const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
     templates::LogoutPage page;

@@ -38,7 +38,8 @@ class AccountPages {
   http::Response submitRegister(const http::Request& request) const;
   // GET /logout: the confirmation page.
   http::Response showLogout(const http::Request& request) const;
-  // POST /logout: csrf. Finishes the session and clears the cookie.
+  // POST /logout: csrf. Finishes the session and clears the cookie. A form
+  // shown by the end-session endpoint (web/end_session.h) is answered there.
   http::Response submitLogout(const http::Request& request) const;
   // GET / and /account/: who is signed in, or a redirect to the login page.
   http::Response showAccount(const http::Request& request) const;

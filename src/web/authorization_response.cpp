@@ -34,6 +34,19 @@ http::Response formPostResponse(const templates::Templates& templates, const Res
 
 }  // namespace
 
+std::string withQueryParameters(std::string uri,
+                                const std::vector<std::pair<std::string, std::string>>& params) {
+  if (params.empty()) return uri;
+  const std::size_t question = uri.find('?');
+  if (question == std::string::npos) {
+    uri += '?';
+  } else if (question + 1 != uri.size() && uri.back() != '&') {
+    uri += '&';
+  }
+  uri += http::encodeUrlEncoded(params);
+  return uri;
+}
+
 std::optional<domain::ResponseMode> parseResponseMode(std::string_view text) {
   if (text == "query") return domain::ResponseMode::Query;
   if (text == "fragment") return domain::ResponseMode::Fragment;
@@ -49,15 +62,8 @@ http::Response authorizationResponse(const templates::Templates& templates,
 
   switch (target.mode) {
     case domain::ResponseMode::Query: {
-      std::string location = target.redirect_uri;
-      const std::size_t question = location.find('?');
-      if (question == std::string::npos) {
-        location += '?';
-      } else if (question + 1 != location.size() && location.back() != '&') {
-        location += '&';
-      }
-      location += http::encodeUrlEncoded(params);
-      http::Response response = http::Response::redirect(std::move(location), 303);
+      http::Response response =
+          http::Response::redirect(withQueryParameters(target.redirect_uri, params), 303);
       response.setHeader("Cache-Control", "no-store");
       return response;
     }

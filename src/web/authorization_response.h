@@ -27,6 +27,13 @@ struct ResponseTarget {
   std::string issuer;  // http.public_base, byte for byte the metadata issuer
 };
 
+// `uri` (a registered redirect URI, which has no fragment) with `params`
+// percent-encoded and added to its query, after any it already has
+// (RFC 6749 §3.1.2: the query component is kept). `uri` itself when
+// `params` is empty.
+std::string withQueryParameters(std::string uri,
+                                const std::vector<std::pair<std::string, std::string>>& params);
+
 // "query", "fragment", "form_post"; nullopt for anything else.
 std::optional<domain::ResponseMode> parseResponseMode(std::string_view text);
 

@@ -4,9 +4,11 @@
 #include <string>
 #include <string_view>
 
+#include "oauth/discovery.h"
 #include "web/account_pages.h"
 #include "web/authorize_handler.h"
 #include "web/compat_sso.h"
+#include "web/end_session.h"
 #include "web/page_kit.h"
 
 namespace mxauth::web {
@@ -16,11 +18,12 @@ namespace {
 // it alive as long as any route does.
 struct WebRoutes {
   explicit WebRoutes(WebContext& context)
-      : kit(context), account(kit), authorize(kit), compat_sso(kit) {}
+      : kit(context), account(kit), authorize(kit), compat_sso(kit), end_session(kit) {}
   PageKit kit;
   AccountPages account;
   AuthorizeHandler authorize;
   CompatSsoPages compat_sso;
+  EndSessionPages end_session;
 };
 
 }  // namespace
@@ -61,6 +64,11 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->authorize.showContinue(r); });
   router.add(Method::Post, "/authorize/continue",
              [routes](http::Request& r) { return routes->authorize.submitContinue(r); });
+  // RP-Initiated Logout (web/end_session.h): the end_session_endpoint.
+  for (const Method method : {Method::Get, Method::Post}) {
+    router.add(method, std::string(oauth::kEndSessionPath),
+               [routes](http::Request& r) { return routes->end_session.endSession(r); });
+  }
   // The legacy SSO login (web/compat_sso.h); the reverse proxy routes the
   // /_matrix paths here with the rest of the compat layer.
   for (const std::string_view version : {"r0", "v3"}) {

@@ -9,6 +9,9 @@
 //   GET  /  and  /account/                          (signed-in page)
 //   GET  /authorize        POST /authorize
 //   GET  /authorize/continue   POST /authorize/continue
+//   GET  /oauth2/logout        POST /oauth2/logout      (web/end_session.h)
+//   GET  /_matrix/client/{r0,v3}/login/sso/redirect[/{idp}]
+//   GET  /complete-compat-sso/{id}   POST /complete-compat-sso/{id}
 //
 // Everything but the assets runs on the blocking pool (database, password
 // hashing). `context` must outlive `router`.

@@ -44,7 +44,9 @@ TEST_F(RoutesTest, MountsEveryPageOnTheBlockingPoolAndAssetsInline) {
            {http::Method::Get, "/authorize"},
            {http::Method::Post, "/authorize"},
            {http::Method::Get, "/authorize/continue"},
-           {http::Method::Post, "/authorize/continue"}}) {
+           {http::Method::Post, "/authorize/continue"},
+           {http::Method::Get, "/oauth2/logout"},
+           {http::Method::Post, "/oauth2/logout"}}) {
     const http::RouteMatch match = router_.match(method, path);
     ASSERT_EQ(match.kind, http::RouteMatch::Kind::Found) << path;
     EXPECT_EQ(match.route->options.execution, http::Execution::Blocking) << path;
@@ -73,13 +75,15 @@ TEST_F(RoutesTest, EveryPageForbidsFramingAndReferrers) {
   for (const std::string& target :
        {std::string("/login"), std::string("/register"),
         std::string("/authorize?client_id=unknown"), std::string("/authorize/continue?id=bogus"),
+        std::string("/oauth2/logout"), std::string("/oauth2/logout?client_id=unknown"),
         authorizeQuery({{"response_type", "token"}})}) {  // the A.2 interstitial
     pages.emplace_back(target, dispatch(get(target)));
   }
   addUser("alice", "correct horse battery");
   logIn("alice", "correct horse battery");
   for (const std::string& target :
-       {std::string("/account/"), std::string("/logout"), std::string("/")}) {
+       {std::string("/account/"), std::string("/logout"), std::string("/"),
+        "/oauth2/logout?client_id=" + client.id().str()}) {
     pages.emplace_back(target + " (signed in)", dispatch(get(target)));
   }
   const http::Response started = dispatch(get(authorizeQuery({})));

@@ -124,6 +124,7 @@ oauth::RegisteredClient WebTest::addClient(const ClientOptions& options) {
   oauth::ClientMetadata metadata;
   metadata.application_type = oauth::ApplicationType::Web;
   metadata.redirect_uris = options.redirect_uris;
+  metadata.post_logout_redirect_uris = options.post_logout_redirect_uris;
   metadata.client_uri = options.client_uri;
   metadata.client_name.value = options.name;
   metadata.client_name.localized["fr"] = options.name + " (fr)";

@@ -43,6 +43,7 @@ struct ClientOptions {
   std::optional<std::string> logo_uri;
   std::string client_uri = "https://app.example/";
   bool is_static = false;  // added by the operator rather than registered
+  std::vector<std::string> post_logout_redirect_uris;
 };
 
 class WebTest : public ::testing::Test {
