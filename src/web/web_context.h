@@ -5,11 +5,13 @@
 // mounted on.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "accounts/login_throttle.h"
 #include "core/clock.h"
+#include "core/rate_limiter.h"
 #include "core/rng.h"
 #include "crypto/aead.h"
 #include "crypto/key_store.h"
@@ -54,6 +56,11 @@ struct WebContext {
   // The signing keys, to recognise the ID tokens we issued when they come
   // back as id_token_hint (web/end_session.h); null: no hint is ours.
   const crypto::KeySet* keys = nullptr;
+  // Wrong user codes typed into /link, per client address
+  // (rate_limits.device_link); null: no limit. `on_device_link_limited` is
+  // told of each refusal (the metric).
+  core::RateLimiter* device_link_limiter = nullptr;
+  std::function<void()> on_device_link_limited{};
 };
 
 }  // namespace mxauth::web
