@@ -120,13 +120,21 @@ const Route* Router::routeFor(const PathEntry& entry, Method method) {
 }
 
 RouteMatch Router::match(Method method, std::string_view path) const {
+  return matchAny(method, path);
+}
+
+RouteMatch Router::matchUnknownMethod(std::string_view path) const {
+  return matchAny(std::nullopt, path);
+}
+
+RouteMatch Router::matchAny(std::optional<Method> method, std::string_view path) const {
   RouteMatch result;
   if (path.empty() || path.front() != '/') return result;
 
   std::array<bool, kMethodCount> allowed{};
   bool path_known = false;
   auto consider = [&](const PathEntry& entry) {
-    if (const Route* route = routeFor(entry, method)) {
+    if (const Route* route = method ? routeFor(entry, *method) : nullptr) {
       result.kind = RouteMatch::Kind::Found;
       result.route = route;
       return true;

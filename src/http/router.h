@@ -77,11 +77,17 @@ class Router {
   // GET routes also answer HEAD unless a HEAD route is added for the path;
   // the server then drops the body.
   RouteMatch match(Method method, std::string_view path) const;
+  // For a method this server does not know (not a Method): MethodNotAllowed
+  // with the path's methods in `allow` when some route serves the path,
+  // else NotFound.
+  RouteMatch matchUnknownMethod(std::string_view path) const;
 
   // Every route, in the order added; addresses are stable.
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
  private:
+  RouteMatch matchAny(std::optional<Method> method, std::string_view path) const;
+
   struct Segment {
     std::string text;  // the literal, or the parameter's name
     bool is_param = false;

@@ -635,17 +635,28 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
   };
 
   const std::optional<Method> method = parseMethod(message.method_string());
-  if (!method) {
-    keep_alive = false;
-    Response response = errorResponse(501, "not_implemented");
-    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
-  }
   auto target = parseRequestTarget(message.target());
   if (!target) {
     keep_alive = false;
     Response response =
         errorResponse(400, "invalid_request",
                       std::string("request target: ") + std::string(describe(target.error())));
+    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
+  }
+  if (!method) {
+    // A method we do not serve (TRACE, CONNECT, a made-up or lower-case
+    // one) is the client's doing: 405 with the path's methods, as for a
+    // known method the path does not take, or 404 for an unknown path.
+    // Not RFC 9110's suggested 501: a 5xx would count junk traffic as our
+    // failure in every operator's error rate (and MAS answers 405 too).
+    keep_alive = false;
+    const RouteMatch unknown = router.matchUnknownMethod(target->path);
+    Response response = unknown.kind == RouteMatch::Kind::MethodNotAllowed
+                            ? errorResponse(405, "method_not_allowed")
+                            : errorResponse(404, "not_found");
+    if (unknown.kind == RouteMatch::Kind::MethodNotAllowed) {
+      response.headers.add("Allow", unknown.allow);
+    }
     co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
   }
 

@@ -9,7 +9,7 @@
 //    when the pool's queue is full the answer is 503
 //    {"error":"temporarily_unavailable"} with Retry-After: 1, at once;
 //  - malformed requests get 400, oversized headers 431, oversized bodies
-//    413, unknown methods 501, and a request that does not arrive within
+//    413, unknown methods 405 (404 off any route), and a request that does not arrive within
 //    its timeout 408; each of these closes the connection;
 //  - a handler that throws is a bug: it is logged and answered 500
 //    {"error":"server_error"}, and the server keeps serving;

@@ -277,7 +277,7 @@ TEST_F(ServerTest, UnknownPathGetsTheNotFoundHandler) {
   EXPECT_EQ(response.header("Content-Type"), "application/json");
 }
 
-TEST_F(ServerTest, UnknownMethodGets501AndTheConnectionCloses) {
+TEST_F(ServerTest, UnknownMethodGets405WithAllowAndTheConnectionCloses) {
   start();
   TestConnection connection(port());
 
@@ -285,8 +285,24 @@ TEST_F(ServerTest, UnknownMethodGets501AndTheConnectionCloses) {
   auto response = connection.readResponse();
 
   ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 501);
+  EXPECT_EQ(response->status, 405);
+  EXPECT_EQ(response->header("Allow"), "GET, HEAD");
   EXPECT_TRUE(connection.waitForClose());
+}
+
+TEST_F(ServerTest, UnknownMethodOnAnUnknownPathGets404AndLowerCaseIsUnknown) {
+  start();
+  TestConnection trace(port());
+  TestConnection lower(port());
+
+  ASSERT_TRUE(trace.send("TRACE /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(lower.send("get /inline HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto not_found = trace.readResponse();
+  auto not_allowed = lower.readResponse();
+
+  ASSERT_TRUE(not_found && not_allowed);
+  EXPECT_EQ(not_found->status, 404);
+  EXPECT_EQ(not_allowed->status, 405);
 }
 
 TEST_F(ServerTest, TargetsThatDoNotDecodeGet400) {
