@@ -186,7 +186,8 @@ function mutatedRequest(rng, port) {
 }
 
 // Sends RAW on a new connection and resolves with the status of the final
-// response (0: closed without one, perhaps after a 100 Continue). Half-closes our side when asked, so
+// response (0: closed without one, perhaps after a 100 Continue; -1: reset
+// while we were still sending an oversized request). Half-closes our side when asked, so
 // that a request whose body never comes ends at once rather than at the
 // body timeout.
 function send(port, { raw, halfClose }) {
@@ -202,13 +203,19 @@ function send(port, { raw, halfClose }) {
       if (halfClose) socket.end();
     });
     socket.on('data', (chunk) => { received = Buffer.concat([received, chunk]); });
-    socket.on('error', () => {}); // a reset after an early answer is fine
+    // A reset: the server answered early (431, 413) and closed with our
+    // bytes still unread, and the kernel's RST may discard its answer.
+    let reset = false;
+    socket.on('error', (error) => { reset = ['ECONNRESET', 'EPIPE'].includes(error.code); });
     socket.on('close', () => {
       clearTimeout(timer);
       // The final status: interim 100 Continue answers come first.
       const text = received.toString('latin1');
       const statuses = [...text.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
-      resolve(statuses.find((status) => status >= 200) ?? 0);
+      const status = statuses.find((s) => s >= 200) ?? 0;
+      // A reset is only excused for a request larger than the header limit
+      // could ever read.
+      resolve(status === 0 && reset && raw.length > 8192 ? -1 : status);
     });
   });
 }
