@@ -216,6 +216,7 @@ Service::Service(config::Config config, const Clock& clock, Rng& rng)
 
 Service::~Service() {
   server_.reset();
+  invalidations_.reset();
   if (blocking_pool_) blocking_pool_->shutdown();
   if (job_runner_) job_runner_->stop();
   if (token_endpoints_) token_endpoints_->stop();
@@ -321,6 +322,12 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   service->token_endpoints_ =
       std::make_unique<oauth::TokenEndpoints>(*service->database_, rng, clock, service->keys_,
                                               std::move(token_options), service->homeserver_.get());
+  // On PostgreSQL, what other instances and `mxauth` commands revoke, end or
+  // lock reaches this instance's introspection cache at once (LISTEN/NOTIFY);
+  // on SQLite the cache's staleness bound applies.
+  oauth::IntrospectionCache& cache = service->token_endpoints_->introspectionCache();
+  service->invalidations_ = service->database_->subscribeToInvalidations(
+      [&cache](const storage::Invalidation& change) { oauth::applyInvalidation(cache, change); });
   compat::CompatOptions compat_options;
   compat_options.server_name = config.matrix.homeserver;
   compat_options.access_token_ttl = config.tokens.access_token_ttl;

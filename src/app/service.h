@@ -93,6 +93,8 @@ class Service {
   std::unique_ptr<core::RateLimiter> device_link_limiter_;
   std::unique_ptr<web::WebContext> web_context_;
   std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
+  // Declared after the cache's owner, so that it stops first.
+  std::unique_ptr<storage::Subscription> invalidations_;
   std::unique_ptr<compat::CompatHandlers> compat_;
   prometheus::Registry registry_;
   std::unique_ptr<http::Metrics> metrics_;

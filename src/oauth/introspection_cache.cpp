@@ -88,4 +88,19 @@ void IntrospectionCache::eraseLocked(List::iterator it) {
   entries_.erase(it);
 }
 
+void applyInvalidation(IntrospectionCache& cache, const storage::Invalidation& change) {
+  switch (change.kind) {
+    case storage::Invalidation::Kind::Token:
+      cache.invalidateToken(change.id);
+      return;
+    case storage::Invalidation::Kind::Session:
+      cache.invalidateSession(change.id);
+      return;
+    case storage::Invalidation::Kind::User:
+    case storage::Invalidation::Kind::Everything:
+      cache.clear();
+      return;
+  }
+}
+
 }  // namespace mxauth::oauth

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "storage/database.h"
 
 namespace mxauth::oauth {
 
@@ -90,5 +91,10 @@ class IntrospectionCache {
   std::unordered_map<std::string, List::iterator> by_hash_;
   std::unordered_map<std::string, std::vector<std::string>> by_session_;
 };
+
+// A change reported by the database (possibly made by another process):
+// a revoked token or an ended session drops its entries; a locked or
+// deactivated user, or a gap in the feed, drops everything.
+void applyInvalidation(IntrospectionCache& cache, const storage::Invalidation& change);
 
 }  // namespace mxauth::oauth

@@ -68,6 +68,25 @@ TEST_F(IntrospectionCacheTest, InvalidatingASessionDropsAllItsEntries) {
   EXPECT_TRUE(cache_.find("h3", now_).has_value());
 }
 
+TEST_F(IntrospectionCacheTest, InvalidationsFromTheDatabaseDropWhatTheyName) {
+  using Kind = storage::Invalidation::Kind;
+  insert("h1", "s1");
+  insert("h2", "s2");
+  insert("h3", "s3");
+
+  applyInvalidation(cache_, {Kind::Token, "h1"});
+  applyInvalidation(cache_, {Kind::Session, "s2"});
+  EXPECT_FALSE(cache_.find("h1", now_).has_value());
+  EXPECT_FALSE(cache_.find("h2", now_).has_value());
+  EXPECT_TRUE(cache_.find("h3", now_).has_value());
+
+  applyInvalidation(cache_, {Kind::User, "01ARZ3NDEKTSV4RRFFQ69G5FAV"});
+  EXPECT_EQ(cache_.size(), 0u);
+  insert("h4", "s4");
+  applyInvalidation(cache_, {Kind::Everything, ""});
+  EXPECT_EQ(cache_.size(), 0u);
+}
+
 TEST_F(IntrospectionCacheTest, AnAnswerReadBeforeAnInvalidationIsNotCachedAfterIt) {
   std::uint64_t seen = cache_.invalidations();
   cache_.invalidateSession("s1");

@@ -319,6 +319,10 @@ TEST(RegistrationRoutesTest, MountsABlockingPostAndACorsPreflight) {
     Result<std::vector<storage::Migration>, storage::MigrationError> pendingMigrations() override {
       return std::vector<storage::Migration>{};
     }
+    std::unique_ptr<storage::Subscription> subscribeToInvalidations(
+        storage::InvalidationHandler) override {
+      return nullptr;
+    }
   } unavailable;
   mountRegistrationRoutes(router, unavailable, rng, clock);
 

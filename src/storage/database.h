@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +31,33 @@ struct PoolStats {
   std::size_t in_use = 0;
   // Callers waiting in begin() for a free connection.
   std::size_t waiting = 0;
+};
+
+// A change, possibly made by another process on the same database, after
+// which answers cached in memory must be dropped (design §8: the
+// introspection cache).
+struct Invalidation {
+  enum class Kind {
+    Token,    // an access token was revoked; `id` is its SHA-256 hex
+    Session,  // an OAuth or compat session ended; `id` is its id
+    User,     // a user was locked or deactivated; `id` is its id
+    // The feed was interrupted (the connection dropped) and changes may
+    // have been missed: drop everything.
+    Everything,
+  };
+  Kind kind = Kind::Everything;
+  std::string id;
+
+  bool operator==(const Invalidation&) const = default;
+};
+
+using InvalidationHandler = std::function<void(const Invalidation&)>;
+
+// Keeps a subscription alive; destroying it stops the deliveries (and
+// waits for one in progress to finish).
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
 };
 
 // A database with a pool of connections: SQLite or PostgreSQL, chosen by the
@@ -66,6 +95,14 @@ class Database {
   // The migrations migrate() would apply, without applying them (for
   // `serve --no-migrate`). Fails like migrate() on an inconsistent schema.
   virtual Result<std::vector<Migration>, MigrationError> pendingMigrations() = 0;
+
+  // Delivers an Invalidation for every committed change of the kinds
+  // above, whichever process made it, to `handler` on a thread of the
+  // subscription's own, within about a second; after a lost connection it
+  // reconnects and delivers Everything. Null when the backend cannot (the
+  // SQLite backend: several processes on one SQLite file rely on the
+  // cache's staleness bound instead).
+  virtual std::unique_ptr<Subscription> subscribeToInvalidations(InvalidationHandler handler) = 0;
 };
 
 }  // namespace mxauth::storage

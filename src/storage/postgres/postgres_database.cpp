@@ -1,6 +1,7 @@
 #include "storage/postgres/postgres_database.h"
 
 #include "storage/postgres/embedded_migrations.h"
+#include "storage/postgres/invalidation_listener.h"
 #include "storage/postgres/postgres_connection.h"
 #include "storage/sql/sql_database.h"
 
@@ -16,9 +17,12 @@ Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
     if (!connection) return unexpected(connection.error());
     return std::unique_ptr<sql::Connection>(std::move(*connection));
   };
+  sql::SubscriptionFactory subscriptions = [options](InvalidationHandler handler) {
+    return listenForInvalidations(options, std::move(handler));
+  };
   auto database = std::make_unique<sql::SqlDatabase>(
       "postgres", std::move(factory), sql::PoolOptions{options.pool_size, options.acquire_timeout},
-      migrations);
+      migrations, std::move(subscriptions));
   if (auto answered = database->ping(); !answered) return unexpected(answered.error());
   return std::unique_ptr<Database>(std::move(database));
 }

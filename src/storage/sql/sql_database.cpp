@@ -145,10 +145,17 @@ Result<bool, StorageError> applyOne(Connection& connection, const Migration& mig
 }  // namespace
 
 SqlDatabase::SqlDatabase(std::string backend_name, ConnectionFactory factory,
-                         const PoolOptions& pool, std::span<const core::EmbeddedFile> migrations)
+                         const PoolOptions& pool, std::span<const core::EmbeddedFile> migrations,
+                         SubscriptionFactory subscriptions)
     : backend_name_(std::move(backend_name)),
       pool_(std::move(factory), pool.size, pool.acquire_timeout),
-      migration_files_(migrations) {}
+      migration_files_(migrations),
+      subscriptions_(std::move(subscriptions)) {}
+
+std::unique_ptr<Subscription> SqlDatabase::subscribeToInvalidations(InvalidationHandler handler) {
+  if (!subscriptions_) return nullptr;
+  return subscriptions_(std::move(handler));
+}
 
 Result<ConnectionPool::Lease, StorageError> SqlDatabase::acquireWorking(TransactionMode mode) {
   // After a database restart every idle connection is dead; each attempt

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -16,13 +17,18 @@ struct PoolOptions {
   Duration acquire_timeout = std::chrono::seconds(5);
 };
 
+// How a backend that can subscribes to invalidations (Database).
+using SubscriptionFactory = std::function<std::unique_ptr<Subscription>(InvalidationHandler)>;
+
 // The Database both backends share: a connection pool, transactions over
 // the shared SQL repositories, and the migration runner. A backend provides
-// the ConnectionFactory and its embedded migrations.
+// the ConnectionFactory, its embedded migrations and, if it can, a
+// SubscriptionFactory.
 class SqlDatabase final : public Database {
  public:
   SqlDatabase(std::string backend_name, ConnectionFactory factory, const PoolOptions& pool,
-              std::span<const core::EmbeddedFile> migrations);
+              std::span<const core::EmbeddedFile> migrations,
+              SubscriptionFactory subscriptions = {});
 
   Result<std::unique_ptr<Transaction>, StorageError> begin(TransactionMode mode) override;
   Result<void, StorageError> ping() override;
@@ -30,6 +36,7 @@ class SqlDatabase final : public Database {
   std::string_view backendName() const override { return backend_name_; }
   Result<std::vector<Migration>, MigrationError> migrate(const Clock& clock) override;
   Result<std::vector<Migration>, MigrationError> pendingMigrations() override;
+  std::unique_ptr<Subscription> subscribeToInvalidations(InvalidationHandler handler) override;
 
  private:
   // A connection on which BEGIN just worked. Pooled connections found dead
@@ -40,6 +47,7 @@ class SqlDatabase final : public Database {
   const std::string backend_name_;
   ConnectionPool pool_;
   const std::span<const core::EmbeddedFile> migration_files_;
+  const SubscriptionFactory subscriptions_;
 };
 
 }  // namespace mxauth::storage::sql

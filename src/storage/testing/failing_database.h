@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "storage/database.h"
@@ -34,6 +35,10 @@ class CommitFailingDatabase : public storage::Database {
   }
   Result<std::vector<storage::Migration>, storage::MigrationError> pendingMigrations() override {
     return inner_.pendingMigrations();
+  }
+  std::unique_ptr<storage::Subscription> subscribeToInvalidations(
+      storage::InvalidationHandler handler) override {
+    return inner_.subscribeToInvalidations(std::move(handler));
   }
 
  private:

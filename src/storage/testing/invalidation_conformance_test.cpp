@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/postgres/invalidation_listener.h"
+#include "storage/testing/oauth_conformance.h"
+
+// Database::subscribeToInvalidations (storage/database.h): on PostgreSQL
+// every committed revocation, session end, lock and deactivation reaches
+// a subscriber — also when another connection (another process) made it —
+// and nothing is delivered for a transaction that rolled back; SQLite
+// offers no subscription.
+namespace mxauth::test {
+namespace {
+
+using namespace std::chrono_literals;
+using storage::Invalidation;
+using Kind = storage::Invalidation::Kind;
+
+// Collects deliveries from the listener's thread.
+class Inbox {
+ public:
+  void add(const Invalidation& change) {
+    std::lock_guard lock(mutex_);
+    received_.push_back(change);
+    arrived_.notify_all();
+  }
+
+  // True once `wanted` arrived (within 5 s).
+  bool waitFor(const Invalidation& wanted) {
+    std::unique_lock lock(mutex_);
+    return arrived_.wait_for(lock, 5s, [&] {
+      return std::find(received_.begin(), received_.end(), wanted) != received_.end();
+    });
+  }
+
+  bool contains(const Invalidation& wanted) {
+    std::lock_guard lock(mutex_);
+    return std::find(received_.begin(), received_.end(), wanted) != received_.end();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<Invalidation> received_;
+};
+
+class InvalidationConformanceTest : public OAuthConformanceTest {
+ protected:
+  // A subscription that is listening: its first delivery (Everything, once
+  // LISTEN took effect) has arrived.
+  std::unique_ptr<storage::Subscription> subscribe() {
+    auto subscription =
+        database_->subscribeToInvalidations([this](const Invalidation& c) { inbox_.add(c); });
+    if (subscription) {
+      EXPECT_TRUE(inbox_.waitFor({Kind::Everything, ""}));
+    }
+    return subscription;
+  }
+
+  Inbox inbox_;
+};
+
+TEST_P(InvalidationConformanceTest, OnlyPostgresqlOffersASubscription) {
+  auto subscription = database_->subscribeToInvalidations([](const Invalidation&) {});
+  EXPECT_EQ(subscription != nullptr, GetParam() == Backend::Postgres);
+}
+
+TEST_P(InvalidationConformanceTest, RevocationsSessionEndsAndLocksAreDeliveredWhenCommitted) {
+  if (GetParam() != Backend::Postgres) GTEST_SKIP() << "no subscription on SQLite";
+  auto subscription = subscribe();
+  ASSERT_TRUE(subscription);
+  domain::OAuthClient client = addClient();
+  domain::User alice = addUser("alice");
+  domain::User bob = addUser("bob");
+  domain::OAuthSession revoked_in = addSession(client, alice, "DEVICEONE1");
+  domain::OAuthSession ended = addSession(client, alice, "DEVICETWO2");
+  domain::AccessToken token = addAccessToken(revoked_in, fakeHash("access"));
+
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->accessTokens().revoke(clock_, token.id).value_or(false));
+    ASSERT_TRUE(tx->oauthSessions().finish(clock_, ended.id).value_or(false));
+    ASSERT_TRUE(tx->users().lock(clock_, bob.id).has_value());
+    // Not delivered before the commit.
+    EXPECT_FALSE(inbox_.contains({Kind::Token, fakeHash("access")}));
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  EXPECT_TRUE(inbox_.waitFor({Kind::Token, fakeHash("access")}));
+  EXPECT_TRUE(inbox_.waitFor({Kind::Session, ended.id.str()}));
+  EXPECT_TRUE(inbox_.waitFor({Kind::User, bob.id.str()}));
+}
+
+TEST_P(InvalidationConformanceTest, NothingIsDeliveredForARolledBackChange) {
+  if (GetParam() != Backend::Postgres) GTEST_SKIP() << "no subscription on SQLite";
+  auto subscription = subscribe();
+  ASSERT_TRUE(subscription);
+  domain::OAuthClient client = addClient();
+  domain::User alice = addUser("alice");
+  domain::OAuthSession rolled_back = addSession(client, alice, "DEVICEONE1");
+  domain::OAuthSession committed = addSession(client, alice, "DEVICETWO2");
+
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->oauthSessions().finish(clock_, rolled_back.id).value_or(false));
+  }  // rolled back
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->oauthSessions().finish(clock_, committed.id).value_or(false));
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  // Notifications arrive in commit order: once the later one is here, the
+  // earlier would have been.
+  ASSERT_TRUE(inbox_.waitFor({Kind::Session, committed.id.str()}));
+  EXPECT_FALSE(inbox_.contains({Kind::Session, rolled_back.id.str()}));
+}
+
+TEST(InvalidationPayloadTest, ParsesTheTriggersPayloadsAndNothingElse) {
+  using storage::postgres::parseInvalidation;
+  EXPECT_EQ(parseInvalidation("token:abc"), (Invalidation{Kind::Token, "abc"}));
+  EXPECT_EQ(parseInvalidation("session:01ARZ"), (Invalidation{Kind::Session, "01ARZ"}));
+  EXPECT_EQ(parseInvalidation("user:01ARZ"), (Invalidation{Kind::User, "01ARZ"}));
+  for (const std::string_view junk : {"", "token", "token:", ":x", "other:x", "Token:x"}) {
+    EXPECT_EQ(parseInvalidation(junk), std::nullopt) << junk;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, InvalidationConformanceTest, ::testing::Values(Backend::Sqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, InvalidationConformanceTest,
+                         ::testing::Values(Backend::Postgres));
+
+}  // namespace
+}  // namespace mxauth::test
