@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "storage/client_assertion_repository.h"
 #include "storage/compat_repositories.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
@@ -37,6 +38,7 @@ class Transaction {
   virtual OAuthSessionRepository& oauthSessions() = 0;
   virtual AccessTokenRepository& accessTokens() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
+  virtual ClientAssertionRepository& clientAssertions() = 0;
 
   virtual CompatSessionRepository& compatSessions() = 0;
   virtual CompatAccessTokenRepository& compatAccessTokens() = 0;

@@ -22,6 +22,9 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::OAuthSessionRepository& oauthSessions() override { return inner_->oauthSessions(); }
   storage::AccessTokenRepository& accessTokens() override { return inner_->accessTokens(); }
   storage::RefreshTokenRepository& refreshTokens() override { return inner_->refreshTokens(); }
+  storage::ClientAssertionRepository& clientAssertions() override {
+    return inner_->clientAssertions();
+  }
   storage::CompatSessionRepository& compatSessions() override { return inner_->compatSessions(); }
   storage::CompatAccessTokenRepository& compatAccessTokens() override {
     return inner_->compatAccessTokens();
