@@ -5,13 +5,13 @@
 #include <string_view>
 #include <utility>
 
-#include "homeserver/http_client.h"
 #include "homeserver/synapse_connection.h"
+#include "http/client.h"
 
 namespace mxauth::app {
 namespace {
 
-using homeserver::HttpClient;
+using http::HttpClient;
 
 // The URL with exactly one trailing slash.
 std::string withSlash(std::string url) {
@@ -71,7 +71,7 @@ DoctorCheck checkMetadata(const HttpClient& client, const config::Config& config
 }  // namespace
 
 std::vector<DoctorCheck> runDoctor(const config::Config& config, const DoctorOptions& options) {
-  homeserver::HttpClientOptions http;
+  http::HttpClientOptions http;
   http.connect_timeout = std::chrono::milliseconds(3000);
   http.total_timeout = std::chrono::milliseconds(5000);
   http.user_agent = "mxauth-doctor";

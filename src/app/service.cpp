@@ -148,7 +148,30 @@ std::string jobWorkerId() {
   return std::string(host.data()) + ":" + std::to_string(::getpid());
 }
 
+Result<std::string, std::string> loadEncryptionSecretHex(const config::Config& config, Rng& rng) {
+  if (config.secrets.encryption) return *config.secrets.encryption;
+  auto secret = crypto::ensureEncryptionSecret(config.secrets.keys_dir, rng);
+  if (!secret) return unexpected("secrets.keys_dir: " + secret.error().detail);
+  return std::move(*secret);
+}
+
 }  // namespace
+
+Result<crypto::EncryptionSecret, std::string> loadEncryptionSecret(const config::Config& config,
+                                                                   Rng& rng) {
+  auto hex = loadEncryptionSecretHex(config, rng);
+  if (!hex) return unexpected(hex.error());
+  auto secret = crypto::parseEncryptionSecret(*hex);
+  if (!secret) return unexpected(std::string("secrets.encryption: not 64 hexadecimal characters"));
+  return *secret;
+}
+
+oauth::MetadataRules clientMetadataRules(const config::Config& config) {
+  oauth::MetadataRules rules;
+  rules.allow_http_jwks_uri = config.clients.jwks_uri.allow_http;
+  rules.allow_private_jwks_uri = config.clients.jwks_uri.allow_private_addresses;
+  return rules;
+}
 
 Result<std::unique_ptr<storage::Database>, std::string> openDatabase(
     const config::DatabaseConfig& config) {
@@ -240,13 +263,9 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
     if (!keys) return unexpected("secrets.keys_dir: " + keys.error().detail);
     service->keys_ = std::move(*keys);
   }
-  if (config.secrets.encryption) {
-    service->encryption_secret_ = *config.secrets.encryption;
-  } else {
-    auto secret = crypto::ensureEncryptionSecret(config.secrets.keys_dir, rng);
-    if (!secret) return unexpected("secrets.keys_dir: " + secret.error().detail);
-    service->encryption_secret_ = std::move(*secret);
-  }
+  auto encryption_secret = loadEncryptionSecretHex(config, rng);
+  if (!encryption_secret) return unexpected(encryption_secret.error());
+  service->encryption_secret_ = std::move(*encryption_secret);
 
   auto database = openDatabase(config.database);
   if (!database) return unexpected(database.error());
@@ -319,6 +338,20 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   token_options.lifetimes.session_lifetime = config.tokens.session_lifetime;
   token_options.lifetimes.device_code_ttl = config.tokens.device_code_ttl;
   token_options.device_code_interval = config.tokens.device_code_interval;
+  service->client_secret_aead_ = std::make_unique<crypto::Aead>(*encryption);
+  oauth::JwksFetchOptions jwks_options;
+  jwks_options.timeout = config.clients.jwks_uri.timeout;
+  jwks_options.max_bytes = static_cast<std::size_t>(config.clients.jwks_uri.max_bytes);
+  jwks_options.cache_ttl = config.clients.jwks_uri.cache_ttl;
+  jwks_options.allow_http = config.clients.jwks_uri.allow_http;
+  jwks_options.allow_private_addresses = config.clients.jwks_uri.allow_private_addresses;
+  service->jwks_fetcher_ = std::make_unique<oauth::JwksFetcher>(clock, jwks_options);
+  token_options.client_authentication.max_assertion_lifetime =
+      config.clients.assertion_max_lifetime;
+  token_options.client_authentication.leeway = config.clients.assertion_leeway;
+  token_options.client_authentication.secret_aead = service->client_secret_aead_.get();
+  token_options.client_authentication.jwks = service->jwks_fetcher_.get();
+  oauth::scheduleAssertionJtiPurge(*service->job_runner_, *service->database_, clock);
   service->token_endpoints_ =
       std::make_unique<oauth::TokenEndpoints>(*service->database_, rng, clock, service->keys_,
                                               std::move(token_options), service->homeserver_.get());
@@ -375,7 +408,9 @@ void Service::mountRoutes() {
   discovery.registration_enabled = config_.account.registration;
   oauth::mountDiscoveryRoutes(router_, discovery, keys_);
   oauth::RegistrationOptions registration;
+  registration.rules = clientMetadataRules(config_);
   registration.rules.id_token_algorithms = keys_.algorithms();
+  registration.secret_aead = client_secret_aead_.get();
   oauth::mountRegistrationRoutes(router_, *database_, rng_, clock_, registration);
   oauth::mountTokenRoutes(router_, *token_endpoints_);
   compat::mountCompatRoutes(router_, *compat_);

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "core/rng.h"
 #include "core/worker_pool.h"
+#include "crypto/aead.h"
 #include "crypto/key_store.h"
 #include "crypto/password_hasher.h"
 #include "homeserver/homeserver_connection.h"
@@ -24,6 +25,8 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "jobs/job_runner.h"
+#include "oauth/client_metadata.h"
+#include "oauth/jwks_fetcher.h"
 #include "oauth/token_handler.h"
 #include "storage/database.h"
 #include "templates/templates.h"
@@ -44,6 +47,15 @@ Result<void, std::string> migrateDatabase(storage::Database& database, const Clo
 // API at matrix.endpoint, or stand-alone when it is empty.
 std::unique_ptr<homeserver::HomeserverConnection> makeHomeserverConnection(
     const config::Config& config);
+
+// The encryption secret: secrets.encryption, or the one kept in keys_dir
+// (generated there on first use). The error is one line.
+Result<crypto::EncryptionSecret, std::string> loadEncryptionSecret(const config::Config& config,
+                                                                   Rng& rng);
+
+// What registration and `mxauth client add` accept of a client's keys
+// (clients.jwks_uri.allow_http / allow_private_addresses).
+oauth::MetadataRules clientMetadataRules(const config::Config& config);
 
 // The password hasher the config describes.
 crypto::PasswordHasherOptions passwordHasherOptions(const config::PasswordsConfig& config);
@@ -92,6 +104,10 @@ class Service {
   std::unique_ptr<accounts::LoginThrottle> login_throttle_;
   std::unique_ptr<core::RateLimiter> device_link_limiter_;
   std::unique_ptr<web::WebContext> web_context_;
+  // Client authentication: client_secret_jwt secrets are sealed with the
+  // encryption key; private_key_jwt key sets are fetched from jwks_uri.
+  std::unique_ptr<crypto::Aead> client_secret_aead_;
+  std::unique_ptr<oauth::JwksFetcher> jwks_fetcher_;
   std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
   // Declared after the cache's owner, so that it stops first.
   std::unique_ptr<storage::Subscription> invalidations_;

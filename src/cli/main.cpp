@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "config/validate.h"
 #include "core/clock.h"
 #include "core/rng.h"
+#include "crypto/aead.h"
 #include "crypto/keys.h"
 #include "oauth/static_clients.h"
 
@@ -123,6 +125,19 @@ int withDatabase(const config::Config& cfg, Fn&& fn) {
   return fn(**database, clock, rng);
 }
 
+// A file of at most 1 MiB, whole (a JWK set for `client add --jwks`).
+Result<std::string, std::string> readSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected(std::string("cannot be read"));
+  std::string text;
+  constexpr std::size_t kLimit = std::size_t{1} << 20;
+  text.resize(kLimit + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kLimit) return unexpected(std::string("is larger than 1 MiB"));
+  return text;
+}
+
 int printUserOr(const Result<domain::User, app::AdminError>& result, const config::Config& cfg) {
   if (!result) return fail(result.error().message);
   std::printf("%s\n", userJson(*result, cfg.matrix.homeserver).c_str());
@@ -209,6 +224,18 @@ int run(int argc, char** argv) {
                          "a grant type (repeatable; default authorization_code and refresh_token)");
   client_add->add_option("--scope", client_request.scopes,
                          "a scope the client may request (repeatable)");
+  client_add->add_option("--auth-method", client_request.auth_method,
+                         "none, client_secret_basic, client_secret_post, client_secret_jwt or "
+                         "private_key_jwt (default: client_secret_basic with --confidential, "
+                         "else none)");
+  std::optional<std::string> jwks_file;
+  client_add->add_option("--jwks", jwks_file,
+                         "private_key_jwt: a file holding the client's public JWK set");
+  client_add->add_option("--jwks-uri", client_request.jwks_uri,
+                         "private_key_jwt: where the client publishes its JWK set");
+  client_add->add_option("--signing-alg", client_request.signing_alg,
+                         "the one algorithm the client's assertions may use "
+                         "(token_endpoint_auth_signing_alg)");
 
   auto* doctor = cli.add_subcommand(
       "doctor", "check a live deployment: metadata, homeserver, shared secret, proxy routes");
@@ -294,8 +321,25 @@ int run(int argc, char** argv) {
     });
   }
   if (client_add->parsed()) {
+    if (jwks_file) {
+      auto jwks = readSmallFile(*jwks_file);
+      if (!jwks) {
+        std::fprintf(stderr, "mxauth: --jwks %s: %s\n", jwks_file->c_str(), jwks.error().c_str());
+        return kExitUsage;
+      }
+      client_request.jwks = std::move(*jwks);
+    }
     return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
-      auto added = oauth::addStaticClient(database, rng, clock, client_request);
+      oauth::StaticClientOptions client_options;
+      client_options.rules = app::clientMetadataRules(*cfg);
+      std::optional<crypto::Aead> aead;
+      if (client_request.auth_method == "client_secret_jwt") {
+        auto secret = app::loadEncryptionSecret(*cfg, rng);
+        if (!secret) return fail(secret.error());
+        aead.emplace(*secret);
+        client_options.secret_aead = &*aead;
+      }
+      auto added = oauth::addStaticClient(database, rng, clock, client_request, client_options);
       if (!added) {
         std::fprintf(stderr, "mxauth: %s\n", added.error().message.c_str());
         return added.error().code == oauth::StaticClientErrorCode::InvalidRequest ? kExitUsage

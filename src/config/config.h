@@ -119,6 +119,25 @@ struct TokensConfig {
   bool operator==(const TokensConfig&) const = default;
 };
 
+// Fetching the JWK sets of private_key_jwt clients (mxauth extension).
+struct JwksUriConfig {
+  std::chrono::seconds timeout{5};
+  std::int64_t max_bytes = 65536;
+  std::chrono::seconds cache_ttl{300};
+  bool allow_http = false;
+  bool allow_private_addresses = false;
+  bool operator==(const JwksUriConfig&) const = default;
+};
+
+// Client authentication with signed assertions (mxauth extension).
+struct ClientsConfig {
+  std::chrono::seconds assertion_max_lifetime{300};
+  std::chrono::seconds assertion_leeway{30};
+  JwksUriConfig jwks_uri;
+
+  bool operator==(const ClientsConfig&) const = default;
+};
+
 // argon2id parameters for new password hashes (OWASP: m=19 MiB, t=2, p=1).
 struct PasswordsConfig {
   std::uint32_t argon2_memory_kib = 19456;
@@ -190,6 +209,7 @@ struct Config {
   AccountConfig account;
   EmailConfig email;
   TokensConfig tokens;
+  ClientsConfig clients;
   PasswordsConfig passwords;
   RateLimitsConfig rate_limits;
   LogConfig log;

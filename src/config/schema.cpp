@@ -712,6 +712,37 @@ std::vector<Field> buildFields() {
       "tokens.device_code_interval",
       "Least seconds between two polls of one device code; slow_down adds 5 (mxauth extension)",
       SecondsKind{1, 60}, [](auto& c) -> auto& { return c.tokens.device_code_interval; }));
+  // clients
+  f.push_back(scalar(
+      "clients.assertion_max_lifetime",
+      "Longest a client assertion may live, in seconds, 30-3600 (mxauth extension)",
+      SecondsKind{30, 3600}, [](auto& c) -> auto& { return c.clients.assertion_max_lifetime; }));
+  f.push_back(scalar(
+      "clients.assertion_leeway",
+      "Clock skew allowed on client assertion times, in seconds, 0-300 (mxauth extension)",
+      SecondsKind{0, 300}, [](auto& c) -> auto& { return c.clients.assertion_leeway; }));
+  f.push_back(scalar(
+      "clients.jwks_uri.timeout",
+      "Seconds a client's jwks_uri fetch may take, 1-30 (mxauth "
+      "extension)",
+      SecondsKind{1, 30}, [](auto& c) -> auto& { return c.clients.jwks_uri.timeout; }));
+  f.push_back(scalar(
+      "clients.jwks_uri.max_bytes", "Largest JWK set fetched, in bytes (mxauth extension)",
+      IntegerKind<std::int64_t>{1024, 1048576},
+      [](auto& c) -> auto& { return c.clients.jwks_uri.max_bytes; }));
+  f.push_back(scalar(
+      "clients.jwks_uri.cache_ttl",
+      "Seconds a fetched JWK set is reused, 0-86400 (mxauth "
+      "extension)",
+      SecondsKind{0, 86400}, [](auto& c) -> auto& { return c.clients.jwks_uri.cache_ttl; }));
+  f.push_back(scalar(
+      "clients.jwks_uri.allow_http", "Accept http:// jwks_uri (tests only; mxauth extension)",
+      BoolKind{}, [](auto& c) -> auto& { return c.clients.jwks_uri.allow_http; }));
+  f.push_back(scalar(
+      "clients.jwks_uri.allow_private_addresses",
+      "Fetch jwks_uri from loopback, private and link-local addresses (tests only; mxauth "
+      "extension)",
+      BoolKind{}, [](auto& c) -> auto& { return c.clients.jwks_uri.allow_private_addresses; }));
   // passwords
   f.push_back(scalar(
       "passwords.argon2_memory_kib", "argon2id memory per hash in KiB (mxauth extension)",
@@ -803,6 +834,8 @@ const std::vector<Section>& sections() {
       {"email", "Outgoing e-mail"},
       {"email.smtp", "SMTP server, used when transport is smtp"},
       {"tokens", "Token lifetimes"},
+      {"clients", "Client authentication with signed assertions (mxauth extension)"},
+      {"clients.jwks_uri", "Fetching the key sets clients publish at their jwks_uri"},
       {"passwords", "Password hashing (mxauth extension)"},
       {"rate_limits", "Limits on attempts, against guessing and abuse (mxauth extension)"},
       {"rate_limits.login", "Password logins: the login page and the legacy login API together"},

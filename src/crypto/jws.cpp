@@ -27,6 +27,27 @@ struct ParsedJws {
 
 Result<ParsedJws, JwsError> parse(std::string_view compact,
                                   std::span<const SigningAlgorithm> allowed) {
+  auto split = parseCompactJws(compact);
+  if (!split) return unexpected(split.error());
+  auto algorithm = algorithmFromName(split->alg);
+  if (!algorithm) return unexpected(JwsError::UnsupportedAlgorithm);
+  if (std::find(allowed.begin(), allowed.end(), *algorithm) == allowed.end()) {
+    return unexpected(JwsError::AlgorithmNotAllowed);
+  }
+  if (split->signature.empty()) return unexpected(JwsError::BadSignature);
+  return ParsedJws{std::move(split->header),  *algorithm,
+                   std::move(split->kid),     split->signing_input,
+                   std::move(split->payload), std::move(split->signature)};
+}
+
+VerifiedJws verified(ParsedJws parsed, const PublicKey& key) {
+  return VerifiedJws{std::move(parsed.header), std::move(parsed.payload), parsed.algorithm,
+                     key.kid()};
+}
+
+}  // namespace
+
+Result<CompactJws, JwsError> parseCompactJws(std::string_view compact) {
   if (compact.size() > kMaxCompactBytes) return unexpected(JwsError::Malformed);
   std::size_t first = compact.find('.');
   if (first == std::string_view::npos) return unexpected(JwsError::Malformed);
@@ -45,16 +66,11 @@ Result<ParsedJws, JwsError> parse(std::string_view compact,
   boost::json::value header = boost::json::parse(*header_json, ec);
   if (ec || !header.is_object()) return unexpected(JwsError::Malformed);
 
-  ParsedJws out;
+  CompactJws out;
   out.header = std::move(header.as_object());
   const boost::json::value* alg = out.header.if_contains("alg");
   if (alg == nullptr || !alg->is_string()) return unexpected(JwsError::UnsupportedAlgorithm);
-  auto algorithm = algorithmFromName(alg->as_string());
-  if (!algorithm) return unexpected(JwsError::UnsupportedAlgorithm);
-  if (std::find(allowed.begin(), allowed.end(), *algorithm) == allowed.end()) {
-    return unexpected(JwsError::AlgorithmNotAllowed);
-  }
-  out.algorithm = *algorithm;
+  out.alg = std::string(alg->as_string());
   if (out.header.contains("crit")) return unexpected(JwsError::UnsupportedCritical);
   if (const boost::json::value* kid = out.header.if_contains("kid")) {
     if (!kid->is_string()) return unexpected(JwsError::Malformed);
@@ -64,19 +80,11 @@ Result<ParsedJws, JwsError> parse(std::string_view compact,
   auto payload = core::base64UrlDecode(payload_part);
   auto signature = core::base64UrlDecode(signature_part);
   if (!payload || !signature) return unexpected(JwsError::BadBase64);
-  if (signature->empty()) return unexpected(JwsError::BadSignature);
   out.signing_input = compact.substr(0, second);
   out.payload = std::move(*payload);
   out.signature = std::move(*signature);
   return out;
 }
-
-VerifiedJws verified(ParsedJws parsed, const PublicKey& key) {
-  return VerifiedJws{std::move(parsed.header), std::move(parsed.payload), parsed.algorithm,
-                     key.kid()};
-}
-
-}  // namespace
 
 std::string_view describe(JwsError error) {
   switch (error) {

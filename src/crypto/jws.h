@@ -14,6 +14,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +38,23 @@ enum class JwsError {
 };
 
 std::string_view describe(JwsError error);
+
+// A compact JWS split and decoded, with only its shape checked: at most
+// 64 KiB, three unpadded base64url parts, a header that is a JSON object
+// with a string "alg" (any value, "none" included: callers decide) and no
+// "crit". Nothing is verified: the payload must not be trusted until a
+// verify function has checked the signature. `signing_input` points into
+// the compact text, which must outlive the result.
+struct CompactJws {
+  boost::json::object header;
+  std::string alg;
+  std::optional<std::string> kid;
+  std::string_view signing_input;  // "<header>.<payload>" as received
+  std::string payload;             // decoded
+  std::string signature;           // decoded
+};
+
+Result<CompactJws, JwsError> parseCompactJws(std::string_view compact);
 
 struct VerifiedJws {
   boost::json::object header;

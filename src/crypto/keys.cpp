@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <boost/json/serialize.hpp>
 
@@ -393,6 +394,25 @@ bool PublicKey::verify(std::string_view data, std::string_view signature) const 
   return ok;
 }
 
+bool PublicKey::verifyPs256(std::string_view data, std::string_view signature) const {
+  if (algorithm_ != SigningAlgorithm::Rs256 ||
+      signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(pkey_.get()))) {
+    return false;
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  bool ok = ctx &&
+            EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, pkey_.get()) == 1 &&
+            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1 &&
+            EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                             data.size()) == 1;
+  if (!ok) detail::takeOpensslError();
+  return ok;
+}
+
 Result<SigningKey, KeyError> SigningKey::fromPkey(std::shared_ptr<evp_pkey_st> pkey) {
   auto algorithm = algorithmOf(pkey.get());
   if (!algorithm) return unexpected(algorithm.error());
@@ -458,6 +478,25 @@ Result<std::string, KeyError> SigningKey::sign(std::string_view data) const {
   auto raw = derToRaw(signature);
   if (!raw) return unexpected(KeyError{KeyErrorCode::Internal, "ECDSA signature conversion"});
   return std::move(*raw);
+}
+
+Result<std::string, KeyError> SigningKey::signPs256ForTesting(std::string_view data) const {
+  if (algorithm() != SigningAlgorithm::Rs256) {
+    return unexpected(KeyError{KeyErrorCode::UnsupportedKey, "PS256 needs an RSA key"});
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  auto len = static_cast<std::size_t>(EVP_PKEY_get_size(pkey_.get()));
+  std::string signature(len, '\0');
+  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, pkey_.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &len,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+    return unexpected(opensslError(KeyErrorCode::Internal, "PS256 signing"));
+  }
+  signature.resize(len);
+  return signature;
 }
 
 }  // namespace mxauth::crypto

@@ -71,6 +71,10 @@ class PublicKey {
   // Checks a JWS signature (already base64url-decoded) over `data`. For
   // ES256 the signature is the 64-byte R || S form.
   bool verify(std::string_view data, std::string_view signature) const;
+  // Checks a PS256 signature (RSASSA-PSS, SHA-256, MGF1 with SHA-256, a
+  // 32-byte salt: RFC 7518 §3.5), which only an RSA key can make. We never
+  // sign with PS256; clients may sign their assertions with it.
+  bool verifyPs256(std::string_view data, std::string_view signature) const;
 
  private:
   friend class SigningKey;
@@ -102,6 +106,9 @@ class SigningKey {
 
   // The JWS signature over `data` (for ES256: R || S, 64 bytes).
   Result<std::string, KeyError> sign(std::string_view data) const;
+  // A PS256 signature (see PublicKey::verifyPs256); RSA keys only. For
+  // tests that play a client.
+  Result<std::string, KeyError> signPs256ForTesting(std::string_view data) const;
 
  private:
   SigningKey(std::shared_ptr<evp_pkey_st> pkey, PublicKey public_key)

@@ -38,6 +38,9 @@ struct OAuthClient {
   // Added by an operator (`mxauth client add`), not by dynamic registration.
   bool is_static = false;
   Timestamp created_at;
+  // client_secret_jwt clients only: the secret itself, sealed with the
+  // configured encryption key (crypto/aead.h), since it is their HMAC key.
+  std::optional<std::string> encrypted_secret;
 
   friend bool operator==(const OAuthClient&, const OAuthClient&) = default;
 };

@@ -29,7 +29,7 @@ void readMatrixError(std::string_view body, HomeserverError& error) {
   }
 }
 
-HomeserverError errorFor(std::string_view name, const OutboundResponse& response) {
+HomeserverError errorFor(std::string_view name, const http::OutboundResponse& response) {
   HomeserverError error;
   error.status = response.status;
   error.message =
@@ -48,14 +48,14 @@ HomeserverError errorFor(std::string_view name, const OutboundResponse& response
 }
 
 Result<void, HomeserverError> expectOk(std::string_view name,
-                                       Result<OutboundResponse, HomeserverError> response) {
+                                       Result<http::OutboundResponse, HomeserverError> response) {
   if (!response) return unexpected(std::move(response).error());
   if (response->status == 200 || response->status == 204) return {};
   return unexpected(errorFor(name, *response));
 }
 
-Result<Upsert, HomeserverError> expectUpsert(std::string_view name,
-                                             Result<OutboundResponse, HomeserverError> response) {
+Result<Upsert, HomeserverError> expectUpsert(
+    std::string_view name, Result<http::OutboundResponse, HomeserverError> response) {
   if (!response) return unexpected(std::move(response).error());
   if (response->status == 201) return Upsert::Created;
   if (response->status == 200) return Upsert::Existed;
@@ -97,11 +97,11 @@ SynapseConnection::SynapseConnection(SynapseOptions options)
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
-Result<OutboundResponse, HomeserverError> SynapseConnection::call(std::string_view method,
-                                                                  std::string_view name,
-                                                                  std::string_view query,
-                                                                  std::string body) {
-  OutboundRequest request;
+Result<http::OutboundResponse, HomeserverError> SynapseConnection::call(std::string_view method,
+                                                                        std::string_view name,
+                                                                        std::string_view query,
+                                                                        std::string body) {
+  http::OutboundRequest request;
   request.method = std::string(method);
   request.url = base_ + std::string(kApiPrefix) + std::string(name);
   if (!query.empty()) request.url += "?" + std::string(query);
@@ -114,8 +114,8 @@ Result<OutboundResponse, HomeserverError> SynapseConnection::call(std::string_vi
   auto response = client_.send(request);
   if (!response) {
     HomeserverError error;
-    error.code = response.error().code == TransportErrorCode::Unreachable ||
-                         response.error().code == TransportErrorCode::Timeout
+    error.code = response.error().code == http::TransportErrorCode::Unreachable ||
+                         response.error().code == http::TransportErrorCode::Timeout
                      ? HomeserverErrorCode::Unreachable
                      : HomeserverErrorCode::Failed;
     error.message =

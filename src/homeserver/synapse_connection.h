@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "homeserver/homeserver_connection.h"
-#include "homeserver/http_client.h"
+#include "http/client.h"
 
 namespace mxauth::homeserver {
 
@@ -17,7 +17,7 @@ struct SynapseOptions {
   std::string server_name;  // matrix.homeserver
   std::string endpoint;     // matrix.endpoint: the homeserver's internal base URL
   std::string secret;       // matrix.secret
-  HttpClientOptions http;
+  http::HttpClientOptions http;
   // Told about every failed call (no answer, or an error status) with the
   // path and what came back, for the operator's log.
   std::function<void(std::string_view message)> log;
@@ -53,12 +53,13 @@ class SynapseConnection : public HomeserverConnection {
 
  private:
   // GET (query) or POST (JSON body) to /_synapse/mas/<call>.
-  Result<OutboundResponse, HomeserverError> call(std::string_view method, std::string_view name,
-                                                 std::string_view query, std::string body);
+  Result<http::OutboundResponse, HomeserverError> call(std::string_view method,
+                                                       std::string_view name,
+                                                       std::string_view query, std::string body);
 
   SynapseOptions options_;
   std::string base_;  // endpoint without its trailing slash
-  HttpClient client_;
+  http::HttpClient client_;
 };
 
 }  // namespace mxauth::homeserver

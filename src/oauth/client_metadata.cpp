@@ -12,6 +12,8 @@
 
 #include "core/encoding.h"
 #include "crypto/hash.h"
+#include "http/client.h"
+#include "http/client_address.h"
 #include "oauth/redirect_uri.h"
 
 namespace mxauth::oauth {
@@ -210,7 +212,8 @@ Result<ClientMetadata, OAuthError> readMetadata(const boost::json::object& objec
       std::optional<TokenEndpointAuthMethod> method = authMethodFromName(*text);
       if (!method) {
         return unexpected(metadataError(
-            "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post"));
+            "token_endpoint_auth_method must be none, client_secret_basic, client_secret_post, "
+            "client_secret_jwt or private_key_jwt"));
       }
       metadata.token_endpoint_auth_method = *method;
     } else if (key == "id_token_signed_response_alg") {
@@ -231,11 +234,47 @@ Result<ClientMetadata, OAuthError> readMetadata(const boost::json::object& objec
       if (!text) return unexpected(text.error());
       if (!isScopeString(*text)) return unexpected(metadataError("scope is malformed"));
       metadata.scope = std::move(*text);
+    } else if (key == "jwks") {
+      if (!value.is_object()) return unexpected(metadataError("jwks must be a JWK set object"));
+      metadata.jwks = value.get_object();
+    } else if (key == "jwks_uri") {
+      auto text = readString(value, key);
+      if (!text) return unexpected(text.error());
+      metadata.jwks_uri = std::move(*text);
+    } else if (key == "token_endpoint_auth_signing_alg") {
+      auto text = readString(value, key);
+      if (!text) return unexpected(text.error());
+      std::optional<crypto::JwsAlgorithm> algorithm = crypto::jwsAlgorithmFromName(*text);
+      if (!algorithm) {
+        return unexpected(metadataError(
+            "token_endpoint_auth_signing_alg must be RS256, PS256, ES256, EdDSA, Ed25519, HS256, "
+            "HS384 or HS512"));
+      }
+      metadata.token_endpoint_auth_signing_alg = *algorithm;
     }
-    // Anything else (client_id, client_secret, jwks, software_statement,
+    // Anything else (client_id, client_secret, software_statement,
     // extensions) is not registered and not echoed.
   }
   return metadata;
+}
+
+// Keys and the assertion algorithm mean something only to the methods that
+// use them; for the others they are dropped, as unknown members are, so a
+// server never keeps (nor fetches) a jwks_uri it has no use for.
+void dropAssertionMetadataOfOtherMethods(ClientMetadata& metadata) {
+  if (metadata.token_endpoint_auth_method != TokenEndpointAuthMethod::PrivateKeyJwt) {
+    metadata.jwks.reset();
+    metadata.jwks_uri.reset();
+  }
+  if (assertionAlgorithms(metadata.token_endpoint_auth_method).empty()) {
+    metadata.token_endpoint_auth_signing_alg.reset();
+  }
+}
+
+std::string toLowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = toLower(c);
+  return out;
 }
 
 Result<void, OAuthError> checkDisplayUri(std::string_view field, std::string_view uri,
@@ -304,8 +343,78 @@ std::string_view wireName(TokenEndpointAuthMethod method) {
       return "client_secret_basic";
     case TokenEndpointAuthMethod::ClientSecretPost:
       return "client_secret_post";
+    case TokenEndpointAuthMethod::ClientSecretJwt:
+      return "client_secret_jwt";
+    case TokenEndpointAuthMethod::PrivateKeyJwt:
+      return "private_key_jwt";
   }
   std::abort();  // unreachable: every enumerator is handled above
+}
+
+std::span<const crypto::JwsAlgorithm> assertionAlgorithms(TokenEndpointAuthMethod method) {
+  switch (method) {
+    case TokenEndpointAuthMethod::ClientSecretJwt:
+      return crypto::kHmacJwsAlgorithms;
+    case TokenEndpointAuthMethod::PrivateKeyJwt:
+      return crypto::kAsymmetricJwsAlgorithms;
+    case TokenEndpointAuthMethod::None:
+    case TokenEndpointAuthMethod::ClientSecretBasic:
+    case TokenEndpointAuthMethod::ClientSecretPost:
+      return {};
+  }
+  std::abort();  // unreachable: every enumerator is handled above
+}
+
+Result<void, OAuthError> checkAssertionMetadata(const ClientMetadata& metadata,
+                                                const MetadataRules& rules) {
+  TokenEndpointAuthMethod method = metadata.token_endpoint_auth_method;
+  if (metadata.token_endpoint_auth_signing_alg) {
+    std::span<const crypto::JwsAlgorithm> accepted = assertionAlgorithms(method);
+    if (std::find(accepted.begin(), accepted.end(), *metadata.token_endpoint_auth_signing_alg) ==
+        accepted.end()) {
+      return unexpected(metadataError(
+          "token_endpoint_auth_signing_alg " +
+          std::string(crypto::jwsAlgorithmName(*metadata.token_endpoint_auth_signing_alg)) +
+          " cannot be used with " + std::string(wireName(method))));
+    }
+  }
+  if (method != TokenEndpointAuthMethod::PrivateKeyJwt) return {};
+  if (metadata.jwks.has_value() == metadata.jwks_uri.has_value()) {
+    return unexpected(metadataError("private_key_jwt needs exactly one of jwks and jwks_uri"));
+  }
+  if (metadata.jwks) {
+    auto keys = crypto::parseJwkSet(boost::json::value(*metadata.jwks));
+    if (!keys) return unexpected(metadataError("jwks: " + keys.error().detail));
+    if (metadata.token_endpoint_auth_signing_alg &&
+        std::none_of(keys->begin(), keys->end(), [&](const crypto::JwkSetKey& key) {
+          return key.fits(*metadata.token_endpoint_auth_signing_alg);
+        })) {
+      return unexpected(metadataError("jwks has no key for token_endpoint_auth_signing_alg"));
+    }
+    return {};
+  }
+  const std::string& uri = *metadata.jwks_uri;
+  std::optional<UriParts> parts = uri.size() <= kMaxUriLength ? splitUri(uri) : std::nullopt;
+  if (!parts || !parts->has_authority || parts->host.empty()) {
+    return unexpected(metadataError("jwks_uri must be an absolute http(s) URL"));
+  }
+  std::string scheme = toLowerAscii(parts->scheme);
+  if (scheme != "https" && !(scheme == "http" && rules.allow_http_jwks_uri)) {
+    return unexpected(metadataError("jwks_uri must be an https URL"));
+  }
+  if (parts->has_userinfo || parts->fragment) {
+    return unexpected(metadataError("jwks_uri must have no user information and no fragment"));
+  }
+  std::string_view host = parts->host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (std::optional<http::IpAddress> address = http::IpAddress::parse(host)) {
+    if (!rules.allow_private_jwks_uri && !http::isPublicUnicast(*address)) {
+      return unexpected(metadataError("jwks_uri must not name a private or local address"));
+    }
+  }
+  return {};
 }
 
 std::optional<GrantType> grantTypeFromName(std::string_view name) {
@@ -317,9 +426,7 @@ std::optional<GrantType> grantTypeFromName(std::string_view name) {
 }
 
 std::optional<TokenEndpointAuthMethod> authMethodFromName(std::string_view name) {
-  for (TokenEndpointAuthMethod method :
-       {TokenEndpointAuthMethod::None, TokenEndpointAuthMethod::ClientSecretBasic,
-        TokenEndpointAuthMethod::ClientSecretPost}) {
+  for (TokenEndpointAuthMethod method : kTokenEndpointAuthMethods) {
     if (wireName(method) == name) return method;
   }
   return std::nullopt;
@@ -410,7 +517,7 @@ Result<void, OAuthError> checkRegistrationRules(const ClientMetadata& metadata,
         metadataError("this server cannot sign ID tokens with " +
                       std::string(crypto::algorithmName(metadata.id_token_signed_response_alg))));
   }
-  return {};
+  return checkAssertionMetadata(metadata, rules);
 }
 
 Result<ClientMetadata, OAuthError> parseRegistrationRequest(std::string_view body,
@@ -426,6 +533,7 @@ Result<ClientMetadata, OAuthError> parseRegistrationRequest(std::string_view bod
   }
   auto metadata = readMetadata(document.get_object());
   if (!metadata) return unexpected(metadata.error());
+  dropAssertionMetadataOfOtherMethods(*metadata);
   auto checked = checkRegistrationRules(*metadata, rules);
   if (!checked) return unexpected(checked.error());
   return metadata;
@@ -475,6 +583,14 @@ boost::json::object canonicalMetadataObject(const ClientMetadata& metadata) {
   object["id_token_signed_response_alg"] =
       crypto::algorithmName(metadata.id_token_signed_response_alg);
   if (metadata.scope) object["scope"] = *metadata.scope;
+  // Written only when present, so that earlier registrations keep their
+  // digest.
+  if (metadata.jwks) object["jwks"] = *metadata.jwks;
+  if (metadata.jwks_uri) object["jwks_uri"] = *metadata.jwks_uri;
+  if (metadata.token_endpoint_auth_signing_alg) {
+    object["token_endpoint_auth_signing_alg"] =
+        crypto::jwsAlgorithmName(*metadata.token_endpoint_auth_signing_alg);
+  }
   return object;
 }
 

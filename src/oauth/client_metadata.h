@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "crypto/jwk_set.h"
 #include "crypto/keys.h"
 #include "oauth/oauth_error.h"
 
@@ -44,9 +45,26 @@ enum class ApplicationType { Web, Native };
 // ignored at registration (RFC 7591 §2).
 enum class GrantType { AuthorizationCode, RefreshToken, ClientCredentials, DeviceCode };
 
-// RFC 7591 §2 token_endpoint_auth_method values we support for now.
-// private_key_jwt and client_secret_jwt come later.
-enum class TokenEndpointAuthMethod { None, ClientSecretBasic, ClientSecretPost };
+// RFC 7591 §2 token_endpoint_auth_method values we support: a secret
+// (client_secret_basic/_post), a JWT signed with the secret
+// (client_secret_jwt) or with the client's private key (private_key_jwt,
+// OIDC Core §9, RFC 7523 §2.2), or nothing (a public client).
+enum class TokenEndpointAuthMethod {
+  None,
+  ClientSecretBasic,
+  ClientSecretPost,
+  ClientSecretJwt,
+  PrivateKeyJwt,
+};
+
+// The methods in enum order (discovery lists them so).
+inline constexpr TokenEndpointAuthMethod kTokenEndpointAuthMethods[] = {
+    TokenEndpointAuthMethod::None, TokenEndpointAuthMethod::ClientSecretBasic,
+    TokenEndpointAuthMethod::ClientSecretPost, TokenEndpointAuthMethod::ClientSecretJwt,
+    TokenEndpointAuthMethod::PrivateKeyJwt};
+
+// The JWS algorithms each assertion method accepts.
+std::span<const crypto::JwsAlgorithm> assertionAlgorithms(TokenEndpointAuthMethod method);
 
 std::string_view wireName(ApplicationType type);
 std::string_view wireName(GrantType grant);
@@ -104,8 +122,18 @@ struct ClientMetadata {
   // RFC 7591 §2 `scope`: when present, the scopes the client declared it
   // will request (space-separated; grammar of RFC 6749 §3.3 checked).
   std::optional<std::string> scope;
+  // private_key_jwt: the client's public keys, inline (RFC 7591 §2 `jwks`,
+  // a JWK set) or by reference (`jwks_uri`, fetched by jwks_fetcher.h);
+  // exactly one of them. Dropped for the other methods.
+  std::optional<boost::json::object> jwks;
+  std::optional<std::string> jwks_uri;
+  // RFC 7591 §2 / OIDC Registration §2: when set, the only algorithm the
+  // client's assertions may use (asymmetric for private_key_jwt, HS* for
+  // client_secret_jwt). Dropped for the other methods.
+  std::optional<crypto::JwsAlgorithm> token_endpoint_auth_signing_alg;
 
-  // A client that authenticates at the token endpoint (holds a secret).
+  // A client that authenticates at the token endpoint (with a secret or a
+  // key).
   bool isConfidential() const {
     return token_endpoint_auth_method != TokenEndpointAuthMethod::None;
   }
@@ -127,7 +155,21 @@ struct MetadataRules {
   // A client asking for another id_token_signed_response_alg is refused.
   // Empty: every algorithm of crypto::SigningAlgorithm is accepted.
   std::vector<crypto::SigningAlgorithm> id_token_algorithms;
+  // A jwks_uri may be http:// (otherwise https:// only) and may name an IP
+  // address that is not public (clients.jwks_uri.allow_http and
+  // .allow_private_addresses; the fetch checks resolved addresses again).
+  bool allow_http_jwks_uri = false;
+  bool allow_private_jwks_uri = false;
 };
+
+// The rules on a private_key_jwt client's keys and the assertion signing
+// algorithm, shared by registration and `mxauth client add`: exactly one
+// of jwks and jwks_uri; jwks a usable JWK set; jwks_uri an absolute URL
+// without fragment or user information, https unless allowed, not an IP
+// literal of a non-public address unless allowed; the signing algorithm
+// one the method accepts. invalid_client_metadata otherwise.
+Result<void, OAuthError> checkAssertionMetadata(const ClientMetadata& metadata,
+                                                const MetadataRules& rules);
 
 // A dynamic registration request body (see the header comment).
 Result<ClientMetadata, OAuthError> parseRegistrationRequest(std::string_view body,

@@ -254,10 +254,9 @@ TEST(ClientMetadataTest, RefusesFieldsOfTheWrongType) {
 
 TEST(ClientMetadataTest, RefusesUnsupportedEnumeratedValues) {
   for (std::string_view member :
-       {R"("application_type":"desktop")", R"("token_endpoint_auth_method":"private_key_jwt")",
-        R"("token_endpoint_auth_method":"client_secret_jwt")",
-        R"("id_token_signed_response_alg":"none")", R"("id_token_signed_response_alg":"HS256")",
-        R"("userinfo_signed_response_alg":"RS256")"}) {
+       {R"("application_type":"desktop")", R"("token_endpoint_auth_method":"tls_client_auth")",
+        R"("token_endpoint_auth_signing_alg":"none")", R"("id_token_signed_response_alg":"none")",
+        R"("id_token_signed_response_alg":"HS256")", R"("userinfo_signed_response_alg":"RS256")"}) {
     EXPECT_EQ(errorOf(body(member)), OAuthErrorCode::InvalidClientMetadata) << member;
   }
 }

@@ -1,10 +1,12 @@
 #include "oauth/client_store.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "core/encoding.h"
 #include "crypto/constant_time.h"
 #include "crypto/hash.h"
+#include "crypto/random.h"
 
 namespace mxauth::oauth {
 
@@ -36,6 +38,41 @@ std::string hashClientSecret(std::string_view secret) {
 bool verifyClientSecret(const RegisteredClient& client, std::string_view presented) {
   if (!client.client.secret_hash) return false;
   return crypto::constantTimeEquals(hashClientSecret(presented), *client.client.secret_hash);
+}
+
+Result<std::optional<IssuedClientSecret>, std::string> issueClientSecret(
+    Rng& rng, TokenEndpointAuthMethod method, const crypto::Aead* aead) {
+  switch (method) {
+    case TokenEndpointAuthMethod::None:
+    case TokenEndpointAuthMethod::PrivateKeyJwt:
+      return std::optional<IssuedClientSecret>();
+    case TokenEndpointAuthMethod::ClientSecretBasic:
+    case TokenEndpointAuthMethod::ClientSecretPost: {
+      std::string secret = crypto::randomUrlSafeString(rng, kClientSecretBytes);
+      std::string hash = hashClientSecret(secret);
+      return std::optional<IssuedClientSecret>(
+          IssuedClientSecret{std::move(secret), std::move(hash), std::nullopt});
+    }
+    case TokenEndpointAuthMethod::ClientSecretJwt: {
+      if (aead == nullptr) {
+        return unexpected(std::string("client_secret_jwt needs the encryption key"));
+      }
+      std::string secret = crypto::randomUrlSafeString(rng, kJwtClientSecretBytes);
+      std::string hash = hashClientSecret(secret);
+      std::string sealed = aead->seal(rng, secret, kClientSecretSealContext);
+      return std::optional<IssuedClientSecret>(
+          IssuedClientSecret{std::move(secret), std::move(hash), std::move(sealed)});
+    }
+  }
+  std::abort();  // unreachable: every enumerator is handled above
+}
+
+std::optional<std::string> openClientSecret(const RegisteredClient& client,
+                                            const crypto::Aead& aead) {
+  if (!client.client.encrypted_secret) return std::nullopt;
+  auto opened = aead.open(*client.client.encrypted_secret, kClientSecretSealContext);
+  if (!opened) return std::nullopt;
+  return std::move(*opened);
 }
 
 }  // namespace mxauth::oauth

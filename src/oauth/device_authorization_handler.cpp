@@ -37,8 +37,13 @@ bool asksToCreate(std::string_view prompt) {
 
 DeviceAuthorizationHandler::DeviceAuthorizationHandler(storage::Database& database, Rng& rng,
                                                        const Clock& clock,
-                                                       const TokenEndpointOptions& options)
-    : database_(database), rng_(rng), clock_(clock), options_(options) {}
+                                                       const TokenEndpointOptions& options,
+                                                       const ClientAuthenticator& authenticator)
+    : database_(database),
+      rng_(rng),
+      clock_(clock),
+      options_(options),
+      authenticator_(authenticator) {}
 
 http::Response DeviceAuthorizationHandler::handle(const http::Request& request) const {
   auto response = authorize(request);
@@ -59,9 +64,7 @@ Result<http::Response, OAuthError> DeviceAuthorizationHandler::authorize(
                    "The parameter " + std::string(*duplicate) + " appears more than once."));
   }
 
-  auto tx = database_.begin(storage::TransactionMode::ReadWrite);
-  if (!tx) return unexpected(storageFailure(tx.error()));
-  auto client = authenticateClient(**tx, request, *form);
+  auto client = authenticator_.authenticate(request, *form);
   if (!client) return unexpected(std::move(client).error());
   if (!client->metadata.allowsGrant(GrantType::DeviceCode)) {
     return unexpected(oauthError(OAuthErrorCode::UnauthorizedClient,
@@ -82,6 +85,8 @@ Result<http::Response, OAuthError> DeviceAuthorizationHandler::authorize(
     return unexpected(std::move(allowed).error());
   }
 
+  auto tx = database_.begin(storage::TransactionMode::ReadWrite);
+  if (!tx) return unexpected(storageFailure(tx.error()));
   const std::string device_code = crypto::randomUrlSafeString(rng_, kDeviceCodeBytes);
   storage::NewDeviceCodeGrant grant;
   grant.client_id = client->client.id;

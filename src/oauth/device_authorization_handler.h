@@ -24,6 +24,7 @@
 #include "core/rng.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "oauth/client_authenticator.h"
 #include "oauth/oauth_error.h"
 #include "oauth/token_issuer.h"
 #include "storage/database.h"
@@ -37,7 +38,8 @@ inline constexpr std::string_view kDeviceVerificationPath = "/link";
 class DeviceAuthorizationHandler {
  public:
   DeviceAuthorizationHandler(storage::Database& database, Rng& rng, const Clock& clock,
-                             const TokenEndpointOptions& options);
+                             const TokenEndpointOptions& options,
+                             const ClientAuthenticator& authenticator);
 
   http::Response handle(const http::Request& request) const;
   Result<http::Response, OAuthError> authorize(const http::Request& request) const;
@@ -47,6 +49,7 @@ class DeviceAuthorizationHandler {
   Rng& rng_;
   const Clock& clock_;
   const TokenEndpointOptions& options_;
+  const ClientAuthenticator& authenticator_;
 };
 
 }  // namespace mxauth::oauth

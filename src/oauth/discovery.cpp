@@ -9,6 +9,9 @@
 #include <memory>
 #include <utility>
 
+#include "crypto/jwk_set.h"
+#include "oauth/client_metadata.h"
+
 namespace mxauth::oauth {
 namespace {
 
@@ -92,14 +95,32 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   prompts.emplace_back("none");
   metadata["prompt_values_supported"] = std::move(prompts);
 
-  metadata["token_endpoint_auth_methods_supported"] =
-      stringArray({"none", "client_secret_basic", "client_secret_post"});
-  metadata["revocation_endpoint_auth_methods_supported"] =
-      stringArray({"none", "client_secret_basic", "client_secret_post"});
-  // Introspection needs credentials: the homeserver's bearer secret or a
-  // confidential client's; a public client cannot introspect.
-  metadata["introspection_endpoint_auth_methods_supported"] =
-      stringArray({"client_secret_basic", "client_secret_post"});
+  // Client authentication (client_authenticator.h): the same methods at
+  // the token and revocation endpoints; introspection needs credentials
+  // (the homeserver's bearer secret or a confidential client's), so a
+  // public client cannot introspect.
+  boost::json::array methods;
+  boost::json::array confidential_methods;
+  for (TokenEndpointAuthMethod method : kTokenEndpointAuthMethods) {
+    methods.emplace_back(wireName(method));
+    if (method != TokenEndpointAuthMethod::None)
+      confidential_methods.emplace_back(wireName(method));
+  }
+  // Assertion algorithms (RFC 8414 §2, OIDC Discovery §3): "none" never.
+  boost::json::array assertion_algorithms;
+  for (crypto::JwsAlgorithm algorithm : crypto::kAsymmetricJwsAlgorithms) {
+    assertion_algorithms.emplace_back(crypto::jwsAlgorithmName(algorithm));
+  }
+  for (crypto::JwsAlgorithm algorithm : crypto::kHmacJwsAlgorithms) {
+    assertion_algorithms.emplace_back(crypto::jwsAlgorithmName(algorithm));
+  }
+  metadata["token_endpoint_auth_methods_supported"] = methods;
+  metadata["token_endpoint_auth_signing_alg_values_supported"] = assertion_algorithms;
+  metadata["revocation_endpoint_auth_methods_supported"] = std::move(methods);
+  metadata["revocation_endpoint_auth_signing_alg_values_supported"] = assertion_algorithms;
+  metadata["introspection_endpoint_auth_methods_supported"] = std::move(confidential_methods);
+  metadata["introspection_endpoint_auth_signing_alg_values_supported"] =
+      std::move(assertion_algorithms);
 
   // Scopes we grant (MSC2967, OIDC Core §5.4). The device scope
   // (urn:matrix:client:device:<id>) is a family, not one value, so it is not

@@ -141,11 +141,21 @@ TEST(DiscoveryTest, DescribesTheOpenIdConnectProvider) {
             (std::vector<std::string>{"RS256", "ES256"}));
   EXPECT_EQ(strings(metadata.at("subject_types_supported")), std::vector<std::string>{"public"});
   EXPECT_EQ(strings(metadata.at("token_endpoint_auth_methods_supported")),
-            (std::vector<std::string>{"none", "client_secret_basic", "client_secret_post"}));
+            (std::vector<std::string>{"none", "client_secret_basic", "client_secret_post",
+                                      "client_secret_jwt", "private_key_jwt"}));
   EXPECT_EQ(strings(metadata.at("revocation_endpoint_auth_methods_supported")),
-            (std::vector<std::string>{"none", "client_secret_basic", "client_secret_post"}));
+            (std::vector<std::string>{"none", "client_secret_basic", "client_secret_post",
+                                      "client_secret_jwt", "private_key_jwt"}));
   EXPECT_EQ(strings(metadata.at("introspection_endpoint_auth_methods_supported")),
-            (std::vector<std::string>{"client_secret_basic", "client_secret_post"}));
+            (std::vector<std::string>{"client_secret_basic", "client_secret_post",
+                                      "client_secret_jwt", "private_key_jwt"}));
+  const std::vector<std::string> assertion_algorithms{"RS256",   "PS256", "ES256", "EdDSA",
+                                                      "Ed25519", "HS256", "HS384", "HS512"};
+  for (const char* member : {"token_endpoint_auth_signing_alg_values_supported",
+                             "revocation_endpoint_auth_signing_alg_values_supported",
+                             "introspection_endpoint_auth_signing_alg_values_supported"}) {
+    EXPECT_EQ(strings(metadata.at(member)), assertion_algorithms) << member;
+  }
   std::vector<std::string> scopes = strings(metadata.at("scopes_supported"));
   for (std::string_view scope : {"openid", "profile", "email", "urn:matrix:client:api:*"}) {
     EXPECT_NE(std::find(scopes.begin(), scopes.end(), scope), scopes.end()) << scope;

@@ -109,9 +109,15 @@ http::Response activeIntrospection(const IntrospectionRecord& record, std::strin
 }
 
 IntrospectionHandler::IntrospectionHandler(storage::Database& database, const Clock& clock,
+                                           const ClientAuthenticator& authenticator,
                                            const TokenEndpointOptions& options,
                                            IntrospectionCache& cache, ActivityTracker& activity)
-    : database_(database), clock_(clock), options_(options), cache_(cache), activity_(activity) {}
+    : database_(database),
+      clock_(clock),
+      authenticator_(authenticator),
+      options_(options),
+      cache_(cache),
+      activity_(activity) {}
 
 bool IntrospectionHandler::isHomeserver(const http::Request& request) const {
   if (options_.matrix_secret.empty()) return false;
@@ -166,10 +172,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
       return unexpected(
           oauthError(OAuthErrorCode::InvalidClient, "Introspection needs client authentication."));
     }
-    auto began = database_.begin(storage::TransactionMode::ReadOnly);
-    if (!began) return unexpected(storageFailure(began.error()));
-    tx = std::move(*began);
-    auto client = authenticateClient(*tx, **presented);
+    auto client = authenticator_.authenticate(**presented);
     if (!client) return unexpected(std::move(client).error());
   }
   auto parsed = readRequest(*form);

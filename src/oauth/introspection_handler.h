@@ -36,6 +36,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "oauth/activity_tracker.h"
+#include "oauth/client_authenticator.h"
 #include "oauth/introspection_cache.h"
 #include "oauth/oauth_error.h"
 #include "oauth/token_issuer.h"
@@ -46,6 +47,7 @@ namespace mxauth::oauth {
 class IntrospectionHandler {
  public:
   IntrospectionHandler(storage::Database& database, const Clock& clock,
+                       const ClientAuthenticator& authenticator,
                        const TokenEndpointOptions& options, IntrospectionCache& cache,
                        ActivityTracker& activity);
 
@@ -62,6 +64,7 @@ class IntrospectionHandler {
 
   storage::Database& database_;
   const Clock& clock_;
+  const ClientAuthenticator& authenticator_;
   const TokenEndpointOptions& options_;
   IntrospectionCache& cache_;
   ActivityTracker& activity_;

@@ -8,7 +8,6 @@
 #include <string>
 #include <utility>
 
-#include "crypto/random.h"
 #include "http/headers.h"
 #include "oauth/client_store.h"
 #include "oauth/discovery.h"
@@ -72,10 +71,17 @@ Result<http::Response, OAuthError> RegistrationHandler::registerClient(
   storage::NewOAuthClient record;
   record.metadata_json = canonicalMetadataJson(*metadata);
   std::optional<std::string> secret;
-  if (metadata->isConfidential()) {
-    secret = crypto::randomUrlSafeString(rng_, kClientSecretBytes);
-    record.secret_hash = hashClientSecret(*secret);
-  } else {
+  auto issued = issueClientSecret(rng_, metadata->token_endpoint_auth_method, options_.secret_aead);
+  if (!issued) {
+    return unexpected(oauthError(OAuthErrorCode::InvalidClientMetadata,
+                                 "token_endpoint_auth_method client_secret_jwt is not available",
+                                 issued.error()));
+  }
+  if (*issued) {
+    secret = std::move((*issued)->secret);
+    record.secret_hash = std::move((*issued)->hash);
+    record.encrypted_secret = std::move((*issued)->sealed);
+  } else if (!metadata->isConfidential()) {
     record.metadata_digest = metadataDigest(*metadata);
   }
 

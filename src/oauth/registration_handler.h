@@ -11,10 +11,13 @@
 //    invalid_redirect_uri and invalid_client_metadata;
 //  - success is 201 with client_id, client_id_issued_at and the canonical
 //    registered metadata (RFC 7591 §3.2.1), Cache-Control: no-store;
-//  - a confidential client (token_endpoint_auth_method other than none)
-//    gets a fresh secret of kClientSecretBytes random bytes, base64url,
-//    returned in this response only (with client_secret_expires_at: 0) and
-//    stored as SHA-256 hex;
+//  - a client that authenticates with a secret (client_secret_basic,
+//    client_secret_post, client_secret_jwt) gets a fresh one of
+//    kClientSecretBytes random bytes (kJwtClientSecretBytes for
+//    client_secret_jwt), base64url, returned in this response only (with
+//    client_secret_expires_at: 0) and stored as SHA-256 hex, and for
+//    client_secret_jwt also sealed (client_store.h); a private_key_jwt
+//    client registers its keys (jwks or jwks_uri) and gets no secret;
 //  - public clients are de-duplicated: identical canonical metadata gives
 //    the same client_id (the spec allows it; it keeps the table from growing
 //    with every re-registration a Matrix client makes at each login). Two
@@ -30,6 +33,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/rng.h"
+#include "crypto/aead.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -39,14 +43,13 @@
 
 namespace mxauth::oauth {
 
-// RFC 6749 §10.10 / RFC 9700: secrets with at least 128 bits of entropy; we
-// use 256.
-inline constexpr std::size_t kClientSecretBytes = 32;
-
 inline constexpr std::string_view kRegistrationPath = "/oauth2/registration";
 
 struct RegistrationOptions {
   MetadataRules rules;
+  // Seals client_secret_jwt secrets; null: client_secret_jwt registrations
+  // are refused (invalid_client_metadata).
+  const crypto::Aead* secret_aead = nullptr;
 };
 
 class RegistrationHandler {

@@ -11,6 +11,8 @@
 
 #include "core/encoding.h"
 #include "core/ulid.h"
+#include "crypto/aead.h"
+#include "crypto/keys.h"
 #include "oauth/client_store.h"
 #include "oauth/redirect_uri.h"
 #include "storage/testing/conformance.h"
@@ -294,6 +296,97 @@ TEST_P(RegistrationHandlerTest, AcceptsTheValidExamplesOfMsc2966) {
 
     EXPECT_EQ(response.status, 201) << uri << ": " << response.body;
   }
+}
+
+// A private_key_jwt registration with its keys inline or by URL.
+std::string keyClientBody(std::string_view keys_member) {
+  return std::string(R"({"client_name":"Backend","client_uri":"https://example.com/",)"
+                     R"("redirect_uris":["https://example.com/cb"],)"
+                     R"("grant_types":["client_credentials"],"response_types":[],)"
+                     R"("token_endpoint_auth_method":"private_key_jwt")") +
+         (keys_member.empty() ? "" : ",") + std::string(keys_member) + "}";
+}
+
+std::string publicJwks() {
+  static const std::string jwks = [] {
+    auto key = crypto::SigningKey::generate(crypto::SigningAlgorithm::EdDsa).value();
+    return boost::json::serialize(
+        boost::json::object{{"keys", boost::json::array{key.publicKey().jwk()}}});
+  }();
+  return jwks;
+}
+
+TEST_P(RegistrationHandlerTest, RegistersAPrivateKeyJwtClientWithJwksOrJwksUriAndNoSecret) {
+  http::Response inline_keys = post(keyClientBody(R"("jwks":)" + publicJwks()));
+  http::Response by_uri = post(keyClientBody(
+      R"("jwks_uri":"https://example.com/jwks.json","token_endpoint_auth_signing_alg":"ES256")"));
+
+  ASSERT_EQ(inline_keys.status, 201) << inline_keys.body;
+  ASSERT_EQ(by_uri.status, 201) << by_uri.body;
+  EXPECT_FALSE(jsonOf(inline_keys).contains("client_secret"));
+  EXPECT_TRUE(jsonOf(inline_keys).at("jwks").is_object());
+  EXPECT_EQ(jsonOf(by_uri).at("jwks_uri"), "https://example.com/jwks.json");
+  EXPECT_EQ(jsonOf(by_uri).at("token_endpoint_auth_signing_alg"), "ES256");
+  std::optional<RegisteredClient> client = load(jsonOf(by_uri).at("client_id").as_string());
+  ASSERT_TRUE(client.has_value());
+  EXPECT_TRUE(client->isConfidential());
+  EXPECT_FALSE(client->client.secret_hash.has_value());
+  EXPECT_EQ(client->metadata.jwks_uri, "https://example.com/jwks.json");
+}
+
+TEST_P(RegistrationHandlerTest, RefusesPrivateKeyJwtWithoutKeysOrWithBothOrWithBadOnes) {
+  for (const std::string& keys :
+       {std::string(), R"("jwks":)" + publicJwks() + R"(,"jwks_uri":"https://example.com/k")",
+        std::string(R"("jwks":{"keys":[]})"),
+        std::string(R"("jwks":{"keys":[{"kty":"oct","k":"AA"}]})"),
+        std::string(R"("jwks_uri":"http://example.com/jwks.json")"),
+        std::string(R"("jwks_uri":"https://169.254.169.254/keys")"),
+        std::string(R"("jwks_uri":"https://[::1]/keys")"),
+        std::string(R"("jwks_uri":"https://127.0.0.1:8443/keys")"),
+        std::string(R"("jwks_uri":"https://user@example.com/keys")"),
+        std::string(R"("jwks_uri":"not a url")"),
+        R"("jwks":)" + publicJwks() + R"(,"token_endpoint_auth_signing_alg":"HS256")",
+        R"("jwks":)" + publicJwks() + R"(,"token_endpoint_auth_signing_alg":"RS256")",
+        R"("jwks":)" + publicJwks() + R"(,"token_endpoint_auth_signing_alg":"none")"}) {
+    http::Response response = post(keyClientBody(keys));
+    EXPECT_EQ(response.status, 400) << keys << ": " << response.body;
+    EXPECT_EQ(errorOf(response), "invalid_client_metadata") << keys;
+  }
+}
+
+TEST_P(RegistrationHandlerTest, AllowsLocalJwksUrisOnlyWhenConfigured) {
+  RegistrationOptions options;
+  options.rules.allow_http_jwks_uri = true;
+  options.rules.allow_private_jwks_uri = true;
+  RegistrationHandler permissive(*database_, rng_, clock_, options);
+
+  http::Response response = permissive.handle(
+      jsonRequest(keyClientBody(R"("jwks_uri":"http://127.0.0.1:8080/jwks.json")")));
+
+  EXPECT_EQ(response.status, 201) << response.body;
+}
+
+TEST_P(RegistrationHandlerTest, AClientSecretJwtClientGetsALongSecretStoredSealed) {
+  crypto::Aead aead(crypto::EncryptionSecret{1, 2, 3});
+  RegistrationOptions options;
+  options.secret_aead = &aead;
+  RegistrationHandler handler(*database_, rng_, clock_, options);
+  std::string body =
+      R"({"client_uri":"https://example.com/","redirect_uris":["https://example.com/cb"],)"
+      R"("token_endpoint_auth_method":"client_secret_jwt",)"
+      R"("token_endpoint_auth_signing_alg":"HS512"})";
+
+  http::Response response = handler.handle(jsonRequest(body));
+
+  ASSERT_EQ(response.status, 201) << response.body;
+  std::string secret(jsonOf(response).at("client_secret").as_string());
+  EXPECT_GE(secret.size(), 64u);
+  std::optional<RegisteredClient> client = load(jsonOf(response).at("client_id").as_string());
+  ASSERT_TRUE(client.has_value());
+  EXPECT_EQ(client->client.secret_hash, hashClientSecret(secret));
+  EXPECT_EQ(openClientSecret(*client, aead), secret);
+  // Without the key, such clients cannot be registered.
+  EXPECT_EQ(errorOf(post(body)), "invalid_client_metadata");
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, RegistrationHandlerTest, ::testing::Values(test::Backend::Sqlite));

@@ -21,8 +21,8 @@ http::Response revoked() {
 }  // namespace
 
 RevokeHandler::RevokeHandler(storage::Database& database, Rng& rng, const Clock& clock,
-                             IntrospectionCache& cache)
-    : database_(database), rng_(rng), clock_(clock), cache_(cache) {}
+                             const ClientAuthenticator& authenticator, IntrospectionCache& cache)
+    : database_(database), rng_(rng), clock_(clock), authenticator_(authenticator), cache_(cache) {}
 
 http::Response RevokeHandler::handle(const http::Request& request) const {
   auto response = revoke(request);
@@ -46,16 +46,16 @@ Result<http::Response, OAuthError> RevokeHandler::revoke(const http::Request& re
         oauthError(OAuthErrorCode::InvalidRequest, "The parameter token is missing."));
   }
 
-  auto tx = database_.begin(storage::TransactionMode::ReadWrite);
-  if (!tx) return unexpected(storageFailure(tx.error()));
   auto presented = presentedCredentials(request, *form);
   if (!presented) return unexpected(std::move(presented).error());
   // A bare client_id proves nothing and is not checked (see the header);
-  // presented secrets are.
+  // presented secrets and assertions are.
   if (*presented && (*presented)->method != TokenEndpointAuthMethod::None) {
-    auto client = authenticateClient(**tx, **presented);
+    auto client = authenticator_.authenticate(**presented);
     if (!client) return unexpected(std::move(client).error());
   }
+  auto tx = database_.begin(storage::TransactionMode::ReadWrite);
+  if (!tx) return unexpected(storageFailure(tx.error()));
 
   auto type = crypto::parseToken(*token);
   if (!type) return revoked();

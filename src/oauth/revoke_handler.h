@@ -26,6 +26,7 @@
 #include "core/rng.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "oauth/client_authenticator.h"
 #include "oauth/introspection_cache.h"
 #include "oauth/oauth_error.h"
 #include "storage/database.h"
@@ -35,7 +36,7 @@ namespace mxauth::oauth {
 class RevokeHandler {
  public:
   RevokeHandler(storage::Database& database, Rng& rng, const Clock& clock,
-                IntrospectionCache& cache);
+                const ClientAuthenticator& authenticator, IntrospectionCache& cache);
 
   http::Response handle(const http::Request& request) const;
   Result<http::Response, OAuthError> revoke(const http::Request& request) const;
@@ -44,6 +45,7 @@ class RevokeHandler {
   storage::Database& database_;
   Rng& rng_;
   const Clock& clock_;
+  const ClientAuthenticator& authenticator_;
   IntrospectionCache& cache_;
 };
 

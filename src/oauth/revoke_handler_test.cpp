@@ -69,7 +69,8 @@ TEST_P(RevokeHandlerTest, FailsClosedWhenTheDatabaseCannotCommit) {
   ASSERT_TRUE(isActive(introspect(field(tokens, "access_token"))));  // now cached too
   test::CommitFailingDatabase failing(*database_);
   failing.failCommits(true);
-  RevokeHandler handler(failing, rng_, clock_, endpoints_->introspectionCache());
+  RevokeHandler handler(failing, rng_, clock_, endpoints_->clientAuthenticator(),
+                        endpoints_->introspectionCache());
 
   for (std::string_view name : {"access_token", "refresh_token"}) {
     http::Request request = post("/oauth2/revoke", {{"token", field(tokens, name)}});

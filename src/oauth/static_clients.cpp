@@ -1,12 +1,12 @@
 #include "oauth/static_clients.h"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <utility>
 
-#include "crypto/random.h"
 #include "oauth/client_metadata.h"
 #include "oauth/client_store.h"
 #include "oauth/redirect_uri.h"
@@ -34,7 +34,56 @@ bool isName(std::string_view name) {
   });
 }
 
-Result<ClientMetadata, StaticClientError> buildMetadata(const StaticClientRequest& request) {
+// The method --auth-method and --confidential ask for.
+Result<TokenEndpointAuthMethod, StaticClientError> authMethodOf(
+    const StaticClientRequest& request) {
+  if (!request.auth_method) {
+    return request.confidential ? TokenEndpointAuthMethod::ClientSecretBasic
+                                : TokenEndpointAuthMethod::None;
+  }
+  std::optional<TokenEndpointAuthMethod> method = authMethodFromName(*request.auth_method);
+  if (!method) {
+    return unexpected(invalid("--auth-method " + *request.auth_method +
+                              ": none, client_secret_basic, client_secret_post, "
+                              "client_secret_jwt or private_key_jwt"));
+  }
+  if (request.confidential && *method == TokenEndpointAuthMethod::None) {
+    return unexpected(invalid("--confidential contradicts --auth-method none"));
+  }
+  return *method;
+}
+
+Result<void, StaticClientError> setAssertionMetadata(const StaticClientRequest& request,
+                                                     const MetadataRules& rules,
+                                                     ClientMetadata& metadata) {
+  bool private_key = metadata.token_endpoint_auth_method == TokenEndpointAuthMethod::PrivateKeyJwt;
+  if ((request.jwks || request.jwks_uri) && !private_key) {
+    return unexpected(invalid("--jwks and --jwks-uri go with --auth-method private_key_jwt"));
+  }
+  if (request.signing_alg && assertionAlgorithms(metadata.token_endpoint_auth_method).empty()) {
+    return unexpected(
+        invalid("--signing-alg goes with --auth-method client_secret_jwt or private_key_jwt"));
+  }
+  if (request.jwks) {
+    boost::system::error_code ec;
+    boost::json::value jwks = boost::json::parse(*request.jwks, ec);
+    if (ec || !jwks.is_object()) return unexpected(invalid("--jwks: not a JSON object"));
+    metadata.jwks = std::move(jwks.as_object());
+  }
+  metadata.jwks_uri = request.jwks_uri;
+  if (request.signing_alg) {
+    metadata.token_endpoint_auth_signing_alg = crypto::jwsAlgorithmFromName(*request.signing_alg);
+    if (!metadata.token_endpoint_auth_signing_alg) {
+      return unexpected(invalid("--signing-alg " + *request.signing_alg + ": unknown algorithm"));
+    }
+  }
+  auto checked = checkAssertionMetadata(metadata, rules);
+  if (!checked) return unexpected(invalid(checked.error().description));
+  return {};
+}
+
+Result<ClientMetadata, StaticClientError> buildMetadata(const StaticClientRequest& request,
+                                                        const MetadataRules& rules) {
   ClientMetadata metadata;
   if (!isName(request.name)) {
     return unexpected(invalid("--name must be 1 to 256 characters without control characters"));
@@ -89,12 +138,14 @@ Result<ClientMetadata, StaticClientError> buildMetadata(const StaticClientReques
     return unexpected(invalid("the authorization_code grant needs at least one --redirect-uri"));
   }
 
-  metadata.token_endpoint_auth_method = request.confidential
-                                            ? TokenEndpointAuthMethod::ClientSecretBasic
-                                            : TokenEndpointAuthMethod::None;
-  if (metadata.allowsGrant(GrantType::ClientCredentials) && !request.confidential) {
+  auto method = authMethodOf(request);
+  if (!method) return unexpected(method.error());
+  metadata.token_endpoint_auth_method = *method;
+  if (metadata.allowsGrant(GrantType::ClientCredentials) && !metadata.isConfidential()) {
     return unexpected(invalid("the client_credentials grant needs --confidential"));
   }
+  auto assertion = setAssertionMetadata(request, rules, metadata);
+  if (!assertion) return unexpected(assertion.error());
 
   if (!request.scopes.empty()) {
     std::string scope;
@@ -119,17 +170,21 @@ std::string StaticClient::toJson() const {
 
 Result<StaticClient, StaticClientError> addStaticClient(storage::Database& database, Rng& rng,
                                                         const Clock& clock,
-                                                        const StaticClientRequest& request) {
-  auto metadata = buildMetadata(request);
+                                                        const StaticClientRequest& request,
+                                                        const StaticClientOptions& options) {
+  auto metadata = buildMetadata(request, options.rules);
   if (!metadata) return unexpected(metadata.error());
 
   storage::NewOAuthClient record;
   record.metadata_json = canonicalMetadataJson(*metadata);
   record.is_static = true;
   std::optional<std::string> secret;
-  if (request.confidential) {
-    secret = crypto::randomUrlSafeString(rng, kClientSecretBytes);
-    record.secret_hash = hashClientSecret(*secret);
+  auto issued = issueClientSecret(rng, metadata->token_endpoint_auth_method, options.secret_aead);
+  if (!issued) return unexpected(invalid(issued.error()));
+  if (*issued) {
+    secret = std::move((*issued)->secret);
+    record.secret_hash = std::move((*issued)->hash);
+    record.encrypted_secret = std::move((*issued)->sealed);
   }
 
   auto storageError = [](const storage::StorageError& error) {

@@ -12,6 +12,15 @@
 // given; a confidential client authenticates with client_secret_basic (or
 // client_secret_post) and a public one with none. The secret is generated
 // from the Rng, returned once and stored only as its SHA-256 hex.
+//
+// `auth_method` (`--auth-method`) names the method instead: none,
+// client_secret_basic, client_secret_post, client_secret_jwt (a longer
+// secret, also stored sealed with the encryption key: client_store.h) or
+// private_key_jwt (no secret; the client's keys are `jwks`, a JWK set's
+// JSON text, or `jwks_uri`, exactly one; the rules of
+// checkAssertionMetadata apply). `--confidential` without it means
+// client_secret_basic, as before; together with it, the method must not be
+// none. `signing_alg` is token_endpoint_auth_signing_alg.
 
 #include <optional>
 #include <string>
@@ -20,7 +29,9 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/rng.h"
+#include "crypto/aead.h"
 #include "domain/id.h"
+#include "oauth/client_metadata.h"
 #include "storage/database.h"
 
 namespace mxauth::oauth {
@@ -37,6 +48,17 @@ struct StaticClientRequest {
   std::vector<std::string> grants;
   // Scope tokens the client is meant to request; empty for no restriction.
   std::vector<std::string> scopes;
+  std::optional<std::string> auth_method;
+  std::optional<std::string> jwks;  // JSON text
+  std::optional<std::string> jwks_uri;
+  std::optional<std::string> signing_alg;
+};
+
+struct StaticClientOptions {
+  // jwks_uri rules (clients.jwks_uri.allow_http / allow_private_addresses).
+  MetadataRules rules;
+  // Seals client_secret_jwt secrets; null: client_secret_jwt is refused.
+  const crypto::Aead* secret_aead = nullptr;
 };
 
 struct StaticClient {
@@ -60,6 +82,7 @@ struct StaticClientError {
 
 Result<StaticClient, StaticClientError> addStaticClient(storage::Database& database, Rng& rng,
                                                         const Clock& clock,
-                                                        const StaticClientRequest& request);
+                                                        const StaticClientRequest& request,
+                                                        const StaticClientOptions& options = {});
 
 }  // namespace mxauth::oauth

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "crypto/aead.h"
+#include "crypto/keys.h"
 
 #include "oauth/client_store.h"
 #include "oauth/redirect_uri.h"
@@ -147,6 +151,78 @@ TEST_P(StaticClientsTest, NeverDeduplicatesStaticClients) {
 
   ASSERT_TRUE(first.has_value() && second.has_value());
   EXPECT_NE(first->client_id, second->client_id);
+}
+
+TEST_P(StaticClientsTest, AddsAssertionClientsByAuthMethod) {
+  auto key = crypto::SigningKey::generate(crypto::SigningAlgorithm::Es256).value();
+  StaticClientRequest with_keys = request("Backend", {}, {"client_credentials"});
+  with_keys.auth_method = "private_key_jwt";
+  with_keys.jwks = R"({"keys":[)" + boost::json::serialize(key.publicKey().jwk()) + "]}";
+  with_keys.signing_alg = "ES256";
+  StaticClientRequest with_uri = request("Backend 2", {}, {"client_credentials"});
+  with_uri.auth_method = "private_key_jwt";
+  with_uri.jwks_uri = "https://backend.example/jwks.json";
+
+  auto keyed = add(with_keys);
+  auto referenced = add(with_uri);
+
+  ASSERT_TRUE(keyed.has_value()) << keyed.error().message;
+  ASSERT_TRUE(referenced.has_value()) << referenced.error().message;
+  EXPECT_EQ(keyed->client_secret, std::nullopt);
+  RegisteredClient client = load(keyed->client_id);
+  EXPECT_EQ(client.metadata.token_endpoint_auth_method, TokenEndpointAuthMethod::PrivateKeyJwt);
+  EXPECT_TRUE(client.metadata.jwks.has_value());
+  EXPECT_EQ(client.metadata.token_endpoint_auth_signing_alg, crypto::JwsAlgorithm::Es256);
+  EXPECT_EQ(load(referenced->client_id).metadata.jwks_uri, "https://backend.example/jwks.json");
+
+  crypto::Aead aead(crypto::EncryptionSecret{9});
+  StaticClientRequest hmac = request("Backend 3", {}, {"client_credentials"});
+  hmac.auth_method = "client_secret_jwt";
+  auto sealed =
+      addStaticClient(*database_, rng_, clock_, hmac, {.rules = {}, .secret_aead = &aead});
+  ASSERT_TRUE(sealed.has_value()) << sealed.error().message;
+  ASSERT_TRUE(sealed->client_secret.has_value());
+  EXPECT_EQ(openClientSecret(load(sealed->client_id), aead), sealed->client_secret);
+}
+
+TEST_P(StaticClientsTest, RefusesInconsistentAuthMethodOptions) {
+  auto with = [](auto change) {
+    StaticClientRequest out = request("x", {}, {"client_credentials"});
+    change(out);
+    return out;
+  };
+  for (const StaticClientRequest& bad : {
+           with([](auto& r) { r.auth_method = "private_key_jwt"; }),
+           with([](auto& r) {
+             r.auth_method = "private_key_jwt";
+             r.jwks_uri = "http://backend.example/jwks.json";
+           }),
+           with([](auto& r) {
+             r.auth_method = "private_key_jwt";
+             r.jwks = "not json";
+           }),
+           with([](auto& r) {
+             r.auth_method = "client_secret_basic";
+             r.jwks_uri = "https://backend.example/jwks.json";
+           }),
+           with([](auto& r) {
+             r.auth_method = "client_secret_basic";
+             r.signing_alg = "HS256";
+           }),
+           with([](auto& r) { r.auth_method = "client_secret_jwt"; }),  // no encryption key
+           with([](auto& r) { r.auth_method = "tls_client_auth"; }),
+           with([](auto& r) {
+             r.auth_method = "none";
+             r.confidential = true;
+           }),
+       }) {
+    EXPECT_EQ(errorOf(bad), StaticClientErrorCode::InvalidRequest);
+  }
+  // --confidential alone keeps meaning client_secret_basic.
+  auto basic = add(request("y", {}, {"client_credentials"}, {}, true));
+  ASSERT_TRUE(basic.has_value());
+  EXPECT_EQ(load(basic->client_id).metadata.token_endpoint_auth_method,
+            TokenEndpointAuthMethod::ClientSecretBasic);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StaticClientsTest, ::testing::Values(test::Backend::Sqlite));

@@ -18,6 +18,15 @@ namespace {
 
 enum class TokenGrant { AuthorizationCode, RefreshToken, ClientCredentials, DeviceCode };
 
+// The audiences an assertion may name default to this server's issuer and
+// token endpoint.
+ClientAuthenticationOptions clientAuthenticationOptions(const TokenEndpointOptions& options) {
+  ClientAuthenticationOptions out = options.client_authentication;
+  if (out.issuer.empty()) out.issuer = options.issuer;
+  if (out.token_endpoint.empty()) out.token_endpoint = endpointUrl(options.issuer, "oauth2/token");
+  return out;
+}
+
 std::optional<TokenGrant> grantFromName(std::string_view name) {
   if (name == "authorization_code") return TokenGrant::AuthorizationCode;
   if (name == "refresh_token") return TokenGrant::RefreshToken;
@@ -30,12 +39,14 @@ std::optional<TokenGrant> grantFromName(std::string_view name) {
 
 TokenHandler::TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
                            const crypto::KeySet& keys, const TokenEndpointOptions& options,
-                           IntrospectionCache& cache, homeserver::HomeserverConnection* homeserver)
+                           const ClientAuthenticator& authenticator, IntrospectionCache& cache,
+                           homeserver::HomeserverConnection* homeserver)
     : database_(database),
       rng_(rng),
       clock_(clock),
       keys_(keys),
       options_(options),
+      authenticator_(authenticator),
       cache_(cache),
       homeserver_(homeserver),
       issuer_(rng, clock, options.lifetimes) {}
@@ -65,31 +76,24 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
         oauthError(OAuthErrorCode::UnsupportedGrantType, "The grant_type is not supported."));
   }
 
+  // Who is asking, once and before any transaction or homeserver call: an
+  // assertion is single use, and checking one may fetch the client's keys.
+  auto client = authenticator_.authenticate(request, *form);
+  if (!client) return unexpected(std::move(client).error());
+
   const bool provisions =
       *grant == TokenGrant::AuthorizationCode || *grant == TokenGrant::DeviceCode;
   if (provisions && homeserver_ != nullptr && homeserver_->isConnected()) {
-    // Who is asking, read-only and before any homeserver call; the write
-    // transaction below authenticates again.
-    std::optional<AuthenticatedClient> caller;
-    {
-      auto read = database_.begin(storage::TransactionMode::ReadOnly);
-      if (!read) return unexpected(storageFailure(read.error()));
-      auto client = authenticateClient(**read, request, *form);
-      if (!client) return unexpected(std::move(client).error());
-      caller = std::move(*client);
-    }
     auto provisioned =
         *grant == TokenGrant::DeviceCode
-            ? provisionBeforeDeviceCodeExchange(database_, *homeserver_, clock_, *caller, *form)
-            : provisionBeforeCodeExchange(database_, *homeserver_, clock_, *caller, *form,
+            ? provisionBeforeDeviceCodeExchange(database_, *homeserver_, clock_, *client, *form)
+            : provisionBeforeCodeExchange(database_, *homeserver_, clock_, *client, *form,
                                           options_.lifetimes.authorization_code_ttl);
     if (!provisioned) return unexpected(std::move(provisioned).error());
   }
 
   auto tx = database_.begin(storage::TransactionMode::ReadWrite);
   if (!tx) return unexpected(storageFailure(tx.error()));
-  auto client = authenticateClient(**tx, request, *form);
-  if (!client) return unexpected(std::move(client).error());
 
   GrantContext context{**tx,    clock_, rng_,    keys_, options_,
                        issuer_, cache_, *client, *form, request.header("User-Agent").value_or("")};
@@ -110,12 +114,13 @@ TokenEndpoints::TokenEndpoints(storage::Database& database, Rng& rng, const Cloc
                                const crypto::KeySet& keys, TokenEndpointOptions options,
                                homeserver::HomeserverConnection* homeserver)
     : options_(std::move(options)),
+      authenticator_(database, clock, clientAuthenticationOptions(options_)),
       cache_(options_.introspection_cache_capacity, options_.introspection_cache_staleness),
       activity_(database),
-      token_(database, rng, clock, keys, options_, cache_, homeserver),
-      device_(database, rng, clock, options_),
-      introspection_(database, clock, options_, cache_, activity_),
-      revoke_(database, rng, clock, cache_),
+      token_(database, rng, clock, keys, options_, authenticator_, cache_, homeserver),
+      device_(database, rng, clock, options_, authenticator_),
+      introspection_(database, clock, authenticator_, options_, cache_, activity_),
+      revoke_(database, rng, clock, authenticator_, cache_),
       userinfo_(database, clock) {}
 
 void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints) {

@@ -34,7 +34,8 @@ class TokenHandler {
  public:
   TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
                const crypto::KeySet& keys, const TokenEndpointOptions& options,
-               IntrospectionCache& cache, homeserver::HomeserverConnection* homeserver);
+               const ClientAuthenticator& authenticator, IntrospectionCache& cache,
+               homeserver::HomeserverConnection* homeserver);
 
   http::Response handle(const http::Request& request) const;
   Result<http::Response, OAuthError> exchange(const http::Request& request) const;
@@ -45,6 +46,7 @@ class TokenHandler {
   const Clock& clock_;
   const crypto::KeySet& keys_;
   const TokenEndpointOptions& options_;
+  const ClientAuthenticator& authenticator_;
   IntrospectionCache& cache_;
   homeserver::HomeserverConnection* homeserver_;  // null: nothing to provision
   TokenIssuer issuer_;
@@ -69,6 +71,7 @@ class TokenEndpoints {
   const TokenEndpointOptions& options() const { return options_; }
   IntrospectionCache& introspectionCache() { return cache_; }
   ActivityTracker& activityTracker() { return activity_; }
+  const ClientAuthenticator& clientAuthenticator() const { return authenticator_; }
   const TokenHandler& tokenHandler() const { return token_; }
   const IntrospectionHandler& introspectionHandler() const { return introspection_; }
   const RevokeHandler& revokeHandler() const { return revoke_; }
@@ -77,6 +80,7 @@ class TokenEndpoints {
 
  private:
   TokenEndpointOptions options_;
+  ClientAuthenticator authenticator_;
   IntrospectionCache cache_;
   ActivityTracker activity_;
   TokenHandler token_;

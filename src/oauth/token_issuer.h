@@ -19,6 +19,7 @@
 #include "core/rng.h"
 #include "domain/oauth.h"
 #include "http/response.h"
+#include "oauth/client_authenticator.h"
 #include "storage/storage_error.h"
 #include "storage/transaction.h"
 
@@ -58,6 +59,9 @@ struct TokenEndpointOptions {
   Duration introspection_cache_staleness = std::chrono::seconds(10);
   // How often batched session activity is written.
   Duration activity_flush_interval = std::chrono::seconds(5);
+  // Client authentication with assertions; `issuer` and `token_endpoint`
+  // are filled in from `issuer` when left empty.
+  ClientAuthenticationOptions client_authentication;
 };
 
 struct IssuedTokens {

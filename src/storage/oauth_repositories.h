@@ -37,6 +37,8 @@ struct NewOAuthClient {
   std::optional<std::string> secret_hash;
   std::optional<std::string> metadata_digest;  // Conflict when already taken
   bool is_static = false;
+  // Sealed secret of a client_secret_jwt client (domain::OAuthClient).
+  std::optional<std::string> encrypted_secret;
 };
 
 class OAuthClientRepository {

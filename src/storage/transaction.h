@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "storage/client_assertion_repository.h"
 #include "storage/compat_repositories.h"
 #include "storage/device_code_grant_repository.h"
 #include "storage/job_repository.h"
@@ -38,6 +39,7 @@ class Transaction {
   virtual OAuthSessionRepository& oauthSessions() = 0;
   virtual AccessTokenRepository& accessTokens() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
+  virtual ClientAssertionRepository& clientAssertions() = 0;
 
   virtual DeviceCodeGrantRepository& deviceCodeGrants() = 0;
 

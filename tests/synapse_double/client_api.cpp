@@ -188,7 +188,7 @@ Result<boost::json::object, std::string> SynapseDouble::Impl::serverMetadata() {
     base = mxauth_base;
   }
   if (base.empty()) return unexpected(std::string("the mxauth base URL is not set"));
-  homeserver::OutboundRequest fetch;
+  http::OutboundRequest fetch;
   fetch.url = joinUrl(base, "/.well-known/openid-configuration");
   fetch.headers = {{"Accept", "application/json"}};
   auto response = http_client.send(fetch);
@@ -257,7 +257,7 @@ Result<Introspection, std::string> SynapseDouble::Impl::introspect(const std::st
   }
   if (base.empty()) return unexpected(std::string("the mxauth base URL is not set"));
 
-  homeserver::OutboundRequest post;
+  http::OutboundRequest post;
   post.method = "POST";
   post.url = joinUrl(base, "/oauth2/introspect");
   post.headers = {
@@ -347,7 +347,7 @@ http::Response SynapseDouble::Impl::forwardToMxauth(http::Request& request) {
     return http::Response::text(502, "Bad Gateway");
   }
 
-  homeserver::OutboundRequest out;
+  http::OutboundRequest out;
   out.method = request.method == http::Method::Head ? std::string("GET")
                                                     : std::string(http::methodName(request.method));
   out.url = joinUrl(base, request.target);
@@ -374,7 +374,7 @@ http::Response SynapseDouble::Impl::forwardToMxauth(http::Request& request) {
 
   auto upstream = http_client.send(out);
   if (!upstream) {
-    if (upstream.error().code == homeserver::TransportErrorCode::Timeout) {
+    if (upstream.error().code == http::TransportErrorCode::Timeout) {
       return http::Response::text(504, "Gateway Timeout");
     }
     return http::Response::text(502, "Bad Gateway");

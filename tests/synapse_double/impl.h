@@ -23,7 +23,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/worker_pool.h"
-#include "homeserver/http_client.h"
+#include "http/client.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -105,7 +105,7 @@ struct SynapseDouble::Impl {
   SynapseDoubleOptions options;
   std::unique_ptr<Clock> own_clock;
   const Clock& clock;
-  homeserver::HttpClient http_client;
+  http::HttpClient http_client;
 
   mutable std::mutex mutex;
   mutable std::condition_variable changed;

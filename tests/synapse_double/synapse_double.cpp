@@ -58,7 +58,7 @@ SynapseDouble::Impl::Impl(SynapseDoubleOptions opts)
     : options(std::move(opts)),
       own_clock(options.clock == nullptr ? std::make_unique<SystemClock>() : nullptr),
       clock(options.clock == nullptr ? *own_clock : *options.clock),
-      http_client(homeserver::HttpClientOptions{
+      http_client(http::HttpClientOptions{
           .connect_timeout = options.outbound_timeout,
           .total_timeout = options.outbound_timeout,
           .max_response_bytes = std::size_t{1} << 20,  // Synapse's introspection limit (§5.4)

@@ -28,7 +28,7 @@
 
 #include "core/testing/fakes.h"
 #include "core/worker_pool.h"
-#include "homeserver/http_client.h"
+#include "http/client.h"
 #include "http/router.h"
 #include "http/testing/running_server.h"
 #include "http/testing/test_client.h"
@@ -1101,9 +1101,9 @@ TEST_F(SynapseDoubleTest, AFaultCanCarryItsOwnBody) {
 TEST_F(SynapseDoubleTest, ADelayedAnswerOutlastsTheClientWithoutHoldingUpOtherRequests) {
   synapse_.addUser("alice");
   synapse_.addFault(Fault{"/_synapse/mas/upsert_device", 0, "", 10min, 1});
-  homeserver::HttpClient impatient(
-      homeserver::HttpClientOptions{.connect_timeout = 2s, .total_timeout = 300ms});
-  homeserver::OutboundRequest upsert;
+  http::HttpClient impatient(
+      http::HttpClientOptions{.connect_timeout = 2s, .total_timeout = 300ms});
+  http::OutboundRequest upsert;
   upsert.method = "POST";
   upsert.url = synapse_.baseUrl() + "_synapse/mas/upsert_device";
   upsert.headers = {{"Authorization", "Bearer " + std::string(kSecret)}};
@@ -1116,7 +1116,7 @@ TEST_F(SynapseDoubleTest, ADelayedAnswerOutlastsTheClientWithoutHoldingUpOtherRe
 
   EXPECT_EQ(meanwhile.status, 200);
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, homeserver::TransportErrorCode::Timeout);
+  EXPECT_EQ(result.error().code, http::TransportErrorCode::Timeout);
   EXPECT_EQ(synapse_.calls("/_synapse/mas/upsert_device").at(0).status, 0);  // still held
   EXPECT_FALSE(synapse_.hasDevice("alice", "DEV1"));
 }

@@ -11,7 +11,7 @@ namespace mxauth::storage::sql {
 namespace {
 
 constexpr std::string_view kClientColumns =
-    "id, metadata_json, secret_hash, metadata_digest, is_static, created_at";
+    "id, metadata_json, secret_hash, metadata_digest, is_static, created_at, encrypted_secret";
 constexpr std::string_view kBrowserSessionColumns =
     "id, user_id, created_at, authenticated_at, finished_at, user_agent, ip_address";
 constexpr std::string_view kGrantColumns =
@@ -56,6 +56,7 @@ Result<domain::OAuthClient, StorageError> readClient(const Row& row) {
   client.metadata_digest = reader.optionalText();
   client.is_static = reader.boolean();
   client.created_at = reader.timestamp();
+  client.encrypted_secret = reader.optionalText();
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return client;
 }
@@ -188,12 +189,13 @@ Result<domain::OAuthClient, StorageError> SqlOAuthClientRepository::add(
                             client.secret_hash,
                             client.metadata_digest,
                             client.is_static,
-                            clock.now()};
+                            clock.now(),
+                            client.encrypted_secret};
   auto inserted = session_.execute(
       "INSERT INTO oauth_clients (id, metadata_json, secret_hash, metadata_digest, is_static, "
-      "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      "created_at, encrypted_secret) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       {added.id, added.metadata_json, added.secret_hash, added.metadata_digest, added.is_static,
-       added.created_at});
+       added.created_at, added.encrypted_secret});
   if (!inserted) return unexpected(inserted.error());
   return added;
 }

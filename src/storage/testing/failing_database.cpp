@@ -25,6 +25,9 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::DeviceCodeGrantRepository& deviceCodeGrants() override {
     return inner_->deviceCodeGrants();
   }
+  storage::ClientAssertionRepository& clientAssertions() override {
+    return inner_->clientAssertions();
+  }
   storage::CompatSessionRepository& compatSessions() override { return inner_->compatSessions(); }
   storage::CompatAccessTokenRepository& compatAccessTokens() override {
     return inner_->compatAccessTokens();

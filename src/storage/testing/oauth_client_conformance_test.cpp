@@ -69,7 +69,7 @@ TEST_P(OAuthClientConformanceTest, UnknownIdsAndDigestsAnswerEmpty) {
 
 TEST_P(OAuthClientConformanceTest, FindsTheClientRegisteredWithAMetadataDigest) {
   auto tx = begin();
-  storage::NewOAuthClient client{"{}", std::nullopt, fakeHash("digest"), false};
+  storage::NewOAuthClient client{"{}", std::nullopt, fakeHash("digest"), false, std::nullopt};
   auto added = tx->oauthClients().add(rng_, clock_, client);
   ASSERT_TRUE(added.has_value());
 
@@ -82,12 +82,14 @@ TEST_P(OAuthClientConformanceTest, FindsTheClientRegisteredWithAMetadataDigest) 
 TEST_P(OAuthClientConformanceTest, ATakenMetadataDigestIsAConflict) {
   {
     auto tx = begin();
-    ASSERT_TRUE(tx->oauthClients().add(rng_, clock_, {"{}", std::nullopt, fakeHash("d"), false}));
+    ASSERT_TRUE(tx->oauthClients().add(rng_, clock_,
+                                       {"{}", std::nullopt, fakeHash("d"), false, std::nullopt}));
     ASSERT_TRUE(tx->commit());
   }
   auto tx = begin();
 
-  auto again = tx->oauthClients().add(rng_, clock_, {"{}", std::nullopt, fakeHash("d"), false});
+  auto again = tx->oauthClients().add(rng_, clock_,
+                                      {"{}", std::nullopt, fakeHash("d"), false, std::nullopt});
 
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, StorageErrorCode::Conflict);
@@ -96,8 +98,10 @@ TEST_P(OAuthClientConformanceTest, ATakenMetadataDigestIsAConflict) {
 TEST_P(OAuthClientConformanceTest, ManyClientsMayHaveNoDigest) {
   auto tx = begin();
 
-  auto first = tx->oauthClients().add(rng_, clock_, {"{}", std::nullopt, std::nullopt, false});
-  auto second = tx->oauthClients().add(rng_, clock_, {"{}", std::nullopt, std::nullopt, false});
+  auto first =
+      tx->oauthClients().add(rng_, clock_, {"{}", std::nullopt, std::nullopt, false, std::nullopt});
+  auto second =
+      tx->oauthClients().add(rng_, clock_, {"{}", std::nullopt, std::nullopt, false, std::nullopt});
 
   ASSERT_TRUE(first.has_value()) << first.error().detail;
   ASSERT_TRUE(second.has_value()) << second.error().detail;

@@ -1,13 +1,19 @@
-#include "homeserver/http_client.h"
+#include "http/client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
-namespace mxauth::homeserver {
+namespace mxauth::http {
 namespace {
 
 void initialiseCurlOnce() {
@@ -61,6 +67,52 @@ std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user
   return bytes;
 }
 
+// Ranges no fetch on someone else's behalf may reach (isPublicUnicast).
+// IPv4 ranges also cover the IPv4-mapped IPv6 form (IpAddress stores IPv4
+// that way).
+constexpr std::array kNonPublicRanges = {
+    "0.0.0.0/8",     "10.0.0.0/8",      "100.64.0.0/10",  "127.0.0.0/8",    "169.254.0.0/16",
+    "172.16.0.0/12", "192.0.0.0/24",    "192.0.2.0/24",   "192.88.99.0/24", "192.168.0.0/16",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",    "240.0.0.0/4",
+    "::/96",         "64:ff9b::/96",    "64:ff9b:1::/48", "100::/64",       "2001::/23",
+    "2001:db8::/32", "2002::/16",       "fc00::/7",       "fe80::/10",      "fec0::/10",
+    "ff00::/8",
+};
+
+// What the open-socket callback saw: whether it refused an address.
+struct AddressGuard {
+  bool refused = false;
+};
+
+std::optional<IpAddress> addressOf(const sockaddr* address) {
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  const void* bytes = nullptr;
+  if (address->sa_family == AF_INET) {
+    bytes = &reinterpret_cast<const sockaddr_in*>(address)->sin_addr;
+  } else if (address->sa_family == AF_INET6) {
+    bytes = &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;
+  } else {
+    return std::nullopt;
+  }
+  if (inet_ntop(address->sa_family, bytes, text.data(), text.size()) == nullptr) {
+    return std::nullopt;
+  }
+  return IpAddress::parse(text.data());
+}
+
+// CURLOPT_OPENSOCKETFUNCTION: sees the resolved address of every connection
+// attempt, so refusing here holds whatever the name resolved to.
+curl_socket_t openPublicSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* guard = static_cast<AddressGuard*>(user);
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+  std::optional<IpAddress> ip = addressOf(&address->addr);
+  if (!ip || !isPublicUnicast(*ip)) {
+    guard->refused = true;
+    return CURL_SOCKET_BAD;
+  }
+  return ::socket(address->family, address->socktype, address->protocol);
+}
+
 TransportError transportError(CURLcode code, const char* detail, bool too_large) {
   if (too_large) return {TransportErrorCode::TooLarge, "the response is larger than allowed"};
   std::string message = detail[0] != '\0' ? std::string(detail) : curl_easy_strerror(code);
@@ -77,6 +129,17 @@ TransportError transportError(CURLcode code, const char* detail, bool too_large)
 }
 
 }  // namespace
+
+bool isPublicUnicast(const IpAddress& address) {
+  static const std::vector<IpRange> ranges = [] {
+    std::vector<IpRange> parsed;
+    parsed.reserve(kNonPublicRanges.size());
+    for (const char* text : kNonPublicRanges) parsed.push_back(*IpRange::parse(text));
+    return parsed;
+  }();
+  return std::none_of(ranges.begin(), ranges.end(),
+                      [&](const IpRange& range) { return range.contains(address); });
+}
 
 std::string_view OutboundResponse::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
@@ -110,9 +173,15 @@ Result<OutboundResponse, TransportError> HttpClient::send(const OutboundRequest&
   OutboundResponse response;
   Sink sink{&response, options_.max_response_bytes, false};
   char error_buffer[CURL_ERROR_SIZE] = {};
+  AddressGuard guard;
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options_.https_only ? "https" : "http,https");
+  if (options_.public_addresses_only) {
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, openPublicSocket);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  }
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
@@ -137,6 +206,13 @@ Result<OutboundResponse, TransportError> HttpClient::send(const OutboundRequest&
   }
 
   const CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_UNSUPPORTED_PROTOCOL) {
+    return unexpected(TransportError{TransportErrorCode::Forbidden, "scheme not allowed"});
+  }
+  if (code != CURLE_OK && guard.refused) {
+    return unexpected(TransportError{TransportErrorCode::Forbidden,
+                                     "the host has no public address (refused before connecting)"});
+  }
   if (code != CURLE_OK) return unexpected(transportError(code, error_buffer, sink.too_large));
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -144,4 +220,4 @@ Result<OutboundResponse, TransportError> HttpClient::send(const OutboundRequest&
   return response;
 }
 
-}  // namespace mxauth::homeserver
+}  // namespace mxauth::http

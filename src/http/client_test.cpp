@@ -1,4 +1,4 @@
-#include "homeserver/http_client.h"
+#include "http/client.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -12,7 +12,7 @@
 #include "http/router.h"
 #include "http/testing/running_server.h"
 
-namespace mxauth::homeserver {
+namespace mxauth::http {
 namespace {
 
 class HttpClientTest : public ::testing::Test {
@@ -142,8 +142,48 @@ TEST(HttpClientConnectTest, RefusesSchemesOtherThanHttp) {
   auto response = client.send({"GET", "file:///etc/passwd", {}, ""});
 
   ASSERT_FALSE(response.has_value());
-  EXPECT_EQ(response.error().code, TransportErrorCode::Failed);
+  EXPECT_EQ(response.error().code, TransportErrorCode::Forbidden);
+}
+
+TEST_F(HttpClientTest, RefusesALoopbackAddressWhenOnlyPublicOnesAreAllowed) {
+  HttpClientOptions options;
+  options.public_addresses_only = true;
+  HttpClient client(options);
+
+  // By IP literal and by a name that resolves to loopback: the resolved
+  // address is what is checked.
+  for (const std::string& target :
+       {url("/json"), "http://localhost:" + std::to_string(server_->port()) + "/json"}) {
+    auto response = client.send({"GET", target, {}, ""});
+    ASSERT_FALSE(response.has_value()) << target;
+    EXPECT_EQ(response.error().code, TransportErrorCode::Forbidden) << target;
+  }
+  // The same request is answered when the restriction is off.
+  EXPECT_TRUE(HttpClient().send({"GET", url("/json"), {}, ""}).has_value());
+}
+
+TEST_F(HttpClientTest, RefusesPlainHttpWhenHttpsIsRequired) {
+  HttpClientOptions options;
+  options.https_only = true;
+  HttpClient client(options);
+
+  auto response = client.send({"GET", url("/json"), {}, ""});
+
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, TransportErrorCode::Forbidden);
+}
+
+TEST(PublicUnicastTest, TellsPublicAddressesFromInternalOnes) {
+  for (const char* internal :
+       {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+        "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fd00::1",
+        "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "ff02::1"}) {
+    EXPECT_FALSE(isPublicUnicast(*IpAddress::parse(internal))) << internal;
+  }
+  for (const char* external : {"93.184.216.34", "8.8.8.8", "2606:4700:4700::1111"}) {
+    EXPECT_TRUE(isPublicUnicast(*IpAddress::parse(external))) << external;
+  }
 }
 
 }  // namespace
-}  // namespace mxauth::homeserver
+}  // namespace mxauth::http

@@ -1,14 +1,23 @@
 #pragma once
 
 // A small synchronous HTTP client for the calls mxauth makes to other
-// servers (the homeserver's /_synapse/mas API today). libcurl stays inside
-// http_client.cpp.
+// servers: the homeserver's /_synapse/mas API, `mxauth doctor`, and the JWK
+// sets of clients that registered a `jwks_uri` (oauth/jwks_fetcher.h).
+// libcurl stays inside client.cpp.
 //
 // Every request has a deadline for the whole exchange and one for the
 // connection, a cap on the response body, and follows no redirects. Callers
 // run it from the blocking worker pool, never from an I/O thread. An
 // HttpClient may be used from several threads at once (each request has a
 // handle of its own).
+//
+// For URLs that someone else chose (security checklist B.18, SSRF), the
+// options can restrict the schemes (`https_only`) and refuse every address
+// that is not public unicast (`public_addresses_only`): the check is made on
+// each address the host name resolved to, right before connecting, so a
+// name that resolves to 127.0.0.1 (or changes its answer between two
+// lookups) is refused as an IP literal would be; proxies from the
+// environment are then ignored, since the check would see only the proxy.
 
 #include <chrono>
 #include <cstddef>
@@ -18,8 +27,9 @@
 #include <vector>
 
 #include "core/result.h"
+#include "http/client_address.h"
 
-namespace mxauth::homeserver {
+namespace mxauth::http {
 
 struct OutboundRequest {
   std::string method = "GET";  // GET, POST, PUT, DELETE
@@ -46,6 +56,8 @@ enum class TransportErrorCode {
   TooLarge,
   // Anything else (TLS failure, a malformed response, a bad URL).
   Failed,
+  // The options forbid this URL's scheme or every address its host has.
+  Forbidden,
 };
 
 struct TransportError {
@@ -58,7 +70,19 @@ struct HttpClientOptions {
   std::chrono::milliseconds total_timeout{10000};
   std::size_t max_response_bytes = std::size_t{1} << 20;
   std::string user_agent = "mxauth";
+  // Only https:// URLs (otherwise http:// too).
+  bool https_only = false;
+  // Only public unicast addresses (see the header comment and
+  // isPublicUnicast()).
+  bool public_addresses_only = false;
 };
+
+// False for the addresses a fetch on someone else's behalf must not reach:
+// unspecified, loopback, private (RFC 1918, fc00::/7), shared (100.64/10),
+// link-local (169.254/16, fe80::/10), multicast, reserved and documentation
+// ranges, and IPv6 forms that carry one of those IPv4 addresses (mapped,
+// NAT64 64:ff9b::/96, 6to4 2002::/16).
+bool isPublicUnicast(const IpAddress& address);
 
 class HttpClient {
  public:
@@ -72,4 +96,4 @@ class HttpClient {
   HttpClientOptions options_;
 };
 
-}  // namespace mxauth::homeserver
+}  // namespace mxauth::http
