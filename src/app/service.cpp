@@ -221,18 +221,24 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
                                                               ServiceOptions options) {
   std::unique_ptr<Service> service(new Service(config, clock, rng));
 
-  // Keys: inline ones from the config, else the key directory, generated on
-  // first start.
+  // Keys: inline ones from the config, fixed until a restart; else the key
+  // directory, generated on first start, whose key ring is followed while
+  // serving (crypto/key_ring.h).
   if (!config.secrets.keys.empty()) {
     std::vector<std::string> pems;
     for (const auto& key : config.secrets.keys) pems.push_back(key.key);
     auto keys = crypto::keySetFromPems(pems);
     if (!keys) return unexpected("secrets.keys: " + keys.error().detail);
-    service->keys_ = std::move(*keys);
+    service->keys_.replace(std::move(*keys));
   } else {
     auto keys = crypto::ensureKeys(config.secrets.keys_dir);
     if (!keys) return unexpected("secrets.keys_dir: " + keys.error().detail);
-    service->keys_ = std::move(*keys);
+    service->key_watcher_ = std::make_unique<crypto::KeyRingWatcher>(
+        config.secrets.keys_dir, service->keys_, clock,
+        crypto::KeyRingWatcher::Hooks{.info = [](std::string_view message) { logInfo(message); },
+                                      .warn = [](std::string_view message) { logWarn(message); }});
+    auto loaded = service->key_watcher_->load();
+    if (!loaded) return unexpected("secrets.keys_dir: " + loaded.error().detail);
   }
   if (config.secrets.encryption) {
     service->encryption_secret_ = *config.secrets.encryption;
@@ -354,7 +360,9 @@ void Service::mountRoutes() {
   discovery.registration_enabled = config_.account.registration;
   oauth::mountDiscoveryRoutes(router_, discovery, keys_);
   oauth::RegistrationOptions registration;
-  registration.rules.id_token_algorithms = keys_.algorithms();
+  // Fixed at start-up, like the metadata: a rotation renews the algorithms
+  // in use; one added by `keys rotate --alg` is advertised after a restart.
+  registration.rules.id_token_algorithms = keys_.current()->algorithms();
   oauth::mountRegistrationRoutes(router_, *database_, rng_, clock_, registration);
   oauth::mountTokenRoutes(router_, *token_endpoints_);
   compat::mountCompatRoutes(router_, *compat_);
@@ -388,7 +396,9 @@ std::uint16_t Service::boundPort() const { return server_->boundPort(); }
 void Service::runUntilSignal() {
   token_endpoints_->start();
   job_runner_->start();
+  if (key_watcher_) key_watcher_->start(config_.secrets.key_rotation.check_interval);
   server_->runUntilSignal();
+  if (key_watcher_) key_watcher_->stop();
   job_runner_->stop();
   token_endpoints_->stop();
 }

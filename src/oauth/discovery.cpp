@@ -141,11 +141,12 @@ http::Response corsPreflightResponse(const http::Request& request, std::string_v
 }
 
 void mountDiscoveryRoutes(http::Router& router, const DiscoveryOptions& options,
-                          const crypto::KeySet& keys) {
+                          const crypto::KeySource& keys) {
   DiscoveryOptions effective = options;
-  if (effective.signing_algorithms.empty()) effective.signing_algorithms = keys.algorithms();
+  if (effective.signing_algorithms.empty()) {
+    effective.signing_algorithms = keys.current()->algorithms();
+  }
   auto metadata = std::make_shared<const std::string>(buildServerMetadata(effective));
-  auto jwks = std::make_shared<const std::string>(keys.jwks());
   http::RouteOptions inline_route{.execution = http::Execution::Inline, .fast_path = {}};
 
   http::Handler serve_metadata = [metadata](http::Request&) {
@@ -161,7 +162,8 @@ void mountDiscoveryRoutes(http::Router& router, const DiscoveryOptions& options,
   }
   router.add(
       http::Method::Get, std::string(kJwksPath),
-      [jwks](http::Request&) { return cachedJson(*jwks, kJwksCacheControl); }, inline_route);
+      [&keys](http::Request&) { return cachedJson(keys.current()->jwks(), kJwksCacheControl); },
+      inline_route);
   router.add(http::Method::Options, std::string(kJwksPath), preflight_get, inline_route);
 }
 

@@ -1,5 +1,6 @@
 #include "oauth/token_handler.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,7 +28,7 @@ std::optional<TokenGrant> grantFromName(std::string_view name) {
 }  // namespace
 
 TokenHandler::TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
-                           const crypto::KeySet& keys, const TokenEndpointOptions& options,
+                           const crypto::KeySource& keys, const TokenEndpointOptions& options,
                            IntrospectionCache& cache, homeserver::HomeserverConnection* homeserver)
     : database_(database),
       rng_(rng),
@@ -85,7 +86,8 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
   auto client = authenticateClient(**tx, request, *form);
   if (!client) return unexpected(std::move(client).error());
 
-  GrantContext context{**tx, clock_, rng_, keys_, options_, issuer_, cache_, *client, *form};
+  const std::shared_ptr<const crypto::KeySet> keys = keys_.current();
+  GrantContext context{**tx, clock_, rng_, *keys, options_, issuer_, cache_, *client, *form};
   switch (*grant) {
     case TokenGrant::AuthorizationCode:
       return authorizationCodeGrant(context);
@@ -98,7 +100,7 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
 }
 
 TokenEndpoints::TokenEndpoints(storage::Database& database, Rng& rng, const Clock& clock,
-                               const crypto::KeySet& keys, TokenEndpointOptions options,
+                               const crypto::KeySource& keys, TokenEndpointOptions options,
                                homeserver::HomeserverConnection* homeserver)
     : options_(std::move(options)),
       cache_(options_.introspection_cache_capacity, options_.introspection_cache_staleness),

@@ -12,7 +12,7 @@
 
 #include "core/clock.h"
 #include "core/rng.h"
-#include "crypto/key_store.h"
+#include "crypto/key_source.h"
 #include "homeserver/homeserver_connection.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -31,7 +31,7 @@ namespace mxauth::oauth {
 class TokenHandler {
  public:
   TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
-               const crypto::KeySet& keys, const TokenEndpointOptions& options,
+               const crypto::KeySource& keys, const TokenEndpointOptions& options,
                IntrospectionCache& cache, homeserver::HomeserverConnection* homeserver);
 
   http::Response handle(const http::Request& request) const;
@@ -41,7 +41,8 @@ class TokenHandler {
   storage::Database& database_;
   Rng& rng_;
   const Clock& clock_;
-  const crypto::KeySet& keys_;
+  // Each exchange signs with one snapshot (crypto/key_source.h).
+  const crypto::KeySource& keys_;
   const TokenEndpointOptions& options_;
   IntrospectionCache& cache_;
   homeserver::HomeserverConnection* homeserver_;  // null: nothing to provision
@@ -58,7 +59,7 @@ class TokenEndpoints {
   // `homeserver` (when not null) learns of users and devices before their
   // first tokens are handed out (homeserver_provisioning.h).
   TokenEndpoints(storage::Database& database, Rng& rng, const Clock& clock,
-                 const crypto::KeySet& keys, TokenEndpointOptions options,
+                 const crypto::KeySource& keys, TokenEndpointOptions options,
                  homeserver::HomeserverConnection* homeserver = nullptr);
 
   void start() { activity_.start(options_.activity_flush_interval); }

@@ -207,7 +207,8 @@ TEST_F(AuthorizeHandlerTest, TheCodeIsRedeemedOnceAtTheTokenEndpointWithItsVerif
   oauth::TokenEndpointOptions options;
   options.issuer = kIssuer;
   options.server_name = "example.com";
-  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, keys, options);
+  const crypto::KeySource key_source(keys);
+  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, key_source, options);
   const test::Form exchange{{"grant_type", "authorization_code"},
                             {"code", code},
                             {"redirect_uri", kRedirect},
@@ -660,7 +661,8 @@ TEST_F(AuthorizeHandlerTest, AuthTimeInTheIdTokenIsTheForcedLogin) {
   oauth::TokenEndpointOptions options;
   options.issuer = kIssuer;
   options.server_name = "example.com";
-  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, keys, options);
+  const crypto::KeySource key_source(keys);
+  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, key_source, options);
   const http::Response tokens =
       endpoints.tokenHandler().handle(post("/oauth2/token", {{"grant_type", "authorization_code"},
                                                              {"code", code},

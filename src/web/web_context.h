@@ -12,7 +12,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/aead.h"
-#include "crypto/key_store.h"
+#include "crypto/key_source.h"
 #include "crypto/password_hasher.h"
 #include "homeserver/homeserver_connection.h"
 #include "storage/database.h"
@@ -52,8 +52,9 @@ struct WebContext {
   // limit, the login page comes back with 429 before any hashing.
   accounts::LoginThrottle* login_throttle = nullptr;
   // The signing keys, to recognise the ID tokens we issued when they come
-  // back as id_token_hint (web/end_session.h); null: no hint is ours.
-  const crypto::KeySet* keys = nullptr;
+  // back as id_token_hint (web/end_session.h, the authorization endpoint);
+  // null: no hint is ours.
+  const crypto::KeySource* keys = nullptr;
 };
 
 }  // namespace mxauth::web
