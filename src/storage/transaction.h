@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 #include "storage/compat_repositories.h"
+#include "storage/consent_repository.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
 #include "storage/storage_error.h"
@@ -37,6 +38,7 @@ class Transaction {
   virtual OAuthSessionRepository& oauthSessions() = 0;
   virtual AccessTokenRepository& accessTokens() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
+  virtual OAuthConsentRepository& oauthConsents() = 0;
 
   virtual CompatSessionRepository& compatSessions() = 0;
   virtual CompatAccessTokenRepository& compatAccessTokens() = 0;

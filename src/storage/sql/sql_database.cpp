@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "storage/sql/compat_repositories.h"
+#include "storage/sql/consent_repository.h"
 #include "storage/sql/job_repository.h"
 #include "storage/sql/oauth_repositories.h"
 #include "storage/sql/session.h"
@@ -33,6 +34,7 @@ class SqlTransaction final : public Transaction {
   OAuthSessionRepository& oauthSessions() override { return oauth_sessions_; }
   AccessTokenRepository& accessTokens() override { return access_tokens_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
+  OAuthConsentRepository& oauthConsents() override { return oauth_consents_; }
   CompatSessionRepository& compatSessions() override { return compat_sessions_; }
   CompatAccessTokenRepository& compatAccessTokens() override { return compat_access_tokens_; }
   CompatRefreshTokenRepository& compatRefreshTokens() override { return compat_refresh_tokens_; }
@@ -68,6 +70,7 @@ class SqlTransaction final : public Transaction {
   SqlOAuthSessionRepository oauth_sessions_{session_};
   SqlAccessTokenRepository access_tokens_{session_};
   SqlRefreshTokenRepository refresh_tokens_{session_};
+  SqlOAuthConsentRepository oauth_consents_{session_};
   SqlCompatSessionRepository compat_sessions_{session_};
   SqlCompatAccessTokenRepository compat_access_tokens_{session_};
   SqlCompatRefreshTokenRepository compat_refresh_tokens_{session_};
