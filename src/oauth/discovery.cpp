@@ -115,6 +115,10 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   metadata["claims_supported"] =
       stringArray({"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash",
                    "preferred_username", "name", "email", "email_verified"});
+  // OIDC Core §3.1.2.1: display and ui_locales are accepted; the pages
+  // come in one form and one language (so far).
+  metadata["display_values_supported"] = stringArray({"page"});
+  metadata["ui_locales_supported"] = stringArray({"en"});
   metadata["claims_parameter_supported"] = false;
   metadata["request_parameter_supported"] = false;
   // Its default is true (Discovery §3), so it must be said.
