@@ -106,11 +106,15 @@ class ResourceGauges {
 // mxauth_rate_limited_total{limiter}: attempts a rate limiter refused. The
 // children exist from the start, so that a scrape shows 0 rather than
 // nothing.
-std::function<void(accounts::LoginLimit)> countRateLimited(prometheus::Registry& registry) {
-  auto& family = prometheus::BuildCounter()
-                     .Name("mxauth_rate_limited_total")
-                     .Help("Requests refused by a rate limiter, by limiter")
-                     .Register(registry);
+prometheus::Family<prometheus::Counter>& rateLimitedFamily(prometheus::Registry& registry) {
+  return prometheus::BuildCounter()
+      .Name("mxauth_rate_limited_total")
+      .Help("Requests refused by a rate limiter, by limiter")
+      .Register(registry);
+}
+
+std::function<void(accounts::LoginLimit)> countLoginLimited(
+    prometheus::Family<prometheus::Counter>& family) {
   const auto child = [&family](accounts::LoginLimit limit) {
     return &family.Add({{"limiter", std::string(accounts::metricLabel(limit))}});
   };
@@ -128,12 +132,13 @@ std::function<void(accounts::LoginLimit)> countRateLimited(prometheus::Registry&
   };
 }
 
+core::RateLimit rateLimit(const config::RateLimitConfig& configured) {
+  return core::RateLimit{static_cast<std::uint32_t>(std::max(0, configured.burst)),
+                         configured.refill_interval};
+}
+
 accounts::LoginThrottleOptions loginLimits(const config::LoginRateLimitsConfig& config) {
-  const auto limit = [](const config::RateLimitConfig& configured) {
-    return core::RateLimit{static_cast<std::uint32_t>(std::max(0, configured.burst)),
-                           configured.refill_interval};
-  };
-  return accounts::LoginThrottleOptions{limit(config.per_ip), limit(config.per_account)};
+  return accounts::LoginThrottleOptions{rateLimit(config.per_ip), rateLimit(config.per_account)};
 }
 
 // host:pid, so that an operator can tell which instance holds a job.
@@ -283,8 +288,13 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   jobs::scheduleDeviceReconciliation(*service->job_runner_, *service->database_, rng, clock,
                                      *service->homeserver_);
   // One throttle for both login doors, so that their attempts add up.
+  auto& rate_limited = rateLimitedFamily(service->registry_);
   service->login_throttle_ = std::make_unique<accounts::LoginThrottle>(
-      clock, loginLimits(config.rate_limits.login), countRateLimited(service->registry_));
+      clock, loginLimits(config.rate_limits.login), countLoginLimited(rate_limited));
+  core::RateLimiterOptions device_link_limits;
+  device_link_limits.limit = rateLimit(config.rate_limits.device_link.per_ip);
+  service->device_link_limiter_ = std::make_unique<core::RateLimiter>(clock, device_link_limits);
+  prometheus::Counter* device_link_limited = &rate_limited.Add({{"limiter", "device_link"}});
   web::WebSettings web_settings;
   web_settings.public_base = config.http.public_base;
   web_settings.service_name = config.branding.service_name;
@@ -301,6 +311,8 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
       .homeserver = service->homeserver_.get(),
       .login_throttle = service->login_throttle_.get(),
       .keys = &service->keys_,
+      .device_link_limiter = service->device_link_limiter_.get(),
+      .on_device_link_limited = [device_link_limited] { device_link_limited->Increment(); },
   });
   oauth::TokenEndpointOptions token_options;
   token_options.issuer = config.http.public_base;
@@ -310,6 +322,8 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   token_options.lifetimes.refresh_token_ttl = config.tokens.refresh_token_ttl;
   token_options.lifetimes.authorization_code_ttl = config.tokens.authorization_code_ttl;
   token_options.lifetimes.session_lifetime = config.tokens.session_lifetime;
+  token_options.lifetimes.device_code_ttl = config.tokens.device_code_ttl;
+  token_options.device_code_interval = config.tokens.device_code_interval;
   service->token_endpoints_ =
       std::make_unique<oauth::TokenEndpoints>(*service->database_, rng, clock, service->keys_,
                                               std::move(token_options), service->homeserver_.get());

@@ -13,6 +13,7 @@
 #include "compat/compat_handlers.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/rate_limiter.h"
 #include "core/result.h"
 #include "core/rng.h"
 #include "core/worker_pool.h"
@@ -94,6 +95,7 @@ class Service {
   std::unique_ptr<homeserver::HomeserverConnection> homeserver_;
   std::unique_ptr<jobs::JobRunner> job_runner_;
   std::unique_ptr<accounts::LoginThrottle> login_throttle_;
+  std::unique_ptr<core::RateLimiter> device_link_limiter_;
   std::unique_ptr<web::WebContext> web_context_;
   std::unique_ptr<oauth::TokenEndpoints> token_endpoints_;
   std::unique_ptr<compat::CompatHandlers> compat_;

@@ -127,6 +127,10 @@ struct TokensConfig {
   std::chrono::seconds refresh_token_ttl{2592000};
   std::chrono::seconds authorization_code_ttl{600};
   std::chrono::seconds session_lifetime{0};  // 0: no absolute lifetime
+  // The device authorization grant (RFC 8628): how long a device code
+  // waits for the user, and the least time between two polls.
+  std::chrono::seconds device_code_ttl{1200};
+  std::chrono::seconds device_code_interval{5};
 
   bool operator==(const TokensConfig&) const = default;
 };
@@ -161,8 +165,17 @@ struct LoginRateLimitsConfig {
   bool operator==(const LoginRateLimitsConfig&) const = default;
 };
 
+// Wrong user codes typed into /link (the device authorization grant),
+// counted per client address: burst 10, then one every 6 s.
+struct DeviceLinkRateLimitsConfig {
+  RateLimitConfig per_ip{10, std::chrono::seconds(6)};
+
+  bool operator==(const DeviceLinkRateLimitsConfig&) const = default;
+};
+
 struct RateLimitsConfig {
   LoginRateLimitsConfig login;
+  DeviceLinkRateLimitsConfig device_link;
 
   bool operator==(const RateLimitsConfig&) const = default;
 };

@@ -721,6 +721,15 @@ std::vector<Field> buildFields() {
       "tokens.session_lifetime",
       "Absolute lifetime of an OAuth session in seconds, 0 for none (mxauth extension)",
       SecondsKind{0, 315360000}, [](auto& c) -> auto& { return c.tokens.session_lifetime; }));
+  f.push_back(scalar(
+      "tokens.device_code_ttl",
+      "Seconds a device code (device authorization grant) waits for the user (mxauth "
+      "extension)",
+      SecondsKind{60, 3600}, [](auto& c) -> auto& { return c.tokens.device_code_ttl; }));
+  f.push_back(scalar(
+      "tokens.device_code_interval",
+      "Least seconds between two polls of one device code; slow_down adds 5 (mxauth extension)",
+      SecondsKind{1, 60}, [](auto& c) -> auto& { return c.tokens.device_code_interval; }));
   // passwords
   f.push_back(scalar(
       "passwords.argon2_memory_kib", "argon2id memory per hash in KiB (mxauth extension)",
@@ -760,6 +769,17 @@ std::vector<Field> buildFields() {
       "Seconds after which an account may get one more wrong password (mxauth extension)",
       SecondsKind{1, 86400},
       [](auto& c) -> auto& { return c.rate_limits.login.per_account.refill_interval; }));
+  f.push_back(scalar(
+      "rate_limits.device_link.per_ip.burst",
+      "Wrong device codes one client address may type at once; 0 = no limit (mxauth extension)",
+      IntegerKind<int>{0, 1000000},
+      [](auto& c) -> auto& { return c.rate_limits.device_link.per_ip.burst; }));
+  f.push_back(scalar(
+      "rate_limits.device_link.per_ip.refill_interval",
+      "Seconds after which a client address may type one more wrong device code (mxauth "
+      "extension)",
+      SecondsKind{1, 86400},
+      [](auto& c) -> auto& { return c.rate_limits.device_link.per_ip.refill_interval; }));
   // log
   f.push_back(scalar(
       "log.level", "trace, debug, info, warn or error (mxauth extension)",
@@ -808,6 +828,9 @@ const std::vector<Section>& sections() {
       {"rate_limits.login.per_ip",
        "Per client address (an IPv6 client's /64); every attempt counts"},
       {"rate_limits.login.per_account", "Per account; only wrong passwords count"},
+      {"rate_limits.device_link", "User codes typed at /link (the device authorization grant)"},
+      {"rate_limits.device_link.per_ip",
+       "Per client address (an IPv6 client's /64); only wrong codes count"},
       {"log", "Logging (mxauth extension)"},
       {"branding", "Names and links shown to users (mxauth extension)"},
   };

@@ -58,6 +58,8 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   metadata["introspection_endpoint"] = endpointUrl(base, "oauth2/introspect");
   metadata["userinfo_endpoint"] = endpointUrl(base, "oauth2/userinfo");
   metadata["jwks_uri"] = endpointUrl(base, "oauth2/keys.json");
+  // RFC 8628 §4 (Matrix v1.18): the device authorization grant.
+  metadata["device_authorization_endpoint"] = endpointUrl(base, "oauth2/device");
   // OpenID Connect RP-Initiated Logout 1.0 §2.1 (an extension: MAS has none).
   metadata["end_session_endpoint"] = endpointUrl(base, kEndSessionPath);
 
@@ -80,7 +82,8 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   metadata["response_types_supported"] = stringArray({"code"});
   metadata["response_modes_supported"] = stringArray({"query", "fragment", "form_post"});
   metadata["grant_types_supported"] =
-      stringArray({"authorization_code", "refresh_token", "client_credentials"});
+      stringArray({"authorization_code", "refresh_token", "client_credentials",
+                   "urn:ietf:params:oauth:grant-type:device_code"});
   metadata["code_challenge_methods_supported"] = stringArray({"S256"});
 
   boost::json::array prompts;

@@ -95,9 +95,14 @@ TEST(DiscoveryTest, HasEveryFieldTheMatrixSpecRequires) {
   EXPECT_EQ(strings(metadata.at("response_types_supported")), std::vector<std::string>{"code"});
   EXPECT_EQ(strings(metadata.at("response_modes_supported")),
             (std::vector<std::string>{"query", "fragment", "form_post"}));
-  EXPECT_EQ(
-      strings(metadata.at("grant_types_supported")),
-      (std::vector<std::string>{"authorization_code", "refresh_token", "client_credentials"}));
+  EXPECT_EQ(strings(metadata.at("grant_types_supported")),
+            (std::vector<std::string>{"authorization_code", "refresh_token", "client_credentials",
+                                      "urn:ietf:params:oauth:grant-type:device_code"}));
+}
+
+TEST(DiscoveryTest, AdvertisesTheDeviceAuthorizationEndpoint) {
+  EXPECT_EQ(metadataDocument().at("device_authorization_endpoint").as_string(),
+            std::string(kBase) + "oauth2/device");
 }
 
 TEST(DiscoveryTest, AdvertisesOnlyS256ForPkce) {

@@ -7,6 +7,7 @@
 #include "crypto/token.h"
 #include "oauth/client_authenticator.h"
 #include "oauth/pkce.h"
+#include "oauth/scope.h"
 
 namespace mxauth::oauth {
 
@@ -19,6 +20,27 @@ OAuthError homeserverFailure(const homeserver::HomeserverError& error) {
   return oauthError(OAuthErrorCode::ServerError, "The homeserver refused to set up the session.",
                     detail);
 }
+
+namespace {
+
+// Provisions the user, then upserts the device when there is one.
+Result<void, OAuthError> provision(homeserver::HomeserverConnection& homeserver,
+                                   const std::string& localpart,
+                                   const std::optional<std::string>& device_id,
+                                   const std::optional<std::string>& device_name) {
+  homeserver::ProvisionRequest provision;
+  provision.localpart = localpart;
+  provision.locked = false;
+  auto provisioned = homeserver.provisionUser(provision);
+  if (!provisioned) return unexpected(homeserverFailure(provisioned.error()));
+  if (device_id) {
+    auto upserted = homeserver.upsertDevice(localpart, *device_id, device_name);
+    if (!upserted) return unexpected(homeserverFailure(upserted.error()));
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<void, OAuthError> provisionBeforeCodeExchange(
     storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
@@ -59,16 +81,36 @@ Result<void, OAuthError> provisionBeforeCodeExchange(
     device_name = client.metadata.client_name.value;
   }
 
-  homeserver::ProvisionRequest provision;
-  provision.localpart = localpart;
-  provision.locked = false;
-  auto provisioned = homeserver.provisionUser(provision);
-  if (!provisioned) return unexpected(homeserverFailure(provisioned.error()));
-  if (device_id) {
-    auto upserted = homeserver.upsertDevice(localpart, *device_id, device_name);
-    if (!upserted) return unexpected(homeserverFailure(upserted.error()));
+  return provision(homeserver, localpart, device_id, device_name);
+}
+
+Result<void, OAuthError> provisionBeforeDeviceCodeExchange(
+    storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
+    const AuthenticatedClient& client, const http::FormParams& form) {
+  const std::string_view device_code = form.get("device_code").value_or("");
+  if (!homeserver.isConnected() || device_code.empty()) return {};
+
+  std::string localpart;
+  std::optional<std::string> device_id;
+  {
+    auto tx = database.begin(storage::TransactionMode::ReadOnly);
+    if (!tx) return unexpected(storageFailure(tx.error()));
+    auto grant = (*tx)->deviceCodeGrants().findByDeviceCodeHash(crypto::tokenHashHex(device_code));
+    if (!grant) return unexpected(storageFailure(grant.error()));
+    // Anything but an approved, unused, live code is the grant's business.
+    if (!*grant || !(*grant)->approved_at || !(*grant)->user_id || (*grant)->exchanged_at ||
+        (*grant)->isExpiredAt(clock.now()) || (*grant)->client_id != client.client.id) {
+      return {};
+    }
+    auto user = (*tx)->users().lookup(*(*grant)->user_id);
+    if (!user) return unexpected(storageFailure(user.error()));
+    if (!*user || !(*user)->canLogIn()) return {};
+    auto scope = ScopeSet::parse((*grant)->scope);
+    if (!scope) return {};
+    localpart = (*user)->localpart;
+    device_id = scope->deviceId();
   }
-  return {};
+  return provision(homeserver, localpart, device_id, client.metadata.client_name.value);
 }
 
 }  // namespace mxauth::oauth

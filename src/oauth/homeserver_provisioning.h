@@ -34,6 +34,15 @@ Result<void, OAuthError> provisionBeforeCodeExchange(
     storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
     const AuthenticatedClient& client, const http::FormParams& form, Duration code_ttl);
 
+// The same for the device code grant (grants/device_code_grant.h): when the
+// device code in `form` belongs to `client` and was approved, is neither
+// exchanged nor expired, and its user may log in, the user is provisioned
+// and the device of the grant's device scope upserted. A pending, denied or
+// unknown code skips the homeserver (the grant answers it).
+Result<void, OAuthError> provisionBeforeDeviceCodeExchange(
+    storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
+    const AuthenticatedClient& client, const http::FormParams& form);
+
 // The token-endpoint error for a failed homeserver call: temporarily
 // unavailable (503) when it did not answer, server_error (500) when it
 // refused. The homeserver's answer goes to the log detail only.

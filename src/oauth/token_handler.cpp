@@ -9,6 +9,7 @@
 #include "oauth/discovery.h"
 #include "oauth/grants/authorization_code_grant.h"
 #include "oauth/grants/client_credentials_grant.h"
+#include "oauth/grants/device_code_grant.h"
 #include "oauth/grants/grant_context.h"
 #include "oauth/grants/refresh_token_grant.h"
 #include "oauth/homeserver_provisioning.h"
@@ -16,12 +17,13 @@
 namespace mxauth::oauth {
 namespace {
 
-enum class TokenGrant { AuthorizationCode, RefreshToken, ClientCredentials };
+enum class TokenGrant { AuthorizationCode, RefreshToken, ClientCredentials, DeviceCode };
 
 std::optional<TokenGrant> grantFromName(std::string_view name) {
   if (name == "authorization_code") return TokenGrant::AuthorizationCode;
   if (name == "refresh_token") return TokenGrant::RefreshToken;
   if (name == "client_credentials") return TokenGrant::ClientCredentials;
+  if (name == kDeviceCodeGrantType) return TokenGrant::DeviceCode;
   return std::nullopt;
 }
 
@@ -64,8 +66,9 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
         oauthError(OAuthErrorCode::UnsupportedGrantType, "The grant_type is not supported."));
   }
 
-  if (*grant == TokenGrant::AuthorizationCode && homeserver_ != nullptr &&
-      homeserver_->isConnected()) {
+  const bool provisions =
+      *grant == TokenGrant::AuthorizationCode || *grant == TokenGrant::DeviceCode;
+  if (provisions && homeserver_ != nullptr && homeserver_->isConnected()) {
     // Who is asking, read-only and before any homeserver call; the write
     // transaction below authenticates again.
     std::optional<AuthenticatedClient> caller;
@@ -76,8 +79,11 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
       if (!client) return unexpected(std::move(client).error());
       caller = std::move(*client);
     }
-    auto provisioned = provisionBeforeCodeExchange(database_, *homeserver_, clock_, *caller, *form,
-                                                   options_.lifetimes.authorization_code_ttl);
+    auto provisioned =
+        *grant == TokenGrant::DeviceCode
+            ? provisionBeforeDeviceCodeExchange(database_, *homeserver_, clock_, *caller, *form)
+            : provisionBeforeCodeExchange(database_, *homeserver_, clock_, *caller, *form,
+                                          options_.lifetimes.authorization_code_ttl);
     if (!provisioned) return unexpected(std::move(provisioned).error());
   }
 
@@ -87,7 +93,8 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
   if (!client) return unexpected(std::move(client).error());
 
   const std::shared_ptr<const crypto::KeySet> keys = keys_.current();
-  GrantContext context{**tx, clock_, rng_, *keys, options_, issuer_, cache_, *client, *form};
+  GrantContext context{**tx,    clock_, rng_,    *keys, options_,
+                       issuer_, cache_, *client, *form, request.header("User-Agent").value_or("")};
   switch (*grant) {
     case TokenGrant::AuthorizationCode:
       return authorizationCodeGrant(context);
@@ -95,6 +102,8 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
       return refreshTokenGrant(context);
     case TokenGrant::ClientCredentials:
       return clientCredentialsGrant(context);
+    case TokenGrant::DeviceCode:
+      return deviceCodeGrant(context);
   }
   std::abort();  // unreachable: every enumerator is handled above
 }
@@ -106,6 +115,7 @@ TokenEndpoints::TokenEndpoints(storage::Database& database, Rng& rng, const Cloc
       cache_(options_.introspection_cache_capacity, options_.introspection_cache_staleness),
       activity_(database),
       token_(database, rng, clock, keys, options_, cache_, homeserver),
+      device_(database, rng, clock, options_),
       introspection_(database, clock, options_, cache_, activity_),
       revoke_(database, rng, clock, cache_),
       userinfo_(database, clock) {}
@@ -115,6 +125,7 @@ void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints) {
   const IntrospectionHandler& introspection = endpoints.introspectionHandler();
   const RevokeHandler& revoke = endpoints.revokeHandler();
   const UserinfoHandler& userinfo = endpoints.userinfoHandler();
+  const DeviceAuthorizationHandler& device = endpoints.deviceAuthorizationHandler();
   // Browser-based clients (Element Web) call the token, revocation and
   // userinfo endpoints cross-origin. They authenticate with the request
   // body or a bearer token, never with cookies, so any origin may read the
@@ -129,6 +140,11 @@ void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints) {
              [&token, cors](http::Request& request) { return cors(token.handle(request)); });
   router.add(
       http::Method::Options, "/oauth2/token",
+      [](http::Request& request) { return corsPreflightResponse(request, "POST"); }, inline_route);
+  router.add(http::Method::Post, std::string(kDeviceAuthorizationPath),
+             [&device, cors](http::Request& request) { return cors(device.handle(request)); });
+  router.add(
+      http::Method::Options, std::string(kDeviceAuthorizationPath),
       [](http::Request& request) { return corsPreflightResponse(request, "POST"); }, inline_route);
   http::RouteOptions introspection_options;
   introspection_options.fast_path = [&introspection](http::Request& request) {

@@ -3,7 +3,8 @@
 // POST /oauth2/token (RFC 6749 §3.2, §4, §5; spec-digest §3.5): a form
 // body, each parameter at most once (RFC 6749 §3.1), then `grant_type`
 // (missing: invalid_request; not one of authorization_code, refresh_token,
-// client_credentials: unsupported_grant_type), then client authentication
+// client_credentials, urn:ietf:params:oauth:grant-type:device_code:
+// unsupported_grant_type), then client authentication
 // (client_authenticator.h), then the grant (grants/). Runs on the blocking
 // pool: it reads and writes the database and may sign an ID token.
 //
@@ -18,6 +19,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "oauth/activity_tracker.h"
+#include "oauth/device_authorization_handler.h"
 #include "oauth/introspection_cache.h"
 #include "oauth/introspection_handler.h"
 #include "oauth/oauth_error.h"
@@ -72,18 +74,20 @@ class TokenEndpoints {
   const IntrospectionHandler& introspectionHandler() const { return introspection_; }
   const RevokeHandler& revokeHandler() const { return revoke_; }
   const UserinfoHandler& userinfoHandler() const { return userinfo_; }
+  const DeviceAuthorizationHandler& deviceAuthorizationHandler() const { return device_; }
 
  private:
   TokenEndpointOptions options_;
   IntrospectionCache cache_;
   ActivityTracker activity_;
   TokenHandler token_;
+  DeviceAuthorizationHandler device_;
   IntrospectionHandler introspection_;
   RevokeHandler revoke_;
   UserinfoHandler userinfo_;
 };
 
-// Adds POST /oauth2/token, POST /oauth2/introspect (Blocking, with the
+// Adds POST /oauth2/token, POST /oauth2/device, POST /oauth2/introspect (Blocking, with the
 // cache fast path), POST /oauth2/revoke and GET+POST /oauth2/userinfo, all
 // Blocking. `endpoints` must outlive the router's use.
 void mountTokenRoutes(http::Router& router, TokenEndpoints& endpoints);

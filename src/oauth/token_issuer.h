@@ -28,6 +28,8 @@ struct TokenLifetimes {
   Duration access_token_ttl = std::chrono::seconds(300);
   Duration refresh_token_ttl = std::chrono::seconds(2592000);
   Duration authorization_code_ttl = std::chrono::seconds(600);
+  // How long a device code (RFC 8628) waits for the user.
+  Duration device_code_ttl = std::chrono::seconds(1200);
   // Absolute lifetime of an OAuth session, counted from its creation: past
   // it, refresh is refused and the session ends. Zero: no absolute limit
   // (the refresh token's own lifetime still ends idle sessions).
@@ -49,6 +51,8 @@ struct TokenEndpointOptions {
   // when its successor is at least this old; a younger successor means two
   // requests raced (security checklist C.20) and the later one fails.
   Duration refresh_retry_min_age = std::chrono::seconds(2);
+  // The least time between two polls of one device code (RFC 8628 §3.2).
+  Duration device_code_interval = std::chrono::seconds(5);
   // Introspection cache (design §8).
   std::size_t introspection_cache_capacity = 100000;
   Duration introspection_cache_staleness = std::chrono::seconds(10);

@@ -3,6 +3,7 @@
 #include "core/result.h"
 #include "storage/compat_repositories.h"
 #include "storage/consent_repository.h"
+#include "storage/device_code_grant_repository.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
 #include "storage/storage_error.h"
@@ -39,6 +40,8 @@ class Transaction {
   virtual AccessTokenRepository& accessTokens() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
   virtual OAuthConsentRepository& oauthConsents() = 0;
+
+  virtual DeviceCodeGrantRepository& deviceCodeGrants() = 0;
 
   virtual CompatSessionRepository& compatSessions() = 0;
   virtual CompatAccessTokenRepository& compatAccessTokens() = 0;

@@ -105,6 +105,47 @@ std::vector<SsoConfirmPage> SsoConfirmPage::samples() {
   return {web, app};
 }
 
+std::vector<DeviceLinkPage> DeviceLinkPage::samples() {
+  DeviceLinkPage empty;
+  empty.csrf_token = "sample-csrf-token";
+  DeviceLinkPage wrong = empty;
+  wrong.code = "BCDF-GHJ\"><b>";
+  wrong.code_error = "That code is not valid or has expired. Check the code on your device.";
+  DeviceLinkPage limited = empty;
+  limited.error = "Too many wrong codes. Wait 6 seconds and try again.";
+  return {empty, wrong, limited};
+}
+
+std::vector<DeviceConsentPage> DeviceConsentPage::samples() {
+  DeviceConsentPage page;
+  page.csrf_token = "sample-csrf-token";
+  page.action = "/device/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+  page.user_id = "@alice:example.com";
+  page.client.name = "Element X";
+  page.client.host = "element.io";
+  page.client.client_uri = "https://element.io/";
+  page.device_id = "QRLOGIN4242";
+  page.user_code = "BCDF-GHJK";
+  page.scopes = {{"Access your Matrix account", false}, {"See your user ID", false}};
+  DeviceConsentPage hostile = page;
+  hostile.client.name = kHostileName;
+  hostile.client.logo_uri = "https://client.example/logo.png?\"><script>";
+  hostile.device_id = std::nullopt;
+  hostile.scopes.push_back({"Administer the server", true});
+  hostile.admin_warning = true;
+  hostile.error = "This form has expired or was not sent from this site. Please try again.";
+  return {page, hostile};
+}
+
+std::vector<DeviceDonePage> DeviceDonePage::samples() {
+  DeviceDonePage approved;
+  approved.client_name = "Element X";
+  DeviceDonePage denied;
+  denied.approved = false;
+  denied.client_name = kHostileName;
+  return {approved, denied};
+}
+
 std::vector<LogoutPage> LogoutPage::samples() {
   LogoutPage signed_in;
   signed_in.csrf_token = "sample-csrf-token";

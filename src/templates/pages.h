@@ -107,6 +107,46 @@ struct SsoConfirmPage {
   static std::vector<SsoConfirmPage> samples();
 };
 
+// form#link (interface.md §5): the user code a device shows (RFC 8628
+// §3.3), typed in by the person approving it.
+struct DeviceLinkPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string code;  // pre-filled from verification_uri_complete, or the last attempt
+  std::optional<std::string> error;       // above the form (rate limit)
+  std::optional<std::string> code_error;  // next to the field
+
+  static std::vector<DeviceLinkPage> samples();
+};
+
+// form#consent for the device authorization grant: a plain warning that
+// another device is being signed in, the client, the device id, the user
+// code to compare with the device's screen, and what it may do.
+struct DeviceConsentPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string action;  // where the form posts
+  std::string user_id;
+  ClientDisplay client;
+  std::optional<std::string> device_id;
+  std::string user_code;  // grouped, "BCDF-GHJK"
+  std::vector<ScopeLine> scopes;
+  bool admin_warning = false;
+  std::optional<std::string> error;
+  std::string switch_account_href = "/logout";
+
+  static std::vector<DeviceConsentPage> samples();
+};
+
+// The end of a device approval: signed in, or not.
+struct DeviceDonePage {
+  Layout layout;
+  bool approved = true;
+  std::string client_name;
+
+  static std::vector<DeviceDonePage> samples();
+};
+
 struct ErrorPage {
   Layout layout;
   std::string title = "Something went wrong";

@@ -303,6 +303,34 @@ std::string Templates::render(const RegisterPage& page) const {
   return state_->render("register", data);
 }
 
+namespace {
+
+// The client's part of a consent page, as consent.mustache and
+// device_consent.mustache read it.
+mustache::data clientData(const ClientDisplay& display) {
+  mustache::data client;
+  client.set("name", display.name);
+  setOptional(client, "logo_uri", display.logo_uri);
+  setOptional(client, "client_uri", display.client_uri);
+  setOptional(client, "host", display.host);
+  setOptional(client, "policy_uri", display.policy_uri);
+  setOptional(client, "tos_uri", display.tos_uri);
+  return client;
+}
+
+mustache::data scopeData(const std::vector<ScopeLine>& lines) {
+  mustache::data scopes{mustache::data::type::list};
+  for (const ScopeLine& line : lines) {
+    mustache::data item;
+    item.set("description", line.description);
+    item.set("is_admin", line.is_admin);
+    scopes.push_back(item);
+  }
+  return scopes;
+}
+
+}  // namespace
+
 std::string Templates::render(const ConsentPage& page) const {
   mustache::data data = state_->base(page.layout, "Allow access");
   data.set("csrf_token", page.csrf_token);
@@ -310,26 +338,48 @@ std::string Templates::render(const ConsentPage& page) const {
   data.set("user_id", page.user_id);
   data.set("switch_account_href", page.switch_account_href);
   setOptional(data, "error", page.error);
-  mustache::data client;
-  client.set("name", page.client.name);
-  setOptional(client, "logo_uri", page.client.logo_uri);
-  setOptional(client, "client_uri", page.client.client_uri);
-  setOptional(client, "host", page.client.host);
-  setOptional(client, "policy_uri", page.client.policy_uri);
-  setOptional(client, "tos_uri", page.client.tos_uri);
-  data.set("client", client);
+  data.set("client", clientData(page.client));
   data.set("has_links", (page.client.policy_uri && !page.client.policy_uri->empty()) ||
                             (page.client.tos_uri && !page.client.tos_uri->empty()));
-  mustache::data scopes{mustache::data::type::list};
-  for (const ScopeLine& line : page.scopes) {
-    mustache::data item;
-    item.set("description", line.description);
-    item.set("is_admin", line.is_admin);
-    scopes.push_back(item);
-  }
-  data.set("scopes", scopes);
+  data.set("scopes", scopeData(page.scopes));
   data.set("admin_warning", page.admin_warning);
   return state_->render("consent", data);
+}
+
+std::string Templates::render(const DeviceLinkPage& page) const {
+  mustache::data data = state_->base(page.layout, "Link a device");
+  data.set("csrf_token", page.csrf_token);
+  setOptional(data, "error", page.error);
+  FieldSpec code("code", "Code", "text", "off");
+  code.value = page.code;
+  code.error = page.code_error;
+  code.hint = "The code shown on the device you are signing in, such as BCDF-GHJK.";
+  code.plain_text = true;
+  data.set("code_field", fieldData(code));
+  return state_->render("device_link", data);
+}
+
+std::string Templates::render(const DeviceConsentPage& page) const {
+  mustache::data data = state_->base(page.layout, "Sign in another device?");
+  data.set("csrf_token", page.csrf_token);
+  data.set("action", page.action);
+  data.set("user_id", page.user_id);
+  data.set("user_code", page.user_code);
+  setOptional(data, "device_id", page.device_id);
+  data.set("switch_account_href", page.switch_account_href);
+  setOptional(data, "error", page.error);
+  data.set("client", clientData(page.client));
+  data.set("scopes", scopeData(page.scopes));
+  data.set("admin_warning", page.admin_warning);
+  return state_->render("device_consent", data);
+}
+
+std::string Templates::render(const DeviceDonePage& page) const {
+  mustache::data data =
+      state_->base(page.layout, page.approved ? "Device signed in" : "Request denied");
+  data.set("approved", page.approved);
+  data.set("client_name", page.client_name);
+  return state_->render("device_done", data);
 }
 
 std::string Templates::render(const SsoConfirmPage& page) const {
@@ -434,6 +484,9 @@ Result<void, std::string> checkAllTemplates() {
   checkSamples<RegisterPage>(*templates, "register", problems);
   checkSamples<ConsentPage>(*templates, "consent", problems);
   checkSamples<SsoConfirmPage>(*templates, "sso_confirm", problems);
+  checkSamples<DeviceLinkPage>(*templates, "device_link", problems);
+  checkSamples<DeviceConsentPage>(*templates, "device_consent", problems);
+  checkSamples<DeviceDonePage>(*templates, "device_done", problems);
   checkSamples<ErrorPage>(*templates, "error", problems);
   checkSamples<LogoutPage>(*templates, "logout", problems);
   checkSamples<SignedOutPage>(*templates, "signed_out", problems);

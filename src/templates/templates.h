@@ -61,6 +61,9 @@ class Templates {
   std::string render(const LogoutPage& page) const;
   std::string render(const SignedOutPage& page) const;
   std::string render(const SsoConfirmPage& page) const;
+  std::string render(const DeviceLinkPage& page) const;
+  std::string render(const DeviceConsentPage& page) const;
+  std::string render(const DeviceDonePage& page) const;
   std::string render(const SignedInPage& page) const;
   std::string render(const FormPostPage& page) const;
 

@@ -28,14 +28,6 @@ constexpr std::size_t kMaxUsernameInput = 320;
 constexpr std::size_t kMaxUserAgent = 512;
 constexpr std::string_view kAccountPath = "/account/";
 
-// "Please wait 42 seconds", from a wait rounded up to whole seconds.
-std::string waitMessage(Duration retry_after) {
-  const std::int64_t seconds = std::max<std::int64_t>(1, (retry_after.count() + 999) / 1000);
-  if (seconds == 1) return "1 second";
-  if (seconds < 120) return std::to_string(seconds) + " seconds";
-  return std::to_string((seconds + 59) / 60) + " minutes";
-}
-
 std::string fieldOf(const http::FormParams& form, std::string_view name) {
   return std::string(form.get(name).value_or(""));
 }
@@ -151,7 +143,7 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
         page.error =
             "Too many sign-in attempts. Please wait " + waitMessage(wait) + " and try again.";
         http::Response response = renderLogin(request, 429, std::move(page));
-        response.setHeader("Retry-After", std::to_string((wait.count() + 999) / 1000));
+        response.setHeader("Retry-After", retryAfterSeconds(wait));
         return response;
       }
       case accounts::PasswordLoginError::Unavailable:

@@ -18,6 +18,7 @@
 #include "oauth/redirect_uri.h"
 #include "oauth/scope.h"
 #include "web/authorization_response.h"
+#include "web/client_display.h"
 #include "web/consent.h"
 #include "web/navigation.h"
 
@@ -61,10 +62,6 @@ std::string continuePath(const domain::AuthorizationGrantId& id) {
   return std::string(kContinuePath) + "?id=" + id.str();
 }
 
-std::string matrixUserId(const domain::User& user, std::string_view homeserver) {
-  return "@" + user.localpart + ":" + std::string(homeserver);
-}
-
 // MSC4198 login_hint: "mxid:@user:server" pre-fills the localpart when the
 // server is ours; a bare e-mail address pre-fills itself; anything else is
 // ignored (spec-digest §3.4).
@@ -102,38 +99,8 @@ std::optional<std::int64_t> parseMaxAge(std::string_view text) {
   return value;
 }
 
-bool isHttpUrl(std::string_view uri) {
-  return uri.starts_with("https://") || uri.starts_with("http://");
-}
-
-std::optional<std::string> resolveUrl(const oauth::LocalizedValue& value,
-                                      const std::vector<std::string>& languages) {
-  const auto resolved = value.resolve(languages);
-  // Only web links: a javascript: or data: URI must never become an href.
-  if (!resolved || !isHttpUrl(*resolved)) return std::nullopt;
-  return std::string(*resolved);
-}
-
-templates::ClientDisplay clientDisplay(const oauth::RegisteredClient& client,
-                                       const http::Request& request) {
-  const std::vector<std::string> languages =
-      preferredLanguages(request.header("Accept-Language").value_or(""));
-  const oauth::ClientMetadata& metadata = client.metadata;
-  templates::ClientDisplay display;
-  const auto name = metadata.client_name.resolve(languages);
-  display.name = name ? std::string(*name) : client.id().str();
-  display.logo_uri = resolveUrl(metadata.logo_uri, languages);
-  if (display.logo_uri && !display.logo_uri->starts_with("https://")) display.logo_uri.reset();
-  if (metadata.client_uri && isHttpUrl(*metadata.client_uri)) {
-    display.client_uri = *metadata.client_uri;
-    auto host = oauth::httpsUriHost(*metadata.client_uri);
-    if (host) display.host = *host;
-  }
-  display.policy_uri = resolveUrl(metadata.policy_uri, languages);
-  display.tos_uri = resolveUrl(metadata.tos_uri, languages);
-  return display;
-}
-
+#include "web/client_display.h"
+#include "web/consent.h"
 // Ends a pending grant the user allowed (or had allowed before, web/consent.h):
 // the OAuthSession, a code (32 random bytes, stored only as its SHA-256,
 // design §7) and the remembered consent, committed together. Empty when the

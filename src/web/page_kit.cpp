@@ -77,6 +77,17 @@ std::string PageKit::withQuery(
   return path + "?" + http::encodeUrlEncoded(entries);
 }
 
+std::string waitMessage(Duration retry_after) {
+  const std::int64_t seconds = std::max<std::int64_t>(1, (retry_after.count() + 999) / 1000);
+  if (seconds == 1) return "1 second";
+  if (seconds < 120) return std::to_string(seconds) + " seconds";
+  return std::to_string((seconds + 59) / 60) + " minutes";
+}
+
+std::string retryAfterSeconds(Duration retry_after) {
+  return std::to_string(std::max<std::int64_t>(1, (retry_after.count() + 999) / 1000));
+}
+
 std::string contentSecurityPolicy(std::string_view extra_form_action,
                                   std::string_view extra_img_src) {
   std::string policy = "default-src 'self'; frame-ancestors 'none'; form-action 'self'";

@@ -48,6 +48,13 @@ class PageKit {
   SessionManager sessions_;
 };
 
+// "42 seconds" (for "Please wait 42 seconds"), from a rate limiter's wait
+// rounded up to whole seconds; "3 minutes" from two minutes on.
+std::string waitMessage(Duration retry_after);
+// The Retry-After header value (RFC 9110 §10.2.3) for that wait: whole
+// seconds, rounded up.
+std::string retryAfterSeconds(Duration retry_after);
+
 // A Content-Security-Policy like the server's default (http/middleware.h)
 // but with extra sources for form-action and img-src: the consent form
 // ends in a redirect to the client (browsers apply form-action to it), and

@@ -8,6 +8,7 @@
 #include "web/account_pages.h"
 #include "web/authorize_handler.h"
 #include "web/compat_sso.h"
+#include "web/device_link.h"
 #include "web/end_session.h"
 #include "web/page_kit.h"
 
@@ -18,11 +19,17 @@ namespace {
 // it alive as long as any route does.
 struct WebRoutes {
   explicit WebRoutes(WebContext& context)
-      : kit(context), account(kit), authorize(kit), compat_sso(kit), end_session(kit) {}
+      : kit(context),
+        account(kit),
+        authorize(kit),
+        compat_sso(kit),
+        device_link(kit),
+        end_session(kit) {}
   PageKit kit;
   AccountPages account;
   AuthorizeHandler authorize;
   CompatSsoPages compat_sso;
+  DeviceLinkPages device_link;
   EndSessionPages end_session;
 };
 
@@ -64,6 +71,15 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->authorize.showContinue(r); });
   router.add(Method::Post, "/authorize/continue",
              [routes](http::Request& r) { return routes->authorize.submitContinue(r); });
+  // The device authorization grant (web/device_link.h).
+  router.add(Method::Get, "/link",
+             [routes](http::Request& r) { return routes->device_link.showLink(r); });
+  router.add(Method::Post, "/link",
+             [routes](http::Request& r) { return routes->device_link.submitLink(r); });
+  router.add(Method::Get, "/device/{id}",
+             [routes](http::Request& r) { return routes->device_link.showConsent(r); });
+  router.add(Method::Post, "/device/{id}",
+             [routes](http::Request& r) { return routes->device_link.submitConsent(r); });
   // RP-Initiated Logout (web/end_session.h): the end_session_endpoint.
   for (const Method method : {Method::Get, Method::Post}) {
     router.add(method, std::string(oauth::kEndSessionPath),

@@ -5,11 +5,13 @@
 // mounted on.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "accounts/login_throttle.h"
 #include "core/clock.h"
+#include "core/rate_limiter.h"
 #include "core/rng.h"
 #include "crypto/aead.h"
 #include "crypto/key_source.h"
@@ -55,6 +57,11 @@ struct WebContext {
   // back as id_token_hint (web/end_session.h, the authorization endpoint);
   // null: no hint is ours.
   const crypto::KeySource* keys = nullptr;
+  // Wrong user codes typed into /link, per client address
+  // (rate_limits.device_link); null: no limit. `on_device_link_limited` is
+  // told of each refusal (the metric).
+  core::RateLimiter* device_link_limiter = nullptr;
+  std::function<void()> on_device_link_limited{};
 };
 
 }  // namespace mxauth::web

@@ -29,6 +29,8 @@ struct GrantContext {
   IntrospectionCache& cache;
   const AuthenticatedClient& client;
   const http::FormParams& form;
+  // The requester's User-Agent, for sessions a grant creates.
+  std::string_view user_agent{};
 };
 
 // A form parameter that must appear at most once (RFC 6749 §3.1).

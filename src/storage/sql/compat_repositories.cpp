@@ -22,12 +22,6 @@ constexpr std::string_view kSsoLoginColumns =
     "id, redirect_uri, created_at, fulfilled_at, login_token_hash, user_id, browser_session_id, "
     "exchanged_at, compat_session_id";
 
-template <class IdType>
-std::optional<IdType> optionalId(std::optional<std::string> text) {
-  if (!text) return std::nullopt;
-  return IdType(std::move(*text));
-}
-
 // Each reader takes the columns in the order of its k...Columns list.
 Result<domain::CompatSession, StorageError> readSession(const Row& row) {
   RowReader reader(row);

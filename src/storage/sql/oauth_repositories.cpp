@@ -46,12 +46,6 @@ std::optional<domain::ResponseMode> parseResponseMode(std::string_view text) {
   return std::nullopt;
 }
 
-template <class IdType>
-std::optional<IdType> optionalId(std::optional<std::string> text) {
-  if (!text) return std::nullopt;
-  return IdType(std::move(*text));
-}
-
 // Each reader takes the columns in the order of its k...Columns list.
 Result<domain::OAuthClient, StorageError> readClient(const Row& row) {
   RowReader reader(row);

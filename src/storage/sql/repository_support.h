@@ -2,8 +2,8 @@
 
 // What every SQL repository does with a statement's outcome: read rows into
 // domain values, answer whether a conditional write changed anything, and
-// build a statement from constant parts. Shared by oauth_repositories.cpp,
-// compat_repositories.cpp and job_repository.cpp.
+// build a statement from constant parts. Shared by every repository of
+// storage/sql.
 
 #include <cstdint>
 #include <initializer_list>
@@ -44,6 +44,13 @@ Result<std::vector<T>, StorageError> readAll(const Result<std::vector<Row>, Stor
     values.push_back(std::move(*value));
   }
   return values;
+}
+
+// An id column that may be NULL.
+template <class IdType>
+std::optional<IdType> optionalId(std::optional<std::string> text) {
+  if (!text) return std::nullopt;
+  return IdType(std::move(*text));
 }
 
 // A conditional write's answer: did it change a row?

@@ -5,6 +5,7 @@
 
 #include "storage/sql/compat_repositories.h"
 #include "storage/sql/consent_repository.h"
+#include "storage/sql/device_code_grant_repository.h"
 #include "storage/sql/job_repository.h"
 #include "storage/sql/oauth_repositories.h"
 #include "storage/sql/session.h"
@@ -35,6 +36,7 @@ class SqlTransaction final : public Transaction {
   AccessTokenRepository& accessTokens() override { return access_tokens_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
   OAuthConsentRepository& oauthConsents() override { return oauth_consents_; }
+  DeviceCodeGrantRepository& deviceCodeGrants() override { return device_code_grants_; }
   CompatSessionRepository& compatSessions() override { return compat_sessions_; }
   CompatAccessTokenRepository& compatAccessTokens() override { return compat_access_tokens_; }
   CompatRefreshTokenRepository& compatRefreshTokens() override { return compat_refresh_tokens_; }
@@ -71,6 +73,7 @@ class SqlTransaction final : public Transaction {
   SqlAccessTokenRepository access_tokens_{session_};
   SqlRefreshTokenRepository refresh_tokens_{session_};
   SqlOAuthConsentRepository oauth_consents_{session_};
+  SqlDeviceCodeGrantRepository device_code_grants_{session_};
   SqlCompatSessionRepository compat_sessions_{session_};
   SqlCompatAccessTokenRepository compat_access_tokens_{session_};
   SqlCompatRefreshTokenRepository compat_refresh_tokens_{session_};

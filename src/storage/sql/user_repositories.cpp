@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/ulid.h"
+#include "storage/sql/repository_support.h"
 
 namespace mxauth::storage::sql {
 namespace {
@@ -51,39 +52,6 @@ Result<domain::UserPassword, StorageError> readPassword(const Row& row) {
   if (auto from = reader.optionalText()) password.upgraded_from = domain::UserPasswordId(*from);
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return password;
-}
-
-template <class T>
-using Reader = Result<T, StorageError> (*)(const Row&);
-
-template <class T>
-Result<std::optional<T>, StorageError> readOptional(
-    const Result<std::optional<Row>, StorageError>& row, Reader<T> read) {
-  if (!row) return unexpected(row.error());
-  if (!*row) return std::optional<T>();
-  auto value = read(**row);
-  if (!value) return unexpected(value.error());
-  return std::optional<T>(std::move(*value));
-}
-
-template <class T>
-Result<std::vector<T>, StorageError> readAll(const Result<std::vector<Row>, StorageError>& rows,
-                                             Reader<T> read) {
-  if (!rows) return unexpected(rows.error());
-  std::vector<T> values;
-  values.reserve(rows->size());
-  for (const Row& row : *rows) {
-    auto value = read(row);
-    if (!value) return unexpected(value.error());
-    values.push_back(std::move(*value));
-  }
-  return values;
-}
-
-std::string sql(std::initializer_list<std::string_view> parts) {
-  std::string text;
-  for (std::string_view part : parts) text.append(part);
-  return text;
 }
 
 }  // namespace

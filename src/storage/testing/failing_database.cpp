@@ -23,6 +23,9 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::AccessTokenRepository& accessTokens() override { return inner_->accessTokens(); }
   storage::RefreshTokenRepository& refreshTokens() override { return inner_->refreshTokens(); }
   storage::OAuthConsentRepository& oauthConsents() override { return inner_->oauthConsents(); }
+  storage::DeviceCodeGrantRepository& deviceCodeGrants() override {
+    return inner_->deviceCodeGrants();
+  }
   storage::CompatSessionRepository& compatSessions() override { return inner_->compatSessions(); }
   storage::CompatAccessTokenRepository& compatAccessTokens() override {
     return inner_->compatAccessTokens();

@@ -1,0 +1,213 @@
+#include "web/device_link.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "http/client_address.h"
+#include "oauth/client_store.h"
+#include "oauth/scope.h"
+#include "oauth/user_code.h"
+#include "web/client_display.h"
+
+namespace mxauth::web {
+namespace {
+
+constexpr std::string_view kLinkPurpose = "device-link";
+constexpr std::string_view kConsentPurposePrefix = "device-consent:";
+constexpr std::string_view kDevicePathPrefix = "/device/";
+constexpr std::string_view kExpiredForm =
+    "This form has expired or was not sent from this site. Please try again.";
+constexpr std::string_view kWrongCode =
+    "That code is not valid or has expired. Check the code on your device.";
+// Longer input is not a code; it is cut before it is echoed back.
+constexpr std::size_t kMaxCodeInput = 64;
+
+std::string devicePath(const domain::DeviceCodeGrantId& id) {
+  return std::string(kDevicePathPrefix) + id.str();
+}
+
+}  // namespace
+
+http::Response DeviceLinkPages::renderLink(const http::Request& request, int status,
+                                           templates::DeviceLinkPage page) const {
+  WebContext& context = kit_.context();
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kLinkPurpose);
+  http::Response response = kit_.html(status, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
+http::Response DeviceLinkPages::showLink(const http::Request& request) const {
+  templates::DeviceLinkPage page;
+  const std::string_view code = request.queryParam("code").value_or("");
+  if (const auto normalized = oauth::normalizeUserCode(code)) {
+    page.code = oauth::displayUserCode(*normalized);
+  } else if (code.size() <= kMaxCodeInput) {
+    page.code = std::string(code);
+  }
+  return renderLink(request, 200, std::move(page));
+}
+
+http::Response DeviceLinkPages::submitLink(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  auto form = request.form();
+  if (!form) return kit_.badForm();
+  templates::DeviceLinkPage page;
+  const std::string_view typed = form->get("code").value_or("");
+  page.code = std::string(typed.substr(0, kMaxCodeInput));
+  if (!kit_.sessions().verifyCsrf(request, kLinkPurpose, form->get("csrf").value_or(""))) {
+    page.error = std::string(kExpiredForm);
+    return renderLink(request, 403, std::move(page));
+  }
+  if (typed.empty()) {
+    page.code_error = "Enter the code shown on your device.";
+    return renderLink(request, 400, std::move(page));
+  }
+
+  // Checklist H.53: a guess costs a token before anything is looked up.
+  const std::string client_key = http::addressKey(request.remote_address);
+  if (context.device_link_limiter != nullptr) {
+    const core::RateDecision decision = context.device_link_limiter->tryAcquire(client_key);
+    if (!decision.allowed) {
+      if (context.on_device_link_limited) context.on_device_link_limited();
+      page.error = "Too many wrong codes. Please wait " + waitMessage(decision.retry_after) +
+                   " and try again.";
+      http::Response response = renderLink(request, 429, std::move(page));
+      response.setHeader("Retry-After", retryAfterSeconds(decision.retry_after));
+      return response;
+    }
+  }
+
+  std::optional<domain::DeviceCodeGrant> grant;
+  if (const auto code = oauth::normalizeUserCode(typed)) {
+    auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+    if (!tx) return kit_.storageFailure(tx.error());
+    auto found = (*tx)->deviceCodeGrants().findByUserCode(*code);
+    if (!found) return kit_.storageFailure(found.error());
+    if (*found && (*found)->isPendingAt(context.clock.now())) grant = std::move(**found);
+  }
+  if (!grant) {
+    page.code_error = std::string(kWrongCode);
+    return renderLink(request, 400, std::move(page));
+  }
+  if (context.device_link_limiter != nullptr) context.device_link_limiter->refund(client_key);
+  return http::Response::redirect(devicePath(grant->id), 303);
+}
+
+http::Response DeviceLinkPages::showConsent(const http::Request& request) const {
+  return consent(request, false);
+}
+
+http::Response DeviceLinkPages::submitConsent(const http::Request& request) const {
+  return consent(request, true);
+}
+
+http::Response DeviceLinkPages::consent(const http::Request& request, bool submitted) const {
+  WebContext& context = kit_.context();
+  const auto expired = [&]() {
+    return kit_.errorPage(400, "This code is no longer valid",
+                          "This sign-in request has expired or was already answered. Start "
+                          "again on your device to get a new code.");
+  };
+  const auto id = domain::DeviceCodeGrantId::parse(request.pathParam("id").value_or(""));
+  if (!id) return expired();
+  std::optional<http::FormParams> form;
+  if (submitted) {
+    auto parsed = request.form();
+    if (!parsed) return kit_.badForm();
+    form = std::move(*parsed);
+  }
+
+  auto tx = context.database.begin(submitted ? storage::TransactionMode::ReadWrite
+                                             : storage::TransactionMode::ReadOnly);
+  if (!tx) return kit_.storageFailure(tx.error());
+  storage::Transaction& transaction = **tx;
+  auto grant = transaction.deviceCodeGrants().lookup(*id);
+  if (!grant) return kit_.storageFailure(grant.error());
+  if (!*grant || !(*grant)->isPendingAt(context.clock.now())) return expired();
+  auto client = oauth::loadClient(transaction, (*grant)->client_id);
+  if (!client) return kit_.storageFailure(client.error());
+  if (!*client) return expired();
+
+  const std::string here = devicePath(*id);
+  auto active = kit_.sessions().current(request, transaction, context.clock);
+  if (!active) return kit_.storageFailure(active.error());
+  if (!*active) {
+    return http::Response::redirect(PageKit::withQuery("/login", {{"next", here}}), 303);
+  }
+  const ActiveSession& session = **active;
+
+  auto scope = oauth::ScopeSet::parse((*grant)->scope);
+  if (!scope) return expired();
+  if (!oauth::validateScope(*scope, oauth::GrantKind::DeviceCode, session.user.is_admin)) {
+    // Only now is the user known: the admin scope is for admins only. The
+    // request is denied, so the device stops polling.
+    tx->reset();
+    auto write = context.database.begin();
+    if (!write) return kit_.storageFailure(write.error());
+    auto denied = (*write)->deviceCodeGrants().deny(context.clock, *id);
+    if (!denied) return kit_.storageFailure(denied.error());
+    auto committed = (*write)->commit();
+    if (!committed) return kit_.storageFailure(committed.error());
+    return kit_.errorPage(403, "This device cannot be signed in",
+                          "The device asked for server administration rights, which your "
+                          "account does not have. The request was denied.");
+  }
+
+  const templates::ClientDisplay display = clientDisplay(**client, request);
+  const std::string purpose = std::string(kConsentPurposePrefix) + id->str();
+  const auto render = [&](int status, std::optional<std::string> error) {
+    const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+    templates::DeviceConsentPage page;
+    page.layout = kit_.layout();
+    page.csrf_token = kit_.sessions().csrfToken(csrf, purpose);
+    page.action = here;
+    page.user_id = matrixUserId(session.user, context.settings.homeserver);
+    page.client = display;
+    page.device_id = scope->deviceId();
+    page.user_code = oauth::displayUserCode((*grant)->user_code);
+    for (const oauth::ScopeSet::Token& token : scope->tokens()) {
+      const bool is_admin = token.kind == oauth::ScopeTokenKind::SynapseAdmin;
+      page.scopes.push_back({oauth::describeScope(token.value), is_admin});
+      page.admin_warning = page.admin_warning || is_admin;
+    }
+    page.error = std::move(error);
+    http::Response response = kit_.html(status, context.templates.render(page));
+    if (page.client.logo_uri) {
+      response.setHeader("Content-Security-Policy",
+                         contentSecurityPolicy("", cspSourceFor(*page.client.logo_uri)));
+    }
+    kit_.sessions().issueCsrfCookie(response, csrf);
+    kit_.sessions().refresh(response, session, context.rng, context.clock);
+    return response;
+  };
+  if (!submitted) return render(200, std::nullopt);
+  if (!kit_.sessions().verifyCsrf(request, purpose, form->get("csrf").value_or(""))) {
+    return render(403, std::string(kExpiredForm));
+  }
+
+  const std::string_view action = form->get("action").value_or("");
+  if (action != "allow" && action != "deny") return render(400, "Choose Sign in or Deny.");
+  const bool allow = action == "allow";
+  auto decided = allow ? transaction.deviceCodeGrants().approve(context.clock, *id, session.user.id,
+                                                                session.session.id)
+                       : transaction.deviceCodeGrants().deny(context.clock, *id);
+  if (!decided) return kit_.storageFailure(decided.error());
+  // Conditional: another submit of this form already decided.
+  if (!*decided) return expired();
+  auto committed = transaction.commit();
+  if (!committed) return kit_.storageFailure(committed.error());
+
+  templates::DeviceDonePage done;
+  done.layout = kit_.layout();
+  done.approved = allow;
+  done.client_name = display.name;
+  http::Response response = kit_.html(200, context.templates.render(done));
+  kit_.sessions().refresh(response, session, context.rng, context.clock);
+  return response;
+}
+
+}  // namespace mxauth::web
