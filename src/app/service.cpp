@@ -250,18 +250,24 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
                                                               ServiceOptions options) {
   std::unique_ptr<Service> service(new Service(config, clock, rng));
 
-  // Keys: inline ones from the config, else the key directory, generated on
-  // first start.
+  // Keys: inline ones from the config, fixed until a restart; else the key
+  // directory, generated on first start, whose key ring is followed while
+  // serving (crypto/key_ring.h).
   if (!config.secrets.keys.empty()) {
     std::vector<std::string> pems;
     for (const auto& key : config.secrets.keys) pems.push_back(key.key);
     auto keys = crypto::keySetFromPems(pems);
     if (!keys) return unexpected("secrets.keys: " + keys.error().detail);
-    service->keys_ = std::move(*keys);
+    service->keys_.replace(std::move(*keys));
   } else {
     auto keys = crypto::ensureKeys(config.secrets.keys_dir);
     if (!keys) return unexpected("secrets.keys_dir: " + keys.error().detail);
-    service->keys_ = std::move(*keys);
+    service->key_watcher_ = std::make_unique<crypto::KeyRingWatcher>(
+        config.secrets.keys_dir, service->keys_, clock,
+        crypto::KeyRingWatcher::Hooks{.info = [](std::string_view message) { logInfo(message); },
+                                      .warn = [](std::string_view message) { logWarn(message); }});
+    auto loaded = service->key_watcher_->load();
+    if (!loaded) return unexpected("secrets.keys_dir: " + loaded.error().detail);
   }
   auto encryption_secret = loadEncryptionSecretHex(config, rng);
   if (!encryption_secret) return unexpected(encryption_secret.error());
@@ -409,7 +415,9 @@ void Service::mountRoutes() {
   oauth::mountDiscoveryRoutes(router_, discovery, keys_);
   oauth::RegistrationOptions registration;
   registration.rules = clientMetadataRules(config_);
-  registration.rules.id_token_algorithms = keys_.algorithms();
+  // Fixed at start-up, like the metadata: a rotation renews the algorithms
+  // in use; one added by `keys rotate --alg` is advertised after a restart.
+  registration.rules.id_token_algorithms = keys_.current()->algorithms();
   registration.secret_aead = client_secret_aead_.get();
   oauth::mountRegistrationRoutes(router_, *database_, rng_, clock_, registration);
   oauth::mountTokenRoutes(router_, *token_endpoints_);
@@ -444,7 +452,9 @@ std::uint16_t Service::boundPort() const { return server_->boundPort(); }
 void Service::runUntilSignal() {
   token_endpoints_->start();
   job_runner_->start();
+  if (key_watcher_) key_watcher_->start(config_.secrets.key_rotation.check_interval);
   server_->runUntilSignal();
+  if (key_watcher_) key_watcher_->stop();
   job_runner_->stop();
   token_endpoints_->stop();
 }

@@ -18,6 +18,8 @@
 #include "core/rng.h"
 #include "core/worker_pool.h"
 #include "crypto/aead.h"
+#include "crypto/key_ring.h"
+#include "crypto/key_source.h"
 #include "crypto/key_store.h"
 #include "crypto/password_hasher.h"
 #include "homeserver/homeserver_connection.h"
@@ -85,7 +87,7 @@ class Service {
   void stop();
 
   storage::Database& database() { return *database_; }
-  const crypto::KeySet& keys() const { return keys_; }
+  const crypto::KeySource& keys() const { return keys_; }
 
  private:
   Service(config::Config config, const Clock& clock, Rng& rng);
@@ -95,7 +97,10 @@ class Service {
   const Clock& clock_;
   Rng& rng_;
   std::unique_ptr<storage::Database> database_;
-  crypto::KeySet keys_;
+  crypto::KeySource keys_;
+  // Follows secrets.keys_dir while serving (signing-key rotation); null with
+  // inline secrets.keys, which only a restart changes.
+  std::unique_ptr<crypto::KeyRingWatcher> key_watcher_;
   std::string encryption_secret_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;
   std::unique_ptr<templates::Templates> templates_;

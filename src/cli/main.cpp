@@ -15,6 +15,7 @@
 #include <string>
 
 #include "app/doctor.h"
+#include "app/key_admin.h"
 #include "app/logging.h"
 #include "app/service.h"
 #include "app/user_admin.h"
@@ -237,6 +238,40 @@ int run(int argc, char** argv) {
                          "the one algorithm the client's assertions may use "
                          "(token_endpoint_auth_signing_alg)");
 
+  auto* keys = cli.add_subcommand("keys", "signing keys of secrets.keys_dir (rotation)");
+  keys->require_subcommand(1);
+  std::vector<std::string> key_algorithms;
+  bool publish_only = false;
+  bool immediately = false;
+  bool list_json = false;
+  std::string kid;
+  auto* keys_rotate = keys->add_subcommand(
+      "rotate",
+      "add a new signing key per algorithm; it signs after secrets.key_rotation.activation_delay "
+      "and the key it replaces retires after grace_period; prints JSON");
+  keys_rotate
+      ->add_option("--alg", key_algorithms,
+                   "RS256, ES256 or EdDSA (repeatable; default: each "
+                   "algorithm in use)")
+      ->check(CLI::IsMember({"RS256", "ES256", "EdDSA"}));
+  keys_rotate->add_flag("--publish-only", publish_only,
+                        "only publish the new keys; `keys activate KID` makes them sign");
+  auto* immediately_flag = keys_rotate->add_flag(
+      "--immediately", immediately, "sign with the new keys at once (no activation delay)");
+  immediately_flag->excludes(keys_rotate->get_option("--publish-only"));
+  auto* keys_activate =
+      keys->add_subcommand("activate", "make a published key sign (after activation_delay)");
+  keys_activate->add_option("KID", kid, "the key's kid")->required();
+  keys_activate->add_flag("--immediately", immediately, "sign with it at once");
+  auto* keys_retire = keys->add_subcommand(
+      "retire",
+      "retire a key at once: it leaves the JWKS (a compromised key); not the signing one");
+  keys_retire->add_option("KID", kid, "the key's kid")->required();
+  auto* keys_prune = keys->add_subcommand("prune", "remove retired keys and their files");
+  auto* keys_list =
+      keys->add_subcommand("list", "show each key: kid, algorithm, state and its instants");
+  keys_list->add_flag("--json", list_json, "as JSON");
+
   auto* doctor = cli.add_subcommand(
       "doctor", "check a live deployment: metadata, homeserver, shared secret, proxy routes");
   std::optional<std::string> client_url;
@@ -276,6 +311,33 @@ int run(int argc, char** argv) {
     return healthy ? kExitOk : kExitError;
   }
   if (db_migrate->parsed()) return commandDbMigrate(*cfg);
+  if (keys->parsed()) {
+    SystemClock clock;
+    if (keys_list->parsed()) {
+      auto listing = app::listKeys(cfg->secrets, clock);
+      if (!listing) return fail(listing.error());
+      std::fputs(app::renderKeyListing(*listing, list_json).c_str(), stdout);
+      return kExitOk;
+    }
+    Result<app::KeyRingChange, std::string> change = unexpected(std::string("no command"));
+    if (keys_rotate->parsed()) {
+      app::KeyRotationRequest request{
+          .algorithms = {}, .publish_only = publish_only, .immediately = immediately};
+      for (const std::string& algorithm : key_algorithms) {
+        request.algorithms.push_back(*crypto::algorithmFromName(algorithm));  // IsMember checked
+      }
+      change = app::rotateKeys(cfg->secrets, clock, request);
+    } else if (keys_activate->parsed()) {
+      change = app::activateKey(cfg->secrets, clock, kid, immediately);
+    } else if (keys_retire->parsed()) {
+      change = app::retireKey(cfg->secrets, clock, kid);
+    } else if (keys_prune->parsed()) {
+      change = app::pruneKeys(cfg->secrets, clock);
+    }
+    if (!change) return fail(change.error());
+    std::fputs(app::renderKeyChange(*change).c_str(), stdout);
+    return kExitOk;
+  }
 
   if (user_add->parsed()) {
     std::optional<std::string> password;

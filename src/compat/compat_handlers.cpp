@@ -438,6 +438,10 @@ http::Response CompatHandlers::logoutAll(const http::Request& request) const {
     for (const domain::OAuthSession& session : *sessions) {
       auto finished = (*tx)->oauthSessions().finish(c.clock, session.id);
       if (!finished) return storageFailure(finished.error());
+      // The consent goes with the last session of its client (as in
+      // oauth/session_end.h).
+      auto forgotten = (*tx)->oauthConsents().forgetUnlessInUse(user, session.client_id);
+      if (!forgotten) return storageFailure(forgotten.error());
       ended.push_back(session.id.str());
     }
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "compat/matrix_error.h"
+#include "crypto/key_source.h"
 #include "crypto/password_hasher.h"
 #include "crypto/token.h"
 #include "domain/localpart.h"
@@ -156,7 +157,7 @@ class CompatHandlersTest : public test::MigratedDatabaseTest {
   }
 
   crypto::PasswordHasher hasher_{cheapHashing()};
-  crypto::KeySet keys_;
+  crypto::KeySource keys_;
   mxauth::test::RecordingHomeserver homeserver_{"example.com"};
   std::unique_ptr<oauth::TokenEndpoints> endpoints_;
   std::unique_ptr<accounts::LoginThrottle> throttle_;

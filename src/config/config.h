@@ -55,6 +55,21 @@ struct InlineKey {
   bool operator==(const InlineKey&) const = default;
 };
 
+// Signing-key rotation (`mxauth keys ...`, crypto/key_ring.h).
+struct KeyRotationConfig {
+  // How long a key that stopped signing stays in the JWKS and verifies: ID
+  // tokens it signed, and id_token_hints made of them, must still check.
+  std::chrono::seconds grace_period{7 * 24 * 3600};
+  // How long after `mxauth keys rotate` the new key starts signing; until
+  // then it is only published, so that every instance and relying party can
+  // learn it first.
+  std::chrono::seconds activation_delay{60};
+  // How often a running server looks for a changed key ring.
+  std::chrono::seconds check_interval{10};
+
+  bool operator==(const KeyRotationConfig&) const = default;
+};
+
 struct SecretsConfig {
   std::filesystem::path keys_dir = "./data/keys";
   // 64 hex characters (32 bytes). Empty: the app generates one on first
@@ -63,6 +78,7 @@ struct SecretsConfig {
   // When non-empty, these keys are used and keys_dir is not read for
   // signing keys.
   std::vector<InlineKey> keys;
+  KeyRotationConfig key_rotation;
 
   bool operator==(const SecretsConfig&) const = default;
 };

@@ -623,6 +623,24 @@ std::vector<Field> buildFields() {
           "generate` makes one"),
       Echo::Never));
   f.push_back(inlineKeys());
+  f.push_back(scalar(
+      "secrets.key_rotation.grace_period",
+      "Seconds a replaced signing key stays in the JWKS and verifies before it retires "
+      "(mxauth extension)",
+      SecondsKind{0, 315360000},
+      [](auto& c) -> auto& { return c.secrets.key_rotation.grace_period; }));
+  f.push_back(scalar(
+      "secrets.key_rotation.activation_delay",
+      "Seconds between `mxauth keys rotate` and the new key's first signature; it is published "
+      "meanwhile (mxauth extension)",
+      SecondsKind{0, 2592000},
+      [](auto& c) -> auto& { return c.secrets.key_rotation.activation_delay; }));
+  f.push_back(scalar(
+      "secrets.key_rotation.check_interval",
+      "Seconds between two looks of a running server at the key ring in keys_dir (mxauth "
+      "extension)",
+      SecondsKind{1, 3600},
+      [](auto& c) -> auto& { return c.secrets.key_rotation.check_interval; }));
   // matrix
   f.push_back(scalar(
       "matrix.homeserver", "The homeserver's server_name; user IDs are @localpart:homeserver",
@@ -829,6 +847,7 @@ const std::vector<Section>& sections() {
       {"http", "The HTTP listener"},
       {"database", "Where state is stored"},
       {"secrets", "Signing keys and the encryption key"},
+      {"secrets.key_rotation", "Signing-key rotation with `mxauth keys rotate` (mxauth extension)"},
       {"matrix", "The Matrix homeserver this service authenticates for"},
       {"account", "What users may do with their account"},
       {"email", "Outgoing e-mail"},

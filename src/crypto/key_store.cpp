@@ -48,7 +48,13 @@ class Fd {
   int fd_;
 };
 
-Result<std::string, KeyError> readSmallFile(const fs::path& path) {
+bool isHexSecret(std::string_view text) {
+  return text.size() == 2 * kSecretBytes && core::hexDecode(text).has_value();
+}
+
+}  // namespace
+
+Result<std::string, KeyError> readKeyDirectoryFile(const fs::path& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return unexpected(ioError(path, "cannot open", errno));
   std::string content;
@@ -70,8 +76,8 @@ Result<std::string, KeyError> readSmallFile(const fs::path& path) {
 
 // Writes `content` to dir/name through a temporary file, fsync and rename,
 // so readers see the old file or the whole new one.
-Result<void, KeyError> writeAtomically(const fs::path& dir, const std::string& name,
-                                       std::string_view content) {
+Result<void, KeyError> writeKeyDirectoryFile(const fs::path& dir, const std::string& name,
+                                             std::string_view content) {
   fs::path target = dir / name;
   fs::path temporary = dir / ("." + name + ".tmp");
   ::unlink(temporary.c_str());  // a leftover from a crash, if any
@@ -104,7 +110,7 @@ Result<void, KeyError> writeAtomically(const fs::path& dir, const std::string& n
   return {};
 }
 
-Result<void, KeyError> ensureDirectory(const fs::path& dir) {
+Result<void, KeyError> ensureKeyDirectory(const fs::path& dir) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return {};
   if (!dir.parent_path().empty()) {
@@ -117,31 +123,25 @@ Result<void, KeyError> ensureDirectory(const fs::path& dir) {
   return {};
 }
 
-// An exclusive advisory lock on dir/.lock for the lifetime of the object.
-class DirectoryLock {
- public:
-  static Result<DirectoryLock, KeyError> acquire(const fs::path& dir) {
-    fs::path path = dir / ".lock";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return unexpected(ioError(path, "cannot open", errno));
-    while (::flock(fd, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      return unexpected(ioError(path, "cannot lock", saved));
-    }
-    return DirectoryLock(fd);
+Result<KeyDirectoryLock, KeyError> KeyDirectoryLock::acquire(const fs::path& dir) {
+  fs::path path = dir / ".lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return unexpected(ioError(path, "cannot open", errno));
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    int saved = errno;
+    ::close(fd);
+    return unexpected(ioError(path, "cannot lock", saved));
   }
-  DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  DirectoryLock& operator=(DirectoryLock&&) = delete;
-  ~DirectoryLock() {
-    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
-  }
+  return KeyDirectoryLock(fd);
+}
 
- private:
-  explicit DirectoryLock(int fd) : fd_(fd) {}
-  int fd_;
-};
+KeyDirectoryLock::KeyDirectoryLock(KeyDirectoryLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)) {}
+
+KeyDirectoryLock::~KeyDirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+}
 
 std::string keyFileName(const SigningKey& key) {
   std::string name(algorithmName(key.algorithm()));
@@ -150,24 +150,19 @@ std::string keyFileName(const SigningKey& key) {
   return name + "-" + key.kid() + ".pem";
 }
 
-bool isHexSecret(std::string_view text) {
-  return text.size() == 2 * kSecretBytes && core::hexDecode(text).has_value();
-}
-
-}  // namespace
-
 KeySet::KeySet(std::vector<SigningKey> keys) {
   for (SigningKey& key : keys) add(std::move(key));
 }
 
-void KeySet::add(SigningKey key) {
+void KeySet::add(SigningKey key, KeyUse use) {
   if (findByKid(key.kid()) != nullptr) return;
   keys_.push_back(std::move(key));
+  uses_.push_back(use);
 }
 
 const SigningKey* KeySet::signingKey(SigningAlgorithm algorithm) const {
-  for (const SigningKey& key : keys_) {
-    if (key.algorithm() == algorithm) return &key;
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i].algorithm() == algorithm && uses_[i] == KeyUse::Sign) return &keys_[i];
   }
   return nullptr;
 }
@@ -203,7 +198,7 @@ std::string KeySet::jwks() const {
   return boost::json::serialize(document);
 }
 
-Result<KeySet, KeyError> loadKeyDirectory(const fs::path& dir) {
+Result<std::vector<fs::path>, KeyError> listKeyFiles(const fs::path& dir) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) return unexpected(ioError(dir, "cannot list", ec.value()));
@@ -217,14 +212,26 @@ Result<KeySet, KeyError> loadKeyDirectory(const fs::path& dir) {
   }
   if (ec) return unexpected(ioError(dir, "cannot list", ec.value()));
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+Result<SigningKey, KeyError> loadKeyFile(const fs::path& path) {
+  auto pem = readKeyDirectoryFile(path);
+  if (!pem) return unexpected(pem.error());
+  auto key = SigningKey::fromPem(*pem);
+  if (!key) {
+    return unexpected(KeyError{key.error().code, path.string() + ": " + key.error().detail});
+  }
+  return std::move(*key);
+}
+
+Result<KeySet, KeyError> loadKeyDirectory(const fs::path& dir) {
+  auto files = listKeyFiles(dir);
+  if (!files) return unexpected(files.error());
   KeySet set;
-  for (const fs::path& path : files) {
-    auto pem = readSmallFile(path);
-    if (!pem) return unexpected(pem.error());
-    auto key = SigningKey::fromPem(*pem);
-    if (!key) {
-      return unexpected(KeyError{key.error().code, path.string() + ": " + key.error().detail});
-    }
+  for (const fs::path& path : *files) {
+    auto key = loadKeyFile(path);
+    if (!key) return unexpected(key.error());
     set.add(std::move(*key));
   }
   return set;
@@ -247,15 +254,15 @@ Result<std::filesystem::path, KeyError> writeKeyFile(const fs::path& dir, const 
   auto pem = key.privateKeyPem();
   if (!pem) return unexpected(pem.error());
   std::string name = keyFileName(key);
-  auto written = writeAtomically(dir, name, *pem);
+  auto written = writeKeyDirectoryFile(dir, name, *pem);
   if (!written) return unexpected(written.error());
   return dir / name;
 }
 
 Result<KeySet, KeyError> ensureKeys(const fs::path& dir) {
-  auto created = ensureDirectory(dir);
+  auto created = ensureKeyDirectory(dir);
   if (!created) return unexpected(created.error());
-  auto lock = DirectoryLock::acquire(dir);
+  auto lock = KeyDirectoryLock::acquire(dir);
   if (!lock) return unexpected(lock.error());
   auto existing = loadKeyDirectory(dir);
   if (!existing || !existing->empty()) return existing;
@@ -270,14 +277,14 @@ Result<KeySet, KeyError> ensureKeys(const fs::path& dir) {
 }
 
 Result<std::string, KeyError> ensureEncryptionSecret(const fs::path& dir, Rng& rng) {
-  auto created = ensureDirectory(dir);
+  auto created = ensureKeyDirectory(dir);
   if (!created) return unexpected(created.error());
-  auto lock = DirectoryLock::acquire(dir);
+  auto lock = KeyDirectoryLock::acquire(dir);
   if (!lock) return unexpected(lock.error());
   fs::path path = dir / kSecretFileName;
   std::error_code ec;
   if (fs::exists(path, ec)) {
-    auto content = readSmallFile(path);
+    auto content = readKeyDirectoryFile(path);
     if (!content) return unexpected(content.error());
     std::string_view text = *content;
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
@@ -290,7 +297,7 @@ Result<std::string, KeyError> ensureEncryptionSecret(const fs::path& dir, Rng& r
     return std::string(text);
   }
   std::string secret = core::hexEncode(randomBytes(rng, kSecretBytes));
-  auto written = writeAtomically(dir, std::string(kSecretFileName), secret + "\n");
+  auto written = writeKeyDirectoryFile(dir, std::string(kSecretFileName), secret + "\n");
   if (!written) return unexpected(written.error());
   return secret;
 }

@@ -59,7 +59,7 @@ class ClientAssertionTest : public test::TokenEndpointTest {
     if (IsSkipped() || HasFatalFailure()) return;
     options_.client_authentication.secret_aead = &aead_;
     options_.client_authentication.jwks = &jwks_;
-    endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keys(), options_);
+    endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keySource(), options_);
   }
 
   static const crypto::SigningKey& key(crypto::SigningAlgorithm alg) {

@@ -38,8 +38,8 @@ class DeviceGrantTest : public test::TokenEndpointTest {
   void SetUp() override {
     TokenEndpointTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    endpoints_ =
-        std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keys(), options_, &homeserver_);
+    endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keySource(), options_,
+                                                  &homeserver_);
     alice_ = addUser("alice");
   }
 

@@ -139,6 +139,10 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   metadata["claims_supported"] =
       stringArray({"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash",
                    "preferred_username", "name", "email", "email_verified"});
+  // OIDC Core §3.1.2.1: display and ui_locales are accepted; the pages
+  // come in one form and one language (so far).
+  metadata["display_values_supported"] = stringArray({"page"});
+  metadata["ui_locales_supported"] = stringArray({"en"});
   metadata["claims_parameter_supported"] = false;
   metadata["request_parameter_supported"] = false;
   // Its default is true (Discovery §3), so it must be said.
@@ -165,11 +169,12 @@ http::Response corsPreflightResponse(const http::Request& request, std::string_v
 }
 
 void mountDiscoveryRoutes(http::Router& router, const DiscoveryOptions& options,
-                          const crypto::KeySet& keys) {
+                          const crypto::KeySource& keys) {
   DiscoveryOptions effective = options;
-  if (effective.signing_algorithms.empty()) effective.signing_algorithms = keys.algorithms();
+  if (effective.signing_algorithms.empty()) {
+    effective.signing_algorithms = keys.current()->algorithms();
+  }
   auto metadata = std::make_shared<const std::string>(buildServerMetadata(effective));
-  auto jwks = std::make_shared<const std::string>(keys.jwks());
   http::RouteOptions inline_route{.execution = http::Execution::Inline, .fast_path = {}};
 
   http::Handler serve_metadata = [metadata](http::Request&) {
@@ -185,7 +190,8 @@ void mountDiscoveryRoutes(http::Router& router, const DiscoveryOptions& options,
   }
   router.add(
       http::Method::Get, std::string(kJwksPath),
-      [jwks](http::Request&) { return cachedJson(*jwks, kJwksCacheControl); }, inline_route);
+      [&keys](http::Request&) { return cachedJson(keys.current()->jwks(), kJwksCacheControl); },
+      inline_route);
   router.add(http::Method::Options, std::string(kJwksPath), preflight_get, inline_route);
 }
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto/key_store.h"
+#include "crypto/key_source.h"
 #include "crypto/keys.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -66,9 +66,10 @@ void allowAnyOrigin(http::Response& response);
 http::Response corsPreflightResponse(const http::Request& request, std::string_view methods);
 
 // Mounts GET (and HEAD) and OPTIONS on the three metadata paths and on
-// /oauth2/keys.json. Both documents are serialised here, once; `keys` is
-// not referenced afterwards.
+// /oauth2/keys.json. The metadata is serialised here, once; the JWK Set on
+// each request from the current snapshot of `keys`, so that it follows a
+// rotation at once (`keys` must outlive the router).
 void mountDiscoveryRoutes(http::Router& router, const DiscoveryOptions& options,
-                          const crypto::KeySet& keys);
+                          const crypto::KeySource& keys);
 
 }  // namespace mxauth::oauth

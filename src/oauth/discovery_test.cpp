@@ -180,7 +180,7 @@ TEST(DiscoveryTest, JoinsEndpointsWithExactlyOneSlash) {
 
 TEST(DiscoveryRoutesTest, ServesTheSameDocumentOnEveryMetadataPathWithCacheAndCorsHeaders) {
   http::Router router;
-  crypto::KeySet keys = testKeys();
+  const crypto::KeySource keys(testKeys());
   mountDiscoveryRoutes(router, options(), keys);
 
   std::string first;
@@ -202,7 +202,8 @@ TEST(DiscoveryRoutesTest, TakesTheSigningAlgorithmsFromTheKeySetWhenNotGiven) {
   http::Router router;
   DiscoveryOptions discovery = options();
   discovery.signing_algorithms.clear();
-  mountDiscoveryRoutes(router, discovery, testKeys());
+  const crypto::KeySource keys(testKeys());
+  mountDiscoveryRoutes(router, discovery, keys);
 
   http::Response response = dispatch(router, http::Method::Get, kOpenIdConfigurationPath);
 
@@ -213,7 +214,8 @@ TEST(DiscoveryRoutesTest, TakesTheSigningAlgorithmsFromTheKeySetWhenNotGiven) {
 
 TEST(DiscoveryRoutesTest, AnswersTheCorsPreflight) {
   http::Router router;
-  mountDiscoveryRoutes(router, options(), testKeys());
+  const crypto::KeySource keys(testKeys());
+  mountDiscoveryRoutes(router, options(), keys);
 
   http::Response response =
       dispatch(router, http::Method::Options, kAuthMetadataPath,
@@ -237,9 +239,25 @@ TEST(DiscoveryRoutesTest, DoesNotEchoMalformedRequestedHeaders) {
   EXPECT_EQ(response.header("Access-Control-Allow-Headers"), std::nullopt);
 }
 
+TEST(DiscoveryRoutesTest, TheJwkSetFollowsAReplacedKeySetWithoutRemounting) {
+  http::Router router;
+  crypto::KeySource keys(testKeys());
+  mountDiscoveryRoutes(router, options(), keys);
+  crypto::KeySet rotated = testKeys();
+  auto added = crypto::SigningKey::generate(crypto::SigningAlgorithm::EdDsa);
+  ASSERT_TRUE(added.has_value());
+  rotated.add(*added, crypto::KeyUse::VerifyOnly);
+
+  keys.replace(rotated);
+  http::Response response = dispatch(router, http::Method::Get, kJwksPath);
+
+  EXPECT_EQ(response.body, rotated.jwks());
+  EXPECT_NE(response.body.find(added->kid()), std::string::npos);
+}
+
 TEST(DiscoveryRoutesTest, ServesThePublicKeysAsAJwkSet) {
   http::Router router;
-  crypto::KeySet keys = testKeys();
+  const crypto::KeySource keys(testKeys());
   mountDiscoveryRoutes(router, options(), keys);
 
   http::Response response = dispatch(router, http::Method::Get, kJwksPath);
@@ -264,7 +282,8 @@ TEST(DiscoveryRoutesTest, ServesThePublicKeysAsAJwkSet) {
 
 TEST(DiscoveryServerTest, KeepsTheCacheHeadersThroughTheServerMiddleware) {
   http::Router router;
-  mountDiscoveryRoutes(router, options(), testKeys());
+  const crypto::KeySource keys(testKeys());
+  mountDiscoveryRoutes(router, options(), keys);
   core::WorkerPool pool("discovery-test", 1, 8);
   test::RunningServer server({}, router, pool);
 

@@ -24,8 +24,8 @@ class HomeserverProvisioningTest : public test::TokenEndpointTest {
   void SetUp() override {
     TokenEndpointTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    endpoints_ =
-        std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keys(), options_, &homeserver_);
+    endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keySource(), options_,
+                                                  &homeserver_);
   }
 
   test::RecordingHomeserver homeserver_;

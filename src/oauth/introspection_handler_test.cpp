@@ -108,7 +108,7 @@ TEST_P(IntrospectionHandlerTest, RequiresTheHomeserverSecretOrClientCredentials)
 TEST_P(IntrospectionHandlerTest, NoHomeserverSecretConfiguredMeansNoBearerAccess) {
   Login tokens = login();
   options_.matrix_secret.clear();
-  endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keys(), options_);
+  endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keySource(), options_);
   http::Request request = post("/oauth2/introspect", {{"token", tokens.access_token}});
   request.headers.set("Authorization", "Bearer ");
 

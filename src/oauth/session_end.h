@@ -5,7 +5,8 @@
 // the same transaction) the device on the homeserver, whose device list is
 // synced with the user's remaining sessions (jobs/homeserver_jobs.h). The
 // homeserver then refuses the device's tokens at once, whatever it had
-// cached (spec-digest §5.4).
+// cached (spec-digest §5.4). The user's remembered consent to the client
+// ends with their last session with it.
 
 #include <optional>
 

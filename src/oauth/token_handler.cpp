@@ -1,5 +1,6 @@
 #include "oauth/token_handler.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,7 +39,7 @@ std::optional<TokenGrant> grantFromName(std::string_view name) {
 }  // namespace
 
 TokenHandler::TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
-                           const crypto::KeySet& keys, const TokenEndpointOptions& options,
+                           const crypto::KeySource& keys, const TokenEndpointOptions& options,
                            const ClientAuthenticator& authenticator, IntrospectionCache& cache,
                            homeserver::HomeserverConnection* homeserver)
     : database_(database),
@@ -95,7 +96,8 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
   auto tx = database_.begin(storage::TransactionMode::ReadWrite);
   if (!tx) return unexpected(storageFailure(tx.error()));
 
-  GrantContext context{**tx,    clock_, rng_,    keys_, options_,
+  const std::shared_ptr<const crypto::KeySet> keys = keys_.current();
+  GrantContext context{**tx,    clock_, rng_,    *keys, options_,
                        issuer_, cache_, *client, *form, request.header("User-Agent").value_or("")};
   switch (*grant) {
     case TokenGrant::AuthorizationCode:
@@ -111,7 +113,7 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
 }
 
 TokenEndpoints::TokenEndpoints(storage::Database& database, Rng& rng, const Clock& clock,
-                               const crypto::KeySet& keys, TokenEndpointOptions options,
+                               const crypto::KeySource& keys, TokenEndpointOptions options,
                                homeserver::HomeserverConnection* homeserver)
     : options_(std::move(options)),
       authenticator_(database, clock, clientAuthenticationOptions(options_)),

@@ -13,7 +13,7 @@
 
 #include "core/clock.h"
 #include "core/rng.h"
-#include "crypto/key_store.h"
+#include "crypto/key_source.h"
 #include "homeserver/homeserver_connection.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -33,7 +33,7 @@ namespace mxauth::oauth {
 class TokenHandler {
  public:
   TokenHandler(storage::Database& database, Rng& rng, const Clock& clock,
-               const crypto::KeySet& keys, const TokenEndpointOptions& options,
+               const crypto::KeySource& keys, const TokenEndpointOptions& options,
                const ClientAuthenticator& authenticator, IntrospectionCache& cache,
                homeserver::HomeserverConnection* homeserver);
 
@@ -44,7 +44,8 @@ class TokenHandler {
   storage::Database& database_;
   Rng& rng_;
   const Clock& clock_;
-  const crypto::KeySet& keys_;
+  // Each exchange signs with one snapshot (crypto/key_source.h).
+  const crypto::KeySource& keys_;
   const TokenEndpointOptions& options_;
   const ClientAuthenticator& authenticator_;
   IntrospectionCache& cache_;
@@ -62,7 +63,7 @@ class TokenEndpoints {
   // `homeserver` (when not null) learns of users and devices before their
   // first tokens are handed out (homeserver_provisioning.h).
   TokenEndpoints(storage::Database& database, Rng& rng, const Clock& clock,
-                 const crypto::KeySet& keys, TokenEndpointOptions options,
+                 const crypto::KeySource& keys, TokenEndpointOptions options,
                  homeserver::HomeserverConnection* homeserver = nullptr);
 
   void start() { activity_.start(options_.activity_flush_interval); }

@@ -209,7 +209,7 @@ TEST_P(TokenHandlerTest, RefreshTokenIsRefusedOneSecondAfterItsLifetime) {
 
 TEST_P(TokenHandlerTest, SessionCannotBeRefreshedPastItsAbsoluteLifetime) {
   options_.lifetimes.session_lifetime = std::chrono::hours(24);
-  endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keys(), options_);
+  endpoints_ = std::make_unique<TokenEndpoints>(*database_, rng_, clock_, keySource(), options_);
   domain::User alice = addUser("alice");
   TestClient client = addPublicClient();
   std::string refresh_token =

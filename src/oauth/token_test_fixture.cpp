@@ -16,7 +16,8 @@ void TokenEndpointTest::SetUp() {
   options_.issuer = std::string(kIssuer);
   options_.server_name = std::string(kServerName);
   options_.matrix_secret = std::string(kMatrixSecret);
-  endpoints_ = std::make_unique<oauth::TokenEndpoints>(*database_, rng_, clock_, keys(), options_);
+  endpoints_ =
+      std::make_unique<oauth::TokenEndpoints>(*database_, rng_, clock_, keySource(), options_);
 }
 
 void TokenEndpointTest::TearDown() {
@@ -35,6 +36,11 @@ const crypto::KeySet& TokenEndpointTest::keys() {
     return set;
   }();
   return kKeys;
+}
+
+const crypto::KeySource& TokenEndpointTest::keySource() {
+  static const crypto::KeySource kSource(keys());
+  return kSource;
 }
 
 TestClient TokenEndpointTest::addClient(oauth::TokenEndpointAuthMethod method,

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/key_source.h"
 #include "crypto/key_store.h"
 #include "domain/oauth.h"
 #include "http/request.h"
@@ -52,6 +53,8 @@ class TokenEndpointTest : public MigratedDatabaseTest {
 
   // RS256, ES256 and EdDSA keys, generated once per process.
   static const crypto::KeySet& keys();
+  // The same keys as the endpoints take them.
+  static const crypto::KeySource& keySource();
 
   TestClient addClient(oauth::TokenEndpointAuthMethod method,
                        std::vector<oauth::GrantType> grants = {oauth::GrantType::AuthorizationCode,

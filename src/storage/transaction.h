@@ -3,6 +3,7 @@
 #include "core/result.h"
 #include "storage/client_assertion_repository.h"
 #include "storage/compat_repositories.h"
+#include "storage/consent_repository.h"
 #include "storage/device_code_grant_repository.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
@@ -40,6 +41,7 @@ class Transaction {
   virtual AccessTokenRepository& accessTokens() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
   virtual ClientAssertionRepository& clientAssertions() = 0;
+  virtual OAuthConsentRepository& oauthConsents() = 0;
 
   virtual DeviceCodeGrantRepository& deviceCodeGrants() = 0;
 

@@ -49,6 +49,26 @@ std::string userAgentOf(const http::Request& request) {
   return agent;
 }
 
+// A login or registration form that continues a pending authorization
+// request may end, through redirects, at the client's redirect URI (when
+// its consent is remembered, web/consent.h), and browsers hold those
+// redirects to form-action: the client's origin is allowed there too, as
+// on the consent page.
+void allowContinuationTarget(WebContext& context, const std::optional<std::string>& next,
+                             http::Response& response) {
+  constexpr std::string_view kContinue = "/authorize/continue?id=";
+  if (!next || !next->starts_with(kContinue)) return;
+  const auto id = domain::AuthorizationGrantId::parse(next->substr(kContinue.size()));
+  if (!id) return;
+  auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return;
+  auto grant = (*tx)->authorizationGrants().lookup(*id);
+  if (!grant || !*grant || !(*grant)->isPending()) return;
+  const std::string source = cspSourceFor((*grant)->redirect_uri);
+  if (source.empty()) return;
+  response.setHeader("Content-Security-Policy", contentSecurityPolicy(source, ""));
+}
+
 }  // namespace
 
 http::Response AccountPages::renderLogin(const http::Request& request, int status,
@@ -61,6 +81,7 @@ http::Response AccountPages::renderLogin(const http::Request& request, int statu
     page.register_href = PageKit::withQuery("/register", {{"next", page.next}});
   }
   http::Response response = kit_.html(status, context.templates.render(page));
+  allowContinuationTarget(context, page.next, response);
   kit_.sessions().issueCsrfCookie(response, csrf);
   return response;
 }
@@ -171,6 +192,7 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
   page.homeserver = context.settings.homeserver;
   page.login_href = PageKit::withQuery("/login", {{"next", page.next}});
   http::Response response = kit_.html(status, context.templates.render(page));
+  allowContinuationTarget(context, page.next, response);
   kit_.sessions().issueCsrfCookie(response, csrf);
   return response;
 }

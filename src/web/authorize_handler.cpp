@@ -13,11 +13,13 @@
 #include "crypto/token.h"
 #include "domain/email_address.h"
 #include "oauth/client_store.h"
+#include "oauth/id_token.h"
 #include "oauth/pkce.h"
 #include "oauth/redirect_uri.h"
 #include "oauth/scope.h"
 #include "web/authorization_response.h"
 #include "web/client_display.h"
+#include "web/consent.h"
 #include "web/navigation.h"
 
 namespace mxauth::web {
@@ -28,6 +30,8 @@ using oauth::OAuthErrorCode;
 constexpr std::size_t kMaxStateLength = 4096;
 constexpr std::size_t kMaxNonceLength = 1024;
 constexpr std::size_t kMaxLoginHintLength = 512;
+// An ID token of ours is well under this; longer is not one.
+constexpr std::size_t kMaxIdTokenHintLength = 8192;
 constexpr std::int64_t kMaxMaxAge = 10LL * 365 * 24 * 3600;
 // RFC 6749 §10.10: at least 128 bits; we give the code 256.
 constexpr std::size_t kCodeBytes = 32;
@@ -93,6 +97,40 @@ std::optional<std::int64_t> parseMaxAge(std::string_view text) {
     return std::nullopt;
   }
   return value;
+}
+
+#include "web/client_display.h"
+#include "web/consent.h"
+// Ends a pending grant the user allowed (or had allowed before, web/consent.h):
+// the OAuthSession, a code (32 random bytes, stored only as its SHA-256,
+// design §7) and the remembered consent, committed together. Empty when the
+// grant was no longer pending: another answer fulfilled it first.
+Result<std::optional<std::string>, storage::StorageError> issueCode(
+    storage::Transaction& tx, WebContext& context, const domain::AuthorizationGrant& grant,
+    const oauth::ScopeSet& scope, const ActiveSession& session) {
+  storage::NewOAuthSession new_session;
+  new_session.client_id = grant.client_id;
+  new_session.user_id = session.user.id;
+  new_session.scope = grant.scope;
+  new_session.device_id = scope.deviceId();
+  new_session.user_agent = session.session.user_agent;
+  // auth_time of the ID token: the login of this browser session, which a
+  // prompt=login or an exceeded max_age has just renewed.
+  new_session.authenticated_at = session.session.authenticated_at;
+  auto oauth_session = tx.oauthSessions().add(context.rng, context.clock, new_session);
+  if (!oauth_session) return unexpected(oauth_session.error());
+
+  const std::string code = crypto::randomUrlSafeString(context.rng, kCodeBytes);
+  const std::string code_hash = crypto::tokenHashHex(code);
+  auto fulfilled = tx.authorizationGrants().fulfill(
+      context.clock, grant.id, code_hash, oauth_session->id, session.session.id, session.user.id);
+  if (!fulfilled) return unexpected(fulfilled.error());
+  if (!*fulfilled) return std::optional<std::string>();
+  auto remembered = rememberConsent(tx, context.clock, session.user.id, grant.client_id, scope);
+  if (!remembered) return unexpected(remembered.error());
+  auto committed = tx.commit();
+  if (!committed) return unexpected(committed.error());
+  return std::optional<std::string>(code);
 }
 
 }  // namespace
@@ -252,17 +290,68 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
     login_hint = std::string(*hint);
   }
 
+  // display, ui_locales, claims_locales and acr_values (OIDC Core
+  // §3.1.2.1) are accepted and have no effect: one display, one language,
+  // one authentication level.
+
+  // OIDC Core §3.1.2.1: an ID token we issued, naming the user the client
+  // expects; checked as at the end-session endpoint (our keys, our issuer,
+  // expired accepted). Anything else is invalid_request.
+  std::optional<oauth::IdTokenHint> id_token_hint;
+  if (const auto hint = params.get("id_token_hint")) {
+    auto verified = context.keys == nullptr || hint->size() > kMaxIdTokenHintLength
+                        ? Result<oauth::IdTokenHint, oauth::IdTokenHintError>(
+                              unexpected(oauth::IdTokenHintError::BadSignature))
+                        : oauth::verifyIdTokenHint(*context.keys->current(),
+                                                   context.settings.public_base, *hint);
+    if (!verified) {
+      return failWith(oauth::oauthError(OAuthErrorCode::InvalidRequest,
+                                        "id_token_hint is not an ID token of this server.",
+                                        std::string(oauth::describe(verified.error()))));
+    }
+    id_token_hint = std::move(*verified);
+  }
+  auto active = kit_.sessions().current(request, **tx, context.clock);
+  if (!active) return kit_.storageFailure(active.error());
+  const bool hint_names_another_user =
+      id_token_hint && *active && (*active)->user.id.str() != id_token_hint->subject;
+
   if (hasPrompt(prompt, "none")) {
-    // No interaction allowed, and no consent is remembered yet (checklist
-    // B.14): without a fresh session the user must log in, with one they
-    // must consent.
-    auto active = kit_.sessions().current(request, **tx, context.clock);
-    if (!active) return kit_.storageFailure(active.error());
+    // No interaction allowed (checklist B.14): without a fresh session of
+    // the user the client expects, the user must log in; without a consent
+    // that covers the request (web/consent.h), they must consent.
     const bool fresh =
         *active && (!max_age || context.clock.now() - (*active)->session.authenticated_at <=
                                     std::chrono::seconds(*max_age));
     if (!fresh) return fail(OAuthErrorCode::LoginRequired, "The user is not logged in.");
-    return fail(OAuthErrorCode::ConsentRequired, "The user must consent interactively.");
+    if (hint_names_another_user) {
+      return fail(OAuthErrorCode::LoginRequired,
+                  "The user signed in is not the one id_token_hint names.");
+    }
+    const ActiveSession& session = **active;
+    if (auto allowed = oauth::validateScope(*scope, oauth::GrantKind::AuthorizationCode,
+                                            session.user.is_admin);
+        !allowed) {
+      return failWith(allowed.error());
+    }
+    auto given = consentAlreadyGiven(**tx, session.user.id, **client, target.redirect_uri, *scope);
+    if (!given) return kit_.storageFailure(given.error());
+    if (!*given)
+      return fail(OAuthErrorCode::ConsentRequired, "The user must consent interactively.");
+  }
+
+  // Interactively, a hint that names a user pre-fills the login form; one
+  // that names another user than the one signed in asks for a new login
+  // rather than answering for the wrong account.
+  if (id_token_hint && !hasPrompt(prompt, "none")) {
+    if (hint_names_another_user) prompt = prompt ? *prompt + " login" : std::string("login");
+    if (!login_hint) {
+      auto hinted = domain::UserId::parse(id_token_hint->subject);
+      auto user = hinted ? (*tx)->users().lookup(*hinted)
+                         : Result<std::optional<domain::User>, storage::StorageError>();
+      if (!user) return kit_.storageFailure(user.error());
+      if (*user) login_hint = "mxid:" + matrixUserId(**user, context.settings.homeserver);
+    }
   }
   tx->reset();
 
@@ -282,6 +371,17 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
   if (!write) return kit_.storageFailure(write.error());
   auto added = (*write)->authorizationGrants().add(context.rng, context.clock, grant);
   if (!added) return kit_.storageFailure(added.error());
+  if (hasPrompt(grant.prompt, "none")) {
+    // Silent success: the checks above passed, and the code is issued now.
+    auto code = issueCode(**write, context, *added, *scope, **active);
+    if (!code) return kit_.storageFailure(code.error());
+    if (!*code) {
+      return authorizationError(
+          context.templates, kit_.layout(), target,
+          oauth::oauthError(OAuthErrorCode::ServerError, "The request was answered twice."));
+    }
+    return authorizationResponse(context.templates, kit_.layout(), target, {{"code", **code}});
+  }
   auto committed = (*write)->commit();
   if (!committed) return kit_.storageFailure(committed.error());
   return http::Response::redirect(continuePath(added->id), 303);
@@ -347,9 +447,11 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   }
   const ActiveSession& session = **active;
   if (needsReauthentication(**grant, session.session, now)) {
+    // The user an id_token_hint or login_hint named, else the same user.
+    const auto username = usernameFromLoginHint((*grant)->login_hint, context.settings.homeserver)
+                              .value_or(session.user.localpart);
     return http::Response::redirect(
-        PageKit::withQuery("/login",
-                           {{"next", here}, {"username", session.user.localpart}, {"reauth", "1"}}),
+        PageKit::withQuery("/login", {{"next", here}, {"username", username}, {"reauth", "1"}}),
         303);
   }
 
@@ -404,7 +506,21 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
     return response;
   };
 
-  if (!submitted) return renderConsent(200, std::nullopt);
+  if (!submitted) {
+    auto given =
+        consentAlreadyGiven(transaction, session.user.id, **client, (*grant)->redirect_uri, *scope);
+    if (!given) return kit_.storageFailure(given.error());
+    // First-time or wider scopes, or a client whose identity is not proven:
+    // the consent page (web/consent.h).
+    if (!*given) return renderConsent(200, std::nullopt);
+    tx->reset();
+    auto write = context.database.begin();
+    if (!write) return kit_.storageFailure(write.error());
+    auto code = issueCode(**write, context, **grant, *scope, session);
+    if (!code) return kit_.storageFailure(code.error());
+    if (!*code) return expired();
+    return authorizationResponse(context.templates, kit_.layout(), target, {{"code", **code}});
+  }
 
   if (!kit_.sessions().verifyCsrf(request, purpose, form->get("csrf").value_or(""))) {
     return renderConsent(403,
@@ -423,30 +539,11 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   }
   if (action != "allow") return renderConsent(400, "Choose Allow or Deny.");
 
-  storage::NewOAuthSession new_session;
-  new_session.client_id = (*grant)->client_id;
-  new_session.user_id = session.user.id;
-  new_session.scope = (*grant)->scope;
-  new_session.device_id = scope->deviceId();
-  new_session.user_agent = session.session.user_agent;
-  new_session.authenticated_at = session.session.authenticated_at;
-  auto oauth_session = transaction.oauthSessions().add(context.rng, context.clock, new_session);
-  if (!oauth_session) return kit_.storageFailure(oauth_session.error());
-
-  const std::string code = crypto::randomUrlSafeString(context.rng, kCodeBytes);
-  // The same hash the token endpoint looks codes up by (design §7).
-  const std::string code_hash = crypto::tokenHashHex(code);
-  auto fulfilled = transaction.authorizationGrants().fulfill(
-      context.clock, *id, code_hash, oauth_session->id, session.session.id, session.user.id);
-  if (!fulfilled) return kit_.storageFailure(fulfilled.error());
+  auto code = issueCode(transaction, context, **grant, *scope, session);
+  if (!code) return kit_.storageFailure(code.error());
   // Conditional: another submit of this form already fulfilled the grant.
-  if (!*fulfilled) return expired();
-  auto committed = transaction.commit();
-  if (!committed) return kit_.storageFailure(committed.error());
-
-  std::vector<std::pair<std::string, std::string>> params;
-  params.emplace_back("code", code);
-  return authorizationResponse(context.templates, kit_.layout(), target, std::move(params));
+  if (!*code) return expired();
+  return authorizationResponse(context.templates, kit_.layout(), target, {{"code", **code}});
 }
 
 }  // namespace mxauth::web

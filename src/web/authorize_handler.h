@@ -19,14 +19,22 @@
 //     PKCE: S256 only, required for public clients (checklist B.8) →
 //     invalid_request; max_age not a non-negative integer, prompt=none with
 //     other values → invalid_request;
-//     prompt=none → login_required without a (fresh enough) browser session,
-//     else consent_required (no consent is remembered yet: checklist B.14).
+//     id_token_hint not an ID token of ours → invalid_request;
+//     prompt=none → login_required without a (fresh enough) browser session
+//     or when id_token_hint names another user; consent_required unless a
+//     remembered consent covers the request (web/consent.h, checklist
+//     B.14); otherwise the code is issued at once, with no page.
+//  display, ui_locales, claims_locales and acr_values are accepted. An
+//  id_token_hint naming another user than the one signed in asks for a new
+//  login (prompt=login added), with the hinted user's name pre-filled.
 //  Unknown parameters are ignored. The request is then stored as a pending
 //  AuthorizationGrant and the browser goes to /authorize/continue?id=<id>.
 //
 // GET /authorize/continue?id=<grant> sends the user to log in (or to
 // register for prompt=create; again for prompt=login or an exceeded
-// max_age), then shows the consent page (form#consent). POST decides:
+// max_age), then shows the consent page (form#consent), unless a remembered
+// consent covers the request (web/consent.h): then the code is issued at
+// once, as on allow. POST decides:
 // action=allow creates the OAuthSession, issues a code (32 random bytes,
 // base64url) stored only as its SHA-256 hex, and fulfils the grant — a
 // conditional write, so a second submit fails cleanly — then redirects with

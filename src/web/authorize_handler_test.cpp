@@ -8,8 +8,11 @@
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "crypto/jws.h"
+#include "crypto/key_source.h"
 #include "http/url_encoding.h"
+#include "oauth/id_token.h"
 #include "oauth/pkce.h"
+#include "oauth/session_end.h"
 #include "oauth/token_handler.h"
 #include "web/web_test_support.h"
 
@@ -21,9 +24,63 @@ constexpr const char* kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 constexpr const char* kScope = "urn:matrix:client:api:* urn:matrix:client:device:ABCDEFGHIJ";
 constexpr const char* kIssuer = "https://auth.example/";
 
+// The server's key for ID tokens that come back as id_token_hint.
+const crypto::KeySource& hintKeySource() {
+  static const crypto::KeySource source = [] {
+    crypto::KeySet keys;
+    auto key = crypto::SigningKey::generate(crypto::SigningAlgorithm::EdDsa);
+    if (key) keys.add(std::move(*key));
+    return crypto::KeySource(std::move(keys));
+  }();
+  return source;
+}
+
 class AuthorizeHandlerTest : public test::WebTest {
  protected:
-  AuthorizeHandlerTest() : client_(addClient()) {}
+  AuthorizeHandlerTest() : client_(addClient()) { context_->keys = &hintKeySource(); }
+
+  // An ID token we issued to the test client for `user`, as an RP sends it
+  // back as id_token_hint.
+  std::string idTokenHintFor(const domain::User& user) {
+    oauth::IdTokenClaims claims;
+    claims.issuer = kIssuer;
+    claims.subject = user.id.str();
+    claims.audience = client_.id().str();
+    claims.issued_at = clock_.now() - std::chrono::hours(2);
+    claims.expires_at = clock_.now() - std::chrono::hours(1);  // expired is fine for a hint
+    auto token =
+        oauth::signIdToken(*hintKeySource().current(), crypto::SigningAlgorithm::EdDsa, claims);
+    EXPECT_TRUE(token.has_value());
+    return token.value_or("");
+  }
+
+  // Exchanges a code of the test client at a token endpoint with its own
+  // keys; returns the ID token's claims.
+  boost::json::object idTokenClaimsFor(const std::string& code) {
+    crypto::KeySet keys;
+    auto key = crypto::SigningKey::generate(crypto::SigningAlgorithm::Rs256);
+    EXPECT_TRUE(key.has_value());
+    if (key) keys.add(*key);
+    oauth::TokenEndpointOptions options;
+    options.issuer = kIssuer;
+    options.server_name = "example.com";
+    const crypto::KeySource key_source(keys);
+    oauth::TokenEndpoints endpoints(*database_, rng_, clock_, key_source, options);
+    const http::Response tokens =
+        endpoints.tokenHandler().handle(post("/oauth2/token", {{"grant_type", "authorization_code"},
+                                                               {"code", code},
+                                                               {"redirect_uri", kRedirect},
+                                                               {"client_id", client_.id().str()},
+                                                               {"code_verifier", kVerifier}}));
+    EXPECT_EQ(tokens.status, 200) << tokens.body;
+    if (tokens.status != 200) return {};
+    const boost::json::object body = boost::json::parse(tokens.body).as_object();
+    const std::array<crypto::SigningAlgorithm, 1> rs256{crypto::SigningAlgorithm::Rs256};
+    auto verified = crypto::verify(body.at("id_token").as_string(), keys, rs256);
+    EXPECT_TRUE(verified.has_value());
+    if (!verified) return {};
+    return boost::json::parse(verified->payload).as_object();
+  }
 
   // The default request of a public Matrix client, with `changes` applied:
   // a pair replaces the parameter of that name, an empty value removes it.
@@ -207,7 +264,8 @@ TEST_F(AuthorizeHandlerTest, TheCodeIsRedeemedOnceAtTheTokenEndpointWithItsVerif
   oauth::TokenEndpointOptions options;
   options.issuer = kIssuer;
   options.server_name = "example.com";
-  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, keys, options);
+  const crypto::KeySource key_source(keys);
+  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, key_source, options);
   const test::Form exchange{{"grant_type", "authorization_code"},
                             {"code", code},
                             {"redirect_uri", kRedirect},
@@ -246,15 +304,182 @@ TEST_F(AuthorizeHandlerTest, LookAlikeClientsEachShowTheirOwnHost) {
   EXPECT_NE(copy_page.body.find(">app-example.evil.example<"), std::string::npos) << copy_page.body;
 }
 
-TEST_F(AuthorizeHandlerTest, ConsentIsAskedAgainOnEveryAuthorization) {
+TEST_F(AuthorizeHandlerTest, ConsentIsRememberedForTheSameScopesWithANewDevice) {
   addUser("alice", "correct horse battery");
   logIn("alice", "correct horse battery");
   ASSERT_EQ(consent(consentPage(), "allow").status, 303);
 
-  const http::Response again = follow(authorize());
+  const http::Response again =
+      follow(authorize({{"scope", "urn:matrix:client:api:* urn:matrix:client:device:KLMNOPQRST"}}));
+
+  ASSERT_EQ(again.status, 303) << again.body;
+  EXPECT_EQ(callbackParams(again).get("code").value_or("").size(), 43u);
+  EXPECT_EQ(callbackParams(again).get("state"), "state-123");
+}
+
+TEST_F(AuthorizeHandlerTest, AWiderScopeAsksForConsentAgain) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  ASSERT_EQ(consent(consentPage(), "allow").status, 303);
+
+  const http::Response again = follow(authorize({{"scope", std::string(kScope) + " openid"}}));
 
   EXPECT_EQ(again.status, 200);
   EXPECT_NE(again.body.find("<form id=\"consent\""), std::string::npos);
+}
+
+// Checklist A.7, RFC 8252 §8.6: a public client whose redirect URI any local
+// application could claim is asked every time.
+TEST_F(AuthorizeHandlerTest, APublicClientWithALoopbackRedirectIsAskedEveryTime) {
+  test::ClientOptions loopback;
+  loopback.redirect_uris = {"http://127.0.0.1/callback"};
+  client_ = addClient(loopback);
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const test::Form at_loopback{{"redirect_uri", "http://127.0.0.1/callback"}};
+  const http::Response first = consentPage(at_loopback);
+  ASSERT_EQ(consent(first, "allow").status, 303);
+
+  const http::Response again = follow(authorize(at_loopback));
+
+  EXPECT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("<form id=\"consent\""), std::string::npos);
+  const http::Response silent =
+      authorize({{"redirect_uri", "http://127.0.0.1/callback"}, {"prompt", "none"}});
+  EXPECT_NE(test::locationOf(silent).find("error=consent_required"), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, PromptNoneAfterConsentIssuesACodeWithoutAPage) {
+  const domain::User alice = addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  ASSERT_EQ(consent(consentPage(), "allow").status, 303);
+
+  const http::Response silent =
+      authorize({{"prompt", "none"},
+                 {"scope", "urn:matrix:client:api:* urn:matrix:client:device:UVWXYZ0123"}});
+
+  ASSERT_EQ(silent.status, 303) << silent.body;
+  const http::FormParams params = callbackParams(silent);
+  EXPECT_EQ(params.get("code").value_or("").size(), 43u);
+  EXPECT_EQ(params.get("iss"), kIssuer);
+}
+
+TEST_F(AuthorizeHandlerTest, PromptNoneForAWiderScopeIsConsentRequired) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  ASSERT_EQ(consent(consentPage(), "allow").status, 303);
+
+  expectRedirectError(
+      authorize({{"prompt", "none"}, {"scope", std::string(kScope) + " urn:synapse:admin:*"}}),
+      "invalid_scope");
+  expectRedirectError(authorize({{"prompt", "none"}, {"scope", std::string(kScope) + " email"}}),
+                      "consent_required");
+}
+
+// Checklist I.54: silently taking over a device another client holds is
+// not allowed; the same client may come back to its own device.
+TEST_F(AuthorizeHandlerTest, PromptNoneForAnotherClientsDeviceIsConsentRequired) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  ASSERT_EQ(consent(consentPage(), "allow").status, 303);  // device ABCDEFGHIJ
+  const oauth::RegisteredClient first = client_;
+  test::ClientOptions other;
+  other.client_uri = "https://other.example/";
+  other.redirect_uris = {kRedirect};
+  client_ = addClient(other);
+  ASSERT_EQ(consent(consentPage({{"scope",
+                                  "urn:matrix:client:api:* "
+                                  "urn:matrix:client:device:OTHERDEVICE"}}),
+                    "allow")
+                .status,
+            303);
+
+  expectRedirectError(authorize({{"prompt", "none"}}), "consent_required");
+  EXPECT_EQ(authorize({{"prompt", "none"},
+                       {"scope", "urn:matrix:client:api:* urn:matrix:client:device:OTHERDEVICE"}})
+                .status,
+            303);
+  client_ = first;
+  EXPECT_FALSE(callbackParams(authorize({{"prompt", "none"}})).contains("error"));
+}
+
+TEST_F(AuthorizeHandlerTest, ConsentEndsWithTheUsersLastSessionWithTheClient) {
+  const domain::User alice = addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const http::Response page = consentPage();
+  ASSERT_EQ(consent(page, "allow").status, 303);
+  const auto session = grantOf(continueUrlOf(page))->session_id;
+  ASSERT_TRUE(session.has_value());
+
+  auto tx = database_->begin();
+  ASSERT_TRUE(oauth::endOAuthSession(**tx, rng_, clock_, *session, alice.id).has_value());
+  ASSERT_TRUE((*tx)->commit().has_value());
+
+  expectRedirectError(authorize({{"prompt", "none"}}), "consent_required");
+}
+
+// With consent remembered, the login form's answer may redirect on to the
+// client, and browsers hold that redirect to the form's form-action.
+TEST_F(AuthorizeHandlerTest, TheLoginFormOfAPendingRequestMayEndAtTheClient) {
+  const http::Response to_login = follow(authorize());
+
+  const http::Response page = account_->showLogin(get(test::locationOf(to_login)));
+
+  EXPECT_NE(page.header("Content-Security-Policy")
+                .value_or("")
+                .find("form-action 'self' https://app.example"),
+            std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, AnIdTokenHintWeDidNotIssueIsInvalidRequest) {
+  const domain::User alice = addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  std::string tampered = idTokenHintFor(alice);
+  tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
+
+  expectRedirectError(authorize({{"id_token_hint", tampered}}), "invalid_request");
+  expectRedirectError(authorize({{"id_token_hint", "not.a.token"}}), "invalid_request");
+}
+
+TEST_F(AuthorizeHandlerTest, PromptNoneWithAHintForTheSignedInUserSucceeds) {
+  const domain::User alice = addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  ASSERT_EQ(consent(consentPage(), "allow").status, 303);
+
+  const http::Response silent =
+      authorize({{"prompt", "none"}, {"id_token_hint", idTokenHintFor(alice)}});
+
+  EXPECT_TRUE(callbackParams(silent).contains("code")) << test::locationOf(silent);
+}
+
+TEST_F(AuthorizeHandlerTest, AHintForAnotherUserIsLoginRequiredOrANewLoginAsThatUser) {
+  addUser("alice", "correct horse battery");
+  const domain::User bob = addUser("bob", "another horse battery");
+  logIn("alice", "correct horse battery");
+  ASSERT_EQ(consent(consentPage(), "allow").status, 303);
+
+  clock_.advance(std::chrono::seconds(1));
+  expectRedirectError(authorize({{"prompt", "none"}, {"id_token_hint", idTokenHintFor(bob)}}),
+                      "login_required");
+  const http::Response started = authorize({{"id_token_hint", idTokenHintFor(bob)}});
+  const http::Response to_login = follow(started);
+
+  const std::string location = test::locationOf(to_login);
+  EXPECT_TRUE(location.starts_with("/login?")) << location;
+  EXPECT_NE(location.find("username=bob"), std::string::npos) << location;
+  EXPECT_NE(location.find("reauth=1"), std::string::npos) << location;
+}
+
+TEST_F(AuthorizeHandlerTest, DisplayLocalesAndAcrValuesAreAccepted) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+
+  const http::Response page = consentPage({{"display", "popup"},
+                                           {"ui_locales", "fr-CA fr en"},
+                                           {"claims_locales", "de"},
+                                           {"acr_values", "urn:mace:incommon:iap:silver"}});
+
+  EXPECT_NE(page.body.find("<form id=\"consent\""), std::string::npos);
 }
 
 TEST_F(AuthorizeHandlerTest, MissingRedirectUriWithTwoRegisteredIsAnErrorPage) {
@@ -660,7 +885,8 @@ TEST_F(AuthorizeHandlerTest, AuthTimeInTheIdTokenIsTheForcedLogin) {
   oauth::TokenEndpointOptions options;
   options.issuer = kIssuer;
   options.server_name = "example.com";
-  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, keys, options);
+  const crypto::KeySource key_source(keys);
+  oauth::TokenEndpoints endpoints(*database_, rng_, clock_, key_source, options);
   const http::Response tokens =
       endpoints.tokenHandler().handle(post("/oauth2/token", {{"grant_type", "authorization_code"},
                                                              {"code", code},
@@ -683,6 +909,29 @@ TEST_F(AuthorizeHandlerTest, MaxAgeForcesALoginWhenTheLastOneIsOlder) {
 
   EXPECT_EQ(follow(authorize({{"max_age", "600"}})).status, 200);
   EXPECT_EQ(follow(authorize({{"max_age", "60"}})).status, 303);
+}
+
+// Checklist B.15: max_age forces a login, and auth_time is that login.
+TEST_F(AuthorizeHandlerTest, MaxAgeForcesALoginAndAuthTimeIsThatLogin) {
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  clock_.advance(std::chrono::minutes(10));
+  const http::Response started =
+      authorize({{"max_age", "60"}, {"scope", "openid " + std::string(kScope)}});
+  const std::string continue_url = test::locationOf(started);
+  ASSERT_NE(test::locationOf(follow(started)).find("reauth=1"), std::string::npos);
+  clock_.advance(std::chrono::seconds(13));
+  const Timestamp fresh_login = clock_.now();
+  logIn("alice", "correct horse battery", continue_url);
+  const http::Response page = authorize_->showContinue(get(continue_url));
+  remember(page);
+  clock_.advance(std::chrono::seconds(5));
+  const std::string code(callbackParams(consent(page, "allow")).get("code").value_or(""));
+
+  const boost::json::object claims = idTokenClaimsFor(code);
+
+  ASSERT_TRUE(claims.contains("auth_time"));
+  EXPECT_EQ(claims.at("auth_time").as_int64(), toUnixSeconds(fresh_login));
 }
 
 TEST_F(AuthorizeHandlerTest, AdminScopeIsRefusedToUsersWhoAreNotAdmins) {

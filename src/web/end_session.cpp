@@ -115,7 +115,8 @@ Result<std::optional<std::pair<oauth::IdTokenHint, oauth::RegisteredClient>>, st
 verifiedHint(const WebContext& context, storage::Transaction& transaction, std::string_view token) {
   using Verified = std::optional<std::pair<oauth::IdTokenHint, oauth::RegisteredClient>>;
   if (context.keys == nullptr) return Verified();
-  auto hint = oauth::verifyIdTokenHint(*context.keys, context.settings.public_base, token);
+  auto hint =
+      oauth::verifyIdTokenHint(*context.keys->current(), context.settings.public_base, token);
   if (!hint) return Verified();
   auto client = oauth::loadClient(transaction, hint->audience);
   if (!client) return unexpected(client.error());

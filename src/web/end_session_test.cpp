@@ -29,10 +29,15 @@ const crypto::KeySet& serverKeys() {
   return keys;
 }
 
+const crypto::KeySource& serverKeySource() {
+  static const crypto::KeySource source(serverKeys());
+  return source;
+}
+
 class EndSessionTest : public test::WebTest {
  protected:
   EndSessionTest() {
-    context_->keys = &serverKeys();
+    context_->keys = &serverKeySource();
     end_session_ = std::make_unique<EndSessionPages>(*kit_);
     test::ClientOptions options;
     options.post_logout_redirect_uris = {kLoggedOutUri, "https://app.example/bye?from=mxauth"};

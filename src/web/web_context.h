@@ -14,7 +14,7 @@
 #include "core/rate_limiter.h"
 #include "core/rng.h"
 #include "crypto/aead.h"
-#include "crypto/key_store.h"
+#include "crypto/key_source.h"
 #include "crypto/password_hasher.h"
 #include "homeserver/homeserver_connection.h"
 #include "storage/database.h"
@@ -54,8 +54,9 @@ struct WebContext {
   // limit, the login page comes back with 429 before any hashing.
   accounts::LoginThrottle* login_throttle = nullptr;
   // The signing keys, to recognise the ID tokens we issued when they come
-  // back as id_token_hint (web/end_session.h); null: no hint is ours.
-  const crypto::KeySet* keys = nullptr;
+  // back as id_token_hint (web/end_session.h, the authorization endpoint);
+  // null: no hint is ours.
+  const crypto::KeySource* keys = nullptr;
   // Wrong user codes typed into /link, per client address
   // (rate_limits.device_link); null: no limit. `on_device_link_limited` is
   // told of each refusal (the metric).

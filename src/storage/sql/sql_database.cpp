@@ -5,6 +5,7 @@
 
 #include "storage/sql/client_assertion_repository.h"
 #include "storage/sql/compat_repositories.h"
+#include "storage/sql/consent_repository.h"
 #include "storage/sql/device_code_grant_repository.h"
 #include "storage/sql/job_repository.h"
 #include "storage/sql/oauth_repositories.h"
@@ -35,6 +36,7 @@ class SqlTransaction final : public Transaction {
   OAuthSessionRepository& oauthSessions() override { return oauth_sessions_; }
   AccessTokenRepository& accessTokens() override { return access_tokens_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
+  OAuthConsentRepository& oauthConsents() override { return oauth_consents_; }
   DeviceCodeGrantRepository& deviceCodeGrants() override { return device_code_grants_; }
   ClientAssertionRepository& clientAssertions() override { return client_assertions_; }
   CompatSessionRepository& compatSessions() override { return compat_sessions_; }
@@ -72,6 +74,7 @@ class SqlTransaction final : public Transaction {
   SqlOAuthSessionRepository oauth_sessions_{session_};
   SqlAccessTokenRepository access_tokens_{session_};
   SqlRefreshTokenRepository refresh_tokens_{session_};
+  SqlOAuthConsentRepository oauth_consents_{session_};
   SqlDeviceCodeGrantRepository device_code_grants_{session_};
   SqlClientAssertionRepository client_assertions_{session_};
   SqlCompatSessionRepository compat_sessions_{session_};

@@ -22,6 +22,7 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::OAuthSessionRepository& oauthSessions() override { return inner_->oauthSessions(); }
   storage::AccessTokenRepository& accessTokens() override { return inner_->accessTokens(); }
   storage::RefreshTokenRepository& refreshTokens() override { return inner_->refreshTokens(); }
+  storage::OAuthConsentRepository& oauthConsents() override { return inner_->oauthConsents(); }
   storage::DeviceCodeGrantRepository& deviceCodeGrants() override {
     return inner_->deviceCodeGrants();
   }
