@@ -249,16 +249,13 @@ Result<void, ConfigError> applyEnvironment(const Environment& env, Config& confi
   return {};
 }
 
-}  // namespace
-
-Result<Config, ConfigError> loadConfig(const std::optional<std::filesystem::path>& file,
-                                       const Environment& env) {
+// loadConfig() once the file, if any, is read: `text` is its contents.
+Result<Config, ConfigError> loadFrom(const std::optional<std::string>& text,
+                                     const std::string& file_name, const Environment& env) {
   Config config;
   Origins origins;
-  std::string file_name = file ? file->string() : "";
-  if (file) {
-    auto text = readFile(*file);
-    if (!text) return unexpected(text.error());
+  const bool file = text.has_value();
+  if (text) {
     FileLoader loader(file_name, config, origins);
     auto loaded = loader.load(*text);
     if (!loaded) return unexpected(loaded.error());
@@ -281,6 +278,21 @@ Result<Config, ConfigError> loadConfig(const std::optional<std::filesystem::path
     return unexpected(error);
   }
   return config;
+}
+
+}  // namespace
+
+Result<Config, ConfigError> loadConfig(const std::optional<std::filesystem::path>& file,
+                                       const Environment& env) {
+  if (!file) return loadFrom(std::nullopt, "", env);
+  auto text = readFile(*file);
+  if (!text) return unexpected(text.error());
+  return loadFrom(*text, file->string(), env);
+}
+
+Result<Config, ConfigError> loadConfigText(std::string_view text, const std::string& file_name,
+                                           const Environment& env) {
+  return loadFrom(std::string(text), file_name, env);
 }
 
 std::optional<std::filesystem::path> resolveConfigPath(
