@@ -263,10 +263,16 @@ RawRequestResult parseRawRequestForTesting(std::string_view bytes, const ServerO
   beast::error_code ec;
   while (!parser.is_done()) {
     const std::string_view rest = bytes.substr(result.consumed);
-    const std::size_t used = parser.put(asio::buffer(rest.data(), rest.size()), ec);
+    std::size_t used = 0;
+    if (!rest.empty()) used = parser.put(asio::buffer(rest.data(), rest.size()), ec);
     result.consumed += used;
-    if (ec == bhttp::error::need_more && used > 0) continue;
-    if (ec == bhttp::error::need_more) parser.put_eof(ec);  // the client went away
+    if (ec == bhttp::error::need_more) ec = {};
+    if (!ec && used > 0) continue;
+    if (!ec) {
+      // No progress: the bytes ended before the request, the client went away.
+      parser.put_eof(ec);
+      if (!ec && !parser.is_done()) return result;
+    }
     if (ec) {
       result.status = statusForReadError(ec, false);
       return result;
