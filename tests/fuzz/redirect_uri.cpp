@@ -12,6 +12,7 @@
 // an accepted SSO redirectUrl keeps its shape once the login token is in;
 // a safe local path is a path on this server.
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -115,7 +116,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto parts = oauth::splitUri(uri);
     if (type == oauth::ApplicationType::Web) {
       MXAUTH_FUZZ_CHECK(parts->scheme == "https");
-      MXAUTH_FUZZ_CHECK(oauth::isHostOrSubdomain(parts->host, client_host));
+      // Host names compare without regard to case (RFC 3986 §3.2.2).
+      std::string host(parts->host);
+      for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      MXAUTH_FUZZ_CHECK(oauth::isHostOrSubdomain(host, client_host));
     }
   }
 
