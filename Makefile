@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-fast format format-check lint bench bench-smoke install clean
+.PHONY: all deps build run test test-fast format format-check lint bench bench-smoke fuzz install clean
 
 all: build
 
@@ -48,6 +48,11 @@ bench-smoke: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target mxauth bench_static_server
 	@MXAUTH_BENCH_SECONDS=2 bench/run.sh
+
+# libFuzzer targets (clang, ASan + UBSan), MXAUTH_FUZZ_SECONDS (60) each.
+fuzz:
+	@tools/install-deps.sh fuzz
+	@tools/fuzz.sh
 
 install: build
 	install -m 0755 build/release/mxauth /usr/local/bin/mxauth

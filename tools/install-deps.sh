@@ -4,6 +4,7 @@
 #
 #   tools/install-deps.sh build   what building and running needs (make run)
 #   tools/install-deps.sh all     also what the tests and benchmarks need (make test)
+#   tools/install-deps.sh fuzz    what building needs, plus clang and libFuzzer (make fuzz)
 set -euo pipefail
 profile=${1:-all}
 
@@ -21,10 +22,13 @@ test_packages=(
   nodejs npm chromium
   wrk curl procps
 )
+# make fuzz: clang 14 with its libFuzzer and sanitizer runtimes.
+fuzz_packages=(clang libclang-rt-14-dev)
 case "$profile" in
   build) packages=("${build_packages[@]}") ;;
+  fuzz) packages=("${build_packages[@]}" "${fuzz_packages[@]}") ;;
   all) packages=("${build_packages[@]}" "${test_packages[@]}") ;;
-  *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|all|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

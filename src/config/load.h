@@ -16,6 +16,7 @@
 #include <array>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "config/config.h"
@@ -39,6 +40,11 @@ inline constexpr std::array<std::string_view, 5> kNonConfigVariables = {
 // `file`: the YAML file to read, if any (see resolveConfigPath).
 Result<Config, ConfigError> loadConfig(const std::optional<std::filesystem::path>& file,
                                        const Environment& env);
+
+// The same with the file's contents already read; `file_name` is what errors
+// name as the file. For the fuzz target tests/fuzz/config.cpp and for tests.
+Result<Config, ConfigError> loadConfigText(std::string_view text, const std::string& file_name,
+                                           const Environment& env);
 
 // The CLI's rule for which file to read: the --config flag when given (it
 // must then exist, which loadConfig checks), else "mxauth.yaml" in

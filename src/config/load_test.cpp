@@ -479,5 +479,36 @@ TEST(ResolveConfigPathTest, GivesNoneWhenThereIsNoFile) {
   EXPECT_EQ(resolveConfigPath(std::nullopt, dir.path()), std::nullopt);
 }
 
+TEST_F(LoadConfigTest, RefusesMalformedYamlThatMakesYamlCppLoadAllLoopForEver) {
+  // yaml-cpp 0.7's LoadAll never returns on these (found by
+  // tests/fuzz/config.cpp; the crasher is in tests/fuzz/crashers/config).
+  for (const std::string_view yaml : {"!a,b", ",", "!!NUbhttp,listen"}) {
+    const ConfigError error = errorOf(yaml);
+    EXPECT_EQ(error.code, ConfigErrorCode::Syntax) << yaml;
+  }
+}
+
+TEST_F(LoadConfigTest, NamesTheLineWhereASecondDocumentStarts) {
+  const ConfigError error = errorOf("http:\n  listen: \"127.0.0.1:1\"\n---\nb: 2\n");
+  EXPECT_EQ(error.code, ConfigErrorCode::Syntax);
+  EXPECT_EQ(error.line, 4);
+  EXPECT_NE(error.message.find("one YAML document"), std::string::npos);
+}
+
+TEST_F(LoadConfigTest, LoadsTextAlreadyReadExactlyAsTheSameFile) {
+  const std::string yaml = "http:\n  listen: \"127.0.0.1:9090\"\n";
+  auto from_file = loadText(yaml);
+  auto from_text = loadConfigText(yaml, "given.yaml", Environment());
+  ASSERT_TRUE(from_file.has_value());
+  ASSERT_TRUE(from_text.has_value());
+  EXPECT_EQ(*from_text, *from_file);
+
+  auto error = loadConfigText("http:\n  listn: 1\n", "given.yaml", Environment());
+  ASSERT_FALSE(error.has_value());
+  EXPECT_EQ(error.error().key, "http.listn");
+  EXPECT_EQ(error.error().file, "given.yaml");
+  EXPECT_EQ(error.error().line, 2);
+}
+
 }  // namespace
 }  // namespace mxauth::config

@@ -172,6 +172,35 @@ std::optional<int> statusForReadError(const beast::error_code& ec, bool timed_ou
   return std::nullopt;  // a socket error
 }
 
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+
+void limitParser(RequestParser& parser, const ServerOptions& options) {
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser.body_limit(options.max_body_bytes);
+}
+
+// The Request handlers see for a parsed message from `remote` (its body is
+// moved out); fails when the target does not parse.
+Result<Request, ParseError> toRequest(Method method, BeastRequest& message,
+                                      const std::string& remote, const TrustedProxies& trusted) {
+  auto target = parseRequestTarget(message.target());
+  if (!target) return unexpected(target.error());
+  Request request;
+  request.method = method;
+  request.target = std::string(message.target());
+  request.path = std::move(target->path);
+  request.query = std::move(target->query);
+  for (const auto& field : message) {
+    request.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.peer_address = remote;
+  request.remote_address =
+      trusted.empty() ? remote : clientAddress(remote, request.headers, trusted);
+  return request;
+}
+
 std::string_view errorNameFor(int status) {
   switch (status) {
     case 408:
@@ -225,6 +254,44 @@ struct Connection {
 };
 
 }  // namespace
+
+RawRequestResult parseRawRequestForTesting(std::string_view bytes, const ServerOptions& options,
+                                           const std::string& peer) {
+  RawRequestResult result;
+  RequestParser parser;
+  limitParser(parser, options);
+  beast::error_code ec;
+  while (!parser.is_done()) {
+    const std::string_view rest = bytes.substr(result.consumed);
+    std::size_t used = 0;
+    if (!rest.empty()) used = parser.put(asio::buffer(rest.data(), rest.size()), ec);
+    result.consumed += used;
+    if (ec == bhttp::error::need_more) ec = {};
+    if (!ec && used > 0) continue;
+    if (!ec) {
+      // No progress: the bytes ended before the request, the client went away.
+      parser.put_eof(ec);
+      if (!ec && !parser.is_done()) return result;
+    }
+    if (ec) {
+      result.status = statusForReadError(ec, false);
+      return result;
+    }
+  }
+  BeastRequest message = parser.release();
+  const std::optional<Method> method = parseMethod(message.method_string());
+  if (!method) {
+    result.status = 405;
+    return result;
+  }
+  auto request = toRequest(*method, message, peer, options.trusted_proxies);
+  if (!request) {
+    result.status = 400;
+    return result;
+  }
+  result.request = std::move(*request);
+  return result;
+}
 
 Result<ListenAddress, std::string> parseListenAddress(std::string_view text) {
   std::string_view host;
@@ -570,10 +637,8 @@ asio::awaitable<void> Server::Impl::serveConnection(std::shared_ptr<Connection> 
     }
     first = false;
 
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
-        options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(options.max_body_bytes);
+    RequestParser parser;
+    limitParser(parser, options);
 
     conn->setDeadline(options.header_timeout);
     auto [header_ec, header_n] =
@@ -635,14 +700,6 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
   };
 
   const std::optional<Method> method = parseMethod(message.method_string());
-  auto target = parseRequestTarget(message.target());
-  if (!target) {
-    keep_alive = false;
-    Response response =
-        errorResponse(400, "invalid_request",
-                      std::string("request target: ") + std::string(describe(target.error())));
-    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
-  }
   if (!method) {
     // A method we do not serve (TRACE, CONNECT, a made-up or lower-case
     // one) is the client's doing: 405 with the path's methods, as for a
@@ -650,6 +707,13 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
     // Not RFC 9110's suggested 501: a 5xx would count junk traffic as our
     // failure in every operator's error rate (and MAS answers 405 too).
     keep_alive = false;
+    auto target = parseRequestTarget(message.target());
+    if (!target) {
+      Response response =
+          errorResponse(400, "invalid_request",
+                        std::string("request target: ") + std::string(describe(target.error())));
+      co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
+    }
     const RouteMatch unknown = router.matchUnknownMethod(target->path);
     Response response = unknown.kind == RouteMatch::Kind::MethodNotAllowed
                             ? errorResponse(405, "method_not_allowed")
@@ -659,19 +723,17 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
     }
     co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
   }
-
-  Request request;
-  request.method = *method;
-  request.target = std::string(message.target());
-  request.path = std::move(target->path);
-  request.query = std::move(target->query);
-  for (const auto& field : message) {
-    request.headers.add(std::string(field.name_string()), std::string(field.value()));
+  auto converted = toRequest(*method, message, conn.remote, options.trusted_proxies);
+  if (!converted) {
+    keep_alive = false;
+    Response response =
+        errorResponse(400, "invalid_request",
+                      std::string("request target: ") + std::string(describe(converted.error())));
+    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
   }
-  request.body = std::move(message.body());
-  request.peer_address = conn.remote;
+
+  Request request = std::move(*converted);
   if (options.trusted_proxies.empty()) {
-    request.remote_address = conn.remote;
     if (hooks.warning_log && request.headers.contains("X-Forwarded-For") &&
         !forwarded_for_reported.exchange(true)) {
       hooks.warning_log("a request from " + conn.remote +
@@ -680,8 +742,6 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
                         "list the proxy there, or all its clients share one login rate limit "
                         "(said once)");
     }
-  } else {
-    request.remote_address = clientAddress(conn.remote, request.headers, options.trusted_proxies);
   }
   request.request_id = request_id;
 

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,7 @@
 #include "core/worker_pool.h"
 #include "http/client_address.h"
 #include "http/metrics.h"
+#include "http/request.h"
 #include "http/router.h"
 
 namespace mxauth::http {
@@ -89,6 +91,23 @@ struct ListenAddress {
 
 // Parses "host:port" or "[v6]:port". The error says what is wrong.
 Result<ListenAddress, std::string> parseListenAddress(std::string_view text);
+
+// What a connection makes of `bytes` as the first request on it: the
+// parser limits of `options` and the conversion to Request that a live
+// connection uses (`peer` as the TCP peer). Either `request` is set, or
+// `status` is the answer the server would send instead (400 malformed, 413
+// body over max_body_bytes, 431 header over max_header_bytes, 405 unknown
+// method — the live server answers 404 instead for a path no route serves,
+// a table this function does not have), or neither when the bytes end before the request does (the
+// client went away). `consumed` is where a pipelined next request starts.
+// For the fuzz target tests/fuzz/http_request.cpp and for tests.
+struct RawRequestResult {
+  std::optional<Request> request;
+  std::optional<int> status;
+  std::size_t consumed = 0;
+};
+RawRequestResult parseRawRequestForTesting(std::string_view bytes, const ServerOptions& options,
+                                           const std::string& peer);
 
 class Server {
  public:
