@@ -15,6 +15,10 @@ oauth::RegisteredClient consentClient(bool is_static, bool confidential) {
   oauth::RegisteredClient client;
   client.client.is_static = is_static;
   if (confidential) client.client.secret_hash = "hash";
+  // Whether a client is confidential is what it registered.
+  client.metadata.token_endpoint_auth_method =
+      confidential ? oauth::TokenEndpointAuthMethod::ClientSecretBasic
+                   : oauth::TokenEndpointAuthMethod::None;
   return client;
 }
 
