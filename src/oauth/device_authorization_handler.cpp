@@ -52,17 +52,8 @@ http::Response DeviceAuthorizationHandler::handle(const http::Request& request) 
 
 Result<http::Response, OAuthError> DeviceAuthorizationHandler::authorize(
     const http::Request& request) const {
-  auto form = request.form();
-  if (!form) {
-    return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
-                                 "The body must be application/x-www-form-urlencoded: " +
-                                     std::string(http::describe(form.error()))));
-  }
-  if (std::optional<std::string_view> duplicate = form->firstDuplicate()) {
-    return unexpected(
-        oauthError(OAuthErrorCode::InvalidRequest,
-                   "The parameter " + std::string(*duplicate) + " appears more than once."));
-  }
+  auto form = requestForm(request);
+  if (!form) return unexpected(std::move(form).error());
 
   auto client = authenticator_.authenticate(request, *form);
   if (!client) return unexpected(std::move(client).error());

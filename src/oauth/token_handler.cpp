@@ -58,17 +58,8 @@ http::Response TokenHandler::handle(const http::Request& request) const {
 }
 
 Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& request) const {
-  auto form = request.form();
-  if (!form) {
-    return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
-                                 "The body must be application/x-www-form-urlencoded: " +
-                                     std::string(http::describe(form.error()))));
-  }
-  if (std::optional<std::string_view> duplicate = form->firstDuplicate()) {
-    return unexpected(
-        oauthError(OAuthErrorCode::InvalidRequest,
-                   "The parameter " + std::string(*duplicate) + " appears more than once."));
-  }
+  auto form = requestForm(request);
+  if (!form) return unexpected(std::move(form).error());
   auto grant_type = requiredParameter(*form, "grant_type");
   if (!grant_type) return unexpected(std::move(grant_type).error());
   std::optional<TokenGrant> grant = grantFromName(*grant_type);

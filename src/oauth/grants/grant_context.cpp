@@ -4,6 +4,21 @@
 
 namespace mxauth::oauth {
 
+Result<http::FormParams, OAuthError> requestForm(const http::Request& request) {
+  auto form = request.form();
+  if (!form) {
+    return unexpected(oauthError(OAuthErrorCode::InvalidRequest,
+                                 "The body must be application/x-www-form-urlencoded: " +
+                                     std::string(http::describe(form.error()))));
+  }
+  if (std::optional<std::string_view> duplicate = form->firstDuplicate()) {
+    return unexpected(
+        oauthError(OAuthErrorCode::InvalidRequest,
+                   "The parameter " + std::string(*duplicate) + " appears more than once."));
+  }
+  return std::move(*form);
+}
+
 Result<std::optional<std::string_view>, OAuthError> uniqueParameter(const http::FormParams& form,
                                                                     std::string_view name) {
   auto value = form.getUnique(name);

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/key_store.h"
+#include "http/request.h"
 #include "http/url_encoding.h"
 #include "oauth/client_authenticator.h"
 #include "oauth/introspection_cache.h"
@@ -32,6 +33,11 @@ struct GrantContext {
   // The requester's User-Agent, for sessions a grant creates.
   std::string_view user_agent{};
 };
+
+// The form body of a token-endpoint-style request (RFC 6749 §3.2): must be
+// application/x-www-form-urlencoded, each parameter at most once (§3.1);
+// invalid_request otherwise.
+Result<http::FormParams, OAuthError> requestForm(const http::Request& request);
 
 // A form parameter that must appear at most once (RFC 6749 §3.1).
 Result<std::optional<std::string_view>, OAuthError> uniqueParameter(const http::FormParams& form,
