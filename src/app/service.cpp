@@ -301,6 +301,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   service->homeserver_ = makeHomeserverConnection(config);
   jobs::JobRunnerOptions job_options;
   job_options.worker_id = jobWorkerId();
+  job_options.lease = config.jobs.lease;
   job_options.log = [](std::string_view message) { logWarn(message); };
   service->job_runner_ =
       std::make_unique<jobs::JobRunner>(*service->database_, clock, std::move(job_options));

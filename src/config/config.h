@@ -199,6 +199,16 @@ struct RateLimitsConfig {
   bool operator==(const RateLimitsConfig&) const = default;
 };
 
+// The durable job queue (jobs/job_runner.h; mxauth extension).
+struct JobsConfig {
+  // How long a claimed job stays with the instance that claimed it. An
+  // instance that dies (kill -9, a crash) leaves its claimed jobs to be
+  // taken again when this runs out; it must be longer than any job runs.
+  std::chrono::seconds lease{300};
+
+  bool operator==(const JobsConfig&) const = default;
+};
+
 enum class LogLevel { Trace, Debug, Info, Warn, Error };
 enum class LogFormat { Json, Text };
 
@@ -228,6 +238,7 @@ struct Config {
   ClientsConfig clients;
   PasswordsConfig passwords;
   RateLimitsConfig rate_limits;
+  JobsConfig jobs;
   LogConfig log;
   BrandingConfig branding;
 

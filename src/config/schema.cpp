@@ -811,6 +811,12 @@ std::vector<Field> buildFields() {
       "extension)",
       SecondsKind{1, 86400},
       [](auto& c) -> auto& { return c.rate_limits.device_link.per_ip.refill_interval; }));
+  // jobs
+  f.push_back(scalar(
+      "jobs.lease",
+      "Seconds a claimed job stays with its instance before another may take it, 1-3600 "
+      "(mxauth extension)",
+      SecondsKind{1, 3600}, [](auto& c) -> auto& { return c.jobs.lease; }));
   // log
   f.push_back(scalar(
       "log.level", "trace, debug, info, warn or error (mxauth extension)",
@@ -864,6 +870,7 @@ const std::vector<Section>& sections() {
       {"rate_limits.device_link", "User codes typed at /link (the device authorization grant)"},
       {"rate_limits.device_link.per_ip",
        "Per client address (an IPv6 client's /64); only wrong codes count"},
+      {"jobs", "The durable job queue (mxauth extension)"},
       {"log", "Logging (mxauth extension)"},
       {"branding", "Names and links shown to users (mxauth extension)"},
   };

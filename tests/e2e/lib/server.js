@@ -1,6 +1,7 @@
 // Starts the real mxauth binary for an end-to-end test: a fresh data
 // directory, a free port, the public base pointing at it, and helpers to run
 // the CLI against the same configuration.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -66,6 +67,22 @@ export class MxauthServer {
 
   url(path) {
     return new URL(path.replace(/^\//, ''), this.base).toString();
+  }
+
+  // Resolves once the process has exited (after a kill), with its signal.
+  waitForExit() {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      return Promise.resolve(this.child.signalCode);
+    }
+    return new Promise((resolve) => this.child.once('exit', (_, signal) => resolve(signal)));
+  }
+
+  // Starts the binary again on the same data directory, port and
+  // environment (after a kill: the crash-safety test).
+  async restart() {
+    assert.ok(this.child.exitCode !== null || this.child.signalCode !== null, 'restart() after the process ended');
+    this.output = '';
+    await this.#spawn();
   }
 
   // Runs `mxauth ARGS...` with the same configuration; returns stdout.
