@@ -39,15 +39,19 @@ lint: deps
 	@cmake --preset release >/dev/null
 	@tools/lint.sh
 
+BENCH_TARGETS := mxauth synapse-double bench_static_server bench_primitives bench_prefill
+
 bench: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target mxauth bench_static_server
+	@cmake --build --preset release -j $(JOBS) --target $(BENCH_TARGETS)
 	@bench/run.sh
 
+# A few seconds per workload and a small prefill: checks that make bench works.
 bench-smoke: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target mxauth bench_static_server
-	@MXAUTH_BENCH_SECONDS=2 bench/run.sh
+	@cmake --build --preset release -j $(JOBS) --target $(BENCH_TARGETS)
+	@MXAUTH_BENCH_SECONDS=$${MXAUTH_BENCH_SECONDS:-2} MXAUTH_BENCH_SCALE_USERS=$${MXAUTH_BENCH_SCALE_USERS:-1000} \
+	  MXAUTH_BENCH_SCALE_TOKENS=$${MXAUTH_BENCH_SCALE_TOKENS:-10000} bench/run.sh
 
 # libFuzzer targets (clang, ASan + UBSan), MXAUTH_FUZZ_SECONDS (60) each.
 fuzz:

@@ -9,8 +9,9 @@
 # Both are idempotent: `start` on a running cluster prints its URI again; `stop` on a missing
 # or stopped cluster just removes what is left. The cluster listens on 127.0.0.1 only, on a
 # free port, with fsync off (data need not survive a crash), and trusts local connections:
-# it is for tests on this machine and nothing else. initdb refuses to run as root, so as
-# root the cluster belongs to the `postgres` system user.
+# it is for tests on this machine and nothing else. PG_TEST_DURABLE=1 keeps PostgreSQL's
+# durable defaults (fsync, synchronous commit, full-page writes) instead: benchmarks use it.
+# initdb refuses to run as root, so as root the cluster belongs to the `postgres` system user.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -82,8 +83,10 @@ start() {
   fi
   local port
   port=$(free_port)
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [[ "${PG_TEST_DURABLE:-0}" == 1 ]] && durability=""
   as_owner "$PG_BIN/pg_ctl" -D "$(data_dir)" -l "$dir/server.log" -w -t 60 \
-    -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    -o "-k $dir -p $port -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
     start >/dev/null || {
     cat "$dir/server.log" >&2
     die "the server did not start"

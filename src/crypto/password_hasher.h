@@ -112,4 +112,8 @@ class PasswordHasher {
   std::uint64_t started_ = 0;
 };
 
+// How many argon2 memory blocks are kept mapped for reuse (at most one per
+// hash slot of the largest hasher constructed), for tests.
+std::size_t argon2BlocksKeptForTesting();
+
 }  // namespace mxauth::crypto

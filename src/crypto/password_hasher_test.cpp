@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/testing/fakes.h"
 
@@ -321,6 +325,56 @@ TEST(PasswordHasherTest, ShedsLoadAtOnceWhenSlotsAndWaitingRoomAreFull) {
   EXPECT_TRUE(waited->matched);
   EXPECT_EQ(hasher.inFlight(), 0u);
   EXPECT_EQ(hasher.waiting(), 0u);
+}
+
+// VmRSS of this process in KiB.
+long residentKib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      long kib = 0;
+      status >> kib;
+      return kib;
+    }
+    status.ignore(4096, '\n');
+  }
+  return -1;
+}
+
+// Many threads taking turns at two hash slots must not leave a block of
+// argon2 memory behind per thread (malloc's per-thread arenas did: RSS grew
+// by a block for every thread that ever hashed).
+TEST(PasswordHasherTest, MemoryStaysBoundedByTheSlotsNotByTheThreads) {
+  PasswordHasherOptions options;
+  options.argon2 = Argon2Params{8192, 1, 1};  // 8 MiB per hash
+  options.max_concurrent = 2;
+  options.max_waiting = 64;
+  options.max_wait = std::chrono::seconds(60);
+  PasswordHasher hasher(options);
+  test::SeededRng rng(11);
+  const std::string stored = hasher.hash(rng, "pw").value();
+  const long before = residentKib();
+  ASSERT_GT(before, 0);
+
+  std::vector<std::thread> threads;
+  std::atomic<int> matched{0};
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 2; ++round) {
+        auto outcome = hasher.verify("pw", stored);
+        if (outcome && outcome->matched) ++matched;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  EXPECT_EQ(matched.load(), 32);
+  // At most one block per slot of the largest hasher this test binary made.
+  EXPECT_LE(argon2BlocksKeptForTesting(), std::max(4U, std::thread::hardware_concurrency()));
+  // Only the kept blocks stay resident (2 were needed here); 16 threads ×
+  // 8 MiB would be 128 MiB.
+  EXPECT_LT(residentKib() - before, 40 * 1024);
 }
 
 TEST(PasswordHasherTest, WaiterGivesUpWithOverloadedAfterTheDeadline) {
