@@ -17,13 +17,24 @@
 //    back when the password was right (or could not be checked: overload,
 //    database failure). A user who knows their password is never slowed by
 //    their own logins, while guesses from any number of addresses add up.
+//    Tokens held by attempts still being checked are not spent yet: an
+//    attempt that finds the account's bucket empty while others are in
+//    flight waits (up to `settle_wait`) for them to settle, and goes ahead
+//    when one of them gives its token back. So many logins of one user at
+//    once all succeed (issue 7, C.5), while parallel wrong guesses still
+//    get no more than the burst.
 //    To keep a victim out, an attacker has to keep sending wrong passwords
 //    at the sustained rate; the block lifts one interval after they stop,
 //    and there is no permanent lockout (the checklist's advice).
 //
 // Thread-safe.
 
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -42,6 +53,9 @@ std::string_view metricLabel(LoginLimit limit);
 struct LoginThrottleOptions {
   core::RateLimit per_address;  // rate_limits.login.per_ip
   core::RateLimit per_account;  // rate_limits.login.per_account
+  // How long an attempt on an account whose tokens are all held by attempts
+  // in flight waits for one of them to settle before it is refused.
+  std::chrono::milliseconds settle_wait{2000};
 };
 
 class LoginThrottle {
@@ -52,15 +66,27 @@ class LoginThrottle {
 
   // An attempt from the client whose address key is `address_key`.
   core::RateDecision admitAddress(std::string_view address_key);
-  // An attempt on the account `account_key` (accountKey()); give the token
-  // back with forgiveAccount() unless the password was wrong.
+  // An attempt on the account `account_key` (accountKey()). When it is
+  // allowed, settle it exactly once: forgiveAccount() gives the token back
+  // (the password was right, or could not be checked), settleAccount()
+  // keeps it spent (a wrong password). May block up to settle_wait while
+  // other attempts on the account are in flight; call it from a worker.
   core::RateDecision admitAccount(std::string_view account_key);
   void forgiveAccount(std::string_view account_key);
+  void settleAccount(std::string_view account_key);
 
  private:
+  void settled(std::string_view account_key);
+
   core::RateLimiter per_address_;
   core::RateLimiter per_account_;
+  std::chrono::milliseconds settle_wait_;
   std::function<void(LoginLimit)> on_limited_;
+  // Attempts admitted and not yet settled, by account; an entry exists only
+  // while its count is above zero.
+  std::mutex in_flight_mutex_;
+  std::condition_variable settled_cv_;
+  std::map<std::string, std::size_t, std::less<>> in_flight_;
 };
 
 // The per-account key of a login with `username`: the localpart of `user`

@@ -136,7 +136,13 @@ Result<domain::User, PasswordLoginFailure> checkPassword(const PasswordLoginCont
   }
 
   auto verdict = verifyCredentials(context, std::move(credentials), password);
-  if (throttle != nullptr && !keepsTheAccountToken(verdict)) throttle->forgiveAccount(account);
+  if (throttle != nullptr) {
+    if (keepsTheAccountToken(verdict)) {
+      throttle->settleAccount(account);
+    } else {
+      throttle->forgiveAccount(account);
+    }
+  }
   if (!verdict) return unexpected(PasswordLoginFailure{verdict.error()});
   return std::move(*verdict);
 }

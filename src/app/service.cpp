@@ -4,11 +4,14 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -17,6 +20,7 @@
 #include "crypto/aead.h"
 #include "homeserver/standalone_connection.h"
 #include "homeserver/synapse_connection.h"
+#include "http/connection_slots.h"
 #include "jobs/homeserver_jobs.h"
 #include "oauth/discovery.h"
 #include "oauth/registration_handler.h"
@@ -31,6 +35,50 @@ namespace {
 // Blocking-pool queue: deep enough to absorb bursts, shallow enough that an
 // overloaded server answers 503 within a second instead of queueing forever.
 constexpr std::size_t kBlockingQueueLimit = 2048;
+
+// Raises the soft open-file limit (RLIMIT_NOFILE) to the hard one and
+// returns the limit now in force: every connection is a descriptor, and many
+// systems start processes at a soft limit of 1,024.
+std::uint64_t raiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    // An unlimited hard limit cannot be the soft one (fs.nr_open caps it):
+    // then the soft limit stays as it was.
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return std::numeric_limits<std::uint64_t>::max();
+  return static_cast<std::uint64_t>(limit.rlim_cur);
+}
+
+// http.max_connections, or less when the open-file limit cannot hold that
+// many connections besides the descriptors the rest of the process needs,
+// with a warning that says what to raise. Past the limit accept() would fail
+// with EMFILE; below it the server sheds or refuses connections instead.
+std::size_t connectionLimit(const config::Config& config, std::size_t blocking_workers) {
+  const auto requested = static_cast<std::size_t>(std::max(1, config.http.max_connections));
+  const std::uint64_t open_files = raiseOpenFileLimit();
+  // Standard streams, the listening socket, epoll and its eventfds, log
+  // files, key files; per database connection up to three (SQLite's
+  // database, WAL and shared-memory files); per blocking worker one
+  // outbound HTTP connection (homeserver, jwks_uri).
+  const std::size_t reserved =
+      64 + 3 * static_cast<std::size_t>(config.database.max_connections) + blocking_workers;
+  const std::size_t allowed = http::connectionCapacity(requested, open_files, reserved);
+  if (allowed < requested) {
+    const std::uint64_t needed = requested + reserved + http::ConnectionSlots::kShedHeadroom;
+    logWarn("the open-file limit is too low for http.max_connections; serving fewer connections",
+            {{"http.max_connections", std::to_string(requested)},
+             {"effective_max_connections", std::to_string(allowed)},
+             {"open_file_limit", std::to_string(open_files)},
+             {"needed_open_file_limit", std::to_string(needed)},
+             {"hint",
+              "raise the hard limit (systemd LimitNOFILE=, docker --ulimit nofile=, ulimit -Hn)"}});
+  }
+  return allowed;
+}
 
 std::string describeStorage(const storage::StorageError& error) {
   return fmt::format("{}: {}", storage::toString(error.code), error.detail);
@@ -385,8 +433,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   http::ServerOptions server_options;
   server_options.listen = config.http.listen;
   server_options.io_threads = static_cast<std::size_t>(std::max(1, config.http.io_threads));
-  server_options.max_connections =
-      static_cast<std::size_t>(std::max(1, config.http.max_connections));
+  server_options.max_connections = connectionLimit(config, workers);
   server_options.max_body_bytes = static_cast<std::size_t>(config.http.max_body_bytes);
   server_options.header_timeout = config.http.header_timeout;
   server_options.idle_timeout = config.http.idle_timeout;

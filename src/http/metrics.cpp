@@ -90,7 +90,14 @@ Metrics::Metrics(prometheus::Registry& registry)
                                .Name("mxauth_http_overload_rejections_total")
                                .Help("Requests and connections refused with 503 because of load")
                                .Register(registry)
-                               .Add({})) {}
+                               .Add({})),
+      shed_connections_(prometheus::BuildCounter()
+                            .Name("mxauth_http_shed_connections_total")
+                            .Help("Connections closed to make room for new ones at "
+                                  "http.max_connections: the one that waited the longest "
+                                  "for a request")
+                            .Register(registry)
+                            .Add({})) {}
 
 RouteMetrics& Metrics::route(std::string_view name) {
   std::lock_guard lock(routes_mutex_);

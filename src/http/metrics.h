@@ -6,6 +6,7 @@
 //   mxauth_http_open_connections                         gauge
 //   mxauth_http_blocking_queue_depth                     gauge
 //   mxauth_http_overload_rejections_total                counter
+//   mxauth_http_shed_connections_total                   counter
 //
 // The server looks up one RouteMetrics per route when it starts, so that
 // recording a request is an array lookup and atomic increments, with no
@@ -72,6 +73,8 @@ class Metrics {
   void setOpenConnections(std::size_t n) { open_connections_.Set(static_cast<double>(n)); }
   void setBlockingQueueDepth(std::size_t n) { queue_depth_.Set(static_cast<double>(n)); }
   void countOverloadRejection() { overload_rejections_.Increment(); }
+  // A connection closed to make room (http/connection_slots.h).
+  void countShedConnection() { shed_connections_.Increment(); }
 
  private:
   friend class RouteMetrics;
@@ -81,6 +84,7 @@ class Metrics {
   prometheus::Gauge& open_connections_;
   prometheus::Gauge& queue_depth_;
   prometheus::Counter& overload_rejections_;
+  prometheus::Counter& shed_connections_;
   std::mutex routes_mutex_;
   std::map<std::string, std::unique_ptr<RouteMetrics>, std::less<>> routes_;
 };

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "core/encoding.h"
+#include "http/connection_slots.h"
 #include "http/middleware.h"
 
 namespace mxauth::http {
@@ -232,8 +233,8 @@ Response transportError(int status, const BeastRequest* message) {
 }
 
 struct Connection {
-  Connection(tcp::socket s, std::uint64_t connection_id)
-      : socket(std::move(s)), deadline(socket.get_executor()), id(connection_id) {
+  Connection(tcp::socket s, std::size_t connection_slot)
+      : socket(std::move(s)), deadline(socket.get_executor()), slot(connection_slot) {
     deadline.expires_at(asio::steady_timer::time_point::max());
   }
 
@@ -246,11 +247,12 @@ struct Connection {
   // Everything below is touched only on the connection's strand.
   tcp::socket socket;
   asio::steady_timer deadline;
-  std::uint64_t id;
+  std::size_t slot;  // in Impl::slots, until connectionClosed()
   std::string remote;
-  bool idle = false;       // waiting for the first byte of a request
-  bool timed_out = false;  // the deadline fired during the current operation
-  bool finished = false;   // the connection coroutine is done
+  bool idle = false;        // waiting for the first byte of a request
+  bool kept_alive = false;  // it has had a response, so it waits idle_timeout
+  bool timed_out = false;   // the deadline fired during the current operation
+  bool finished = false;    // closed; its slot is being released
 };
 
 }  // namespace
@@ -334,7 +336,8 @@ struct Server::Impl {
         control(asio::make_strand(ioc)),
         acceptor(control),
         grace_timer(control),
-        retry_timer(control) {
+        retry_timer(control),
+        slots(options.max_connections) {
     if (hooks.rng != nullptr) {
       std::uint8_t seed[4];
       hooks.rng->fill(seed);
@@ -364,12 +367,16 @@ struct Server::Impl {
   void run();
   void beginStop();
   void finishStop();
-  void connectionClosed(std::uint64_t id);
+  void connectionClosed(std::size_t slot);
   void rejectOverCapacity(tcp::socket& socket);
+  void shedConnection(std::size_t slot);
+  void logAcceptError(const beast::error_code& ec);
 
   asio::awaitable<void> acceptLoop();
-  asio::awaitable<void> watchDeadline(std::shared_ptr<Connection> conn);
-  asio::awaitable<void> serveConnection(std::shared_ptr<Connection> conn);
+  void watchDeadline(std::shared_ptr<Connection> conn);
+  void awaitRequest(std::shared_ptr<Connection> conn);
+  void finishConnection(Connection& conn);
+  asio::awaitable<void> serveRequests(std::shared_ptr<Connection> conn);
   asio::awaitable<bool> serveRequest(Connection& conn, BeastRequest& message,
                                      SteadyClock::time_point started);
   asio::awaitable<void> answerReadError(Connection& conn, int status, const BeastRequest* message);
@@ -403,8 +410,11 @@ struct Server::Impl {
   asio::steady_timer grace_timer;
   asio::steady_timer retry_timer;
   std::optional<asio::signal_set> signals;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
-  std::uint64_t next_connection_id = 0;
+  // By slot; the slots decide admission and shedding (connection_slots.h).
+  std::unordered_map<std::size_t, std::shared_ptr<Connection>> connections;
+  ConnectionSlots slots;
+  SteadyClock::time_point last_accept_error_log{};
+  std::size_t unlogged_accept_errors = 0;
   bool stop_begun = false;
   bool listening = false;
 
@@ -529,8 +539,9 @@ void Server::Impl::finishStop() {
   if (signals) signals->cancel(ignored);
 }
 
-void Server::Impl::connectionClosed(std::uint64_t id) {
-  connections.erase(id);
+void Server::Impl::connectionClosed(std::size_t slot) {
+  connections.erase(slot);
+  slots.release(slot);
   open_connections = connections.size();
   if (hooks.metrics != nullptr) hooks.metrics->setOpenConnections(connections.size());
   if (stop_begun && connections.empty()) finishStop();
@@ -545,26 +556,79 @@ void Server::Impl::rejectOverCapacity(tcp::socket& socket) {
   socket.close(ignored);
 }
 
+// Closes a connection that ConnectionSlots chose to shed, on its own strand:
+// its pending read fails and the coroutine ends (and releases the slot).
+void Server::Impl::shedConnection(std::size_t slot) {
+  if (hooks.metrics != nullptr) hooks.metrics->countShedConnection();
+  const auto it = connections.find(slot);
+  if (it == connections.end()) return;
+  asio::post(it->second->socket.get_executor(), [conn = it->second] {
+    beast::error_code ignored;
+    conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    conn->socket.close(ignored);
+  });
+}
+
+// At most one line a second, however fast accept() fails.
+void Server::Impl::logAcceptError(const beast::error_code& ec) {
+  const auto now = SteadyClock::now();
+  if (now - last_accept_error_log < std::chrono::seconds(1)) {
+    ++unlogged_accept_errors;
+    return;
+  }
+  std::string message = "accept: " + ec.message();
+  if (unlogged_accept_errors > 0) {
+    message += " (and " + std::to_string(unlogged_accept_errors) + " more failures not logged)";
+  }
+  if (ec == asio::error::no_descriptors ||
+      ec == beast::errc::make_error_code(beast::errc::too_many_files_open_in_system)) {
+    message +=
+        "; out of file descriptors: raise the open-file limit or lower "
+        "http.max_connections";
+  }
+  logError(message);
+  last_accept_error_log = now;
+  unlogged_accept_errors = 0;
+}
+
 asio::awaitable<void> Server::Impl::acceptLoop() {
   for (;;) {
     tcp::socket socket(asio::make_strand(ioc));
     auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
     if (stop_begun || ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      // Out of file descriptors and the like: wait a moment rather than spin.
-      logError("accept: " + ec.message());
-      retry_timer.expires_after(std::chrono::milliseconds(100));
+      // Out of file descriptors (EMFILE, ENFILE) or kernel memory: the
+      // pending connection stays in the backlog and accept() would fail
+      // again at once. Give back a descriptor by shedding the connection
+      // that has waited the longest, and wait a moment rather than spin.
+      logAcceptError(ec);
+      std::chrono::milliseconds pause(100);
+      if (ec == asio::error::no_descriptors ||
+          ec == beast::errc::make_error_code(beast::errc::too_many_files_open_in_system) ||
+          ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+        if (const auto victim = slots.shedOne()) {
+          shedConnection(*victim);
+          pause = std::chrono::milliseconds(10);
+        }
+      }
+      retry_timer.expires_after(pause);
       co_await retry_timer.async_wait(kUseTuple);
       continue;
     }
-    if (connections.size() >= options.max_connections) {
+    // At the cap, the connection that has waited the longest for a request
+    // (a slowloris, an old idle keep-alive one) makes room; only when every
+    // connection is busy is the newcomer refused.
+    const ConnectionSlots::Admission admission =
+        slots.admit(SteadyClock::now().time_since_epoch().count());
+    if (admission.shed) shedConnection(*admission.shed);
+    if (!admission.slot) {
       rejectOverCapacity(socket);
       continue;
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    const std::uint64_t id = next_connection_id++;
-    auto conn = std::make_shared<Connection>(std::move(socket), id);
+    const std::size_t slot = *admission.slot;
+    auto conn = std::make_shared<Connection>(std::move(socket), slot);
     const tcp::endpoint peer = conn->socket.remote_endpoint(ignored);
     if (!ignored) {
       // Canonical text, an IPv4-mapped peer as plain IPv4 (client_address.h).
@@ -572,77 +636,106 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
       const std::optional<IpAddress> address = IpAddress::parse(text);
       conn->remote = address ? address->str() : text;
     }
-    connections.emplace(id, conn);
+    connections.emplace(slot, conn);
     open_connections = connections.size();
     if (hooks.metrics != nullptr) hooks.metrics->setOpenConnections(connections.size());
 
-    const auto executor = conn->socket.get_executor();
-    asio::co_spawn(executor, watchDeadline(conn), [](const std::exception_ptr&) {});
-    asio::co_spawn(executor, serveConnection(conn), [this](const std::exception_ptr& e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& error) {
-        logError(std::string("connection failed: ") + error.what());
-      }
+    asio::post(conn->socket.get_executor(), [this, conn] {
+      watchDeadline(conn);
+      awaitRequest(conn);
     });
   }
 }
 
 // Cancels the connection's socket when its deadline passes; the operation
-// in progress then fails and the connection coroutine sees `timed_out`.
-asio::awaitable<void> Server::Impl::watchDeadline(std::shared_ptr<Connection> conn) {
-  while (!conn->finished) {
-    co_await conn->deadline.async_wait(kUseTuple);
-    if (conn->finished) co_return;
+// in progress then fails and sees `timed_out`. A plain handler rather than a
+// coroutine, re-armed whenever setDeadline() moves the expiry (which cancels
+// the wait), until the connection is finished.
+void Server::Impl::watchDeadline(std::shared_ptr<Connection> conn) {
+  Connection& connection = *conn;
+  connection.deadline.async_wait([this, conn = std::move(conn)](const beast::error_code&) mutable {
+    if (conn->finished) return;
     if (conn->deadline.expiry() <= SteadyClock::now()) {
       conn->timed_out = true;
       conn->clearDeadline();
       beast::error_code ignored;
       conn->socket.cancel(ignored);
     }
-  }
+    watchDeadline(std::move(conn));
+  });
 }
 
-asio::awaitable<void> Server::Impl::serveConnection(std::shared_ptr<Connection> conn) {
+// Waits for the next request's first byte without a coroutine frame or a
+// read buffer, so that an idle connection costs its socket, its timer and
+// little else (10,000 idle connections, issue 7 C.8). A new connection has
+// header_timeout from its accept for the whole head (one deadline, which
+// trickled bytes do not extend); a kept-alive one idle_timeout for the first
+// byte, then header_timeout for the rest. stop() cancels the wait.
+void Server::Impl::awaitRequest(std::shared_ptr<Connection> conn) {
+  if (stopping) {
+    finishConnection(*conn);
+    return;
+  }
+  conn->idle = true;
+  conn->setDeadline(conn->kept_alive ? options.idle_timeout : options.header_timeout);
+  Connection& connection = *conn;
+  connection.socket.async_wait(
+      tcp::socket::wait_read, [this, conn = std::move(conn)](const beast::error_code& ec) {
+        conn->idle = false;
+        if (ec || stopping) {
+          finishConnection(*conn);
+          return;
+        }
+        if (conn->kept_alive) conn->setDeadline(options.header_timeout);
+        const auto executor = conn->socket.get_executor();
+        asio::co_spawn(executor, serveRequests(conn), [this](const std::exception_ptr& e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& error) {
+            logError(std::string("connection failed: ") + error.what());
+          }
+        });
+      });
+}
+
+// Closes the connection and gives its slot back, once.
+void Server::Impl::finishConnection(Connection& conn) {
+  if (conn.finished) return;
+  conn.finished = true;
+  conn.deadline.cancel();
+  beast::error_code ignored;
+  conn.socket.shutdown(tcp::socket::shutdown_both, ignored);
+  conn.socket.close(ignored);
+  if (destroying) return;
+  asio::post(control, [this, slot = conn.slot] { connectionClosed(slot); });
+}
+
+// Serves the requests that have begun to arrive, pipelined ones included,
+// until the connection closes or has nothing more to read; then hands it to
+// awaitRequest() and ends, freeing the frame and the buffer.
+asio::awaitable<void> Server::Impl::serveRequests(std::shared_ptr<Connection> conn) {
   // Runs however the coroutine ends, even when the io_context is destroyed
   // with it suspended.
   struct Cleanup {
     Impl* impl;
     Connection* conn;
+    bool handed_off = false;
     ~Cleanup() {
-      conn->finished = true;
-      conn->deadline.cancel();
-      beast::error_code ignored;
-      conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
-      conn->socket.close(ignored);
-      if (impl->destroying) return;
-      asio::post(impl->control, [impl = impl, id = conn->id] { impl->connectionClosed(id); });
+      if (!handed_off) impl->finishConnection(*conn);
     }
   } cleanup{this, conn.get()};
 
   beast::flat_buffer buffer;
-  bool first = true;
   for (;;) {
-    if (buffer.size() == 0) {
-      // Waiting for a request: a new connection gets header_timeout for its
-      // first byte, a kept-alive one idle_timeout; stop() closes it now.
-      if (stopping) co_return;
-      conn->idle = true;
-      conn->setDeadline(first ? options.header_timeout : options.idle_timeout);
-      auto [ec, n] = co_await conn->socket.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
-      conn->idle = false;
-      if (ec) co_return;
-      buffer.commit(n);
-    }
-    first = false;
-
     RequestParser parser;
     limitParser(parser, options);
 
-    conn->setDeadline(options.header_timeout);
     auto [header_ec, header_n] =
         co_await bhttp::async_read_header(conn->socket, buffer, parser, kUseTuple);
+    // From here the connection has a request to serve and is not shed; if
+    // it was shed just before, it is closing and the request is dropped.
+    if (!header_ec && !slots.markBusy(conn->slot)) co_return;
     if (header_ec) {
       const std::optional<int> status = statusForReadError(header_ec, conn->timed_out);
       // A declared Content-Length over the limit fails here, while the
@@ -676,6 +769,14 @@ asio::awaitable<void> Server::Impl::serveConnection(std::shared_ptr<Connection> 
     BeastRequest message = parser.release();
     const bool keep_alive = co_await serveRequest(*conn, message, started);
     if (!keep_alive) co_return;
+    conn->kept_alive = true;
+    if (!slots.markWaiting(conn->slot, SteadyClock::now().time_since_epoch().count())) co_return;
+    if (buffer.size() == 0) {
+      cleanup.handed_off = true;
+      awaitRequest(std::move(conn));
+      co_return;
+    }
+    conn->setDeadline(options.header_timeout);  // a pipelined request
   }
 }
 

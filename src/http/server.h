@@ -11,6 +11,11 @@
 //  - malformed requests get 400, oversized headers 431, oversized bodies
 //    413, unknown methods 405 (404 off any route), and a request that does not arrive within
 //    its timeout 408; each of these closes the connection;
+//  - at max_connections a new connection is still served: the connection
+//    that has waited the longest for a request (a request head trickling
+//    in, an idle keep-alive connection) is closed to make room
+//    (connection_slots.h); only when every connection has a request in
+//    progress is the newcomer answered 503 and closed;
 //  - a handler that throws is a bug: it is logged and answered 500
 //    {"error":"server_error"}, and the server keeps serving;
 //  - stop() is graceful: no new connections, idle ones close, requests in
@@ -48,11 +53,12 @@ struct ServerOptions {
   // port (see Server::boundPort()).
   std::string listen = "127.0.0.1:8080";
   std::size_t io_threads = 1;
-  std::size_t max_connections = 10000;
+  std::size_t max_connections = 10000;  // see connectionCapacity() for the fd limit
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::size_t max_header_bytes = std::size_t{16} * 1024;
-  // Time for the whole header block, from its first byte (and, on a new
-  // connection, for that first byte to arrive).
+  // Time for the whole header block: one deadline, which trickled bytes do
+  // not extend, from the accept on a new connection and from the request's
+  // first byte on a kept-alive one.
   Duration header_timeout = std::chrono::seconds(10);
   Duration body_timeout = std::chrono::seconds(30);  // also bounds each response write
   Duration idle_timeout = std::chrono::seconds(60);  // between keep-alive requests

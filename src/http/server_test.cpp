@@ -486,31 +486,114 @@ TEST_F(ServerTest, AnswersExpect100Continue) {
   EXPECT_EQ(response->body, "hello");
 }
 
-TEST_F(ServerTest, ConnectionCapHolds) {
+TEST_F(ServerTest, AtTheCapTheOldestIdleKeepAliveConnectionMakesRoomForANewClient) {
   ServerOptions options;
   options.max_connections = 2;
   start(options);
   TestConnection first(port());
-  TestConnection second(port());
   ASSERT_TRUE(first.send(test::rawRequest("GET", "/inline")));
+  ASSERT_TRUE(first.readResponse());
+  TestConnection second(port());
   ASSERT_TRUE(second.send(test::rawRequest("GET", "/inline")));
-  ASSERT_TRUE(first.readResponse() && second.readResponse());
+  ASSERT_TRUE(second.readResponse());
+  ASSERT_EQ(server_->server().openConnections(), 2u);
+
+  TestConnection third(port());
+  ASSERT_TRUE(third.send(test::rawRequest("GET", "/inline")));
+  auto served = third.readResponse();
+
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_TRUE(first.waitForClose()) << "the connection idle the longest is shed";
+  ASSERT_TRUE(second.send(test::rawRequest("GET", "/inline")));
+  EXPECT_TRUE(second.readResponse()) << "the younger idle connection is kept";
+  EXPECT_TRUE(RunningServer::eventually([&] { return server_->server().openConnections() == 2; }));
+  EXPECT_NE(
+      test::roundTrip(port(), "GET", "/metrics").body.find("mxauth_http_shed_connections_total 2"),
+      std::string::npos);
+}
+
+TEST_F(ServerTest, AtTheCapASlowHeadIsShedForAFreshClientAndTheHeadThatWaitedLongestGoesFirst) {
+  ServerOptions options;
+  options.max_connections = 3;
+  options.header_timeout = 60s;
+  start(options);
+  std::vector<TestConnection> slow;
+  for (std::size_t i = 0; i < 3; ++i) {
+    slow.emplace_back(port());
+    ASSERT_TRUE(slow.back().send("GET /inline HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+    ASSERT_TRUE(
+        RunningServer::eventually([&] { return server_->server().openConnections() == i + 1; }));
+  }
+
+  // The fresh clients stay connected, idle, so that the server stays full.
+  std::vector<TestConnection> fresh;
+  for (std::size_t i = 0; i < 3; ++i) {
+    fresh.emplace_back(port());
+    ASSERT_TRUE(fresh.back().send(test::rawRequest("GET", "/inline")));
+    auto response = fresh.back().readResponse();
+    ASSERT_TRUE(response) << "fresh client " << i;
+    EXPECT_EQ(response->status, 200);
+    EXPECT_TRUE(slow[i].waitForClose()) << "slow head " << i << " is shed in turn";
+    if (i + 1 < 3) {
+      ASSERT_TRUE(slow[i + 1].send("a"));  // still trickling: bytes do not make it younger
+    }
+  }
+}
+
+TEST_F(ServerTest, AtTheCapANewcomerGets503WhenEveryConnectionIsBusy) {
+  ServerOptions options;
+  options.max_connections = 2;
+  start(options, 2, 8);
+  TestConnection first(port());
+  TestConnection second(port());
+  ASSERT_TRUE(first.send(test::rawRequest("GET", "/held")));
+  ASSERT_TRUE(second.send(test::rawRequest("GET", "/held")));
+  ASSERT_TRUE(gate_.waitUntilEntered(2));
 
   TestConnection third(port());
   auto refused = third.readResponse();
   const bool third_closed = third.waitForClose();
 
-  if (refused) {
-    EXPECT_EQ(refused->status, 503);
-  }
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("Retry-After"), "1");
   EXPECT_TRUE(third_closed);
   EXPECT_EQ(server_->server().openConnections(), 2u);
-  ASSERT_TRUE(first.send(test::rawRequest("GET", "/inline")));
-  EXPECT_TRUE(first.readResponse());
+  gate_.open();
+  auto answer = first.readResponse();
+  ASSERT_TRUE(answer && second.readResponse());
+  EXPECT_EQ(answer->status, 200);
 
   second.close();
   EXPECT_TRUE(RunningServer::eventually([&] { return server_->server().openConnections() == 1; }));
   EXPECT_EQ(get("/inline").status, 200);
+}
+
+TEST_F(ServerTest, HeaderTimeoutRunsFromTheAcceptAndTrickledBytesDoNotExtendIt) {
+  ServerOptions options;
+  options.header_timeout = 1s;
+  start(options);
+  TestConnection connection(port());
+  const auto connected = std::chrono::steady_clock::now();
+  // Silent for most of the timeout, then one byte every 50 ms: each byte
+  // arrives well within any per-read timeout, the head never completes.
+  std::this_thread::sleep_for(700ms);
+  ASSERT_TRUE(connection.send("GET /inline HTTP/1.1\r\nX-Slow: "));
+  std::optional<RawResponse> response;
+  while (!response && std::chrono::steady_clock::now() - connected < 5s) {
+    if (!connection.send("a")) {
+      response = connection.readResponse(1s);
+      break;
+    }
+    response = connection.readResponse(50ms);
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - connected;
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 408);
+  EXPECT_GE(elapsed, 900ms);
+  EXPECT_LT(elapsed, 1500ms) << "the deadline restarted at the first byte";
 }
 
 TEST_F(ServerTest, FullWorkerPoolGets503AtOnce) {

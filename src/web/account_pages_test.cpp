@@ -146,7 +146,9 @@ TEST_F(AccountPagesTest, AttemptsThroughTheOtherDoorCountAgainstTheAccountToo) {
   context_->login_throttle = &throttle;
   // Two wrong passwords through the legacy API (compat/) on the same throttle.
   ASSERT_TRUE(throttle.admitAccount("alice").allowed);
+  throttle.settleAccount("alice");
   ASSERT_TRUE(throttle.admitAccount("alice").allowed);
+  throttle.settleAccount("alice");
 
   const http::Response limited = logIn("Alice", "correct horse battery");
 

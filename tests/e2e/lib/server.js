@@ -32,7 +32,9 @@ export class MxauthServer {
     this.output = '';
   }
 
-  // Options: extra environment (MXAUTH_* settings), database URI.
+  // Options: extra environment (MXAUTH_* settings), database URI;
+  // openFileLimit: run under `ulimit -n N` (soft and hard), as on a host
+  // whose limit is below what http.max_connections needs.
   static async start(options = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'mxauth-e2e-'));
     const port = await freePort();
@@ -48,12 +50,16 @@ export class MxauthServer {
       ...options.env,
     };
     const server = new MxauthServer(dir, port, env);
+    server.openFileLimit = options.openFileLimit;
     await server.#spawn();
     return server;
   }
 
   async #spawn() {
-    this.child = spawn(binary, ['serve'], { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, args] = this.openFileLimit === undefined
+      ? [binary, ['serve']]
+      : ['bash', ['-c', `ulimit -n ${Number(this.openFileLimit)} && exec "$0" serve`, binary]];
+    this.child = spawn(command, args, { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (d) => { this.output += d; });
     this.child.stderr.on('data', (d) => { this.output += d; });
     const exited = new Promise((_, reject) =>
