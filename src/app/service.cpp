@@ -12,6 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -35,6 +38,14 @@ namespace {
 // Blocking-pool queue: deep enough to absorb bursts, shallow enough that an
 // overloaded server answers 503 within a second instead of queueing forever.
 constexpr std::size_t kBlockingQueueLimit = 2048;
+
+// The routes whose handlers hash a password (checked at mount).
+constexpr std::array<std::pair<http::Method, std::string_view>, 4> kPasswordRoutes{{
+    {http::Method::Post, "/login"},
+    {http::Method::Post, "/register"},
+    {http::Method::Post, "/_matrix/client/v3/login"},
+    {http::Method::Post, "/_matrix/client/r0/login"},
+}};
 
 // Raises the soft open-file limit (RLIMIT_NOFILE) to the hard one and
 // returns the limit now in force: every connection is a descriptor, and many
@@ -289,6 +300,7 @@ Service::~Service() {
   server_.reset();
   invalidations_.reset();
   if (blocking_pool_) blocking_pool_->shutdown();
+  if (password_pool_) password_pool_->shutdown();
   if (job_runner_) job_runner_->stop();
   if (token_endpoints_) token_endpoints_->stop();
 }
@@ -428,12 +440,19 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
       std::max<std::size_t>(4, static_cast<std::size_t>(config.database.max_connections));
   service->blocking_pool_ =
       std::make_unique<core::WorkerPool>("blocking", workers, kBlockingQueueLimit);
+  // Twice the hash slots, so that a slot never idles while its request
+  // does its database work; the queue is the hasher's waiting room, about a
+  // second of hashing at the defaults on two cores.
+  const crypto::PasswordHasherOptions& hashing = service->hasher_->options();
+  service->password_pool_ = std::make_unique<core::WorkerPool>(
+      "passwords", 2 * hashing.max_concurrent, hashing.max_waiting);
   service->mountRoutes();
 
   http::ServerOptions server_options;
   server_options.listen = config.http.listen;
   server_options.io_threads = static_cast<std::size_t>(std::max(1, config.http.io_threads));
-  server_options.max_connections = connectionLimit(config, workers);
+  server_options.max_connections =
+      connectionLimit(config, workers + service->password_pool_->threads());
   server_options.max_body_bytes = static_cast<std::size_t>(config.http.max_body_bytes);
   server_options.header_timeout = config.http.header_timeout;
   server_options.idle_timeout = config.http.idle_timeout;
@@ -471,6 +490,14 @@ void Service::mountRoutes() {
   oauth::mountTokenRoutes(router_, *token_endpoints_);
   compat::mountCompatRoutes(router_, *compat_);
   web::mountWebRoutes(router_, *web_context_);
+  // The routes that hash a password run on their own pool: a flood of
+  // logins waits (and past the queue's limit gets 503 at once) there,
+  // while refreshes, introspection misses and pages keep the main pool.
+  for (const auto& [method, pattern] : kPasswordRoutes) {
+    if (!router_.setPool(method, pattern, password_pool_.get())) {
+      throw std::logic_error("password route not mounted: " + std::string(pattern));
+    }
+  }
 
   // GET /health: 200 when the database answers, 503 otherwise. Blocking,
   // because the ping is a database round trip.

@@ -121,6 +121,7 @@ class Service {
   std::unique_ptr<http::Metrics> metrics_;
   http::Router router_;
   std::unique_ptr<core::WorkerPool> blocking_pool_;
+  std::unique_ptr<core::WorkerPool> password_pool_;
   std::unique_ptr<http::Server> server_;
 };
 

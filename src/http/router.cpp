@@ -30,6 +30,18 @@ Router::Router() {
   not_found_ = [](Request&) { return Response::json(404, R"({"error":"not_found"})"); };
 }
 
+bool Router::setPool(Method method, std::string_view pattern, core::WorkerPool* pool) {
+  bool found = false;
+  for (const auto& route : routes_) {
+    if (route->method == method && route->pattern == pattern &&
+        route->options.execution == Execution::Blocking) {
+      route->options.pool = pool;
+      found = true;
+    }
+  }
+  return found;
+}
+
 Router& Router::add(Method method, std::string pattern, Handler handler, RouteOptions options) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::logic_error("route pattern must start with '/': " + pattern);

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/worker_pool.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -44,6 +45,11 @@ enum class Execution {
 struct RouteOptions {
   Execution execution = Execution::Blocking;
   FastPath fast_path;
+  // For Blocking routes: the pool to run on, nullptr for the server's.
+  // Password routes get their own small pool (app/service.cpp), so that a
+  // flood of logins queues and is shed there, never in front of the
+  // database work of every other route.
+  core::WorkerPool* pool = nullptr;
 };
 
 struct Route {
@@ -81,6 +87,10 @@ class Router {
   // with the path's methods in `allow` when some route serves the path,
   // else NotFound.
   RouteMatch matchUnknownMethod(std::string_view path) const;
+
+  // Sends the Blocking route METHOD PATTERN (as added) to POOL; false when
+  // no such route exists. Call before the server starts.
+  bool setPool(Method method, std::string_view pattern, core::WorkerPool* pool);
 
   // Every route, in the order added; addresses are stable.
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }

@@ -901,12 +901,14 @@ asio::awaitable<Outcome> Server::Impl::runBlocking(const Route& route, Request& 
       job->work.reset();
     };
     jobStarted();
-    const bool accepted = pool.trySubmit([this, &route, &request, complete] {
-      if (hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
+    core::WorkerPool& target = route.options.pool != nullptr ? *route.options.pool : pool;
+    const bool own = &target == &pool;
+    const bool accepted = target.trySubmit([this, &route, &request, complete, own] {
+      if (own && hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
       complete(invokeHandler(route.handler, request));
       jobFinished();
     });
-    if (hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
+    if (own && hooks.metrics != nullptr) hooks.metrics->setBlockingQueueDepth(pool.queued());
     if (accepted) return;
     jobFinished();
     if (hooks.metrics != nullptr) hooks.metrics->countOverloadRejection();

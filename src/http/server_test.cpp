@@ -622,6 +622,43 @@ TEST_F(ServerTest, FullWorkerPoolGets503AtOnce) {
   EXPECT_EQ(second->status, 200);
 }
 
+// A route sent to a pool of its own (the password routes) is shed when that
+// pool is full, while the routes of the server's pool keep being served.
+TEST_F(ServerTest, ARouteOnItsOwnPoolIsShedThereWithoutStarvingTheOthers) {
+  core::WorkerPool own("own-test", 1, 1);
+  router_.add(Method::Get, "/hashing", [this](Request&) {
+    gate_.enterAndWait();
+    return Response::text(200, "hashed");
+  });
+  ASSERT_TRUE(router_.setPool(Method::Get, "/hashing", &own));
+  EXPECT_FALSE(router_.setPool(Method::Get, "/no-such-route", &own));
+  start({}, 1, 1);
+  TestConnection running(port());
+  TestConnection queued(port());
+  ASSERT_TRUE(running.send(test::rawRequest("GET", "/hashing")));
+  ASSERT_TRUE(gate_.waitUntilEntered(1));
+  ASSERT_TRUE(queued.send(test::rawRequest("GET", "/hashing")));
+  ASSERT_TRUE(RunningServer::eventually([&] { return own.queued() == 1; }));
+
+  const auto started = std::chrono::steady_clock::now();
+  RawResponse refused = get("/hashing");
+  const auto refused_after = std::chrono::steady_clock::now() - started;
+  RawResponse other = get("/blocking");
+  gate_.open();
+
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.header("Retry-After"), "1");
+  EXPECT_LT(refused_after, 1s) << "the excess is refused at once, not after a wait";
+  EXPECT_EQ(other.status, 200) << "the server's own pool is untouched";
+  EXPECT_EQ(pool_->queued(), 0u);
+  auto first = running.readResponse();
+  auto second = queued.readResponse();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->body, "hashed");
+  EXPECT_EQ(second->body, "hashed");
+  own.shutdown();
+}
+
 TEST_F(ServerTest, FastPathMissGoesToThePool) {
   start();
 
