@@ -365,7 +365,8 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   job_options.log = [](std::string_view message) { logWarn(message); };
   service->job_runner_ =
       std::make_unique<jobs::JobRunner>(*service->database_, clock, std::move(job_options));
-  jobs::registerHomeserverJobs(*service->job_runner_, *service->database_, *service->homeserver_);
+  jobs::registerHomeserverJobs(*service->job_runner_, *service->database_, clock,
+                               *service->homeserver_);
   jobs::scheduleDeviceReconciliation(*service->job_runner_, *service->database_, rng, clock,
                                      *service->homeserver_);
   // One throttle for both login doors, so that their attempts add up.

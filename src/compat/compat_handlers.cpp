@@ -332,8 +332,14 @@ http::Response CompatHandlers::startSession(const http::Request& request, const 
   const std::string device_id =
       login.device_id ? std::move(*login.device_id) : generateDeviceId(c.rng);
 
-  // The homeserver first, outside any transaction (homeserver_connection.h).
+  // The homeserver first, outside any transaction (homeserver_connection.h),
+  // with the device reserved before, so that a device sync running until our
+  // session commits keeps it (jobs/homeserver_jobs.h, R1).
+  std::optional<domain::DeviceReservationId> reservation;
   if (c.homeserver.isConnected()) {
+    auto reserved = jobs::reserveDevice(c.database, c.rng, c.clock, user.id, device_id);
+    if (!reserved) return storageFailure(reserved.error());
+    reservation = std::move(*reserved);
     homeserver::ProvisionRequest provision;
     provision.localpart = user.localpart;
     provision.locked = false;
@@ -345,6 +351,14 @@ http::Response CompatHandlers::startSession(const http::Request& request, const 
 
   auto tx = c.database.begin();
   if (!tx) return storageFailure(tx.error());
+  if (reservation) {
+    auto consumed = (*tx)->deviceReservations().consume(*reservation);
+    if (!consumed) return storageFailure(consumed.error());
+    // Purged as expired: a sync may have removed the device since.
+    if (!*consumed) {
+      return matrixError(503, "M_UNKNOWN", "The login took too long. Try again.");
+    }
+  }
   // A device belongs to one session: earlier sessions on it end.
   std::vector<std::string> ended;
   auto earlier_compat = (*tx)->compatSessions().findActiveByDevice(user.id, device_id);

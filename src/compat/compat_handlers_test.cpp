@@ -4,6 +4,8 @@
 
 #include <boost/json/parse.hpp>
 #include <chrono>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "compat/matrix_error.h"
@@ -471,6 +473,36 @@ TEST_P(CompatHandlersTest, ReusingADeviceEndsTheEarlierSession) {
   ASSERT_EQ(second.status, 200);
   EXPECT_FALSE(isActive(first));
   EXPECT_TRUE(isActive(str(second, "access_token")));
+}
+
+// A device sync that runs while a login is between putting its device on
+// the homeserver and committing its session (another instance's job runner,
+// say) must not take the device away: the login answers with a token for it.
+TEST_P(CompatHandlersTest, ADeviceSyncDuringALoginLeavesTheLoginsDeviceOnTheHomeserver) {
+  domain::User alice = addUserWithPassword("alice", "correct horse");
+  jobs::JobRunnerOptions runner_options;
+  runner_options.worker_id = "other-instance";
+  jobs::JobRunner runner(*database_, clock_, runner_options);
+  jobs::registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(jobs::enqueueDeviceSync(*tx, rng_, clock_, alice.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  std::optional<std::size_t> ran;
+  homeserver_.afterUpsertDevice([&] {
+    auto count = runner.runDueJobs();
+    ran = count ? *count : 0;
+  });
+
+  http::Response response = passwordLogin("alice", "correct horse", R"(,"device_id":"PHONE12345")");
+  homeserver_.afterUpsertDevice({});
+
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(ran, 1u);
+  EXPECT_EQ(unfinishedJobs(), 0u);
+  EXPECT_TRUE(isActive(str(response, "access_token")));
+  EXPECT_EQ(homeserver_.devices("alice"), (std::set<std::string>{"PHONE12345"}));
 }
 
 TEST_P(CompatHandlersTest, AHomeserverThatIsDownLeavesNoSession) {

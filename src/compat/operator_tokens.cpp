@@ -5,6 +5,7 @@
 #include "compat/device_ids.h"
 #include "crypto/token.h"
 #include "domain/localpart.h"
+#include "jobs/homeserver_jobs.h"
 
 namespace mxauth::compat {
 namespace {
@@ -43,7 +44,12 @@ Result<OperatorToken, OperatorTokenError> issueOperatorToken(
   }
   const std::string device_id = request.device_id ? *request.device_id : generateDeviceId(rng);
 
+  // Reserved first, as at a login (jobs/homeserver_jobs.h, R1).
+  std::optional<domain::DeviceReservationId> reservation;
   if (homeserver.isConnected()) {
+    auto reserved = jobs::reserveDevice(database, rng, clock, user.id, device_id);
+    if (!reserved) return unexpected(storageFailure(reserved.error()));
+    reservation = std::move(*reserved);
     homeserver::ProvisionRequest provision;
     provision.localpart = user.localpart;
     provision.locked = false;
@@ -61,6 +67,14 @@ Result<OperatorToken, OperatorTokenError> issueOperatorToken(
 
   auto tx = database.begin();
   if (!tx) return unexpected(storageFailure(tx.error()));
+  if (reservation) {
+    auto consumed = (*tx)->deviceReservations().consume(*reservation);
+    if (!consumed) return unexpected(storageFailure(consumed.error()));
+    if (!*consumed) {
+      return unexpected(OperatorTokenError{
+          Kind::Unavailable, "the device reservation expired before the session was stored"});
+    }
+  }
   storage::NewCompatSession fresh;
   fresh.user_id = user.id;
   fresh.device_id = device_id;

@@ -46,5 +46,6 @@ using AuthorizationGrantId = Id<struct AuthorizationGrantIdTag>;
 using OAuthSessionId = Id<struct OAuthSessionIdTag>;
 using AccessTokenId = Id<struct AccessTokenIdTag>;
 using RefreshTokenId = Id<struct RefreshTokenIdTag>;
+using DeviceReservationId = Id<struct DeviceReservationIdTag>;
 
 }  // namespace mxauth::domain

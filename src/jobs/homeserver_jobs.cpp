@@ -1,5 +1,6 @@
 #include "jobs/homeserver_jobs.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <optional>
@@ -27,30 +28,82 @@ std::string describe(const homeserver::HomeserverError& error) {
   return std::string(homeserver::toString(error.code)) + ": " + error.message;
 }
 
-// The user's localpart and the devices of their active sessions.
-struct UserDevices {
+// The user's localpart and lock state.
+struct UserState {
   std::string localpart;
-  std::vector<std::string> devices;
   bool locked = false;
 };
 
-Result<std::optional<UserDevices>, std::string> readUser(storage::Database& database,
-                                                         const domain::UserId& id,
-                                                         bool with_devices) {
+Result<std::optional<UserState>, std::string> readUser(storage::Database& database,
+                                                       const domain::UserId& id) {
   auto tx = database.begin(storage::TransactionMode::ReadOnly);
   if (!tx) return unexpected(tx.error().detail);
   auto user = (*tx)->users().lookup(id);
   if (!user) return unexpected(user.error().detail);
-  if (!*user) return std::optional<UserDevices>();
-  UserDevices found;
-  found.localpart = (*user)->localpart;
-  found.locked = (*user)->isLocked();
-  if (with_devices) {
-    auto devices = (*tx)->oauthSessions().activeDeviceIds(id);
-    if (!devices) return unexpected(devices.error().detail);
-    found.devices = std::move(*devices);
+  if (!*user) return std::optional<UserState>();
+  return std::optional<UserState>(UserState{(*user)->localpart, (*user)->isLocked()});
+}
+
+// The devices the homeserver must keep for `id` (R2 in the header: one
+// statement, one snapshot).
+Result<std::vector<std::string>, std::string> readHeldDevices(storage::Database& database,
+                                                              const domain::UserId& id) {
+  auto tx = database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return unexpected(tx.error().detail);
+  auto devices = (*tx)->deviceReservations().heldDeviceIds(id);
+  if (!devices) return unexpected(devices.error().detail);
+  return std::move(*devices);
+}
+
+Result<void, std::string> purgeExpiredReservations(storage::Database& database, const Clock& clock,
+                                                   const domain::UserId& id) {
+  auto tx = database.begin();
+  if (!tx) return unexpected(tx.error().detail);
+  auto purged = (*tx)->deviceReservations().purgeExpired(id, clock.now());
+  if (!purged) return unexpected(purged.error().detail);
+  if (*purged == 0) return {};
+  auto committed = (*tx)->commit();
+  if (!committed) return unexpected(committed.error().detail);
+  return {};
+}
+
+// The sync_devices job (R2, R3 in the header).
+Result<void, std::string> syncDevices(storage::Database& database, const Clock& clock,
+                                      homeserver::HomeserverConnection& homeserver,
+                                      const domain::UserId& id) {
+  auto user = readUser(database, id);
+  if (!user) return unexpected(std::move(user).error());
+  if (!*user) return {};  // the user is gone
+  const std::string& localpart = (*user)->localpart;
+  auto purged = purgeExpiredReservations(database, clock, id);
+  if (!purged) return purged;
+  auto held = readHeldDevices(database, id);
+  if (!held) return unexpected(std::move(held).error());
+  for (int round = 1;; ++round) {
+    auto synced = homeserver.syncDevices(localpart, *held);
+    if (!synced) {
+      // Not on the homeserver yet: it has no devices to forget.
+      if (synced.error().code == homeserver::HomeserverErrorCode::UnknownUser) return {};
+      return unexpected(describe(synced.error()));
+    }
+    // Read again only now that the homeserver has answered: a device that
+    // becomes held after this read is upserted after our call (R1).
+    auto after = readHeldDevices(database, id);
+    if (!after) return unexpected(std::move(after).error());
+    if (*after == *held) return {};
+    if (round == kMaxSyncRounds) {
+      // Still changing. Whatever our last call may have deleted comes back
+      // (upserts delete nothing), and the retry syncs again.
+      for (const std::string& device : *after) {
+        if (std::find(held->begin(), held->end(), device) != held->end()) continue;
+        auto upserted = homeserver.upsertDevice(localpart, device, std::nullopt);
+        if (!upserted) return unexpected(describe(upserted.error()));
+      }
+      return unexpected("the devices of " + localpart + " kept changing during " +
+                        std::to_string(kMaxSyncRounds) + " syncs; retrying");
+    }
+    held = std::move(after);
   }
-  return std::optional<UserDevices>(std::move(found));
 }
 
 }  // namespace
@@ -71,32 +124,35 @@ Result<void, storage::StorageError> enqueueUserProvisioning(storage::Transaction
   return {};
 }
 
-void registerHomeserverJobs(JobRunner& runner, storage::Database& database,
+Result<domain::DeviceReservationId, storage::StorageError> reserveDevice(
+    storage::Database& database, Rng& rng, const Clock& clock, const domain::UserId& user,
+    std::string_view device_id) {
+  auto tx = database.begin();
+  if (!tx) return unexpected(std::move(tx).error());
+  auto reserved = (*tx)->deviceReservations().add(rng, clock, user, device_id,
+                                                  clock.now() + kDeviceReservationTtl);
+  if (!reserved) return unexpected(std::move(reserved).error());
+  auto committed = (*tx)->commit();
+  if (!committed) return unexpected(std::move(committed).error());
+  return std::move(*reserved);
+}
+
+void registerHomeserverJobs(JobRunner& runner, storage::Database& database, const Clock& clock,
                             homeserver::HomeserverConnection& homeserver) {
-  runner.handle(std::string(kSyncDevicesJob),
-                [&database, &homeserver](const domain::Job& job) -> Result<void, std::string> {
-                  if (!homeserver.isConnected()) return {};
-                  const auto id = userOf(job);
-                  if (!id) return {};  // nothing we could ever do: drop it
-                  auto user = readUser(database, *id, true);
-                  if (!user) return unexpected(std::move(user).error());
-                  if (!*user) return {};  // the user is gone
-                  auto synced = homeserver.syncDevices((*user)->localpart, (*user)->devices);
-                  if (!synced) {
-                    // Not on the homeserver yet: it has no devices to forget.
-                    if (synced.error().code == homeserver::HomeserverErrorCode::UnknownUser) {
-                      return {};
-                    }
-                    return unexpected(describe(synced.error()));
-                  }
-                  return {};
-                });
+  runner.handle(
+      std::string(kSyncDevicesJob),
+      [&database, &clock, &homeserver](const domain::Job& job) -> Result<void, std::string> {
+        if (!homeserver.isConnected()) return {};
+        const auto id = userOf(job);
+        if (!id) return {};  // nothing we could ever do: drop it
+        return syncDevices(database, clock, homeserver, *id);
+      });
   runner.handle(std::string(kProvisionUserJob),
                 [&database, &homeserver](const domain::Job& job) -> Result<void, std::string> {
                   if (!homeserver.isConnected()) return {};
                   const auto id = userOf(job);
                   if (!id) return {};
-                  auto user = readUser(database, *id, false);
+                  auto user = readUser(database, *id);
                   if (!user) return unexpected(std::move(user).error());
                   if (!*user) return {};
                   homeserver::ProvisionRequest request;

@@ -195,7 +195,7 @@ TEST_P(HomeserverJobsTest, DeviceSyncSendsTheDevicesOfTheActiveSessions) {
   domain::OAuthSession ended = addSession(alice, client, "GONEDEVICE");
   ASSERT_TRUE(homeserver_.syncDevices("alice", {"KEEPDEVICE", "GONEDEVICE"}).has_value());
   JobRunner runner(*database_, clock_, options());
-  registerHomeserverJobs(runner, *database_, homeserver_);
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
   {
     auto tx = begin();
     ASSERT_TRUE(tx->oauthSessions().finish(clock_, ended.id).has_value());
@@ -209,10 +209,77 @@ TEST_P(HomeserverJobsTest, DeviceSyncSendsTheDevicesOfTheActiveSessions) {
   EXPECT_EQ(runner.stats().completed, 1u);
 }
 
+// A login provisions its device after the sync read the user's devices but
+// before its call reaches the homeserver: the sync must not leave the
+// homeserver without the login's live device.
+TEST_P(HomeserverJobsTest, DeviceSyncKeepsADeviceALoginProvisionedWhileTheSyncWasInFlight) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  domain::OAuthSession ended = addSession(alice, client, "GONEDEVICE");
+  ASSERT_TRUE(homeserver_.syncDevices("alice", {"GONEDEVICE"}).has_value());
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->oauthSessions().finish(clock_, ended.id).has_value());
+    ASSERT_TRUE(enqueueDeviceSync(*tx, rng_, clock_, alice.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  // Between the job's read and its call, a code exchange (whose session
+  // exists since the consent) provisions its device.
+  int syncs = 0;
+  homeserver_.beforeSyncDevices([&] {
+    if (++syncs != 1) return;
+    addSession(alice, client, "NEWDEVICE1");
+    ASSERT_TRUE(homeserver_.upsertDevice("alice", "NEWDEVICE1", std::nullopt).has_value());
+  });
+
+  EXPECT_EQ(ran(runner), 1);
+  homeserver_.beforeSyncDevices({});
+
+  EXPECT_EQ(homeserver_.devices("alice"), (std::set<std::string>{"NEWDEVICE1"}));
+  EXPECT_EQ(runner.stats().completed, 1u);
+}
+
+TEST_P(HomeserverJobsTest, ADeviceSyncOutrunByLoginsGivesUpForARetryWithEveryLiveDeviceInPlace) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  homeserver::ProvisionRequest provision;
+  provision.localpart = "alice";
+  ASSERT_TRUE(homeserver_.provisionUser(provision).has_value());
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(enqueueDeviceSync(*tx, rng_, clock_, alice.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  // A new login during every call.
+  std::set<std::string> live;
+  homeserver_.beforeSyncDevices([&] {
+    const std::string device = "LOGIN" + std::to_string(live.size());
+    addSession(alice, client, device);
+    ASSERT_TRUE(homeserver_.upsertDevice("alice", device, std::nullopt).has_value());
+    live.insert(device);
+  });
+
+  EXPECT_EQ(ran(runner), 1);
+  homeserver_.beforeSyncDevices({});
+
+  EXPECT_EQ(live.size(), static_cast<std::size_t>(kMaxSyncRounds));
+  EXPECT_EQ(homeserver_.devices("alice"), live);
+  EXPECT_EQ(runner.stats().failed_attempts, 1u);
+  EXPECT_EQ(runner.stats().unfinished, 1);
+  clock_.advance(5s);  // the retry, without new logins, finishes
+  EXPECT_EQ(ran(runner), 1);
+  EXPECT_EQ(runner.stats().unfinished, 0);
+  EXPECT_EQ(homeserver_.devices("alice"), live);
+}
+
 TEST_P(HomeserverJobsTest, DeviceSyncIsRetriedWhileTheHomeserverIsDown) {
   domain::User alice = addUser("alice");
   JobRunner runner(*database_, clock_, options());
-  registerHomeserverJobs(runner, *database_, homeserver_);
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
   {
     auto tx = begin();
     ASSERT_TRUE(enqueueDeviceSync(*tx, rng_, clock_, alice.id).has_value());
@@ -232,7 +299,7 @@ TEST_P(HomeserverJobsTest, DeviceSyncIsRetriedWhileTheHomeserverIsDown) {
 TEST_P(HomeserverJobsTest, ProvisioningSendsTheLocalpartAndLockState) {
   domain::User alice = addUser("alice");
   JobRunner runner(*database_, clock_, options());
-  registerHomeserverJobs(runner, *database_, homeserver_);
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
   {
     auto tx = begin();
     ASSERT_TRUE(enqueueUserProvisioning(*tx, rng_, clock_, alice.id).has_value());
@@ -255,7 +322,7 @@ TEST_P(HomeserverJobsTest, ReconciliationSyncsEveryUsersDevicesPageByPageOncePer
     ASSERT_TRUE(homeserver_.syncDevices(name, {"LIVE" + name, "STALE"}).has_value());
   }
   JobRunner runner(*database_, clock_, options());
-  registerHomeserverJobs(runner, *database_, homeserver_);
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
   scheduleDeviceReconciliation(runner, *database_, rng_, clock_, homeserver_, 6h, 2);
 
   // Three pages (2 + 2 + 1 users) and five syncs, in a few polls.
@@ -272,7 +339,7 @@ TEST_P(HomeserverJobsTest, ReconciliationSyncsEveryUsersDevicesPageByPageOncePer
   // sharing the database; again once it has passed.
   clock_.advance(5h);
   JobRunner other(*database_, clock_, options());
-  registerHomeserverJobs(other, *database_, homeserver_);
+  registerHomeserverJobs(other, *database_, clock_, homeserver_);
   scheduleDeviceReconciliation(other, *database_, rng_, clock_, homeserver_, 6h, 2);
   EXPECT_EQ(ran(runner), 0);
   EXPECT_EQ(ran(other), 0);

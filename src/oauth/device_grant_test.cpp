@@ -8,6 +8,7 @@
 
 #include "crypto/token.h"
 #include "homeserver/testing/recording_homeserver.h"
+#include "jobs/homeserver_jobs.h"
 #include "oauth/device_authorization_handler.h"
 #include "oauth/grants/device_code_grant.h"
 #include "oauth/token_handler.h"
@@ -250,6 +251,64 @@ TEST_P(DeviceGrantTest, TheHomeserverBeingDownLeavesTheApprovedCodeUsable) {
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(errorOf(refused), "temporarily_unavailable");
   EXPECT_EQ(retried.status, 200) << retried.body;
+}
+
+// The session is created after the device is on the homeserver: a device
+// sync running in between (another instance's job runner) keeps the device,
+// which the exchange reserved first (jobs/homeserver_jobs.h).
+TEST_P(DeviceGrantTest, ADeviceSyncDuringTheExchangeLeavesTheDeviceOnTheHomeserver) {
+  TestClient client = addDeviceClient();
+  DeviceAuthorization started = start(client);
+  approve(started, alice_);
+  jobs::JobRunnerOptions runner_options;
+  runner_options.worker_id = "other-instance";
+  jobs::JobRunner runner(*database_, clock_, runner_options);
+  jobs::registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(jobs::enqueueDeviceSync(*tx, rng_, clock_, alice_.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  std::size_t ran = 0;
+  homeserver_.afterUpsertDevice([&] { ran += runner.runDueJobs().value_or(0); });
+
+  http::Response granted = poll(client, started.device_code);
+  homeserver_.afterUpsertDevice({});
+
+  ASSERT_EQ(granted.status, 200) << granted.body;
+  EXPECT_EQ(ran, 1u);
+  EXPECT_EQ(homeserver_.devices("alice"), (std::set<std::string>{"QRDEVICE01"}));
+  EXPECT_TRUE(isActive(introspect(std::string(json(granted)["access_token"].as_string()), true)));
+}
+
+// A reservation outlived (purged by a sync as expired) may have let a sync
+// remove the device: the exchange then stores nothing and may be retried.
+TEST_P(DeviceGrantTest, AnExchangeWhoseDeviceReservationWasPurgedGetsNoTokensAndMayRetry) {
+  TestClient client = addDeviceClient();
+  DeviceAuthorization started = start(client);
+  approve(started, alice_);
+  jobs::JobRunner runner(*database_, clock_, jobs::JobRunnerOptions{});
+  jobs::registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  homeserver_.afterUpsertDevice([&] {
+    homeserver_.afterUpsertDevice({});
+    clock_.advance(jobs::kDeviceReservationTtl);
+    auto tx = begin();
+    ASSERT_TRUE(jobs::enqueueDeviceSync(*tx, rng_, clock_, alice_.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+    ASSERT_EQ(runner.runDueJobs().value_or(0), 1u);
+  });
+
+  http::Response refused = poll(client, started.device_code);
+
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(errorOf(refused), "temporarily_unavailable");
+  EXPECT_TRUE(homeserver_.devices("alice").empty());
+  const auto grant = stored(started.device_code);
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_FALSE(grant->exchanged_at.has_value());
+  http::Response retried = poll(client, started.device_code);
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(homeserver_.devices("alice"), (std::set<std::string>{"QRDEVICE01"}));
 }
 
 TEST_P(DeviceGrantTest, AUserLockedAfterApprovingGetsNoTokens) {

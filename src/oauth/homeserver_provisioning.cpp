@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "crypto/token.h"
+#include "jobs/homeserver_jobs.h"
 #include "oauth/client_authenticator.h"
 #include "oauth/pkce.h"
 #include "oauth/scope.h"
@@ -84,12 +85,14 @@ Result<void, OAuthError> provisionBeforeCodeExchange(
   return provision(homeserver, localpart, device_id, device_name);
 }
 
-Result<void, OAuthError> provisionBeforeDeviceCodeExchange(
-    storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
-    const AuthenticatedClient& client, const http::FormParams& form) {
+Result<std::optional<domain::DeviceReservationId>, OAuthError> provisionBeforeDeviceCodeExchange(
+    storage::Database& database, homeserver::HomeserverConnection& homeserver, Rng& rng,
+    const Clock& clock, const AuthenticatedClient& client, const http::FormParams& form) {
+  using Reservation = std::optional<domain::DeviceReservationId>;
   const std::string_view device_code = form.get("device_code").value_or("");
-  if (!homeserver.isConnected() || device_code.empty()) return {};
+  if (!homeserver.isConnected() || device_code.empty()) return Reservation();
 
+  domain::UserId user_id;
   std::string localpart;
   std::optional<std::string> device_id;
   {
@@ -100,17 +103,26 @@ Result<void, OAuthError> provisionBeforeDeviceCodeExchange(
     // Anything but an approved, unused, live code is the grant's business.
     if (!*grant || !(*grant)->approved_at || !(*grant)->user_id || (*grant)->exchanged_at ||
         (*grant)->isExpiredAt(clock.now()) || (*grant)->client_id != client.client.id) {
-      return {};
+      return Reservation();
     }
     auto user = (*tx)->users().lookup(*(*grant)->user_id);
     if (!user) return unexpected(storageFailure(user.error()));
-    if (!*user || !(*user)->canLogIn()) return {};
+    if (!*user || !(*user)->canLogIn()) return Reservation();
     auto scope = ScopeSet::parse((*grant)->scope);
-    if (!scope) return {};
+    if (!scope) return Reservation();
+    user_id = (*user)->id;
     localpart = (*user)->localpart;
     device_id = scope->deviceId();
   }
-  return provision(homeserver, localpart, device_id, client.metadata.client_name.value);
+  Reservation reservation;
+  if (device_id) {
+    auto reserved = jobs::reserveDevice(database, rng, clock, user_id, *device_id);
+    if (!reserved) return unexpected(storageFailure(reserved.error()));
+    reservation = std::move(*reserved);
+  }
+  auto provisioned = provision(homeserver, localpart, device_id, client.metadata.client_name.value);
+  if (!provisioned) return unexpected(std::move(provisioned).error());
+  return reservation;
 }
 
 }  // namespace mxauth::oauth

@@ -10,15 +10,20 @@
 // a stolen code without its verifier never puts a device on the user's
 // account; only then does it provision the user and upsert the device.
 // Both calls are idempotent, so a retried or racing exchange does no harm.
+// The grant's session exists since the consent, so a device sync running
+// meanwhile already keeps its device (jobs/homeserver_jobs.h, R1).
 //
 // If the homeserver cannot be reached or refuses, the exchange fails and
 // the code stays unused, so the client may try again: no token exists for a
 // device the homeserver does not know.
 
+#include <optional>
 #include <string_view>
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/rng.h"
+#include "domain/id.h"
 #include "homeserver/homeserver_connection.h"
 #include "http/url_encoding.h"
 #include "oauth/client_authenticator.h"
@@ -39,9 +44,13 @@ Result<void, OAuthError> provisionBeforeCodeExchange(
 // exchanged nor expired, and its user may log in, the user is provisioned
 // and the device of the grant's device scope upserted. A pending, denied or
 // unknown code skips the homeserver (the grant answers it).
-Result<void, OAuthError> provisionBeforeDeviceCodeExchange(
-    storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
-    const AuthenticatedClient& client, const http::FormParams& form);
+// The grant creates the session only after this, so the device is reserved
+// first (jobs/homeserver_jobs.h, R1): the answer is that reservation, which
+// the grant consumes in the transaction that adds the session (none when no
+// device was upserted).
+Result<std::optional<domain::DeviceReservationId>, OAuthError> provisionBeforeDeviceCodeExchange(
+    storage::Database& database, homeserver::HomeserverConnection& homeserver, Rng& rng,
+    const Clock& clock, const AuthenticatedClient& client, const http::FormParams& form);
 
 // The token-endpoint error for a failed homeserver call: temporarily
 // unavailable (503) when it did not answer, server_error (500) when it

@@ -73,23 +73,36 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
   auto client = authenticator_.authenticate(request, *form);
   if (!client) return unexpected(std::move(client).error());
 
-  const bool provisions =
-      *grant == TokenGrant::AuthorizationCode || *grant == TokenGrant::DeviceCode;
-  if (provisions && homeserver_ != nullptr && homeserver_->isConnected()) {
-    auto provisioned =
-        *grant == TokenGrant::DeviceCode
-            ? provisionBeforeDeviceCodeExchange(database_, *homeserver_, clock_, *client, *form)
-            : provisionBeforeCodeExchange(database_, *homeserver_, clock_, *client, *form,
-                                          options_.lifetimes.authorization_code_ttl);
-    if (!provisioned) return unexpected(std::move(provisioned).error());
+  std::optional<domain::DeviceReservationId> device_reservation;
+  if (homeserver_ != nullptr && homeserver_->isConnected()) {
+    if (*grant == TokenGrant::AuthorizationCode) {
+      auto provisioned =
+          provisionBeforeCodeExchange(database_, *homeserver_, clock_, *client, *form,
+                                      options_.lifetimes.authorization_code_ttl);
+      if (!provisioned) return unexpected(std::move(provisioned).error());
+    } else if (*grant == TokenGrant::DeviceCode) {
+      auto provisioned =
+          provisionBeforeDeviceCodeExchange(database_, *homeserver_, rng_, clock_, *client, *form);
+      if (!provisioned) return unexpected(std::move(provisioned).error());
+      device_reservation = std::move(*provisioned);
+    }
   }
 
   auto tx = database_.begin(storage::TransactionMode::ReadWrite);
   if (!tx) return unexpected(storageFailure(tx.error()));
 
   const std::shared_ptr<const crypto::KeySet> keys = keys_.current();
-  GrantContext context{**tx,    clock_, rng_,    *keys, options_,
-                       issuer_, cache_, *client, *form, request.header("User-Agent").value_or("")};
+  GrantContext context{**tx,
+                       clock_,
+                       rng_,
+                       *keys,
+                       options_,
+                       issuer_,
+                       cache_,
+                       *client,
+                       *form,
+                       request.header("User-Agent").value_or(""),
+                       device_reservation};
   switch (*grant) {
     case TokenGrant::AuthorizationCode:
       return authorizationCodeGrant(context);

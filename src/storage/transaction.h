@@ -5,6 +5,7 @@
 #include "storage/compat_repositories.h"
 #include "storage/consent_repository.h"
 #include "storage/device_code_grant_repository.h"
+#include "storage/device_reservation_repository.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
 #include "storage/storage_error.h"
@@ -50,6 +51,7 @@ class Transaction {
   virtual CompatRefreshTokenRepository& compatRefreshTokens() = 0;
   virtual CompatSsoLoginRepository& compatSsoLogins() = 0;
 
+  virtual DeviceReservationRepository& deviceReservations() = 0;
   virtual JobRepository& jobs() = 0;
 
   // Commits. Afterwards the transaction cannot be used; on failure nothing

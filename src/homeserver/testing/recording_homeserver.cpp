@@ -23,6 +23,16 @@ void RecordingHomeserver::markTaken(const std::string& localpart,
   taken_[localpart] = why;
 }
 
+void RecordingHomeserver::beforeSyncDevices(std::function<void()> hook) {
+  std::lock_guard lock(mutex_);
+  before_sync_devices_ = std::move(hook);
+}
+
+void RecordingHomeserver::afterUpsertDevice(std::function<void()> hook) {
+  std::lock_guard lock(mutex_);
+  after_upsert_device_ = std::move(hook);
+}
+
 std::vector<std::string> RecordingHomeserver::calls() const {
   std::lock_guard lock(mutex_);
   return calls_;
@@ -77,17 +87,24 @@ RecordingHomeserver::isLocalpartAvailable(std::string_view localpart) {
 
 Result<Upsert, HomeserverError> RecordingHomeserver::upsertDevice(
     std::string_view localpart, std::string_view device_id, const std::optional<std::string>&) {
-  std::lock_guard lock(mutex_);
-  if (auto failure =
-          record("upsert_device " + std::string(localpart) + " " + std::string(device_id))) {
-    return unexpected(*failure);
+  Result<Upsert, HomeserverError> result = Upsert::Existed;
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mutex_);
+    hook = after_upsert_device_;
+    if (auto failure =
+            record("upsert_device " + std::string(localpart) + " " + std::string(device_id))) {
+      return unexpected(*failure);
+    }
+    auto user = users_.find(localpart);
+    if (user == users_.end()) {
+      return unexpected(HomeserverError{homeserver::HomeserverErrorCode::UnknownUser, 404,
+                                        "M_NOT_FOUND", "no such user"});
+    }
+    result = user->second.insert(std::string(device_id)).second ? Upsert::Created : Upsert::Existed;
   }
-  auto user = users_.find(localpart);
-  if (user == users_.end()) {
-    return unexpected(HomeserverError{homeserver::HomeserverErrorCode::UnknownUser, 404,
-                                      "M_NOT_FOUND", "no such user"});
-  }
-  return user->second.insert(std::string(device_id)).second ? Upsert::Created : Upsert::Existed;
+  if (hook) hook();
+  return result;
 }
 
 Result<void, HomeserverError> RecordingHomeserver::updateDeviceDisplayName(
@@ -115,6 +132,12 @@ Result<void, HomeserverError> RecordingHomeserver::deleteDevice(std::string_view
 
 Result<void, HomeserverError> RecordingHomeserver::syncDevices(
     std::string_view localpart, const std::vector<std::string>& device_ids) {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mutex_);
+    hook = before_sync_devices_;
+  }
+  if (hook) hook();
   std::lock_guard lock(mutex_);
   if (auto failure = record("sync_devices " + std::string(localpart))) return unexpected(*failure);
   users_[std::string(localpart)] = std::set<std::string>(device_ids.begin(), device_ids.end());

@@ -5,6 +5,7 @@
 // homeserver refuses or is down. Integration and end-to-end tests use the
 // Synapse double (tests/synapse_double) over real HTTP instead.
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,15 @@ class RecordingHomeserver : public homeserver::HomeserverConnection {
   void clearFailure();
   // Localparts is_localpart_available reports as taken.
   void markTaken(const std::string& localpart, homeserver::LocalpartAvailability why);
+  // Runs `hook` at the start of every sync_devices call, before the call
+  // takes effect, until replaced (an empty function removes it). It runs
+  // outside the double's lock, so it may call the double: a test puts a
+  // login there, between a device sync's read of the database and its call.
+  void beforeSyncDevices(std::function<void()> hook);
+  // Runs `hook` after every upsert_device call has taken effect, likewise:
+  // what runs there runs while a login is between putting its device on the
+  // homeserver and committing its session.
+  void afterUpsertDevice(std::function<void()> hook);
 
   // "name localpart[ device]" for each call, in order.
   std::vector<std::string> calls() const;
@@ -67,6 +77,8 @@ class RecordingHomeserver : public homeserver::HomeserverConnection {
   std::string server_name_;
   mutable std::mutex mutex_;
   std::optional<homeserver::HomeserverError> failure_;
+  std::function<void()> before_sync_devices_;
+  std::function<void()> after_upsert_device_;
   std::vector<std::string> calls_;
   std::map<std::string, std::set<std::string>, std::less<>> users_;  // localpart → devices
   std::map<std::string, homeserver::LocalpartAvailability, std::less<>> taken_;

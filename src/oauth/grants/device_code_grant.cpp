@@ -87,6 +87,17 @@ Result<http::Response, OAuthError> deviceCodeGrant(const GrantContext& context) 
     if (*browser) authenticated_at = (*browser)->authenticated_at;
   }
 
+  if (context.device_reservation) {
+    auto consumed = context.tx.deviceReservations().consume(*context.device_reservation);
+    if (!consumed) return unexpected(storageFailure(consumed.error()));
+    // Purged as expired: a device sync may have removed the device since.
+    if (!*consumed) {
+      return unexpected(oauthError(OAuthErrorCode::TemporarilyUnavailable,
+                                   "The exchange took too long. Try again.",
+                                   "device reservation purged before the session was stored"));
+    }
+  }
+
   storage::NewOAuthSession new_session;
   new_session.client_id = grant.client_id;
   new_session.user_id = *grant.user_id;

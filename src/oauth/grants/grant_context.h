@@ -6,9 +6,12 @@
 // side effects must persist: replay defence revokes a session) or returns
 // an error without committing, and `tx` rolls back.
 
+#include <optional>
+
 #include "core/clock.h"
 #include "core/rng.h"
 #include "crypto/key_store.h"
+#include "domain/id.h"
 #include "http/request.h"
 #include "http/url_encoding.h"
 #include "oauth/client_authenticator.h"
@@ -32,6 +35,10 @@ struct GrantContext {
   const http::FormParams& form;
   // The requester's User-Agent, for sessions a grant creates.
   std::string_view user_agent{};
+  // The reservation of the device the token endpoint put on the homeserver
+  // before the device code grant creates its session: the grant consumes it
+  // in `tx` (jobs/homeserver_jobs.h, R1).
+  std::optional<domain::DeviceReservationId> device_reservation{};
 };
 
 // The form body of a token-endpoint-style request (RFC 6749 §3.2): must be

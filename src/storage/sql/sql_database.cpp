@@ -7,6 +7,7 @@
 #include "storage/sql/compat_repositories.h"
 #include "storage/sql/consent_repository.h"
 #include "storage/sql/device_code_grant_repository.h"
+#include "storage/sql/device_reservation_repository.h"
 #include "storage/sql/job_repository.h"
 #include "storage/sql/oauth_repositories.h"
 #include "storage/sql/session.h"
@@ -43,6 +44,7 @@ class SqlTransaction final : public Transaction {
   CompatAccessTokenRepository& compatAccessTokens() override { return compat_access_tokens_; }
   CompatRefreshTokenRepository& compatRefreshTokens() override { return compat_refresh_tokens_; }
   CompatSsoLoginRepository& compatSsoLogins() override { return compat_sso_logins_; }
+  DeviceReservationRepository& deviceReservations() override { return device_reservations_; }
   JobRepository& jobs() override { return jobs_; }
 
   Result<void, StorageError> commit() override {
@@ -81,6 +83,7 @@ class SqlTransaction final : public Transaction {
   SqlCompatAccessTokenRepository compat_access_tokens_{session_};
   SqlCompatRefreshTokenRepository compat_refresh_tokens_{session_};
   SqlCompatSsoLoginRepository compat_sso_logins_{session_};
+  SqlDeviceReservationRepository device_reservations_{session_};
   SqlJobRepository jobs_{session_, lease_->supportsSkipLocked()};
   bool finished_ = false;
 };

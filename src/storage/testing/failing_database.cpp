@@ -39,6 +39,9 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::CompatSsoLoginRepository& compatSsoLogins() override {
     return inner_->compatSsoLogins();
   }
+  storage::DeviceReservationRepository& deviceReservations() override {
+    return inner_->deviceReservations();
+  }
   storage::JobRepository& jobs() override { return inner_->jobs(); }
 
   Result<void, storage::StorageError> commit() override {

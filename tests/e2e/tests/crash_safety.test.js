@@ -21,7 +21,9 @@
 //      again once jobs.lease (2 s here) runs out, every job finishes, and
 //      the Synapse double ends up with exactly the devices of the live
 //      sessions — its sync_devices endpoint answers slowly, so that jobs are
-//      in flight when the kill comes.
+//      in flight when the kill comes, and logins provision devices while a
+//      sync is in flight: every ended session's device is gone and every
+//      live session's device is still there.
 // MXAUTH_CRASH_ROUNDS (3) kills per backend, MXAUTH_CRASH_SEED replays a run.
 // PostgreSQL needs MXAUTH_TEST_POSTGRES_URI (skipped otherwise, unless
 // MXAUTH_REQUIRE_POSTGRES=1).
@@ -471,9 +473,42 @@ async function checkChains({ server, client, db, chains }, what) {
   }
 }
 
+// (d) The race of a late device sync, forced: a revocation queues a sync of
+// the user's devices, which reads them and reaches the double, where it is
+// held; meanwhile the same user logs in on a new device, whose upsert the
+// double applies at once. When the held sync lands with the list it read
+// before the login, the job must notice and put the new device back
+// (jobs/homeserver_jobs.h): the live login's device is on the homeserver
+// at the end, the revoked one's is not.
+async function loginDuringASlowSync({ server, synapse, client, db }) {
+  const user = USERS[0];
+  const device = (name) => `${name}${randomBytes(5).toString('hex').toUpperCase()}`;
+  const revoked = { device: device('SLOWSYNCOLD') };
+  Object.assign(revoked, await passwordLogin(server, client, user, revoked.device));
+  await eventually(() => db.queries(['SELECT COUNT(*) FROM jobs WHERE finished_at IS NULL'])[0][0][0] === '0',
+    15000, 'every job finishes before the slow sync');
+  await synapse.clearFaults();
+  await synapse.addFault({ path: SYNC_DEVICES, delay_ms: 4000, count: 1 });
+  const arrived = (await synapse.calls(SYNC_DEVICES)).length;
+  const response = await revokeToken(server, client.client_id, revoked.refresh_token, 'refresh_token');
+  assert.equal(response.status, 200);
+  await response.arrayBuffer();
+  await synapse.waitFor(SYNC_DEVICES, arrived + 1, 15000, 'arrived');
+  const live = device('SLOWSYNCNEW');
+  const tokens = await passwordLogin(server, client, user, live);
+  const landedBeforeLogin = (await synapse.calls(SYNC_DEVICES)).slice(arrived).some((call) => call.status !== 0);
+  assert.equal(landedBeforeLogin, false, 'the held sync was still held when the login finished');
+  await eventually(() => db.queries(['SELECT COUNT(*) FROM jobs WHERE finished_at IS NULL'])[0][0][0] === '0',
+    15000, 'every job finishes after the slow sync');
+  const devices = Object.keys((await synapse.state()).users[user.name]?.devices ?? {});
+  assert.equal(devices.includes(live), true, `the device ${live} of a login during a slow sync is on the homeserver`);
+  assert.equal(devices.includes(revoked.device), false, `the revoked device ${revoked.device} is gone`);
+  assert.equal((await introspect(server, server.secret, tokens.access_token)).active, true);
+}
+
 async function crashRounds({ server, synapse, db, t }) {
   const rng = generator(SEED ^ db.salt);
-  const stats = { ops: 0, logins: 0, refreshes: 0, introspections: 0, revocations: 0, kills: 0, leasedAtKill: 0, cutRefreshesCommitted: 0 };
+  const stats = { ops: 0, logins: 0, refreshes: 0, introspections: 0, revocations: 0, kills: 0, leasedAtKill: 0, cutRefreshesCommitted: 0, liveDevicesChecked: 0 };
   const started = Date.now();
   for (const user of USERS) server.addUser(user.name, user.password);
   const client = await registerClient(server, {
@@ -515,10 +550,21 @@ async function crashRounds({ server, synapse, db, t }) {
       assert.equal(devices[chain.user.name]?.includes(chain.device), false,
         `${what}: the homeserver forgot device ${chain.device} of an ended session`);
     }
+    // And no job took a live session's device away, although logins of the
+    // same users provisioned devices while slow syncs were in flight
+    // (jobs/homeserver_jobs.h): every chain checked live above still has
+    // its device on the homeserver.
+    const live = chains.filter((c) => !c.revoked && !c.abandoned);
+    for (const chain of live) {
+      assert.equal(devices[chain.user.name]?.includes(chain.device), true,
+        `${what}: the homeserver still has device ${chain.device} of a live session`);
+    }
+    stats.liveDevicesChecked += live.length;
     checkInvariants(db, `${what}, after the restart`);
     for (const chain of chains) chain.abandoned ||= chain.revoked;
     chains.splice(0, chains.length, ...chains.filter((c) => !c.abandoned));
   }
+  await loginDuringASlowSync({ server, synapse, client, db });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   t.diagnostic(`${db.name}: ${JSON.stringify(stats)} in ${seconds} s (seed ${SEED})`);
   console.log(`crash safety on ${db.name}: ${JSON.stringify(stats)} in ${seconds} s (seed ${SEED})`);
