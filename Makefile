@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-fast format format-check lint bench bench-smoke fuzz install clean
+.PHONY: all deps build run test test-fast format format-check lint bench bench-smoke soak fuzz install clean
 
 all: build
 
@@ -52,6 +52,13 @@ bench-smoke: deps
 	@cmake --build --preset release -j $(JOBS) --target $(BENCH_TARGETS)
 	@MXAUTH_BENCH_SECONDS=$${MXAUTH_BENCH_SECONDS:-2} MXAUTH_BENCH_SCALE_USERS=$${MXAUTH_BENCH_SCALE_USERS:-1000} \
 	  MXAUTH_BENCH_SCALE_TOKENS=$${MXAUTH_BENCH_SCALE_TOKENS:-10000} bench/run.sh
+
+# The long runs of the reliability suite (tools/soak.sh): MXAUTH_SOAK_SCALE (10)
+# times the sizes make test uses, on both backends.
+soak: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@tools/soak.sh
 
 # libFuzzer targets (clang, ASan + UBSan), MXAUTH_FUZZ_SECONDS (60) each.
 fuzz:

@@ -212,9 +212,10 @@ Result<BcryptHash, PasswordError> parseBcrypt(std::string_view stored) {
 // each worker thread's arena keeps the largest block it ever held, so a
 // process that had ten threads hash once holds ten blocks for ever (RSS grew
 // from 19 to 213 MiB in `make bench`). Instead the blocks are mapped
-// directly and at most `retained` of them (one per hash slot) are kept for
-// reuse, which also spares the next hash the page faults; any beyond that is
-// unmapped at once. RSS is bounded by the concurrency, not by the threads.
+// directly. While hashes keep coming (another one still running when one
+// ends), up to `retained` blocks (one per hash slot) are kept for the next
+// hash, which spares it the page faults; when the last running hash ends,
+// every block is unmapped, so an idle server holds none.
 class Argon2Memory {
  public:
   static Argon2Memory& instance() {
@@ -243,6 +244,7 @@ class Argon2Memory {
   std::uint8_t* take(std::size_t bytes) {
     {
       std::lock_guard lock(mutex_);
+      ++outstanding_;
       auto it = std::find_if(free_.begin(), free_.end(),
                              [bytes](const Block& b) { return b.bytes == bytes; });
       if (it != free_.end()) {
@@ -252,18 +254,27 @@ class Argon2Memory {
       }
     }
     void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return mapped == MAP_FAILED ? nullptr : static_cast<std::uint8_t*>(mapped);
+    if (mapped != MAP_FAILED) return static_cast<std::uint8_t*>(mapped);
+    std::lock_guard lock(mutex_);
+    --outstanding_;
+    return nullptr;
   }
 
   void give(std::uint8_t* memory, std::size_t bytes) {
+    std::vector<Block> unmap{Block{memory, bytes}};
     {
       std::lock_guard lock(mutex_);
-      if (free_.size() < retained_) {
-        free_.push_back(Block{memory, bytes});
+      --outstanding_;
+      if (outstanding_ > 0 && free_.size() < retained_) {
+        free_.push_back(unmap.back());
         return;
       }
+      if (outstanding_ == 0) {
+        unmap.insert(unmap.end(), free_.begin(), free_.end());
+        free_.clear();
+      }
     }
-    munmap(memory, bytes);
+    for (const Block& block : unmap) munmap(block.memory, block.bytes);
   }
 
   struct Block {
@@ -272,6 +283,7 @@ class Argon2Memory {
   };
   mutable std::mutex mutex_;
   std::size_t retained_ = 1;
+  std::size_t outstanding_ = 0;  // blocks handed to running hashes
   std::vector<Block> free_;
 };
 

@@ -113,7 +113,8 @@ class PasswordHasher {
 };
 
 // How many argon2 memory blocks are kept mapped for reuse (at most one per
-// hash slot of the largest hasher constructed), for tests.
+// hash slot of the largest hasher constructed, none when no hash runs), for
+// tests.
 std::size_t argon2BlocksKeptForTesting();
 
 }  // namespace mxauth::crypto

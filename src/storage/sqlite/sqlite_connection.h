@@ -3,11 +3,13 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "storage/sql/connection.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "storage/sqlite/wal_sync.h"
 
 namespace mxauth::storage::sqlite {
 
@@ -16,7 +18,13 @@ namespace mxauth::storage::sqlite {
 // synchronous=FULL).
 class SqliteConnection final : public sql::Connection {
  public:
-  static Result<std::unique_ptr<SqliteConnection>, StorageError> open(const SqliteOptions& options);
+  // WRITER, shared by the connections of one pool, queues this process's
+  // write transactions in the process (see begin()); nullptr: SQLite's
+  // busy handler alone. WAL_SYNC, shared likewise, makes commits durable by
+  // group commit (wal_sync.h); nullptr: synchronous = FULL.
+  static Result<std::unique_ptr<SqliteConnection>, StorageError> open(
+      const SqliteOptions& options, std::shared_ptr<std::timed_mutex> writer = nullptr,
+      std::shared_ptr<WalSync> wal_sync = nullptr);
   ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -35,7 +43,17 @@ class SqliteConnection final : public sql::Connection {
   bool supportsSkipLocked() const override { return false; }
 
  private:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::shared_ptr<std::timed_mutex> writer,
+                   std::shared_ptr<WalSync> wal_sync, Duration busy_timeout)
+      : db_(db),
+        writer_(std::move(writer)),
+        wal_sync_(std::move(wal_sync)),
+        busy_timeout_(busy_timeout) {}
+  // After a write outside BEGIN … COMMIT (autocommit), or a COMMIT: waits
+  // for the group sync.
+  Result<void, StorageError> makeDurable();
+  // Lets the next writer in once this connection's transaction is over.
+  void releaseWriterIfDone();
 
   struct StatementDeleter {
     void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
@@ -49,6 +67,10 @@ class SqliteConnection final : public sql::Connection {
   StorageError error(int code, std::string_view what);
 
   sqlite3* db_;
+  std::shared_ptr<std::timed_mutex> writer_;
+  std::shared_ptr<WalSync> wal_sync_;
+  Duration busy_timeout_;
+  bool holds_writer_ = false;
   std::unordered_map<std::string, Statement> statements_;
   bool broken_ = false;
 };

@@ -1,8 +1,12 @@
 #include "storage/sqlite/sqlite_database.h"
 
+#include <memory>
+#include <mutex>
+
 #include "storage/sql/sql_database.h"
 #include "storage/sqlite/embedded_migrations.h"
 #include "storage/sqlite/sqlite_connection.h"
+#include "storage/sqlite/wal_sync.h"
 
 namespace mxauth::storage::sqlite {
 
@@ -10,9 +14,13 @@ std::span<const core::EmbeddedFile> embeddedMigrations() { return migrationFiles
 
 Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
     const SqliteOptions& options, std::span<const core::EmbeddedFile> migrations) {
+  // One writer at a time per database (SQLite's rule), queued in-process,
+  // and commits made durable together (wal_sync.h).
+  auto writer = std::make_shared<std::timed_mutex>();
+  auto wal_sync = std::make_shared<WalSync>(options.path + "-wal");
   sql::ConnectionFactory factory =
-      [options]() -> Result<std::unique_ptr<sql::Connection>, StorageError> {
-    auto connection = SqliteConnection::open(options);
+      [options, writer, wal_sync]() -> Result<std::unique_ptr<sql::Connection>, StorageError> {
+    auto connection = SqliteConnection::open(options, writer, wal_sync);
     if (!connection) return unexpected(connection.error());
     return std::unique_ptr<sql::Connection>(std::move(*connection));
   };
