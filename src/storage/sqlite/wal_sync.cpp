@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 namespace mxauth::storage::sqlite {
 
@@ -48,9 +48,9 @@ Result<void, StorageError> WalSync::flush() {
     syncing_ = false;
     done_.notify_all();
     if (synced != 0) {
-      return unexpected(
-          StorageError{StorageErrorCode::Unavailable,
-                       "cannot sync the SQLite WAL '" + path_ + "': " + std::strerror(sync_errno)});
+      return unexpected(StorageError{StorageErrorCode::Unavailable,
+                                     "cannot sync the SQLite WAL '" + path_ +
+                                         "': " + std::system_category().message(sync_errno)});
     }
     completed_ = std::max(completed_, covered);
     ++syncs_;
