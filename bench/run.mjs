@@ -231,7 +231,9 @@ async function oidcProviderReference() {
 // A throw-away PostgreSQL cluster with the durability a deployment has
 // (fsync and synchronous commit on).
 function startPostgres() {
-  const dir = join(work, 'pg');
+  // Beside, not inside, the private work directory: as root the cluster
+  // belongs to the postgres user, who must be able to reach it.
+  const dir = mkdtempSync(join(tmpdir(), 'mxauth-bench-pg-'));
   const uri = execFileSync(PG_CLUSTER, ['start', dir], { encoding: 'utf8', env: { ...env, PG_TEST_DURABLE: '1' } }).trim();
   cleanups.push(() => spawnSync(PG_CLUSTER, ['stop', dir]));
   return uri;
