@@ -344,9 +344,15 @@ http::Response CompatHandlers::startSession(const http::Request& request, const 
     provision.localpart = user.localpart;
     provision.locked = false;
     auto provisioned = c.homeserver.provisionUser(provision);
-    if (!provisioned) return homeserverFailure(provisioned.error());
+    if (!provisioned) {
+      jobs::releaseDevice(c.database, *reservation);
+      return homeserverFailure(provisioned.error());
+    }
     auto upserted = c.homeserver.upsertDevice(user.localpart, device_id, login.display_name);
-    if (!upserted) return homeserverFailure(upserted.error());
+    if (!upserted) {
+      jobs::releaseDevice(c.database, *reservation);
+      return homeserverFailure(upserted.error());
+    }
   }
 
   auto tx = c.database.begin();

@@ -55,11 +55,13 @@ Result<OperatorToken, OperatorTokenError> issueOperatorToken(
     provision.locked = false;
     auto provisioned = homeserver.provisionUser(provision);
     if (!provisioned) {
+      jobs::releaseDevice(database, *reservation);
       return unexpected(OperatorTokenError{
           Kind::Unavailable, "the homeserver refused the user: " + provisioned.error().message});
     }
     auto upserted = homeserver.upsertDevice(user.localpart, device_id, std::nullopt);
     if (!upserted) {
+      jobs::releaseDevice(database, *reservation);
       return unexpected(OperatorTokenError{
           Kind::Unavailable, "the homeserver refused the device: " + upserted.error().message});
     }

@@ -137,6 +137,13 @@ Result<domain::DeviceReservationId, storage::StorageError> reserveDevice(
   return std::move(*reserved);
 }
 
+void releaseDevice(storage::Database& database, const domain::DeviceReservationId& reservation) {
+  auto tx = database.begin();
+  if (!tx) return;
+  if (!(*tx)->deviceReservations().consume(reservation)) return;
+  static_cast<void>((*tx)->commit());
+}
+
 void registerHomeserverJobs(JobRunner& runner, storage::Database& database, const Clock& clock,
                             homeserver::HomeserverConnection& homeserver) {
   runner.handle(

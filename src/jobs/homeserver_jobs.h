@@ -109,6 +109,13 @@ Result<domain::DeviceReservationId, storage::StorageError> reserveDevice(
     storage::Database& database, Rng& rng, const Clock& clock, const domain::UserId& user,
     std::string_view device_id);
 
+// For a login that gives up after reserveDevice() (the homeserver refused
+// or could not be reached): drops the reservation, so that the next sync
+// removes the device from the homeserver if the upsert got there after
+// all, instead of keeping it until the reservation expires. Best effort:
+// a reservation left behind still expires.
+void releaseDevice(storage::Database& database, const domain::DeviceReservationId& reservation);
+
 // Registers the handlers of both kinds on `runner`. In stand-alone mode
 // (`homeserver.isConnected()` false) they finish at once. `clock` decides
 // which reservations have expired.

@@ -121,7 +121,10 @@ Result<std::optional<domain::DeviceReservationId>, OAuthError> provisionBeforeDe
     reservation = std::move(*reserved);
   }
   auto provisioned = provision(homeserver, localpart, device_id, client.metadata.client_name.value);
-  if (!provisioned) return unexpected(std::move(provisioned).error());
+  if (!provisioned) {
+    if (reservation) jobs::releaseDevice(database, *reservation);
+    return unexpected(std::move(provisioned).error());
+  }
   return reservation;
 }
 
