@@ -93,6 +93,17 @@ Result<std::unique_ptr<SqliteConnection>, StorageError> SqliteConnection::open(
     error.detail = "cannot open the SQLite database '" + options.path + "': " + error.detail;
     return unexpected(std::move(error));
   }
+  if (group_commit) {
+    // A file system without WAL support (some network file systems) keeps
+    // another journal mode: then there is no WAL to sync, and FULL it is.
+    auto mode = connection->query("PRAGMA journal_mode", {});
+    if (!mode || mode->empty() || mode->front().empty() || mode->front().front() != "wal") {
+      connection->wal_sync_.reset();
+      if (auto full = connection->executeScript("PRAGMA synchronous = FULL"); !full) {
+        return unexpected(full.error());
+      }
+    }
+  }
   return connection;
 }
 
