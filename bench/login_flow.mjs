@@ -6,17 +6,7 @@
 // obtain the tokens the other workloads use.
 import { createHash, randomBytes } from 'node:crypto';
 
-class CookieJar {
-  #cookies = new Map();
-  header() { return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '); }
-  store(response) {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0];
-      const at = pair.indexOf('=');
-      this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-  }
-}
+import { CookieJar } from '../tests/e2e/lib/flow.js';
 
 // The hidden fields of the page's form (the CSRF token, the page to go to
 // next), as a browser would send them back.

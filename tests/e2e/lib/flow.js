@@ -59,6 +59,26 @@ export async function authorizeInBrowser(browser, authorizationUrl, callback, us
   }
 }
 
+// A browser's cookies, for fetch (which keeps none).
+export class CookieJar {
+  #cookies = new Map();
+  header() { return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '); }
+  store(response) {
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';')[0];
+      const at = pair.indexOf('=');
+      this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+  }
+}
+
+// The CSRF token of a page's form.
+export function csrfOf(html) {
+  const match = html.match(/name="csrf" value="([^"]+)"/);
+  assert.ok(match, 'the page carries a CSRF token');
+  return match[1];
+}
+
 // Introspects TOKEN as the homeserver (Bearer matrix.secret).
 export async function introspect(server, secret, token) {
   const response = await fetch(server.url('/oauth2/introspect'), {

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 
 import * as jose from 'jose';
 
-import { pkce, registerClient, tokenRequest } from '../lib/flow.js';
+import { CookieJar, csrfOf, pkce, registerClient, tokenRequest } from '../lib/flow.js';
 import { binary, MxauthServer } from '../lib/server.js';
 
 const USER = { name: 'kira', password: 'kira rotates keys with a long passphrase' };
@@ -69,19 +69,6 @@ async function cliAsync(args) {
   return stdout;
 }
 
-// A browser's cookies, for fetch (which keeps none).
-class CookieJar {
-  #cookies = new Map();
-  header() { return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '); }
-  store(response) {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0];
-      const at = pair.indexOf('=');
-      this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-  }
-}
-
 async function browse(jar, path, form) {
   const response = await fetch(new URL(path, server.base), {
     method: form ? 'POST' : 'GET',
@@ -94,12 +81,6 @@ async function browse(jar, path, form) {
   });
   jar.store(response);
   return response;
-}
-
-function csrfOf(html) {
-  const match = html.match(/name="csrf" value="([^"]+)"/);
-  assert.ok(match, 'the page carries a CSRF token');
-  return match[1];
 }
 
 async function logIn(jar) {

@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { introspect, pkce, registerClient, tokenRequest } from '../lib/flow.js';
+import { CookieJar, csrfOf, introspect, pkce, registerClient, tokenRequest } from '../lib/flow.js';
 import { MxauthServer } from '../lib/server.js';
 
 const SECRET = 'e2e-login-races-homeserver-secret';
@@ -28,25 +28,6 @@ const USER = { name: 'lena', password: 'lena logs in twenty times at once' };
 const LOGINS = Number(process.env.MXAUTH_RACE_LOGINS ?? 20);
 const REGISTRANTS = Number(process.env.MXAUTH_RACE_REGISTRANTS ?? 12);
 const REDIRECT_URI = 'http://127.0.0.1/cb';
-
-// A browser's cookies, for fetch (which keeps none).
-class CookieJar {
-  #cookies = new Map();
-  header() { return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '); }
-  store(response) {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0];
-      const at = pair.indexOf('=');
-      this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-  }
-}
-
-function csrfOf(html) {
-  const match = html.match(/name="csrf" value="([^"]+)"/);
-  assert.ok(match, 'the page carries a CSRF token');
-  return match[1];
-}
 
 function legacyLogin(server, password = USER.password, user = USER.name) {
   return fetch(server.url('/_matrix/client/v3/login'), {
