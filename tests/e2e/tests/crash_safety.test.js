@@ -35,7 +35,7 @@ import { test } from 'node:test';
 
 import { introspect, pkce, registerClient, revokeToken, tokenRequest } from '../lib/flow.js';
 import { createPostgresDatabase, psql } from '../lib/server.js';
-import { startWithHomeserver, stopBoth } from '../lib/synapse.js';
+import { withHomeserver } from '../lib/synapse.js';
 
 const ROUNDS = Number(process.env.MXAUTH_CRASH_ROUNDS ?? 3);
 const SEED = Number(process.env.MXAUTH_CRASH_SEED ?? 20261128);
@@ -580,18 +580,10 @@ const ENV = {
 
 async function withServer(databaseEnv, body) {
   const secret = `crash-secret-${randomBytes(6).toString('hex')}`;
-  const hs = await startWithHomeserver({ double: { secret }, env: { ...ENV, ...databaseEnv } });
-  hs.server.secret = secret;
-  let failed = false;
-  try {
+  await withHomeserver({ double: { secret }, env: { ...ENV, ...databaseEnv } }, async (hs) => {
+    hs.server.secret = secret;
     await body(hs);
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    const codes = await stopBoth(hs);
-    if (!failed) assert.deepEqual(codes, { mxauth: 0, double: 0 }, 'mxauth and the double stop cleanly');
-  }
+  });
 }
 
 test(`C.3: ${ROUNDS} kill -9 under load on SQLite lose no token, no record, no job`, async (t) => {
