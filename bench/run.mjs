@@ -460,7 +460,7 @@ function targets(ref, reference, prims, runs) {
       check(`introspection ${b}: vs node-oidc-provider`, `${x.toFixed(1)}x`, '≥ 15x', x >= 15);
     }
     check(`introspection ${b}: p99 at ${CONNS} connections`, `${intro.p99_ms} ms`, '≤ 5 ms', intro.p99_ms <= 5);
-    check(`refresh ${b}: rotations per second (durable)`, intro && run.refresh.rps.toFixed(0), '≥ 2,000', run.refresh.rps >= 2000 && run.refresh.non_2xx === 0);
+    check(`refresh ${b}: rotations per second (durable)`, run.refresh.rps.toFixed(0), '≥ 2,000', run.refresh.rps >= 2000 && run.refresh.non_2xx === 0);
     const bound = prims.argon2id_per_s_all_cores;
     const loginShare = run.login.rps / bound;
     check(`password logins ${b}: share of the argon2id bound (${bound.toFixed(1)}/s)`, `${(loginShare * 100).toFixed(0)}% (${run.login.rps.toFixed(1)}/s)`,
