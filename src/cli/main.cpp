@@ -64,6 +64,8 @@ int commandServe(const config::Config& cfg, bool no_migrate) {
   SystemClock clock;
   OsRng rng;
   app::configureLogging(cfg.log, clock);
+  // Declared before the service, so that it outlives the service's threads.
+  const app::BackgroundLogging background_logging;
   auto service = app::Service::create(cfg, clock, rng, {.migrate = !no_migrate});
   if (!service) return fail(service.error());
   auto started = (*service)->start();
