@@ -23,6 +23,27 @@ using namespace std::chrono_literals;
 constexpr const char* kSmtpUser = "mxauth-mailer";
 constexpr const char* kSmtpPassword = "s3cret-smtp-Passw0rd";
 
+// A sink that requires AUTH with kSmtpUser and kSmtpPassword.
+SmtpSinkOptions withLogin() {
+  SmtpSinkOptions options;
+  options.credentials = std::string(kSmtpUser) + ":" + kSmtpPassword;
+  return options;
+}
+
+// A sink that answers the first `count` messages' data with `code`.
+SmtpSinkOptions failing(int count, int code) {
+  SmtpSinkOptions options;
+  options.fail_first = count;
+  options.fail_code = code;
+  return options;
+}
+
+SmtpSinkOptions overTls(std::string mode, bool login) {
+  SmtpSinkOptions options = login ? withLogin() : SmtpSinkOptions{};
+  options.tls = std::move(mode);
+  return options;
+}
+
 email::SmtpOptions sinkOptions(const SmtpSink& sink) {
   email::SmtpOptions options;
   options.host = "127.0.0.1";
@@ -83,7 +104,7 @@ TEST(SmtpTransportTest, DeliversTheMessageWithItsEnvelopeAndBothParts) {
 }
 
 TEST(SmtpTransportTest, LogsInWithTheConfiguredUserAndPassword) {
-  SmtpSink sink({.credentials = std::string(kSmtpUser) + ":" + kSmtpPassword});
+  SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
   email::SmtpOptions options = sinkOptions(sink);
   options.username = kSmtpUser;
@@ -101,7 +122,7 @@ TEST(SmtpTransportTest, LogsInWithTheConfiguredUserAndPassword) {
 }
 
 TEST(SmtpTransportTest, AWrongPasswordIsAnErrorThatDoesNotShowThePassword) {
-  SmtpSink sink({.credentials = std::string(kSmtpUser) + ":" + kSmtpPassword});
+  SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
   email::SmtpOptions options = sinkOptions(sink);
   options.username = kSmtpUser;
@@ -122,8 +143,8 @@ TEST(SmtpTransportTest, AWrongPasswordIsAnErrorThatDoesNotShowThePassword) {
 }
 
 TEST(SmtpTransportTest, A4yzReplyIsTemporaryAndA5yzReplyPermanent) {
-  SmtpSink busy({.credentials = std::nullopt, .fail_first = 1, .fail_code = 451});
-  SmtpSink refusing({.credentials = std::nullopt, .fail_first = 100, .fail_code = 554});
+  SmtpSink busy(failing(1, 451));
+  SmtpSink refusing(failing(100, 554));
   ASSERT_NE(busy.port(), 0) << busy.error();
   ASSERT_NE(refusing.port(), 0) << refusing.error();
   email::SmtpTransport to_busy(sinkOptions(busy));
@@ -145,7 +166,7 @@ TEST(SmtpTransportTest, A4yzReplyIsTemporaryAndA5yzReplyPermanent) {
 }
 
 TEST(SmtpTransportTest, CheckLogsInWithoutSendingAndNamesAnUnreachableServer) {
-  SmtpSink sink({.credentials = std::string(kSmtpUser) + ":" + kSmtpPassword});
+  SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
   email::SmtpOptions options = sinkOptions(sink);
   options.username = kSmtpUser;
@@ -165,8 +186,53 @@ TEST(SmtpTransportTest, CheckLogsInWithoutSendingAndNamesAnUnreachableServer) {
   EXPECT_FALSE(unreachable.error().permanent);
 }
 
+TEST(SmtpTransportTest, StartTlsAndTlsSendOverAnEncryptedConnectionAndLogIn) {
+  SmtpSink starttls(overTls("starttls", true));
+  SmtpSink tls(overTls("tls", true));
+  ASSERT_NE(starttls.port(), 0) << starttls.error();
+  ASSERT_NE(tls.port(), 0) << tls.error();
+  const auto options = [](const SmtpSink& sink, email::SmtpSecurity security) {
+    email::SmtpOptions secured = sinkOptions(sink);
+    secured.security = security;
+    secured.username = kSmtpUser;
+    secured.password = kSmtpPassword;
+    secured.ca_file = sink.caFile();
+    return secured;
+  };
+  email::SmtpTransport to_starttls(options(starttls, email::SmtpSecurity::StartTls));
+  email::SmtpTransport to_tls(options(tls, email::SmtpSecurity::Tls));
+  const email::Envelope envelope{"noreply@auth.example.org", "bob@example.org"};
+
+  auto via_starttls = to_starttls.send(envelope, "Subject: x\r\n\r\nx\r\n");
+  auto via_tls = to_tls.send(envelope, "Subject: x\r\n\r\nx\r\n");
+
+  ASSERT_TRUE(via_starttls.has_value()) << via_starttls.error().message;
+  ASSERT_TRUE(via_tls.has_value()) << via_tls.error().message;
+  for (const SmtpSink* sink : {&starttls, &tls}) {
+    const auto received = sink->messages();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_TRUE(received[0].tls);
+    EXPECT_TRUE(received[0].authenticated);
+  }
+  EXPECT_EQ(to_tls.describe(), "smtps://127.0.0.1:" + std::to_string(tls.port()) + " (tls)");
+}
+
+TEST(SmtpTransportTest, RefusesACertificateItDoesNotTrust) {
+  SmtpSink sink(overTls("tls", false));
+  ASSERT_NE(sink.port(), 0) << sink.error();
+  email::SmtpOptions options = sinkOptions(sink);
+  options.security = email::SmtpSecurity::Tls;  // no ca_file: the system's CAs
+
+  auto sent = email::SmtpTransport(options).send({"noreply@auth.example.org", "bob@example.org"},
+                                                 "Subject: x\r\n\r\nx\r\n");
+
+  ASSERT_FALSE(sent.has_value());
+  EXPECT_NE(sent.error().message.find("certificate"), std::string::npos) << sent.error().message;
+  EXPECT_TRUE(sink.messages().empty());
+}
+
 TEST(EmailQueueTest, AMessageRefusedWith451IsRetriedAfterTheBackoffAndDelivered) {
-  SmtpSink sink({.credentials = std::nullopt, .fail_first = 1, .fail_code = 451});
+  SmtpSink sink(failing(1, 451));
   ASSERT_NE(sink.port(), 0) << sink.error();
   auto test_database = TestDatabase::create(Backend::Sqlite);
   ASSERT_TRUE(test_database.has_value()) << test_database.error();
@@ -231,7 +297,7 @@ class EmailCommandTest : public ::testing::Test {
 };
 
 TEST_F(EmailCommandTest, EmailTestDeliversTheTestMessageThroughTheConfiguredServer) {
-  SmtpSink sink({.credentials = std::string(kSmtpUser) + ":" + kSmtpPassword});
+  SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
 
   CommandResult result =
@@ -258,7 +324,7 @@ TEST_F(EmailCommandTest, EmailTestDeliversTheTestMessageThroughTheConfiguredServ
 }
 
 TEST_F(EmailCommandTest, EmailTestFailsWithTheSmtpErrorAndNeverThePassword) {
-  SmtpSink sink({.credentials = std::string(kSmtpUser) + ":" + kSmtpPassword});
+  SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
 
   CommandResult result = runMxauth({"email", "test", "ops@example.org"},
@@ -285,7 +351,7 @@ TEST_F(EmailCommandTest, EmailTestRefusesSomethingThatIsNotAnAddress) {
 }
 
 TEST_F(EmailCommandTest, DoctorChecksTheSmtpServerWhenTheTransportIsSmtp) {
-  SmtpSink sink({.credentials = std::string(kSmtpUser) + ":" + kSmtpPassword});
+  SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
 
   CommandResult good = runMxauth({"doctor"}, smtpEnv(sink), dir_.path());

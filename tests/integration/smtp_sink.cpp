@@ -35,6 +35,10 @@ SmtpSink::SmtpSink(SmtpSinkOptions options) : dir_(freshDirectory()) {
     args.emplace_back("--auth");
     args.push_back(*options.credentials);
   }
+  if (options.tls) {
+    args.emplace_back("--tls");
+    args.push_back(*options.tls);
+  }
   args.emplace_back("--fail-first");
   args.push_back(std::to_string(options.fail_first));
   args.emplace_back("--fail-code");
@@ -124,6 +128,9 @@ std::vector<ReceivedEmail> SmtpSink::messages() const {
     }
     if (const auto* login = object.if_contains("login"); login && login->is_string()) {
       email.login = std::string(login->as_string());
+    }
+    if (const auto* tls = object.if_contains("tls"); tls && tls->is_bool()) {
+      email.tls = tls->as_bool();
     }
     email.data = readFile(dir_ / (std::string(stem) + ".eml"));
     received.push_back(std::move(email));

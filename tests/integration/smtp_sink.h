@@ -19,6 +19,9 @@ struct SmtpSinkOptions {
   std::optional<std::string> credentials;  // "user:password": AUTH required
   int fail_first = 0;                      // answer the first N messages' data with…
   int fail_code = 451;                     // …this reply
+  // "starttls" (required before MAIL) or "tls" (smtps); caFile() is then
+  // the server's self-signed certificate.
+  std::optional<std::string> tls;
 };
 
 struct ReceivedEmail {
@@ -26,6 +29,7 @@ struct ReceivedEmail {
   std::vector<std::string> rcpt_tos;
   bool authenticated = false;
   std::string login;  // the AUTH user name, empty without AUTH
+  bool tls = false;   // it came over TLS (STARTTLS or smtps)
   std::string data;   // the message as received (headers and body)
 };
 
@@ -39,6 +43,8 @@ class SmtpSink {
   // 0 when the server did not start; then error() says why.
   std::uint16_t port() const { return port_; }
   const std::string& error() const { return error_; }
+  // The certificate to trust with SmtpSinkOptions::tls.
+  std::string caFile() const { return (dir_ / "cert.pem").string(); }
 
   // The messages accepted so far, in order.
   std::vector<ReceivedEmail> messages() const;

@@ -12,6 +12,10 @@ SIGTERM.
                          over the plain connection too
   --fail-first N         answer the first N messages' data with --fail-code
   --fail-code CODE       451 (default: a temporary failure) or 5yz
+  --tls starttls|tls     offer STARTTLS and require it before MAIL, or speak TLS
+                         from the first byte (smtps); the certificate, for
+                         127.0.0.1 and localhost, is made with openssl and
+                         written to DIR/cert.pem, for the client to trust
 
 Run it with /usr/bin/python3: aiosmtpd is a Debian package, not on the path of
 other interpreters.
@@ -22,6 +26,8 @@ import json
 import logging
 import os
 import signal
+import ssl
+import subprocess
 import sys
 import warnings
 
@@ -53,11 +59,26 @@ class Sink:
             "rcpt_tos": envelope.rcpt_tos,
             "authenticated": bool(session.authenticated),
             "login": login,
+            "tls": session.ssl is not None
+            or server.transport.get_extra_info("sslcontext") is not None,
         }
         with open(stem + ".json.tmp", "w", encoding="utf-8") as out:
             json.dump(meta, out)
         os.replace(stem + ".json.tmp", stem + ".json")
         return "250 OK"
+
+
+def tls_context(directory):
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def authenticator_for(credentials):
@@ -81,6 +102,7 @@ async def main():
     parser.add_argument("--auth")
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--fail-code", type=int, default=451)
+    parser.add_argument("--tls", choices=["starttls", "tls"])
     args = parser.parse_args()
 
     sink = Sink(args.dir, args.fail_first, args.fail_code)
@@ -88,8 +110,14 @@ async def main():
     if args.auth:
         kwargs.update(authenticator=authenticator_for(args.auth), auth_required=True,
                       auth_require_tls=False)
+    server_ssl = None
+    if args.tls == "starttls":
+        kwargs.update(tls_context=tls_context(args.dir), require_starttls=True)
+    elif args.tls == "tls":
+        server_ssl = tls_context(args.dir)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(sink, **kwargs), "127.0.0.1", 0)
+    server = await loop.create_server(lambda: SMTP(sink, **kwargs), "127.0.0.1", 0,
+                                      ssl=server_ssl)
     port = server.sockets[0].getsockname()[1]
     print(f"port {port}", flush=True)
 
