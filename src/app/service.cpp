@@ -379,6 +379,8 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   auto mailer_options = mailerOptions(config);
   if (!mailer_options) return unexpected(mailer_options.error());
   service->email_transport_ = makeEmailTransport(config);
+  service->email_payload_aead_ = std::make_unique<crypto::Aead>(*encryption);
+  mailer_options->payload_aead = service->email_payload_aead_.get();
   service->mailer_ = std::make_unique<email::Mailer>(*service->email_transport_, rng, clock,
                                                      std::move(*mailer_options));
   email::registerEmailJobs(*service->job_runner_, *service->mailer_);

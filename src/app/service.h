@@ -112,6 +112,7 @@ class Service {
   // runner sends them, so both outlive it.
   std::unique_ptr<templates::EmailTemplates> email_templates_;
   std::unique_ptr<email::Transport> email_transport_;
+  std::unique_ptr<crypto::Aead> email_payload_aead_;  // seals queued messages
   std::unique_ptr<email::Mailer> mailer_;
   std::unique_ptr<jobs::JobRunner> job_runner_;
   std::unique_ptr<accounts::LoginThrottle> login_throttle_;

@@ -72,9 +72,33 @@ Result<domain::JobId, QueueError> Mailer::queue(storage::Transaction& tx, const 
   auto mime = buildMime(message, options_.from, identity);
   if (!mime) return unexpected(QueueError{QueueErrorCode::InvalidMessage, mime.error()});
   auto added =
-      tx.jobs().add(rng_, clock_, kSendEmailJob, encodeJobPayload(message, identity), clock_.now());
+      tx.jobs().add(rng_, clock_, kSendEmailJob, payloadFor(message, identity), clock_.now());
   if (!added) return unexpected(QueueError{QueueErrorCode::Storage, added.error().detail});
   return added->id;
+}
+
+std::string Mailer::payloadFor(const Message& message, const MessageIdentity& identity) {
+  std::string plain = encodeJobPayload(message, identity);
+  if (options_.payload_aead == nullptr) return plain;
+  return boost::json::serialize(
+      boost::json::object{{"sealed", options_.payload_aead->seal(rng_, plain, kSendEmailJob)}});
+}
+
+Result<QueuedMessage, std::string> Mailer::readPayload(std::string_view payload) const {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(payload, ec);
+  const boost::json::value* sealed =
+      !ec && value.is_object() ? value.as_object().if_contains("sealed") : nullptr;
+  if (sealed == nullptr || !sealed->is_string()) return decodeJobPayload(payload);
+  if (options_.payload_aead == nullptr) {
+    return unexpected(std::string("the payload is sealed and no key is configured"));
+  }
+  auto opened = options_.payload_aead->open(sealed->as_string(), kSendEmailJob);
+  if (!opened) {
+    return unexpected(
+        std::string("the sealed payload does not open (was secrets.encryption replaced?)"));
+  }
+  return decodeJobPayload(*opened);
 }
 
 Result<void, SendError> Mailer::sendNow(const Message& message) {
@@ -88,7 +112,7 @@ Result<void, SendError> Mailer::send(const Message& message, const MessageIdenti
 }
 
 Result<void, std::string> Mailer::runJob(const domain::Job& job) {
-  auto queued = decodeJobPayload(job.payload);
+  auto queued = readPayload(job.payload);
   if (!queued) {
     logError("e-mail job " + job.id.str() + " dropped: " + queued.error());
     return {};

@@ -8,7 +8,11 @@
 //
 //   email.send  {"v":1,"to","subject","text","html","message_id","date"}
 //               one message; message_id and date are fixed when it is
-//               queued, so that every attempt sends the same bytes.
+//               queued, so that every attempt sends the same bytes. With
+//               MailerOptions::payload_aead (the service sets it), the
+//               payload is {"sealed": AES-256-GCM of that JSON}: codes and
+//               recovery links are secrets, and finished jobs stay in the
+//               jobs table (design §7: secrets at rest are encrypted).
 //
 // A message is given up, with an error log line, after a permanent refusal
 // (5yz), after MailerOptions::max_attempts failed attempts (8: with the
@@ -23,6 +27,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/rng.h"
+#include "crypto/aead.h"
 #include "domain/job.h"
 #include "email/message.h"
 #include "email/transport.h"
@@ -40,6 +45,8 @@ struct MailerOptions {
   // The host of http.public_base: the right side of Message-IDs.
   std::string host = "localhost";
   int max_attempts = kDefaultMaxAttempts;
+  // Seals job payloads (associated data: the job kind); nullptr: plain JSON.
+  const crypto::Aead* payload_aead = nullptr;
   // A message given up (error level); never given a body or a password.
   std::function<void(std::string_view message)> log_error;
 };
@@ -84,6 +91,8 @@ class Mailer {
 
  private:
   Result<void, SendError> send(const Message& message, const MessageIdentity& identity);
+  std::string payloadFor(const Message& message, const MessageIdentity& identity);
+  Result<QueuedMessage, std::string> readPayload(std::string_view payload) const;
   void logError(std::string_view message) const;
 
   Transport& transport_;

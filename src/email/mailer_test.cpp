@@ -239,6 +239,47 @@ TEST_P(MailerTest, AnUnreadablePayloadIsDroppedWithAnErrorLine) {
   EXPECT_NE(errors_[0].find("dropped"), std::string::npos);
 }
 
+TEST_P(MailerTest, ASealedPayloadHidesTheMessageAndStillSends) {
+  const crypto::Aead aead(crypto::EncryptionSecret{1, 2, 3});
+  MailerOptions options = mailerOptions();
+  options.payload_aead = &aead;
+  Mailer mailer(transport_, rng_, clock_, options);
+  jobs::JobRunner runner(*database_, clock_, runnerOptions());
+  registerEmailJobs(runner, mailer);
+
+  const domain::JobId id = queueCommitted(mailer, sampleMessage());
+  const std::string stored = reload(id).payload;
+  EXPECT_EQ(ran(runner), 1u);
+
+  EXPECT_EQ(stored.find("271828"), std::string::npos) << stored;
+  EXPECT_EQ(stored.find("carol"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("\"sealed\""), std::string::npos) << stored;
+  ASSERT_EQ(transport_.attempts.size(), 1u);
+  EXPECT_NE(transport_.attempts[0].mime.find("271828"), std::string::npos);
+  EXPECT_TRUE(errors_.empty());
+}
+
+TEST_P(MailerTest, APayloadSealedUnderAnotherKeyIsDroppedWithAnErrorLine) {
+  const crypto::Aead old_key(crypto::EncryptionSecret{1});
+  const crypto::Aead new_key(crypto::EncryptionSecret{2});
+  MailerOptions old_options = mailerOptions();
+  old_options.payload_aead = &old_key;
+  MailerOptions new_options = mailerOptions();
+  new_options.payload_aead = &new_key;
+  Mailer queueing(transport_, rng_, clock_, old_options);
+  Mailer sending(transport_, rng_, clock_, new_options);
+  jobs::JobRunner runner(*database_, clock_, runnerOptions());
+  registerEmailJobs(runner, sending);
+
+  const domain::JobId id = queueCommitted(queueing, sampleMessage());
+  EXPECT_EQ(ran(runner), 1u);
+
+  EXPECT_TRUE(transport_.attempts.empty());
+  EXPECT_TRUE(reload(id).isFinished());
+  ASSERT_EQ(errors_.size(), 1u);
+  EXPECT_NE(errors_[0].find("does not open"), std::string::npos) << errors_[0];
+}
+
 TEST_P(MailerTest, SendNowSendsAtOnceAndReportsTheTransportsError) {
   Mailer mailer(transport_, rng_, clock_, mailerOptions());
   transport_.failures.push_back(SendError{"smtp://127.0.0.1:25: Login denied", false});
