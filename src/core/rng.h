@@ -20,8 +20,12 @@ class Rng {
   std::uint64_t uniform(std::uint64_t bound);
 };
 
-// The operating system's CSPRNG (getrandom(2)). Aborts if the kernel cannot
-// provide randomness, which is not an input error but a broken machine.
+// The operating system's CSPRNG (getrandom(2)). Requests of up to 64 bytes
+// are served from a 512-byte block per thread, refilled from the kernel when
+// used up (bytes handed out are wiped from it); larger ones go to the kernel
+// directly. The process never forks, so no two copies of a block exist.
+// Aborts if the kernel cannot provide randomness, which is not an input
+// error but a broken machine.
 class OsRng final : public Rng {
  public:
   void fill(std::span<std::uint8_t> out) override;
