@@ -311,6 +311,45 @@ TEST_P(DeviceGrantTest, AnExchangeWhoseDeviceReservationWasPurgedGetsNoTokensAnd
   EXPECT_EQ(homeserver_.devices("alice"), (std::set<std::string>{"QRDEVICE01"}));
 }
 
+// The token endpoint reads the code to provision before the grant's
+// transaction; a user approving in between must not get a session whose
+// device the homeserver never heard of. The grant sees what the endpoint
+// did (homeserver_ready) and makes the client poll again.
+TEST_P(DeviceGrantTest, ACodeApprovedAfterTheEndpointLookedWaitsForThePollThatProvisions) {
+  TestClient client = addDeviceClient();
+  DeviceAuthorization started = start(client);
+  approve(started, alice_);
+  const AuthenticatedClient authenticated{client.client, client.metadata,
+                                          TokenEndpointAuthMethod::None};
+  const http::FormParams form(
+      {{"grant_type", std::string(kDeviceCodeGrantType)}, {"device_code", started.device_code}});
+  const std::shared_ptr<const crypto::KeySet> keys = keySource().current();
+  const TokenIssuer issuer(rng_, clock_, options_.lifetimes);
+  IntrospectionCache cache(16, 1s);
+  {
+    auto tx = begin();
+    const GrantContext looked_before_approval{
+        *tx,   clock_,        rng_, *keys, options_,     issuer,
+        cache, authenticated, form, "",    std::nullopt, /*homeserver_ready=*/false};
+
+    auto answer = deviceCodeGrant(looked_before_approval);
+
+    ASSERT_FALSE(answer.has_value());
+    EXPECT_EQ(answer.error().code, OAuthErrorCode::AuthorizationPending);
+  }
+  const auto grant = stored(started.device_code);
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_FALSE(grant->exchanged_at.has_value()) << "no session was created";
+  EXPECT_TRUE(homeserver_.calls().empty());
+
+  clock_.advance(5s);
+  http::Response granted = poll(client, started.device_code);
+
+  ASSERT_EQ(granted.status, 200) << granted.body;
+  EXPECT_EQ(homeserver_.calls(),
+            (std::vector<std::string>{"provision_user alice", "upsert_device alice QRDEVICE01"}));
+}
+
 TEST_P(DeviceGrantTest, AUserLockedAfterApprovingGetsNoTokens) {
   TestClient client = addDeviceClient();
   DeviceAuthorization started = start(client);

@@ -85,12 +85,11 @@ Result<void, OAuthError> provisionBeforeCodeExchange(
   return provision(homeserver, localpart, device_id, device_name);
 }
 
-Result<std::optional<domain::DeviceReservationId>, OAuthError> provisionBeforeDeviceCodeExchange(
+Result<DeviceCodeProvisioning, OAuthError> provisionBeforeDeviceCodeExchange(
     storage::Database& database, homeserver::HomeserverConnection& homeserver, Rng& rng,
     const Clock& clock, const AuthenticatedClient& client, const http::FormParams& form) {
-  using Reservation = std::optional<domain::DeviceReservationId>;
   const std::string_view device_code = form.get("device_code").value_or("");
-  if (!homeserver.isConnected() || device_code.empty()) return Reservation();
+  if (!homeserver.isConnected() || device_code.empty()) return DeviceCodeProvisioning{};
 
   domain::UserId user_id;
   std::string localpart;
@@ -103,29 +102,30 @@ Result<std::optional<domain::DeviceReservationId>, OAuthError> provisionBeforeDe
     // Anything but an approved, unused, live code is the grant's business.
     if (!*grant || !(*grant)->approved_at || !(*grant)->user_id || (*grant)->exchanged_at ||
         (*grant)->isExpiredAt(clock.now()) || (*grant)->client_id != client.client.id) {
-      return Reservation();
+      return DeviceCodeProvisioning{};
     }
     auto user = (*tx)->users().lookup(*(*grant)->user_id);
     if (!user) return unexpected(storageFailure(user.error()));
-    if (!*user || !(*user)->canLogIn()) return Reservation();
+    if (!*user || !(*user)->canLogIn()) return DeviceCodeProvisioning{};
     auto scope = ScopeSet::parse((*grant)->scope);
-    if (!scope) return Reservation();
+    if (!scope) return DeviceCodeProvisioning{};
     user_id = (*user)->id;
     localpart = (*user)->localpart;
     device_id = scope->deviceId();
   }
-  Reservation reservation;
+  DeviceCodeProvisioning done;
   if (device_id) {
     auto reserved = jobs::reserveDevice(database, rng, clock, user_id, *device_id);
     if (!reserved) return unexpected(storageFailure(reserved.error()));
-    reservation = std::move(*reserved);
+    done.reservation = std::move(*reserved);
   }
   auto provisioned = provision(homeserver, localpart, device_id, client.metadata.client_name.value);
   if (!provisioned) {
-    if (reservation) jobs::releaseDevice(database, *reservation);
+    if (done.reservation) jobs::releaseDevice(database, *done.reservation);
     return unexpected(std::move(provisioned).error());
   }
-  return reservation;
+  done.provisioned = true;
+  return done;
 }
 
 }  // namespace mxauth::oauth

@@ -39,16 +39,27 @@ Result<void, OAuthError> provisionBeforeCodeExchange(
     storage::Database& database, homeserver::HomeserverConnection& homeserver, const Clock& clock,
     const AuthenticatedClient& client, const http::FormParams& form, Duration code_ttl);
 
+// What provisionBeforeDeviceCodeExchange() did.
+struct DeviceCodeProvisioning {
+  // True when the user (and the grant's device) were put on the homeserver
+  // for this request. False when the code was not approved yet (or not
+  // usable) when looked at: the grant must then not create a session even
+  // if the user approves in between, since nothing is on the homeserver.
+  bool provisioned = false;
+  // The device's reservation, for the grant to consume (none when no device
+  // was upserted).
+  std::optional<domain::DeviceReservationId> reservation;
+};
+
 // The same for the device code grant (grants/device_code_grant.h): when the
 // device code in `form` belongs to `client` and was approved, is neither
 // exchanged nor expired, and its user may log in, the user is provisioned
 // and the device of the grant's device scope upserted. A pending, denied or
 // unknown code skips the homeserver (the grant answers it).
 // The grant creates the session only after this, so the device is reserved
-// first (jobs/homeserver_jobs.h, R1): the answer is that reservation, which
-// the grant consumes in the transaction that adds the session (none when no
-// device was upserted).
-Result<std::optional<domain::DeviceReservationId>, OAuthError> provisionBeforeDeviceCodeExchange(
+// first (jobs/homeserver_jobs.h, R1): the answer carries that reservation,
+// which the grant consumes in the transaction that adds the session.
+Result<DeviceCodeProvisioning, OAuthError> provisionBeforeDeviceCodeExchange(
     storage::Database& database, homeserver::HomeserverConnection& homeserver, Rng& rng,
     const Clock& clock, const AuthenticatedClient& client, const http::FormParams& form);
 

@@ -74,6 +74,7 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
   if (!client) return unexpected(std::move(client).error());
 
   std::optional<domain::DeviceReservationId> device_reservation;
+  bool homeserver_ready = true;
   if (homeserver_ != nullptr && homeserver_->isConnected()) {
     if (*grant == TokenGrant::AuthorizationCode) {
       auto provisioned =
@@ -84,7 +85,8 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
       auto provisioned =
           provisionBeforeDeviceCodeExchange(database_, *homeserver_, rng_, clock_, *client, *form);
       if (!provisioned) return unexpected(std::move(provisioned).error());
-      device_reservation = std::move(*provisioned);
+      device_reservation = std::move(provisioned->reservation);
+      homeserver_ready = provisioned->provisioned;
     }
   }
 
@@ -102,7 +104,8 @@ Result<http::Response, OAuthError> TokenHandler::exchange(const http::Request& r
                        *client,
                        *form,
                        request.header("User-Agent").value_or(""),
-                       device_reservation};
+                       device_reservation,
+                       homeserver_ready};
   switch (*grant) {
     case TokenGrant::AuthorizationCode:
       return authorizationCodeGrant(context);

@@ -77,6 +77,13 @@ Result<http::Response, OAuthError> deviceCodeGrant(const GrantContext& context) 
   }
   auto scope = ScopeSet::parse(grant.scope);
   if (!scope) return unexpected(invalidGrant("stored scope does not parse"));
+  // Approved after the token endpoint looked (and so put nothing on the
+  // homeserver): a session now would hold a device the homeserver does not
+  // know. The next poll, a few seconds away, provisions and gets the tokens.
+  if (!context.homeserver_ready) {
+    return pollAnswer(context, OAuthErrorCode::AuthorizationPending,
+                      "The approval is being completed; poll again.");
+  }
 
   // auth_time: when the user last authenticated in the browser that
   // approved (OIDC Core §2); the approval itself if that session is gone.

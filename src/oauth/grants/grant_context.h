@@ -39,6 +39,11 @@ struct GrantContext {
   // before the device code grant creates its session: the grant consumes it
   // in `tx` (jobs/homeserver_jobs.h, R1).
   std::optional<domain::DeviceReservationId> device_reservation{};
+  // False when a homeserver is connected and the token endpoint did not put
+  // a device code's user and device on it for this request, because the
+  // code was not approved yet when it looked: if the user approved since,
+  // the grant answers authorization_pending and the next poll provisions.
+  bool homeserver_ready = true;
 };
 
 // The form body of a token-endpoint-style request (RFC 6749 §3.2): must be
