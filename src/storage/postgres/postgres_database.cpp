@@ -21,7 +21,9 @@ Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
     return listenForInvalidations(options, std::move(handler));
   };
   auto database = std::make_unique<sql::SqlDatabase>(
-      "postgres", std::move(factory), sql::PoolOptions{options.pool_size, options.acquire_timeout},
+      "postgres", std::move(factory),
+      sql::PoolOptions{
+          .size = options.pool_size, .writers = 0, .acquire_timeout = options.acquire_timeout},
       migrations, std::move(subscriptions));
   if (auto answered = database->ping(); !answered) return unexpected(answered.error());
   return std::unique_ptr<Database>(std::move(database));

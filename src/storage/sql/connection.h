@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -96,6 +97,19 @@ class Connection {
   virtual Result<void, StorageError> executeScript(std::string_view sql) = 0;
 
   virtual Result<void, StorageError> begin(TransactionMode mode) = 0;
+
+  // What makes a commit durable, when that is a separate wait (SQLite's
+  // group commit): callable after the connection has gone back to its
+  // pool, so that the next transaction can use the connection meanwhile.
+  using DurabilityWait = std::function<Result<void, StorageError>()>;
+  // Commits the open transaction. The answer is empty when the commit was
+  // already durable when COMMIT returned; otherwise the caller must call it
+  // before reporting success.
+  virtual Result<DurabilityWait, StorageError> commit() {
+    auto committed = executeScript("COMMIT");
+    if (!committed) return unexpected(committed.error());
+    return DurabilityWait();
+  }
 
   // True once the connection is known to be unusable (lost, failed to
   // roll back); the pool then discards it instead of reusing it.

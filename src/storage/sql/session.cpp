@@ -5,6 +5,10 @@
 namespace mxauth::storage::sql {
 
 Result<void, StorageError> Session::checkUsable() const {
+  if (finished_) {
+    return unexpected(
+        StorageError{StorageErrorCode::Internal, "the transaction has already finished"});
+  }
   if (spoiled_) {
     return unexpected(StorageError{StorageErrorCode::Internal,
                                    "the transaction was aborted by an earlier error"});

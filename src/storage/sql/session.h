@@ -28,6 +28,9 @@ class Session {
                                              std::initializer_list<Param> params);
 
   bool spoiled() const { return spoiled_; }
+  // The transaction committed or rolled back and its connection went back
+  // to the pool: every later statement is refused.
+  void finish() { finished_ = true; }
   // For a repository that refuses a call after its statements ran (a rule
   // the schema cannot state): spoils the session as a failed statement
   // would, and returns the error to pass on.
@@ -41,6 +44,7 @@ class Session {
 
   Connection& connection_;
   bool spoiled_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace mxauth::storage::sql

@@ -18,14 +18,14 @@ namespace {
 
 class SqlTransaction final : public Transaction {
  public:
-  explicit SqlTransaction(ConnectionPool::Lease lease) : lease_(std::move(lease)) {}
+  explicit SqlTransaction(ConnectionPool::Lease lease) : lease_(std::in_place, std::move(lease)) {}
   SqlTransaction(const SqlTransaction&) = delete;
   SqlTransaction& operator=(const SqlTransaction&) = delete;
 
   ~SqlTransaction() override {
     // Errors are ignored: a connection that cannot roll back reports
     // itself broken and the pool closes it, which rolls back too.
-    if (!finished_) (void)lease_->executeScript("ROLLBACK");
+    if (!finished_) (void)(*lease_)->executeScript("ROLLBACK");
   }
 
   UserRepository& users() override { return users_; }
@@ -54,19 +54,34 @@ class SqlTransaction final : public Transaction {
     }
     finished_ = true;
     if (session_.spoiled()) {
-      (void)lease_->executeScript("ROLLBACK");
+      (void)(*lease_)->executeScript("ROLLBACK");
+      release();
       return unexpected(StorageError{
           StorageErrorCode::Internal,
           "commit refused: an earlier call in this transaction failed; nothing was written"});
     }
-    auto committed = lease_->executeScript("COMMIT");
-    if (!committed) (void)lease_->executeScript("ROLLBACK");
-    return committed;
+    auto committed = (*lease_)->commit();
+    if (!committed) (void)(*lease_)->executeScript("ROLLBACK");
+    // The connection goes back to its pool before the wait for the disk, so
+    // that the next writer (SQLite's single writer connection) runs
+    // meanwhile: group commit.
+    release();
+    if (!committed) return unexpected(committed.error());
+    if (*committed) return (*committed)();
+    return {};
   }
 
  private:
-  ConnectionPool::Lease lease_;
-  Session session_{*lease_};
+  // Finished transactions give their connection back at once, not when
+  // the object goes: a caller may keep a committed transaction while it
+  // begins the next, which on SQLite needs the same writer connection.
+  void release() {
+    session_.finish();
+    lease_.reset();
+  }
+
+  std::optional<ConnectionPool::Lease> lease_;
+  Session session_{**lease_};
   SqlUserRepository users_{session_};
   SqlUserEmailRepository user_emails_{session_};
   SqlUserPasswordRepository user_passwords_{session_};
@@ -84,7 +99,7 @@ class SqlTransaction final : public Transaction {
   SqlCompatRefreshTokenRepository compat_refresh_tokens_{session_};
   SqlCompatSsoLoginRepository compat_sso_logins_{session_};
   SqlDeviceReservationRepository device_reservations_{session_};
-  SqlJobRepository jobs_{session_, lease_->supportsSkipLocked()};
+  SqlJobRepository jobs_{session_, (*lease_)->supportsSkipLocked()};
   bool finished_ = false;
 };
 
@@ -157,9 +172,23 @@ SqlDatabase::SqlDatabase(std::string backend_name, ConnectionFactory factory,
                          const PoolOptions& pool, std::span<const core::EmbeddedFile> migrations,
                          SubscriptionFactory subscriptions)
     : backend_name_(std::move(backend_name)),
-      pool_(std::move(factory), pool.size, pool.acquire_timeout),
+      pool_(factory, pool.size, pool.acquire_timeout),
+      writer_pool_(pool.writers > 0 ? std::make_unique<ConnectionPool>(
+                                          std::move(factory), pool.writers, pool.acquire_timeout)
+                                    : nullptr),
       migration_files_(migrations),
       subscriptions_(std::move(subscriptions)) {}
+
+PoolStats SqlDatabase::poolStats() const {
+  PoolStats stats = pool_.stats();
+  if (writer_pool_ != nullptr) {
+    const PoolStats writers = writer_pool_->stats();
+    stats.size += writers.size;
+    stats.in_use += writers.in_use;
+    stats.waiting += writers.waiting;
+  }
+  return stats;
+}
 
 std::unique_ptr<Subscription> SqlDatabase::subscribeToInvalidations(InvalidationHandler handler) {
   if (!subscriptions_) return nullptr;
@@ -169,9 +198,11 @@ std::unique_ptr<Subscription> SqlDatabase::subscribeToInvalidations(Invalidation
 Result<ConnectionPool::Lease, StorageError> SqlDatabase::acquireWorking(TransactionMode mode) {
   // After a database restart every idle connection is dead; each attempt
   // closes one, so size + 1 attempts reach a freshly opened connection.
-  std::size_t attempts = pool_.stats().size + 1;
+  ConnectionPool& pool =
+      mode == TransactionMode::ReadWrite && writer_pool_ != nullptr ? *writer_pool_ : pool_;
+  std::size_t attempts = pool.stats().size + 1;
   for (std::size_t attempt = 1;; ++attempt) {
-    auto lease = pool_.acquire();
+    auto lease = pool.acquire();
     if (!lease) return unexpected(lease.error());
     auto begun = (*lease)->begin(mode);
     if (begun) return std::move(*lease);

@@ -13,6 +13,11 @@ namespace mxauth::storage::sql {
 
 struct PoolOptions {
   std::size_t size = 8;
+  // Connections kept for read-write transactions only (0: they share the
+  // pool). SQLite takes 1: it allows one writer at a time anyway, and a
+  // connection that alone writes keeps its page cache, where a write on
+  // any pooled connection makes every other one read those pages again.
+  std::size_t writers = 0;
   // How long begin() waits for a free connection before Unavailable.
   Duration acquire_timeout = std::chrono::seconds(5);
 };
@@ -32,7 +37,8 @@ class SqlDatabase final : public Database {
 
   Result<std::unique_ptr<Transaction>, StorageError> begin(TransactionMode mode) override;
   Result<void, StorageError> ping() override;
-  PoolStats poolStats() const override { return pool_.stats(); }
+  // Both pools together.
+  PoolStats poolStats() const override;
   std::string_view backendName() const override { return backend_name_; }
   Result<std::vector<Migration>, MigrationError> migrate(const Clock& clock) override;
   Result<std::vector<Migration>, MigrationError> pendingMigrations() override;
@@ -46,6 +52,7 @@ class SqlDatabase final : public Database {
 
   const std::string backend_name_;
   ConnectionPool pool_;
+  std::unique_ptr<ConnectionPool> writer_pool_;  // when PoolOptions::writers > 0
   const std::span<const core::EmbeddedFile> migration_files_;
   const SubscriptionFactory subscriptions_;
 };

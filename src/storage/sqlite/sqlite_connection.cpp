@@ -113,6 +113,21 @@ SqliteConnection::~SqliteConnection() {
   if (holds_writer_) writer_->unlock();
 }
 
+Result<sql::Connection::DurabilityWait, StorageError> SqliteConnection::commit() {
+  char* message = nullptr;
+  const int result = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, &message);
+  releaseWriterIfDone();
+  if (result != SQLITE_OK) {
+    std::string detail = message != nullptr ? message : sqlite3_errstr(result);
+    sqlite3_free(message);
+    const int extended = sqlite3_extended_errcode(db_);
+    return unexpected(
+        StorageError{classify((extended & 0xff) == (result & 0xff) ? extended : result), detail});
+  }
+  if (wal_sync_ == nullptr) return DurabilityWait();
+  return DurabilityWait([sync = wal_sync_] { return sync->flush(); });
+}
+
 Result<void, StorageError> SqliteConnection::makeDurable() {
   if (wal_sync_ == nullptr) return {};
   return wal_sync_->flush();

@@ -41,6 +41,8 @@ class SqliteConnection final : public sql::Connection {
   Result<void, StorageError> unlockMigrations() override { return {}; }
   std::string_view migrationsTableDdl() const override;
   bool supportsSkipLocked() const override { return false; }
+  // COMMIT, handing back the group sync to wait for (none without one).
+  Result<DurabilityWait, StorageError> commit() override;
 
  private:
   SqliteConnection(sqlite3* db, std::shared_ptr<std::timed_mutex> writer,

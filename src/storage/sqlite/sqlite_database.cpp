@@ -1,5 +1,6 @@
 #include "storage/sqlite/sqlite_database.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 
@@ -25,7 +26,11 @@ Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
     return std::unique_ptr<sql::Connection>(std::move(*connection));
   };
   auto database = std::make_unique<sql::SqlDatabase>(
-      "sqlite", std::move(factory), sql::PoolOptions{options.pool_size, options.acquire_timeout},
+      "sqlite", std::move(factory),
+      // One of the connections is kept for writes (sql::PoolOptions::writers).
+      sql::PoolOptions{.size = std::max<std::size_t>(1, options.pool_size - 1),
+                       .writers = 1,
+                       .acquire_timeout = options.acquire_timeout},
       migrations);
   if (auto answered = database->ping(); !answered) return unexpected(answered.error());
   return std::unique_ptr<Database>(std::move(database));

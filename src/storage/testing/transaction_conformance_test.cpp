@@ -135,6 +135,32 @@ TEST_P(TransactionConformanceTest, BeginAnswersUnavailableWhenThePoolStaysExhaus
   EXPECT_EQ(second.error().code, StorageErrorCode::Unavailable);
 }
 
+// A finished transaction gives its connection back when it finishes, not
+// when it is destroyed: with a pool of one (SQLite keeps one connection for
+// all writes) a caller still holding a committed transaction can begin the
+// next one, and a call on the finished one is refused, not run elsewhere.
+TEST_P(TransactionConformanceTest, AFinishedTransactionGivesItsConnectionBackAtOnce) {
+  database_.reset();
+  auto database = open({1, 50ms});
+  auto first = database->begin(TransactionMode::ReadWrite);
+  ASSERT_TRUE(first.has_value());
+  auto alice = (*first)->users().add(rng_, clock_, localpart("alice"), false);
+  ASSERT_TRUE(alice.has_value());
+  ASSERT_TRUE((*first)->commit().has_value());
+
+  auto second = database->begin(TransactionMode::ReadWrite);
+  ASSERT_TRUE(second.has_value()) << second.error().detail;
+  auto late = (*first)->users().lookup(alice->id);
+  ASSERT_TRUE((*second)->users().add(rng_, clock_, localpart("bob"), false).has_value());
+  ASSERT_TRUE((*second)->commit().has_value());
+  auto third = database->begin(TransactionMode::ReadOnly);
+
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, StorageErrorCode::Internal);
+  ASSERT_TRUE(third.has_value()) << third.error().detail;
+  EXPECT_TRUE((*third)->users().lookup(alice->id)->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, TransactionConformanceTest, ::testing::Values(Backend::Sqlite));
 INSTANTIATE_TEST_SUITE_P(Postgres, TransactionConformanceTest,
                          ::testing::Values(Backend::Postgres));
