@@ -21,6 +21,7 @@ test_packages=(
   postgresql postgresql-client
   nodejs npm chromium
   wrk curl procps
+  python3-aiosmtpd openssl
 )
 # make fuzz: clang 14 with its libFuzzer and sanitizer runtimes.
 fuzz_packages=(clang libclang-rt-14-dev)

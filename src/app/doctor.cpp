@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "app/email_setup.h"
 #include "homeserver/synapse_connection.h"
 #include "http/client.h"
 
@@ -141,6 +142,21 @@ std::vector<DoctorCheck> runDoctor(const config::Config& config, const DoctorOpt
                                           "*/(login|logout|refresh) to mxauth in the proxy"));
     } else {
       checks.push_back(ok(routed, withSlash(*options.client_url) + path));
+    }
+  }
+
+  // Only with a transport that sends: the blackhole has nothing to reach.
+  if (config.email.transport == config::EmailTransport::Smtp) {
+    const std::string smtp = "the SMTP server of email.smtp accepts mxauth";
+    const std::unique_ptr<email::Transport> transport = makeEmailTransport(config);
+    auto checked = transport->check();
+    if (!checked) {
+      checks.push_back(failed(smtp, checked.error().message));
+    } else if (config.email.smtp.username.empty()) {
+      checks.push_back(ok(smtp, transport->describe()));
+    } else {
+      checks.push_back(
+          ok(smtp, transport->describe() + ", logged in as " + config.email.smtp.username));
     }
   }
   return checks;

@@ -4,7 +4,9 @@
 // an operator would by hand (docs/setup/synapse.md §6): mxauth's public
 // metadata, the homeserver's /_synapse/mas API and the shared secret, the
 // metadata Synapse re-serves, and (given the homeserver's client URL) that
-// the reverse proxy sends the legacy login paths to mxauth.
+// the reverse proxy sends the legacy login paths to mxauth; with
+// email.transport smtp, that the SMTP server accepts a connection (TLS and
+// AUTH as configured) without sending anything.
 
 #include <optional>
 #include <string>

@@ -6,12 +6,17 @@
 // shipper needs one parser. With log.format text the lines are for humans.
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "config/config.h"
 #include "core/clock.h"
+
+namespace mxauth::core {
+class LineWriter;
+}
 
 namespace mxauth::app {
 
@@ -38,5 +43,23 @@ inline void logError(std::string_view message, std::initializer_list<LogField> f
 // Writes a line the HTTP layer built (already JSON) as it is; in text
 // format it is written unchanged too.
 void logAccessLine(std::string_view json_line);
+
+// While it lives, log lines are written by a thread of their own in small
+// batches (core/line_writer.h): a request does not wait for stdout or pay a
+// system call for its access-log line, lines reach stdout at most ~20 ms
+// late, and a stalled reader costs dropped lines (counted in a later line)
+// rather than stalled requests. `serve` holds one; command-line tools write
+// each line at once. Create it after configureLogging(); destroy it after
+// every thread that logs has stopped (it writes what is left).
+class BackgroundLogging {
+ public:
+  BackgroundLogging();
+  ~BackgroundLogging();
+  BackgroundLogging(const BackgroundLogging&) = delete;
+  BackgroundLogging& operator=(const BackgroundLogging&) = delete;
+
+ private:
+  std::unique_ptr<core::LineWriter> writer_;
+};
 
 }  // namespace mxauth::app

@@ -19,6 +19,7 @@
 #include <utility>
 #include <variant>
 
+#include "app/email_setup.h"
 #include "app/logging.h"
 #include "crypto/aead.h"
 #include "homeserver/standalone_connection.h"
@@ -372,6 +373,21 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
                                *service->homeserver_);
   jobs::scheduleDeviceReconciliation(*service->job_runner_, *service->database_, rng, clock,
                                      *service->homeserver_);
+  auto email_templates = templates::EmailTemplates::load();
+  if (!email_templates) {
+    return unexpected("cannot load the e-mail templates: " + email_templates.error().message);
+  }
+  service->email_templates_ =
+      std::make_unique<templates::EmailTemplates>(std::move(*email_templates));
+  auto mailer_options = mailerOptions(config);
+  if (!mailer_options) return unexpected(mailer_options.error());
+  service->email_transport_ = makeEmailTransport(config);
+  service->email_payload_aead_ = std::make_unique<crypto::Aead>(*encryption);
+  mailer_options->payload_aead = service->email_payload_aead_.get();
+  service->mailer_ = std::make_unique<email::Mailer>(*service->email_transport_, rng, clock,
+                                                     std::move(*mailer_options));
+  email::registerEmailJobs(*service->job_runner_, *service->mailer_);
+  logInfo("e-mail transport", {{"transport", service->email_transport_->describe()}});
   // One throttle for both login doors, so that their attempts add up.
   auto& rate_limited = rateLimitedFamily(service->registry_);
   service->login_throttle_ = std::make_unique<accounts::LoginThrottle>(

@@ -22,6 +22,8 @@
 #include "crypto/key_source.h"
 #include "crypto/key_store.h"
 #include "crypto/password_hasher.h"
+#include "email/mailer.h"
+#include "email/transport.h"
 #include "homeserver/homeserver_connection.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -31,6 +33,7 @@
 #include "oauth/jwks_fetcher.h"
 #include "oauth/token_handler.h"
 #include "storage/database.h"
+#include "templates/emails.h"
 #include "templates/templates.h"
 #include "web/web_context.h"
 
@@ -105,6 +108,12 @@ class Service {
   std::unique_ptr<crypto::PasswordHasher> hasher_;
   std::unique_ptr<templates::Templates> templates_;
   std::unique_ptr<homeserver::HomeserverConnection> homeserver_;
+  // E-mail (email.*): the pages queue messages through mailer_; the job
+  // runner sends them, so both outlive it.
+  std::unique_ptr<templates::EmailTemplates> email_templates_;
+  std::unique_ptr<email::Transport> email_transport_;
+  std::unique_ptr<crypto::Aead> email_payload_aead_;  // seals queued messages
+  std::unique_ptr<email::Mailer> mailer_;
   std::unique_ptr<jobs::JobRunner> job_runner_;
   std::unique_ptr<accounts::LoginThrottle> login_throttle_;
   std::unique_ptr<core::RateLimiter> device_link_limiter_;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "app/doctor.h"
+#include "app/email_setup.h"
 #include "app/key_admin.h"
 #include "app/logging.h"
 #include "app/service.h"
@@ -27,6 +28,7 @@
 #include "core/rng.h"
 #include "crypto/aead.h"
 #include "crypto/keys.h"
+#include "domain/email_address.h"
 #include "oauth/static_clients.h"
 
 namespace mxauth::cli {
@@ -64,6 +66,8 @@ int commandServe(const config::Config& cfg, bool no_migrate) {
   SystemClock clock;
   OsRng rng;
   app::configureLogging(cfg.log, clock);
+  // Declared before the service, so that it outlives the service's threads.
+  const app::BackgroundLogging background_logging;
   auto service = app::Service::create(cfg, clock, rng, {.migrate = !no_migrate});
   if (!service) return fail(service.error());
   auto started = (*service)->start();
@@ -288,6 +292,13 @@ int run(int argc, char** argv) {
   doctor->add_option("--client-url", client_url,
                      "the homeserver's public client URL, to check the proxy's routes");
 
+  auto* email_cmd = cli.add_subcommand("email", "outgoing e-mail (email.*)");
+  email_cmd->require_subcommand(1);
+  std::string email_address;
+  auto* email_test = email_cmd->add_subcommand(
+      "test", "send a test message to ADDRESS now, through email.transport (not the job queue)");
+  email_test->add_option("ADDRESS", email_address, "the recipient")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -321,6 +332,24 @@ int run(int argc, char** argv) {
     return healthy ? kExitOk : kExitError;
   }
   if (db_migrate->parsed()) return commandDbMigrate(*cfg);
+  if (email_test->parsed()) {
+    if (!domain::isValidEmailAddress(email_address)) {
+      std::fprintf(stderr, "mxauth: \"%s\" is not an e-mail address\n", email_address.c_str());
+      return kExitUsage;
+    }
+    SystemClock clock;
+    OsRng rng;
+    app::configureLogging({.level = config::LogLevel::Warn, .format = cfg->log.format}, clock);
+    auto sent = app::sendTestEmail(*cfg, clock, rng, email_address);
+    if (!sent) return fail("the test message was not sent: " + sent.error());
+    if (cfg->email.transport == config::EmailTransport::Blackhole) {
+      std::printf("email.transport is blackhole: the test message was dropped, not sent\n");
+    } else {
+      std::printf("sent a test message to %s through %s\n", email_address.c_str(),
+                  app::makeEmailTransport(*cfg)->describe().c_str());
+    }
+    return kExitOk;
+  }
   if (keys->parsed()) {
     SystemClock clock;
     if (keys_list->parsed()) {

@@ -95,11 +95,11 @@ std::optional<std::string> base64Decode(std::string_view text) { return decode(t
 
 std::string hexEncode(std::span<const std::uint8_t> bytes) {
   static constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* next = out.data();
   for (std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
+    *next++ = kHex[b >> 4];
+    *next++ = kHex[b & 15];
   }
   return out;
 }

@@ -9,12 +9,28 @@
 #include "core/encoding.h"
 
 namespace mxauth::crypto {
+namespace {
+
+// SHA-256 fetched from the provider once: EVP_sha256() makes every digest
+// look the algorithm up again (a locked provider-store search in OpenSSL 3),
+// which cost a token hash on the introspection fast path as much as the
+// hashing. Kept for the life of the process.
+const EVP_MD* sha256Md() {
+  static const EVP_MD* const md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr) std::abort();  // OpenSSL without a SHA-256 provider
+    return fetched;
+  }();
+  return md;
+}
+
+}  // namespace
 
 Sha256Digest sha256(std::span<const std::uint8_t> data) {
   Sha256Digest out{};
   unsigned int len = 0;
   // EVP_Digest fails only when OpenSSL itself is broken (no SHA-256 provider).
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, sha256Md(), nullptr) != 1 ||
       len != out.size()) {
     std::abort();
   }
@@ -28,8 +44,8 @@ Sha256Digest hmacSha256(std::span<const std::uint8_t> key, std::span<const std::
   unsigned int len = 0;
   static constexpr std::uint8_t kEmpty = 0;
   const std::uint8_t* key_data = key.empty() ? &kEmpty : key.data();
-  if (HMAC(EVP_sha256(), key_data, static_cast<int>(key.size()), data.data(), data.size(),
-           out.data(), &len) == nullptr ||
+  if (HMAC(sha256Md(), key_data, static_cast<int>(key.size()), data.data(), data.size(), out.data(),
+           &len) == nullptr ||
       len != out.size()) {
     std::abort();  // as above: only a broken OpenSSL fails here
   }

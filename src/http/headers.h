@@ -32,11 +32,13 @@ class Headers {
   // Replaces every field called `name` with one field.
   void set(std::string name, std::string value);
   void remove(std::string_view name);
+  void reserve(std::size_t fields) { fields_.reserve(fields); }
 
   const std::vector<HeaderField>& fields() const { return fields_; }
   std::size_t size() const { return fields_.size(); }
 
  private:
+  static constexpr std::size_t kTypicalFields = 10;
   std::vector<HeaderField> fields_;
 };
 

@@ -76,6 +76,20 @@ TEST(JsonStringTest, EscapesQuotesControlsAndInvalidUtf8) {
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\"");
 }
 
+TEST(JsonStringTest, CopiesPlainRunsAroundEscapesUnchanged) {
+  std::string out = "x";
+
+  appendJsonString(out, "plain text \"quoted\" then\tmore plain text, \x7f and the end");
+
+  EXPECT_EQ(out, "x\"plain text \\\"quoted\\\" then\\tmore plain text, \\u007f and the end\"");
+}
+
+TEST(Iso8601Test, PadsEveryFieldFromMidnightToTheLastMillisecond) {
+  EXPECT_EQ(formatIso8601(test::at("0999-01-02T00:00:00Z")), "0999-01-02T00:00:00.000Z");
+  EXPECT_EQ(formatIso8601(test::at("2026-12-31T23:59:59Z") + std::chrono::milliseconds(999)),
+            "2026-12-31T23:59:59.999Z");
+}
+
 TEST(Iso8601Test, FormatsWithMilliseconds) {
   const Timestamp t = test::at("2026-03-04T05:06:07Z") + std::chrono::milliseconds(89);
 

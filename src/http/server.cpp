@@ -19,17 +19,20 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -49,7 +52,6 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 using BeastRequest = bhttp::request<bhttp::string_body>;
-using BeastResponse = bhttp::response<bhttp::string_body>;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 4096;
@@ -189,6 +191,7 @@ Result<Request, ParseError> toRequest(Method method, BeastRequest& message,
   if (!target) return unexpected(target.error());
   Request request;
   request.method = method;
+  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
   request.target = std::string(message.target());
   request.path = std::move(target->path);
   request.query = std::move(target->query);
@@ -232,23 +235,78 @@ Response transportError(int status, const BeastRequest* message) {
   return errorResponse(status, errorNameFor(status));
 }
 
+// The response as it goes on the wire (RFC 9112 §4, §6): status line, the
+// handler's fields but those the server owns, Content-Length (none for a
+// status without content), Connection where the version's default does
+// not say it, and the body unless the request was HEAD. One buffer, so one
+// write.
+std::string serializeResponse(const Response& response, unsigned version, bool head,
+                              bool keep_alive) {
+  const bool content = !hasNoContent(response.status);
+  std::size_t size = 64 + (content && !head ? response.body.size() : 0);
+  for (const HeaderField& field : response.headers.fields()) {
+    size += field.name.size() + field.value.size() + 4;
+  }
+  std::string out;
+  out.reserve(size);
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char number[24];
+  out.append(number, std::to_chars(number, number + sizeof number, response.status).ptr);
+  out += ' ';
+  out += bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(response.status)));
+  out += "\r\n";
+  for (const HeaderField& field : response.headers.fields()) {
+    if (isServerOwnedField(field.name)) continue;
+    out += field.name;
+    out += ": ";
+    out += field.value;
+    out += "\r\n";
+  }
+  if (content) {
+    out += "Content-Length: ";
+    out.append(number, std::to_chars(number, number + sizeof number, response.body.size()).ptr);
+    out += "\r\n";
+  }
+  if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
+  if (content && !head) out += response.body;
+  return out;
+}
+
+// The first bytes of a kept-alive connection's next request are read into
+// this many bytes held by the connection (an introspection request fits).
+constexpr std::size_t kIdleReadBytes = 512;
+
 struct Connection {
   Connection(tcp::socket s, std::size_t connection_slot)
       : socket(std::move(s)), deadline(socket.get_executor()), slot(connection_slot) {
     deadline.expires_at(asio::steady_timer::time_point::max());
   }
 
+  // The deadline is kept lazily: moving it later (every request does) only
+  // records it, and the timer, which may fire early, re-arms itself for the
+  // recorded time when it does (Impl::watchDeadline). Only a deadline
+  // earlier than the timer's expiry re-arms it at once, so a busy
+  // keep-alive connection costs no timer system call per request.
   void setDeadline(Duration d) {
     timed_out = false;
-    deadline.expires_after(d);
+    const SteadyClock::time_point at = SteadyClock::now() + d;
+    deadline_at = at;
+    if (at < deadline.expiry()) deadline.expires_at(at);  // cancels the wait, which re-waits
   }
-  void clearDeadline() { deadline.expires_at(asio::steady_timer::time_point::max()); }
+  void clearDeadline() { deadline_at = SteadyClock::time_point::max(); }
 
-  // Everything below is touched only on the connection's strand.
+  // Everything below is touched only on the connection's executor.
   tcp::socket socket;
   asio::steady_timer deadline;
+  SteadyClock::time_point deadline_at = SteadyClock::time_point::max();
   std::size_t slot;  // in Impl::slots, until connectionClosed()
   std::string remote;
+  // Where a kept-alive connection reads the start of its next request
+  // (allocated with its first response; a connection that never had one
+  // waits for readability without a buffer).
+  std::unique_ptr<std::array<char, kIdleReadBytes>> idle_bytes;
   bool idle = false;        // waiting for the first byte of a request
   bool kept_alive = false;  // it has had a response, so it waits idle_timeout
   bool timed_out = false;   // the deadline fired during the current operation
@@ -376,7 +434,7 @@ struct Server::Impl {
   void watchDeadline(std::shared_ptr<Connection> conn);
   void awaitRequest(std::shared_ptr<Connection> conn);
   void finishConnection(Connection& conn);
-  asio::awaitable<void> serveRequests(std::shared_ptr<Connection> conn);
+  asio::awaitable<void> serveRequests(std::shared_ptr<Connection> conn, std::size_t prefetched);
   asio::awaitable<bool> serveRequest(Connection& conn, BeastRequest& message,
                                      SteadyClock::time_point started);
   asio::awaitable<void> answerReadError(Connection& conn, int status, const BeastRequest* message);
@@ -404,7 +462,8 @@ struct Server::Impl {
   // Declared before everything that does I/O on it, so that it outlives them.
   asio::io_context ioc;
   // The acceptor, timers, signals and the connection table live on this
-  // strand; each connection has its own.
+  // strand; each connection has its own (or, with one I/O thread, the
+  // io_context's executor).
   asio::strand<asio::io_context::executor_type> control;
   tcp::acceptor acceptor;
   asio::steady_timer grace_timer;
@@ -593,7 +652,10 @@ void Server::Impl::logAcceptError(const beast::error_code& ec) {
 
 asio::awaitable<void> Server::Impl::acceptLoop() {
   for (;;) {
-    tcp::socket socket(asio::make_strand(ioc));
+    // With one I/O thread nothing runs concurrently, and a strand per
+    // connection would only add a queue to every completion.
+    tcp::socket socket = options.io_threads > 1 ? tcp::socket(asio::make_strand(ioc))
+                                                : tcp::socket(ioc.get_executor());
     auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
     if (stop_begun || ec == asio::error::operation_aborted) co_return;
     if (ec) {
@@ -649,18 +711,22 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
 
 // Cancels the connection's socket when its deadline passes; the operation
 // in progress then fails and sees `timed_out`. A plain handler rather than a
-// coroutine, re-armed whenever setDeadline() moves the expiry (which cancels
-// the wait), until the connection is finished.
+// coroutine, woken when the timer expires or setDeadline() moves it earlier
+// (which cancels the wait), until the connection is finished. An expiry
+// before the recorded deadline (which only moved later) re-arms the timer
+// for it.
 void Server::Impl::watchDeadline(std::shared_ptr<Connection> conn) {
   Connection& connection = *conn;
   connection.deadline.async_wait([this, conn = std::move(conn)](const beast::error_code&) mutable {
     if (conn->finished) return;
-    if (conn->deadline.expiry() <= SteadyClock::now()) {
+    const auto now = SteadyClock::now();
+    if (conn->deadline_at <= now) {
       conn->timed_out = true;
       conn->clearDeadline();
       beast::error_code ignored;
       conn->socket.cancel(ignored);
     }
+    if (conn->deadline.expiry() <= now) conn->deadline.expires_at(conn->deadline_at);
     watchDeadline(std::move(conn));
   });
 }
@@ -679,23 +745,42 @@ void Server::Impl::awaitRequest(std::shared_ptr<Connection> conn) {
   conn->idle = true;
   conn->setDeadline(conn->kept_alive ? options.idle_timeout : options.header_timeout);
   Connection& connection = *conn;
-  connection.socket.async_wait(
-      tcp::socket::wait_read, [this, conn = std::move(conn)](const beast::error_code& ec) {
-        conn->idle = false;
-        if (ec || stopping) {
-          finishConnection(*conn);
-          return;
-        }
-        if (conn->kept_alive) conn->setDeadline(options.header_timeout);
-        const auto executor = conn->socket.get_executor();
-        asio::co_spawn(executor, serveRequests(conn), [this](const std::exception_ptr& e) {
-          if (!e) return;
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& error) {
-            logError(std::string("connection failed: ") + error.what());
-          }
-        });
+  auto arrived = [this, conn = std::move(conn)](const beast::error_code& ec,
+                                                std::size_t prefetched) {
+    conn->idle = false;
+    if (ec || stopping) {
+      finishConnection(*conn);
+      return;
+    }
+    if (conn->kept_alive) conn->setDeadline(options.header_timeout);
+    const auto executor = conn->socket.get_executor();
+    asio::co_spawn(executor, serveRequests(conn, prefetched), [this](const std::exception_ptr& e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& error) {
+        logError(std::string("connection failed: ") + error.what());
+      }
+    });
+  };
+  if (!connection.kept_alive) {
+    connection.socket.async_wait(
+        tcp::socket::wait_read,
+        [arrived = std::move(arrived)](const beast::error_code& ec) { arrived(ec, 0); });
+    return;
+  }
+  // A kept-alive connection reads: after a response the reactor has
+  // already seen the socket drained, so the read waits for the next edge
+  // with no system call, where waiting for readability would re-register
+  // the socket with epoll every time.
+  if (!connection.idle_bytes) {
+    connection.idle_bytes = std::make_unique<std::array<char, kIdleReadBytes>>();
+  }
+  connection.socket.async_read_some(
+      asio::buffer(*connection.idle_bytes),
+      [arrived = std::move(arrived)](const beast::error_code& ec, std::size_t n) {
+        // A clean end of the stream is the client leaving, as an error is.
+        arrived(ec ? ec : (n == 0 ? beast::error_code(asio::error::eof) : ec), n);
       });
 }
 
@@ -714,7 +799,8 @@ void Server::Impl::finishConnection(Connection& conn) {
 // Serves the requests that have begun to arrive, pipelined ones included,
 // until the connection closes or has nothing more to read; then hands it to
 // awaitRequest() and ends, freeing the frame and the buffer.
-asio::awaitable<void> Server::Impl::serveRequests(std::shared_ptr<Connection> conn) {
+asio::awaitable<void> Server::Impl::serveRequests(std::shared_ptr<Connection> conn,
+                                                  std::size_t prefetched) {
   // Runs however the coroutine ends, even when the io_context is destroyed
   // with it suspended.
   struct Cleanup {
@@ -727,6 +813,12 @@ asio::awaitable<void> Server::Impl::serveRequests(std::shared_ptr<Connection> co
   } cleanup{this, conn.get()};
 
   beast::flat_buffer buffer;
+  if (prefetched > 0) {  // what awaitRequest() read
+    const auto space = buffer.prepare(prefetched);
+    std::memcpy(space.data(), conn->idle_bytes->data(), prefetched);
+    buffer.commit(prefetched);
+  }
+  buffer.reserve(kReadChunk);
   for (;;) {
     RequestParser parser;
     limitParser(parser, options);
@@ -931,21 +1023,9 @@ void Server::Impl::jobFinished() {
 
 asio::awaitable<bool> Server::Impl::writeResponse(Connection& conn, Response& response,
                                                   unsigned version, bool head, bool keep_alive) {
-  BeastResponse out;
-  out.version(version);
-  out.result(static_cast<unsigned>(response.status));
-  for (const HeaderField& field : response.headers.fields()) {
-    if (isServerOwnedField(field.name)) continue;
-    out.insert(field.name, field.value);
-  }
-  if (!hasNoContent(response.status)) {
-    out.content_length(response.body.size());
-    if (!head) out.body() = response.body;
-  }
-  out.keep_alive(keep_alive);
-
+  const std::string wire = serializeResponse(response, version, head, keep_alive);
   conn.setDeadline(options.body_timeout);
-  auto [ec, n] = co_await bhttp::async_write(conn.socket, out, kUseTuple);
+  auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(wire), kUseTuple);
   conn.clearDeadline();
   co_return !ec;
 }

@@ -3,7 +3,8 @@
 // The files under resources/ compiled into the binary (CMake
 // mxauth_embed_files): templates named relative to resources/templates
 // ("pages/login.mustache"), static assets relative to resources/static
-// ("mxauth.css").
+// ("mxauth.css"), e-mail templates relative to resources/templates
+// ("emails/test.text.mustache").
 
 #include <span>
 
@@ -13,5 +14,6 @@ namespace mxauth::templates {
 
 std::span<const core::EmbeddedFile> embeddedTemplateFiles();
 std::span<const core::EmbeddedFile> embeddedStaticFiles();
+std::span<const core::EmbeddedFile> embeddedEmailTemplateFiles();
 
 }  // namespace mxauth::templates

@@ -75,6 +75,35 @@ export class MxauthServer {
     return new URL(path.replace(/^\//, ''), this.base).toString();
   }
 
+  // Resolves with the first line of the server's output that satisfies
+  // MATCH; fails after TIMEOUT_MS. The server writes its log in batches,
+  // a few milliseconds after the event (docs/operations.md, Logs), so a
+  // test that looks for a line waits for it rather than reading at once.
+  waitForLine(match, timeoutMs = 5000) {
+    const find = () => this.output.split('\n').find((line) => line && match(line));
+    return new Promise((resolve, reject) => {
+      const onData = () => {
+        const line = find();
+        if (line === undefined) return;
+        cleanup();
+        resolve(line);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no matching log line within ${timeoutMs} ms; output:\n${this.output.slice(-3000)}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.child.stdout.off('data', onData);
+        this.child.stderr.off('data', onData);
+      };
+      // After this.output's own listener, so the new text is already in it.
+      this.child.stdout.on('data', onData);
+      this.child.stderr.on('data', onData);
+      onData();
+    });
+  }
+
   // Resolves once the process has exited (after a kill), with its signal.
   waitForExit() {
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
