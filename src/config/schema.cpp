@@ -683,10 +683,11 @@ std::vector<Field> buildFields() {
       SecondsKind{0, 86400}, [](auto& c) -> auto& { return c.account.step_up.max_age; }));
   f.push_back(stringList(
       "account.step_up.stages",
-      "What re-authentication asks for, in order: password (mxauth extension)",
+      "What re-authentication asks for, in order: password, email (a code sent to a verified "
+      "address) (mxauth extension)",
       [](auto& c) -> auto& { return c.account.step_up.stages; },
-      [](std::string_view stage) { return stage == "password"; },
-      "must be a step-up stage: password"));
+      [](std::string_view stage) { return stage == "password" || stage == "email"; },
+      "must be a step-up stage: password or email"));
   // email
   f.push_back(scalar(
       "email.transport", "How e-mail is sent: blackhole (dropped) or smtp",

@@ -6,7 +6,10 @@
 #include <utility>
 
 #include "accounts/password_login.h"
+#include "core/encoding.h"
+#include "crypto/constant_time.h"
 #include "crypto/random.h"
+#include "email/message.h"
 #include "http/client_address.h"
 #include "web/navigation.h"
 
@@ -136,8 +139,125 @@ StageOutcome PasswordStage::check(const StageAttempt& attempt, const http::FormP
   return {StageResult::Internal, std::nullopt, {}};
 }
 
-std::unique_ptr<StepUpStage> makeStepUpStage(std::string_view name) {
+namespace {
+
+constexpr std::string_view kEmailCodePurpose = "web-step-up-email";
+constexpr int kCodeDigits = 6;
+
+// The user's first confirmed address (creation order); empty when none.
+Result<std::optional<std::string>, storage::StorageError> confirmedAddress(
+    WebContext& context, const domain::UserId& user) {
+  auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return unexpected(std::move(tx).error());
+  auto emails = (*tx)->userEmails().listForUser(user);
+  if (!emails) return unexpected(std::move(emails).error());
+  for (const domain::UserEmail& email : *emails) {
+    if (email.isConfirmed()) return std::optional<std::string>(email.address);
+  }
+  return std::optional<std::string>();
+}
+
+// "a•••@example.org": enough to recognise one's address, not to learn it.
+std::string maskedAddress(std::string_view address) {
+  const std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0) return std::string(address);
+  return std::string(address.substr(0, 1)) + "\u2022\u2022\u2022" + std::string(address.substr(at));
+}
+
+}  // namespace
+
+EmailCodeStage::EmailCodeStage(const crypto::EncryptionSecret& secret)
+    : key_(crypto::deriveKey(secret, kEmailCodePurpose)) {}
+
+std::string EmailCodeStage::codeFor(const StageAttempt& attempt) const {
+  std::string message = attempt.active.session.id.str();
+  message.push_back('\0');
+  message.append(attempt.progress_id);
+  const crypto::Sha256Digest mac = crypto::hmacSha256(key_, core::asBytes(message));
+  std::uint64_t number = 0;
+  for (std::size_t i = 0; i < 8; ++i) number = (number << 8) | mac[i];
+  std::string code = std::to_string(number % 1000000);
+  return std::string(static_cast<std::size_t>(kCodeDigits) - code.size(), '0') + code;
+}
+
+bool EmailCodeStage::begin(const StageAttempt& attempt) const {
+  WebContext& context = attempt.kit.context();
+  if (context.mailer == nullptr || context.email_templates == nullptr) return true;
+  auto address = confirmedAddress(context, attempt.active.user.id);
+  if (!address) return false;
+  if (!*address) return true;  // prompt() says why the stage cannot pass
+  templates::VerificationCodeEmail email;
+  email.layout.service_name = context.settings.service_name;
+  email.code = codeFor(attempt);
+  email.address = **address;
+  email.valid_minutes = static_cast<int>(kProgressLifetime.count());
+  const templates::RenderedEmail rendered = context.email_templates->render(email);
+  auto tx = context.database.begin();
+  if (!tx) return false;
+  auto queued = context.mailer->queue(
+      **tx, email::Message{**address, rendered.subject, rendered.text, rendered.html});
+  if (!queued) return false;
+  return (*tx)->commit().has_value();
+}
+
+StagePrompt EmailCodeStage::prompt(const StageAttempt& attempt) const {
+  WebContext& context = attempt.kit.context();
+  StagePrompt prompt;
+  auto address = confirmedAddress(context, attempt.active.user.id);
+  if (context.mailer == nullptr || !address || !*address) {
+    prompt.lead =
+        "This step needs a code sent to a verified e-mail address, and your account has none "
+        "that can be used. Please contact the server administrator.";
+    return prompt;
+  }
+  prompt.lead = "We sent a 6-digit code to " + maskedAddress(**address) + ". Enter it to continue.";
+  templates::FormField code;
+  code.name = "code";
+  code.label = "Code";
+  code.type = "text";
+  code.autocomplete = "one-time-code";
+  code.plain_text = true;
+  prompt.fields.push_back(std::move(code));
+  return prompt;
+}
+
+StageOutcome EmailCodeStage::check(const StageAttempt& attempt,
+                                   const http::FormParams& form) const {
+  WebContext& context = attempt.kit.context();
+  if (context.mailer == nullptr) return {StageResult::Failed, "No code can be sent", {}};
+  std::string typed;
+  for (const char c : form.get("code").value_or("")) {
+    if (c >= '0' && c <= '9') typed.push_back(c);  // "123 456" is fine
+  }
+  if (typed.empty()) return {StageResult::Failed, "Enter the code from the e-mail", {}};
+  // The login limits (checklist G.45): every attempt per address, wrong
+  // codes per account, as for passwords.
+  const std::string account = attempt.active.user.localpart;
+  if (accounts::LoginThrottle* throttle = context.login_throttle) {
+    const core::RateDecision address =
+        throttle->admitAddress(http::addressKey(attempt.request.remote_address));
+    if (!address.allowed) return {StageResult::RateLimited, std::nullopt, address.retry_after};
+    const core::RateDecision per_account = throttle->admitAccount(account);
+    if (!per_account.allowed) {
+      return {StageResult::RateLimited, std::nullopt, per_account.retry_after};
+    }
+  }
+  const bool right = crypto::constantTimeEquals(codeFor(attempt), typed);
+  if (accounts::LoginThrottle* throttle = context.login_throttle) {
+    if (right) {
+      throttle->forgiveAccount(account);
+    } else {
+      throttle->settleAccount(account);
+    }
+  }
+  if (!right) return {StageResult::Failed, "Wrong code", {}};
+  return {StageResult::Passed, std::nullopt, {}};
+}
+
+std::unique_ptr<StepUpStage> makeStepUpStage(std::string_view name,
+                                             const crypto::EncryptionSecret& secret) {
   if (name == "password") return std::make_unique<PasswordStage>();
+  if (name == "email") return std::make_unique<EmailCodeStage>(secret);
   return nullptr;
 }
 
@@ -146,7 +266,7 @@ StepUp::StepUp(const PageKit& kit)
       aead_(kit.context().encryption_secret),
       cookie_name_(kit.sessions().secureCookies() ? "__Host-mxauth-step-up" : "mxauth-step-up") {
   for (const std::string& name : kit.settings().step_up_stages) {
-    auto stage = makeStepUpStage(name);
+    auto stage = makeStepUpStage(name, kit.context().encryption_secret);
     if (!stage) {
       misconfigured_ = true;
       continue;
@@ -294,6 +414,10 @@ http::Response StepUp::showReauth(const http::Request& request) const {
   // A completed step-up that is no longer recent starts again.
   if (!progress || progress->completed_at || progress->done >= stages_.size()) {
     progress = startProgress(**active);
+    if (!stages_.front()->begin({kit_, request, **active, progress->id})) {
+      return kit_.storageFailure(
+          storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up stage"});
+    }
   }
   return renderStage(request, **active, *progress, next, 200, std::nullopt, std::nullopt);
 }
@@ -360,6 +484,10 @@ http::Response StepUp::submitReauth(const http::Request& request) const {
   advanced.started_at = progress->started_at;
   advanced.done = progress->done + 1;
   if (advanced.done < stages_.size()) {
+    if (!stages_.at(advanced.done)->begin({kit_, request, **active, advanced.id})) {
+      return kit_.storageFailure(
+          storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up stage"});
+    }
     http::Response response =
         http::Response::redirect(PageKit::withQuery(std::string(kReauthPath), {{"next", next}}));
     writeProgress(response, advanced);

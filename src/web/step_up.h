@@ -10,8 +10,8 @@
 //
 // Stages are data: each is a StepUpStage (its instructions, its inputs,
 // its check), built from its name by makeStepUpStage(). The operations only
-// call StepUp::require(); a new factor (the e-mail code, TOTP, passkeys)
-// is a new StepUpStage and a name in the config, nothing else.
+// call StepUp::require(); a new factor (TOTP, passkeys, as the e-mail code
+// was) is a new StepUpStage and a name in the config, nothing else.
 //
 // Recent enough. A session's authenticated_at is set by the password login
 // and by a completed step-up. A login proves only the stages that say
@@ -47,6 +47,7 @@
 
 #include "core/result.h"
 #include "crypto/aead.h"
+#include "crypto/hash.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "templates/pages.h"
@@ -97,6 +98,10 @@ class StepUpStage {
   virtual std::string_view name() const = 0;
   // True when a password login proves what this stage proves.
   virtual bool provedByPasswordLogin() const = 0;
+  // Called once when the stage becomes the current one (a new step-up, or
+  // the stage before it passed), before it is first shown: the e-mail
+  // stage sends its code here. False: the database could not be reached.
+  virtual bool begin(const StageAttempt& /*attempt*/) const { return true; }
   virtual StagePrompt prompt(const StageAttempt& attempt) const = 0;
   virtual StageOutcome check(const StageAttempt& attempt, const http::FormParams& form) const = 0;
 };
@@ -110,8 +115,32 @@ class PasswordStage final : public StepUpStage {
   StageOutcome check(const StageAttempt& attempt, const http::FormParams& form) const override;
 };
 
+// A 6-digit code sent to the user's first confirmed e-mail address (field
+// `code`), through the durable e-mail queue (email/mailer.h). The code is
+// HMAC-SHA256 of the browser session and the progress id under a key
+// derived from secrets.encryption, so nothing is stored, and it is good
+// for this step-up only (kProgressLifetime). Guesses count on the login
+// throttle like wrong passwords. Without a confirmed address, or without a
+// mailer, the stage says so and cannot pass.
+class EmailCodeStage final : public StepUpStage {
+ public:
+  explicit EmailCodeStage(const crypto::EncryptionSecret& secret);
+  std::string_view name() const override { return "email"; }
+  bool provedByPasswordLogin() const override { return false; }
+  bool begin(const StageAttempt& attempt) const override;
+  StagePrompt prompt(const StageAttempt& attempt) const override;
+  StageOutcome check(const StageAttempt& attempt, const http::FormParams& form) const override;
+
+  // The code of this step-up (tests read it from the e-mail instead).
+  std::string codeFor(const StageAttempt& attempt) const;
+
+ private:
+  crypto::Sha256Digest key_;
+};
+
 // The stage called `name`, or null when there is none of that name.
-std::unique_ptr<StepUpStage> makeStepUpStage(std::string_view name);
+std::unique_ptr<StepUpStage> makeStepUpStage(std::string_view name,
+                                             const crypto::EncryptionSecret& secret);
 
 // The progress cookie's content (see the header comment).
 struct StepUpProgress {

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
+#include "email/mailer.h"
+#include "email/transport.h"
+#include "templates/emails.h"
 #include "web/web_test_support.h"
 
 namespace mxauth::web {
@@ -290,6 +295,156 @@ TEST_F(StepUpTest, AnUnknownStageNameFailsClosed) {
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 500);
   EXPECT_EQ(showReauth().status, 500);
+}
+
+// The e-mail stage (EmailCodeStage) after the password, with a real Mailer
+// whose messages stay in the job queue, where the test reads the code.
+class EmailStageTest : public StepUpTest {
+ protected:
+  EmailStageTest()
+      : mailer_(transport_, rng_, clock_, mailerOptions()),
+        email_templates_(*templates::EmailTemplates::load()) {
+    context_->mailer = &mailer_;
+    context_->email_templates = &email_templates_;
+    std::vector<std::unique_ptr<StepUpStage>> stages;
+    stages.push_back(std::make_unique<PasswordStage>());
+    stages.push_back(std::make_unique<EmailCodeStage>(context_->encryption_secret));
+    step_up_ = std::make_unique<StepUp>(*kit_, std::move(stages));
+    alice_ = addUser("alice", "correct horse battery");
+  }
+  ~EmailStageTest() override {
+    context_->mailer = nullptr;
+    context_->email_templates = nullptr;
+  }
+
+  static email::MailerOptions mailerOptions() {
+    email::MailerOptions options;
+    options.from = email::Mailbox{"mxauth", "noreply@auth.example"};
+    return options;
+  }
+
+  void addConfirmedEmail(const std::string& address) {
+    auto tx = database_->begin();
+    auto email = (*tx)->userEmails().add(rng_, clock_, alice_.id, address);
+    ASSERT_TRUE((*tx)->userEmails().confirm(clock_, email->id).has_value());
+    ASSERT_TRUE((*tx)->commit().has_value());
+  }
+
+  // The messages queued so far (read without taking their jobs).
+  std::vector<email::Message> queuedMail() {
+    auto tx = database_->begin();
+    auto jobs = (*tx)->jobs().claimDue(clock_, "reader", 1min, 100);
+    std::vector<email::Message> messages;
+    for (const domain::Job& job : jobs.value_or(std::vector<domain::Job>{})) {
+      if (job.kind != email::kSendEmailJob) continue;
+      auto queued = email::decodeJobPayload(job.payload);
+      if (queued) messages.push_back(queued->message);
+    }
+    return messages;
+  }
+
+  static std::string codeIn(const email::Message& message) {
+    std::smatch match;
+    if (!std::regex_search(message.text, match, std::regex("\\b[0-9]{6}\\b"))) return {};
+    return match.str();
+  }
+
+  // Signed in, the password stage passed: the e-mail stage is next.
+  http::Response passwordPassed() {
+    logIn("alice", "correct horse battery");
+    const http::Response password = showReauth();
+    EXPECT_EQ(submit({{"password", "correct horse battery"}}, csrfOf(password)).status, 303);
+    return showReauth();
+  }
+
+  email::BlackholeTransport transport_;
+  email::Mailer mailer_;
+  templates::EmailTemplates email_templates_;
+  domain::User alice_;
+};
+
+TEST_F(EmailStageTest, TheCodeSentToTheConfirmedAddressCompletesTheStepUp) {
+  addConfirmedEmail("alice@example.org");
+
+  const http::Response page = passwordPassed();
+
+  EXPECT_NE(page.body.find("Step 2 of 2"), std::string::npos);
+  EXPECT_NE(page.body.find("name=\"code\""), std::string::npos);
+  EXPECT_NE(page.body.find("@example.org"), std::string::npos);
+  EXPECT_EQ(page.body.find("alice@example.org"), std::string::npos) << "the address is masked";
+  const std::vector<email::Message> mail = queuedMail();
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_EQ(mail.front().to, "alice@example.org");
+  const std::string code = codeIn(mail.front());
+  ASSERT_EQ(code.size(), 6u) << mail.front().text;
+  // A reload shows the same stage and sends nothing more.
+  const http::Response reloaded = showReauth();
+  EXPECT_EQ(queuedMail().size(), 1u);
+  EXPECT_TRUE(refusal().has_value());
+
+  const http::Response done = submit({{"code", code}}, csrfOf(reloaded));
+
+  EXPECT_EQ(done.status, 303);
+  EXPECT_EQ(test::locationOf(done), "/account/password");
+  EXPECT_FALSE(refusal().has_value());
+}
+
+TEST_F(EmailStageTest, AWrongCodeIsRefusedAndGuessesAreLimitedWithTheLogins) {
+  addConfirmedEmail("alice@example.org");
+  const http::Response page = passwordPassed();
+  const std::string code = codeIn(queuedMail().front());
+  const std::string wrong = code == "000000" ? "111111" : "000000";
+  accounts::LoginThrottle throttle(clock_, {core::RateLimit{}, core::RateLimit{2, 60s}});
+  context_->login_throttle = &throttle;
+
+  const http::Response first = submit({{"code", wrong}}, csrfOf(page));
+  const http::Response second = submit({{"code", wrong}}, csrfOf(page));
+  const http::Response limited = submit({{"code", code}}, csrfOf(page));
+
+  EXPECT_EQ(first.status, 400);
+  EXPECT_NE(first.body.find("Wrong code"), std::string::npos);
+  EXPECT_EQ(second.status, 400);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_TRUE(refusal().has_value());
+  clock_.advance(60s);
+  EXPECT_EQ(submit({{"code", code}}, csrfOf(page)).status, 303);
+  context_->login_throttle = nullptr;
+}
+
+TEST_F(EmailStageTest, ACodeOfAnEarlierStepUpDoesNotWork) {
+  addConfirmedEmail("alice@example.org");
+  passwordPassed();
+  const std::string old_code = codeIn(queuedMail().front());
+  // The browser session signs in again: a new step-up, a new code.
+  jar_.erase(test::kSessionCookie);
+  const http::Response page = passwordPassed();
+  std::vector<email::Message> mail = queuedMail();
+  ASSERT_EQ(mail.size(), 2u);
+  // Both were queued at the same instant, in either order.
+  const std::string first = codeIn(mail.front());
+  const std::string second = codeIn(mail.back());
+  ASSERT_NE(first, second);
+  const std::string new_code = first == old_code ? second : first;
+
+  EXPECT_EQ(submit({{"code", old_code}}, csrfOf(page)).status, 400);
+  EXPECT_EQ(submit({{"code", new_code}}, csrfOf(page)).status, 303);
+}
+
+TEST_F(EmailStageTest, WithoutAConfirmedAddressTheStageSaysSoAndCannotPass) {
+  {
+    auto tx = database_->begin();
+    ASSERT_TRUE(
+        (*tx)->userEmails().add(rng_, clock_, alice_.id, "unconfirmed@example.org").has_value());
+    ASSERT_TRUE((*tx)->commit().has_value());
+  }
+
+  const http::Response page = passwordPassed();
+
+  EXPECT_NE(page.body.find("has none"), std::string::npos);
+  EXPECT_EQ(page.body.find("name=\"code\""), std::string::npos);
+  EXPECT_TRUE(queuedMail().empty());
+  EXPECT_EQ(submit({{"code", "123456"}}, csrfOf(page)).status, 400);
+  EXPECT_TRUE(refusal().has_value());
 }
 
 }  // namespace

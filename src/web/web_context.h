@@ -17,9 +17,11 @@
 #include "crypto/aead.h"
 #include "crypto/key_source.h"
 #include "crypto/password_hasher.h"
+#include "email/mailer.h"
 #include "homeserver/homeserver_connection.h"
 #include "oauth/introspection_cache.h"
 #include "storage/database.h"
+#include "templates/emails.h"
 #include "templates/templates.h"
 
 namespace mxauth::web {
@@ -74,6 +76,10 @@ struct WebContext {
   // account pages end (a password change, a deactivation) so that their
   // tokens introspect inactive at once; null: no cache (tests).
   oauth::IntrospectionCache* introspection_cache = nullptr;
+  // Queues e-mail (the e-mail step-up stage's codes, web/step_up.h) and
+  // renders it; null: no e-mail can be sent.
+  email::Mailer* mailer = nullptr;
+  const templates::EmailTemplates* email_templates = nullptr;
 };
 
 }  // namespace mxauth::web

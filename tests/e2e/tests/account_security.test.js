@@ -5,13 +5,17 @@
 // the user's other sessions (their tokens introspect inactive and the
 // double deletes their devices), deactivation with erase
 // (delete_user(erase=true) on the double), the cross-signing reset approval
-// (allow_cross_signing_reset on the double), and the MSC4191 deep links.
+// (allow_cross_signing_reset on the double), the MSC4191 deep links, and
+// step-up with two stages, the second a code sent through a real SMTP
+// server on loopback (tests/smtp/smtp_sink.py).
 // Every new page is captured in light and dark mode
 // (artifacts/account-<scheme>-<page>.png), and each completed operation is
 // read back with `mxauth audit list`.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -41,9 +45,10 @@ after(async () => {
 
 // mxauth with the double, alice added through the CLI and known to the
 // double, and a public client; BODY(hs) gets {server, synapse, client}.
-function withAlice(env, body) {
+// USER_ARGS go to `mxauth user add` (e.g. a confirmed --email).
+function withAlice(env, body, userArgs = []) {
   return withHomeserver({ double: { existingUsers: [ALICE.name] }, env: { ...STEP_UP_ENV, ...env } }, async (hs) => {
-    hs.server.addUser(ALICE.name, ALICE.password);
+    hs.server.addUser(ALICE.name, ALICE.password, userArgs);
     hs.client = await registerClient(hs.server, {
       client_name: 'Account Security Test App',
       client_uri: 'https://account.example.test/',
@@ -326,4 +331,77 @@ test('the cross-signing reset deep link lands on its page, and the metadata list
     assert.equal((await hs.synapse.calls(CROSS_SIGNING)).length, 0);
     await page.context().close();
   });
+});
+
+// tests/smtp/smtp_sink.py (Debian's python3-aiosmtpd) on loopback: every
+// message it accepts lands in its directory as NNNN.eml, then NNNN.json.
+async function startSmtpSink() {
+  const dir = mkdtempSync(join(tmpdir(), 'mxauth-smtp-'));
+  const script = new URL('../../smtp/smtp_sink.py', import.meta.url).pathname;
+  const child = spawn('/usr/bin/python3', [script, '--dir', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/port (\d+)/);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`smtp_sink.py exited with ${code}`)));
+  });
+  return {
+    port,
+    // The text of message N (1-based) once the sink has it, or fails after TIMEOUT_MS.
+    async message(n, timeoutMs = 15000) {
+      const name = String(n).padStart(4, '0');
+      const deadline = Date.now() + timeoutMs;
+      while (!existsSync(join(dir, `${name}.json`))) {
+        assert.ok(Date.now() < deadline, `message ${n} reached the SMTP sink`);
+        await new Promise((resolve) => { setTimeout(resolve, 50); });
+      }
+      return readFileSync(join(dir, `${name}.eml`), 'utf8');
+    },
+    async stop() {
+      const done = new Promise((resolve) => { child.once('exit', resolve); });
+      child.stdin.end();
+      await done;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('with stages [password, email], a fresh sign-in still goes through both, the code arriving by e-mail', async () => {
+  const smtp = await startSmtpSink();
+  try {
+    await withAlice({
+      MXAUTH_ACCOUNT__STEP_UP__STAGES: 'password,email',
+      MXAUTH_EMAIL__TRANSPORT: 'smtp',
+      MXAUTH_EMAIL__SMTP__HOST: '127.0.0.1',
+      MXAUTH_EMAIL__SMTP__PORT: String(smtp.port),
+    }, async (hs) => {
+      const page = await signedInPage(hs.server);
+
+      await page.goto(hs.server.url('/account/password'));
+      await page.waitForSelector('form#reauth');
+      assert.match(await page.textContent('.step'), /Step 1 of 2/);
+      await page.fill('form#reauth [name=password]', ALICE.password);
+      await submit(page, 'reauth');
+      await page.waitForSelector('form#reauth [name=code]');
+      assert.match(await page.textContent('.step'), /Step 2 of 2/);
+      assert.match(await page.textContent('.lead'), /a\u2022\u2022\u2022@example\.test/);
+      await assertAccessible(page, 'reauth, e-mail stage');
+      await capture(page, 'reauth-email');
+
+      const mail = await smtp.message(1);
+      assert.match(mail, /^To:.*alice@example\.test/m);
+      const code = mail.match(/is:\s+(\d{6})\b/)[1];
+      await page.fill('form#reauth [name=code]', code);
+      await submit(page, 'reauth');
+
+      assert.equal(new URL(page.url()).pathname, '/account/password');
+      await page.waitForSelector('form#password-change');
+      await page.context().close();
+    }, ['--email', 'alice@example.test']);
+  } finally {
+    await smtp.stop();
+  }
 });
