@@ -31,6 +31,7 @@
 #include "storage/database_uri.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "web/account_actions.h"
 #include "web/routes.h"
 
 namespace mxauth::app {
@@ -41,9 +42,11 @@ namespace {
 constexpr std::size_t kBlockingQueueLimit = 2048;
 
 // The routes whose handlers hash a password (checked at mount).
-constexpr std::array<std::pair<http::Method, std::string_view>, 4> kPasswordRoutes{{
+constexpr std::array<std::pair<http::Method, std::string_view>, 6> kPasswordRoutes{{
     {http::Method::Post, "/login"},
     {http::Method::Post, "/register"},
+    {http::Method::Post, "/account/reauth"},
+    {http::Method::Post, "/account/password"},
     {http::Method::Post, "/_matrix/client/v3/login"},
     {http::Method::Post, "/_matrix/client/r0/login"},
 }};
@@ -398,6 +401,10 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   web_settings.service_name = config.branding.service_name;
   web_settings.homeserver = config.matrix.homeserver;
   web_settings.registration_enabled = config.account.registration;
+  web_settings.password_change_enabled = config.account.password_change;
+  web_settings.deactivation_enabled = config.account.deactivation;
+  web_settings.step_up_max_age = config.account.step_up.max_age;
+  web_settings.step_up_stages = config.account.step_up.stages;
   service->web_context_ = std::make_unique<web::WebContext>(web::WebContext{
       .database = *service->database_,
       .hasher = *service->hasher_,
@@ -443,6 +450,9 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   // lock reaches this instance's introspection cache at once (LISTEN/NOTIFY);
   // on SQLite the cache's staleness bound applies.
   oauth::IntrospectionCache& cache = service->token_endpoints_->introspectionCache();
+  service->web_context_->introspection_cache = &cache;
+  service->web_context_->mailer = service->mailer_.get();
+  service->web_context_->email_templates = service->email_templates_.get();
   service->invalidations_ = service->database_->subscribeToInvalidations(
       [&cache](const storage::Invalidation& change) { oauth::applyInvalidation(cache, change); });
   compat::CompatOptions compat_options;
@@ -496,6 +506,7 @@ void Service::mountRoutes() {
   oauth::DiscoveryOptions discovery;
   discovery.public_base = config_.http.public_base;
   discovery.registration_enabled = config_.account.registration;
+  discovery.account_management_actions = web::supportedAccountActions(web_context_->settings);
   oauth::mountDiscoveryRoutes(router_, discovery, keys_);
   oauth::RegistrationOptions registration;
   registration.rules = clientMetadataRules(config_);

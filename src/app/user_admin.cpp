@@ -2,6 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <ctime>
+#include <map>
+
 #include "domain/email_address.h"
 #include "domain/localpart.h"
 
@@ -154,6 +161,61 @@ Result<domain::User, AdminError> changeAccountState(storage::Database& database,
   auto committed = (*tx)->commit();
   if (!committed) return unexpected(storageFailure(committed.error()));
   return std::move(**changed);
+}
+
+namespace {
+
+// "2026-01-01T00:00:00.000Z"
+std::string rfc3339(Timestamp at) {
+  const std::int64_t millis = toUnixMillis(at);
+  const auto seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", parts.tm_year + 1900,
+                     parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
+                     millis % 1000);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>, AdminError> listAuditEvents(storage::Database& database,
+                                                             std::string_view server_name,
+                                                             const std::optional<std::string>& name,
+                                                             std::size_t limit) {
+  auto tx = database.begin(storage::TransactionMode::ReadOnly);
+  if (!tx) return unexpected(storageFailure(tx.error()));
+  storage::AuditQuery query;
+  query.limit = limit;
+  if (name) {
+    auto user = findUser(**tx, *name);
+    if (!user) return unexpected(user.error());
+    query.user_id = user->id;
+  }
+  auto events = (*tx)->auditLog().list(query);
+  if (!events) return unexpected(storageFailure(events.error()));
+  // The localparts of the events' users, looked up once each.
+  std::map<std::string, std::string> localparts;
+  std::vector<std::string> lines;
+  for (const storage::AuditEvent& event : *events) {
+    auto [known, inserted] = localparts.try_emplace(event.user_id.str());
+    if (inserted) {
+      auto user = (*tx)->users().lookup(event.user_id);
+      if (!user) return unexpected(storageFailure(user.error()));
+      known->second = *user ? (*user)->localpart : event.user_id.str();
+    }
+    boost::json::object line;
+    line["id"] = event.id.str();
+    line["time"] = rfc3339(event.created_at);
+    line["user_id"] = "@" + known->second + ":" + std::string(server_name);
+    line["action"] = event.action;
+    line["ip_address"] = event.ip_address;
+    line["user_agent"] = event.user_agent;
+    boost::system::error_code ec;
+    boost::json::value details = boost::json::parse(event.details_json, ec);
+    line["details"] = ec ? boost::json::value(event.details_json) : std::move(details);
+    lines.push_back(boost::json::serialize(line));
+  }
+  return lines;
 }
 
 }  // namespace mxauth::app

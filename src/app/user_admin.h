@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -49,5 +50,14 @@ enum class AccountAction { Lock, Unlock, Deactivate, Reactivate };
 
 Result<domain::User, AdminError> changeAccountState(storage::Database& database, const Clock& clock,
                                                     std::string_view name, AccountAction action);
+
+// `mxauth audit list [--user NAME] [--limit N]`: the audit log
+// (storage/audit_log_repository.h), newest first, one JSON object per line:
+// {"id", "time" (RFC 3339, UTC, milliseconds), "user_id" ("@name:server"),
+// "action", "ip_address", "user_agent", "details" (an object)}.
+Result<std::vector<std::string>, AdminError> listAuditEvents(storage::Database& database,
+                                                             std::string_view server_name,
+                                                             const std::optional<std::string>& name,
+                                                             std::size_t limit);
 
 }  // namespace mxauth::app

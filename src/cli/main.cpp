@@ -276,6 +276,16 @@ int run(int argc, char** argv) {
       keys->add_subcommand("list", "show each key: kid, algorithm, state and its instants");
   keys_list->add_flag("--json", list_json, "as JSON");
 
+  auto* audit = cli.add_subcommand("audit", "the audit log of sensitive account operations");
+  audit->require_subcommand(1);
+  std::optional<std::string> audit_user;
+  std::size_t audit_limit = 100;
+  auto* audit_list = audit->add_subcommand(
+      "list", "print the newest events first, one JSON object per line (mxauth extension)");
+  audit_list->add_option("--user", audit_user, "only this user's events (the Matrix localpart)");
+  audit_list->add_option("--limit", audit_limit, "at most this many events (1-1000, default 100)")
+      ->check(CLI::Range(1, 1000));
+
   auto* doctor = cli.add_subcommand(
       "doctor", "check a live deployment: metadata, homeserver, shared secret, proxy routes");
   std::optional<std::string> client_url;
@@ -368,6 +378,14 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
 
+  if (audit_list->parsed()) {
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock&, Rng&) {
+      auto lines = app::listAuditEvents(database, cfg->matrix.homeserver, audit_user, audit_limit);
+      if (!lines) return fail(lines.error().message);
+      for (const std::string& line : *lines) std::printf("%s\n", line.c_str());
+      return kExitOk;
+    });
+  }
   if (user_add->parsed()) {
     std::optional<std::string> password;
     if (password_stdin) {

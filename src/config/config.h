@@ -92,11 +92,22 @@ struct MatrixConfig {
   bool operator==(const MatrixConfig&) const = default;
 };
 
+// Step-up authentication before a sensitive operation on the account pages
+// (web/step_up.h): the browser session must have authenticated less than
+// max_age ago, else the user goes through `stages`, in order.
+struct StepUpConfig {
+  std::chrono::seconds max_age{300};
+  std::vector<std::string> stages{"password"};
+
+  bool operator==(const StepUpConfig&) const = default;
+};
+
 struct AccountConfig {
   bool registration = true;
   bool password_change = true;
   bool email_change = true;
   bool deactivation = true;
+  StepUpConfig step_up;
 
   bool operator==(const AccountConfig&) const = default;
 };

@@ -676,6 +676,18 @@ std::vector<Field> buildFields() {
   f.push_back(scalar(
       "account.deactivation", "Allow users to deactivate their own account", BoolKind{},
       [](auto& c) -> auto& { return c.account.deactivation; }));
+  f.push_back(scalar(
+      "account.step_up.max_age",
+      "Seconds a sign-in stays recent enough for a sensitive account operation; older ones "
+      "authenticate again first (mxauth extension)",
+      SecondsKind{0, 86400}, [](auto& c) -> auto& { return c.account.step_up.max_age; }));
+  f.push_back(stringList(
+      "account.step_up.stages",
+      "What re-authentication asks for, in order: password, email (a code sent to a verified "
+      "address) (mxauth extension)",
+      [](auto& c) -> auto& { return c.account.step_up.stages; },
+      [](std::string_view stage) { return stage == "password" || stage == "email"; },
+      "must be a step-up stage: password or email"));
   // email
   f.push_back(scalar(
       "email.transport", "How e-mail is sent: blackhole (dropped) or smtp",
@@ -856,6 +868,8 @@ const std::vector<Section>& sections() {
       {"secrets.key_rotation", "Signing-key rotation with `mxauth keys rotate` (mxauth extension)"},
       {"matrix", "The Matrix homeserver this service authenticates for"},
       {"account", "What users may do with their account"},
+      {"account.step_up",
+       "Re-authentication before sensitive account operations (mxauth extension)"},
       {"email", "Outgoing e-mail"},
       {"email.smtp", "SMTP server, used when transport is smtp"},
       {"tokens", "Token lifetimes"},

@@ -1,6 +1,8 @@
 #include "config/validate.h"
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "config/schema.h"
 
@@ -34,6 +36,19 @@ Result<void, ConfigError> validateConfig(const Config& config) {
     return unexpected(inconsistent(
         config.email.smtp.username.empty() ? "email.smtp.username" : "email.smtp.password",
         "email.smtp.username and email.smtp.password must be set together"));
+  }
+  // Step-up must ask for something, and each stage once.
+  const std::vector<std::string>& stages = config.account.step_up.stages;
+  if (stages.empty()) {
+    return unexpected(inconsistent("account.step_up.stages", "must name at least one stage"));
+  }
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (stages[i] == stages[j]) {
+        return unexpected(
+            inconsistent("account.step_up.stages", "names " + stages[i] + " more than once"));
+      }
+    }
   }
   // argon2 needs at least 8 KiB of memory per lane (RFC 9106 §3.1).
   if (config.passwords.argon2_memory_kib < 8 * config.passwords.argon2_parallelism) {

@@ -30,6 +30,22 @@ TEST(ValidateConfigTest, RequiresTheMatrixSecretWhenAnEndpointIsSet) {
   EXPECT_EQ(error.toString(), "matrix.secret: must be set when matrix.endpoint is set");
 }
 
+TEST(ValidateConfigTest, StepUpNeedsAtLeastOneStageAndEachStageOnce) {
+  Config none;
+  none.account.step_up.stages.clear();
+  Config twice;
+  twice.account.step_up.stages = {"password", "password"};
+  Config unknown;
+  unknown.account.step_up.stages = {"password", "sms"};
+
+  EXPECT_EQ(errorOf(none).toString(), "account.step_up.stages: must name at least one stage");
+  EXPECT_EQ(errorOf(twice).toString(), "account.step_up.stages: names password more than once");
+  EXPECT_EQ(errorOf(unknown).key, "account.step_up.stages");
+  EXPECT_TRUE(validateConfig(Config()));
+  EXPECT_EQ(Config().account.step_up.stages, std::vector<std::string>{"password"});
+  EXPECT_EQ(Config().account.step_up.max_age, std::chrono::seconds(300));
+}
+
 TEST(ValidateConfigTest, RequiresAnSmtpHostForTheSmtpTransport) {
   Config config;
   config.email.transport = EmailTransport::Smtp;

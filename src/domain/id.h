@@ -47,5 +47,6 @@ using OAuthSessionId = Id<struct OAuthSessionIdTag>;
 using AccessTokenId = Id<struct AccessTokenIdTag>;
 using RefreshTokenId = Id<struct RefreshTokenIdTag>;
 using DeviceReservationId = Id<struct DeviceReservationIdTag>;
+using AuditEventId = Id<struct AuditEventIdTag>;
 
 }  // namespace mxauth::domain

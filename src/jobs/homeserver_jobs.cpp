@@ -24,6 +24,15 @@ std::optional<domain::UserId> userOf(const domain::Job& job) {
   return domain::UserId(std::string(user->as_string()));
 }
 
+// The "erase" member of a delete_user job; false when absent.
+bool eraseOf(const domain::Job& job) {
+  boost::system::error_code ec;
+  const boost::json::value payload = boost::json::parse(job.payload, ec);
+  if (ec || !payload.is_object()) return false;
+  const auto* erase = payload.as_object().if_contains("erase");
+  return erase != nullptr && erase->is_bool() && erase->as_bool();
+}
+
 std::string describe(const homeserver::HomeserverError& error) {
   return std::string(homeserver::toString(error.code)) + ": " + error.message;
 }
@@ -124,6 +133,16 @@ Result<void, storage::StorageError> enqueueUserProvisioning(storage::Transaction
   return {};
 }
 
+Result<void, storage::StorageError> enqueueUserDeletion(storage::Transaction& tx, Rng& rng,
+                                                        const Clock& clock,
+                                                        const domain::UserId& user, bool erase) {
+  const std::string payload =
+      boost::json::serialize(boost::json::object{{"user_id", user.str()}, {"erase", erase}});
+  auto added = tx.jobs().add(rng, clock, kDeleteUserJob, payload, clock.now());
+  if (!added) return unexpected(std::move(added).error());
+  return {};
+}
+
 Result<domain::DeviceReservationId, storage::StorageError> reserveDevice(
     storage::Database& database, Rng& rng, const Clock& clock, const domain::UserId& user,
     std::string_view device_id) {
@@ -167,6 +186,24 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database, cons
                   request.locked = (*user)->locked;
                   auto provisioned = homeserver.provisionUser(request);
                   if (!provisioned) return unexpected(describe(provisioned.error()));
+                  return {};
+                });
+  runner.handle(std::string(kDeleteUserJob),
+                [&database, &homeserver](const domain::Job& job) -> Result<void, std::string> {
+                  if (!homeserver.isConnected()) return {};
+                  const auto id = userOf(job);
+                  if (!id) return {};
+                  auto user = readUser(database, *id);
+                  if (!user) return unexpected(std::move(user).error());
+                  if (!*user) return {};
+                  auto deleted = homeserver.deleteUser((*user)->localpart, eraseOf(job));
+                  if (!deleted) {
+                    // Never provisioned: there is nothing to deactivate.
+                    if (deleted.error().code == homeserver::HomeserverErrorCode::UnknownUser) {
+                      return {};
+                    }
+                    return unexpected(describe(deleted.error()));
+                  }
                   return {};
                 });
 }

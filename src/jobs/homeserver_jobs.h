@@ -13,6 +13,11 @@
 //                             see "Device sync and logins" below.
 //   homeserver.provision_user {"user_id"}: create or update the user on the
 //                             homeserver (after registration; lock state).
+//   homeserver.delete_user    {"user_id", "erase"}: deactivate the user on
+//                             the homeserver (delete_user), erasing their
+//                             data when asked (after a deactivation on the
+//                             account pages); the homeserver drops the
+//                             user's devices with it.
 //   homeserver.reconcile_devices {"after"}: the periodic reconciliation:
 //                             queues a sync_devices job for each user of one
 //                             page (ids after "after"), and the next page's
@@ -81,6 +86,7 @@ namespace mxauth::jobs {
 inline constexpr std::string_view kSyncDevicesJob = "homeserver.sync_devices";
 inline constexpr std::string_view kProvisionUserJob = "homeserver.provision_user";
 inline constexpr std::string_view kReconcileDevicesJob = "homeserver.reconcile_devices";
+inline constexpr std::string_view kDeleteUserJob = "homeserver.delete_user";
 // How often the whole user base is reconciled by default.
 inline constexpr Duration kDefaultReconcileInterval = std::chrono::hours(6);
 // Users per reconcile job.
@@ -99,6 +105,9 @@ Result<void, storage::StorageError> enqueueDeviceSync(storage::Transaction& tx, 
 Result<void, storage::StorageError> enqueueUserProvisioning(storage::Transaction& tx, Rng& rng,
                                                             const Clock& clock,
                                                             const domain::UserId& user);
+Result<void, storage::StorageError> enqueueUserDeletion(storage::Transaction& tx, Rng& rng,
+                                                        const Clock& clock,
+                                                        const domain::UserId& user, bool erase);
 
 // R1 above: commits a reservation of `device_id` for `user`, lasting
 // kDeviceReservationTtl, in a transaction of its own. Call it before
@@ -116,7 +125,8 @@ Result<domain::DeviceReservationId, storage::StorageError> reserveDevice(
 // a reservation left behind still expires.
 void releaseDevice(storage::Database& database, const domain::DeviceReservationId& reservation);
 
-// Registers the handlers of both kinds on `runner`. In stand-alone mode
+// Registers the handlers of sync_devices, provision_user and delete_user on `runner`. In
+// stand-alone mode
 // (`homeserver.isConnected()` false) they finish at once. `clock` decides
 // which reservations have expired.
 void registerHomeserverJobs(JobRunner& runner, storage::Database& database, const Clock& clock,

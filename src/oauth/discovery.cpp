@@ -66,20 +66,14 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   // OpenID Connect RP-Initiated Logout 1.0 §2.1 (an extension: MAS has none).
   metadata["end_session_endpoint"] = endpointUrl(base, kEndSessionPath);
 
-  // Matrix account management (MSC4191, spec v1.18): the stable actions and
-  // the unstable names older clients still send.
+  // Matrix account management (MSC4191, spec v1.18): exactly the actions
+  // the account pages serve (stable names and unstable aliases).
   metadata["account_management_uri"] = endpointUrl(base, "account/");
-  metadata["account_management_actions_supported"] = stringArray({
-      "org.matrix.profile",
-      "org.matrix.devices_list",
-      "org.matrix.device_view",
-      "org.matrix.device_delete",
-      "org.matrix.account_deactivate",
-      "org.matrix.cross_signing_reset",
-      "org.matrix.sessions_list",
-      "org.matrix.session_view",
-      "org.matrix.session_end",
-  });
+  boost::json::array actions;
+  for (const std::string& action : options.account_management_actions) {
+    actions.emplace_back(action);
+  }
+  metadata["account_management_actions_supported"] = std::move(actions);
 
   // Only the code flow (RFC 9700 §2.1.2), PKCE with S256 only (§2.1.1).
   metadata["response_types_supported"] = stringArray({"code"});

@@ -28,6 +28,9 @@ struct DiscoveryOptions {
   std::string public_base;
   // account.registration: advertises prompt=create (MSC2964).
   bool registration_enabled = true;
+  // The MSC4191 actions the account pages serve (web/account_actions.h),
+  // advertised as account_management_actions_supported.
+  std::vector<std::string> account_management_actions;
   // ID-token signing algorithms the key set offers (KeySet::algorithms());
   // mountDiscoveryRoutes() fills it from the key set when left empty.
   std::vector<crypto::SigningAlgorithm> signing_algorithms;

@@ -23,6 +23,7 @@ DiscoveryOptions options(bool registration = true) {
   return DiscoveryOptions{
       .public_base = std::string(kBase),
       .registration_enabled = registration,
+      .account_management_actions = {},
       .signing_algorithms = {crypto::SigningAlgorithm::Rs256, crypto::SigningAlgorithm::Es256}};
 }
 
@@ -121,17 +122,15 @@ TEST(DiscoveryTest, OffersPromptCreateOnlyWhenRegistrationIsEnabled) {
             (std::vector<std::string>{"login", "none"}));
 }
 
-TEST(DiscoveryTest, ListsTheStableAndUnstableAccountManagementActions) {
-  std::vector<std::string> actions =
-      strings(metadataDocument().at("account_management_actions_supported"));
+TEST(DiscoveryTest, AdvertisesExactlyTheAccountManagementActionsItIsGiven) {
+  DiscoveryOptions given = options(true);
+  given.account_management_actions = {"org.matrix.account_deactivate",
+                                      "org.matrix.cross_signing_reset"};
 
-  for (std::string_view action :
-       {"org.matrix.profile", "org.matrix.devices_list", "org.matrix.device_view",
-        "org.matrix.device_delete", "org.matrix.account_deactivate",
-        "org.matrix.cross_signing_reset", "org.matrix.sessions_list", "org.matrix.session_view",
-        "org.matrix.session_end"}) {
-    EXPECT_NE(std::find(actions.begin(), actions.end(), action), actions.end()) << action;
-  }
+  EXPECT_EQ(strings(metadataDocument(given).at("account_management_actions_supported")),
+            given.account_management_actions);
+  EXPECT_TRUE(
+      strings(metadataDocument(options(true)).at("account_management_actions_supported")).empty());
 }
 
 TEST(DiscoveryTest, DescribesTheOpenIdConnectProvider) {

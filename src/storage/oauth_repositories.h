@@ -18,6 +18,7 @@
 //    first — add the new tokens, or call finish(), before revoking,
 //    consuming or replacing single tokens of that session.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,12 @@ class BrowserSessionRepository {
   // Conditional: finishes an active session; false when unknown or already finished.
   virtual Result<bool, StorageError> finish(const Clock& clock,
                                             const domain::BrowserSessionId& id) = 0;
+  // Finishes every active session of `user` except `keep` (none: all of
+  // them), in this transaction; answers how many it finished (a password
+  // change, a deactivation).
+  virtual Result<std::int64_t, StorageError> finishAllForUser(
+      const Clock& clock, const domain::UserId& user,
+      const std::optional<domain::BrowserSessionId>& keep) = 0;
 };
 
 struct NewAuthorizationGrant {

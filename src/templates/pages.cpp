@@ -180,7 +180,82 @@ std::vector<SignedInPage> SignedInPage::samples() {
   SignedInPage page;
   page.csrf_token = "sample-csrf-token";
   page.user_id = "@alice:example.com";
-  return {page};
+  SignedInPage full = page;
+  full.notice = "Your password has been changed.";
+  full.password_change_href = "/account/password";
+  full.cross_signing_reset_href = "/account/cross-signing-reset";
+  full.deactivate_href = "/account/deactivate";
+  return {page, full};
+}
+
+std::vector<ReauthPage> ReauthPage::samples() {
+  ReauthPage password;
+  password.csrf_token = "sample-csrf-token";
+  password.user_id = "@alice:example.com";
+  password.next = "/account/password";
+  password.lead = "Enter your password to continue.";
+  FormField password_field;
+  password_field.name = "password";
+  password_field.label = "Password";
+  password.fields = {password_field};
+
+  ReauthPage failed = password;
+  failed.step = 1;
+  failed.steps = 2;
+  failed.fields.front().error = "Wrong password";
+  failed.error = "Too many attempts. Please wait 30 seconds and try again.";
+
+  ReauthPage hostile = password;
+  hostile.next = "/account/?x=\"><script>alert(1)</script>";
+  hostile.fields = {FormField{"code", "<b>Code</b>", "text", "one-time-code",
+                              std::string("Sent to <alice@example.org>"), std::nullopt, true}};
+  return {password, failed, hostile};
+}
+
+std::vector<PasswordChangePage> PasswordChangePage::samples() {
+  PasswordChangePage empty;
+  empty.csrf_token = "sample-csrf-token";
+  empty.user_id = "@alice:example.com";
+
+  PasswordChangePage invalid = empty;
+  invalid.end_sessions = false;
+  invalid.error = "Please correct the errors below";
+  invalid.current_password_error = "Wrong password";
+  invalid.new_password_error = "Use at least 8 characters";
+  invalid.new_password_confirm_error = "The passwords do not match";
+  return {empty, invalid};
+}
+
+std::vector<DeactivatePage> DeactivatePage::samples() {
+  DeactivatePage page;
+  page.csrf_token = "sample-csrf-token";
+  page.user_id = "@alice:example.com";
+  DeactivatePage erase = page;
+  erase.erase = true;
+  erase.error = "This form has expired or was not sent from this site. Please try again.";
+  return {page, erase};
+}
+
+std::vector<CrossSigningResetPage> CrossSigningResetPage::samples() {
+  CrossSigningResetPage ask;
+  ask.csrf_token = "sample-csrf-token";
+  ask.user_id = "@alice:example.com";
+  CrossSigningResetPage approved = ask;
+  approved.approved = true;
+  approved.approved_until = "14:32 UTC";
+  CrossSigningResetPage failed = ask;
+  failed.error = "The homeserver could not be reached. Please try again in a moment.";
+  return {ask, approved, failed};
+}
+
+std::vector<NoticePage> NoticePage::samples() {
+  NoticePage page;
+  page.title = "Account deactivated";
+  page.message = "Your account @alice:example.com has been deactivated.";
+  NoticePage linked = page;
+  linked.link_href = "/login";
+  linked.link_label = "Sign in";
+  return {page, linked};
 }
 
 std::vector<FormPostPage> FormPostPage::samples() {

@@ -197,13 +197,100 @@ struct SignedOutPage {
   static std::vector<SignedOutPage> samples();
 };
 
-// The minimal account page: who is signed in, and a sign-out button.
+// The account page: who is signed in, what they can do (links to the
+// pages below that are enabled), and a sign-out button.
 struct SignedInPage {
   Layout layout;
   std::string csrf_token;
   std::string user_id;
+  // The outcome of the last operation ("Your password has been changed").
+  std::optional<std::string> notice;
+  std::optional<std::string> password_change_href;
+  std::optional<std::string> cross_signing_reset_href;
+  std::optional<std::string> deactivate_href;
 
   static std::vector<SignedInPage> samples();
+};
+
+// One input of a form whose inputs are data (the step-up stages).
+struct FormField {
+  std::string name;
+  std::string label;
+  std::string type = "password";
+  std::string autocomplete = "current-password";
+  std::optional<std::string> hint;
+  std::optional<std::string> error;
+  bool plain_text = false;
+};
+
+// form#reauth (interface.md §5): one stage of step-up authentication
+// (web/step_up.h) before a sensitive operation. The stage decides the
+// instructions and inputs (the password stage: field `password`).
+struct ReauthPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  std::string next;  // the operation to return to: a local path
+  std::string lead;  // what this stage asks for
+  std::vector<FormField> fields;
+  int step = 1;   // this stage's place in the list, from 1
+  int steps = 1;  // how many stages there are ("Step 1 of 2" when more than one)
+  std::optional<std::string> error;
+
+  static std::vector<ReauthPage> samples();
+};
+
+// form#password-change: current_password, new_password,
+// new_password_confirm, and the `end_sessions` checkbox (ticked: sign out
+// everywhere else).
+struct PasswordChangePage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  bool end_sessions = true;
+  std::optional<std::string> error;
+  std::optional<std::string> current_password_error;
+  std::optional<std::string> new_password_error;
+  std::optional<std::string> new_password_confirm_error;
+
+  static std::vector<PasswordChangePage> samples();
+};
+
+// form#deactivate: what deactivation does, the optional `erase` checkbox,
+// and a confirmation button.
+struct DeactivatePage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  bool erase = false;
+  std::optional<std::string> error;
+
+  static std::vector<DeactivatePage> samples();
+};
+
+// form#cross-signing-reset: the approval that lets the user's app replace
+// their cross-signing keys for 10 minutes (spec-digest §3.12); after it,
+// the same page says it is approved and until when.
+struct CrossSigningResetPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  bool approved = false;
+  std::optional<std::string> approved_until;  // "14:32 UTC"
+  std::optional<std::string> error;
+
+  static std::vector<CrossSigningResetPage> samples();
+};
+
+// A page that only says what happened (the account is deactivated).
+struct NoticePage {
+  Layout layout;
+  std::string title;
+  std::string message;
+  std::optional<std::string> link_href;
+  std::string link_label = "Continue";
+
+  static std::vector<NoticePage> samples();
 };
 
 // OAuth 2.0 Form Post Response Mode: a form that posts the authorization

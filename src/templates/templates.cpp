@@ -20,8 +20,10 @@ constexpr std::string_view kExtension = ".mustache";
 constexpr int kMaxPartialDepth = 8;
 
 // Every page a Templates object must have, by file stem.
-constexpr std::array<std::string_view, 8> kRequiredPages = {
-    "login", "register", "consent", "error", "logout", "signed_in", "form_post", "signed_out"};
+constexpr std::array<std::string_view, 13> kRequiredPages = {
+    "login",     "register",   "consent", "error",           "logout",     "signed_in",
+    "form_post", "signed_out", "reauth",  "password_change", "deactivate", "cross_signing_reset",
+    "notice"};
 
 bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -437,7 +439,83 @@ std::string Templates::render(const SignedInPage& page) const {
   mustache::data data = state_->base(page.layout, "Your account");
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
+  setOptional(data, "notice", page.notice);
+  setOptional(data, "password_change_href", page.password_change_href);
+  setOptional(data, "cross_signing_reset_href", page.cross_signing_reset_href);
+  setOptional(data, "deactivate_href", page.deactivate_href);
+  const bool any_action =
+      page.password_change_href || page.cross_signing_reset_href || page.deactivate_href;
+  data.set("has_actions", any_action);
   return state_->render("signed_in", data);
+}
+
+std::string Templates::render(const ReauthPage& page) const {
+  mustache::data data = state_->base(page.layout, "Confirm it's you");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  data.set("next", page.next);
+  data.set("lead", page.lead);
+  setOptional(data, "error", page.error);
+  if (page.steps > 1) {
+    data.set("progress", "Step " + std::to_string(page.step) + " of " + std::to_string(page.steps));
+  }
+  mustache::data fields{mustache::data::type::list};
+  for (const FormField& field : page.fields) {
+    FieldSpec spec(field.name, field.label, field.type, field.autocomplete);
+    spec.hint = field.hint;
+    spec.error = field.error;
+    spec.plain_text = field.plain_text;
+    fields.push_back(fieldData(spec));
+  }
+  data.set("fields", fields);
+  return state_->render("reauth", data);
+}
+
+std::string Templates::render(const PasswordChangePage& page) const {
+  mustache::data data = state_->base(page.layout, "Change your password");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  data.set("end_sessions", page.end_sessions);
+  setOptional(data, "error", page.error);
+  FieldSpec current("current_password", "Current password", "password", "current-password");
+  current.error = page.current_password_error;
+  data.set("current_password_field", fieldData(current));
+  FieldSpec fresh("new_password", "New password", "password", "new-password");
+  fresh.error = page.new_password_error;
+  fresh.hint = "At least 8 characters; a few words you will remember work well.";
+  data.set("new_password_field", fieldData(fresh));
+  FieldSpec confirm("new_password_confirm", "Confirm the new password", "password", "new-password");
+  confirm.error = page.new_password_confirm_error;
+  data.set("new_password_confirm_field", fieldData(confirm));
+  return state_->render("password_change", data);
+}
+
+std::string Templates::render(const DeactivatePage& page) const {
+  mustache::data data = state_->base(page.layout, "Deactivate your account");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  data.set("erase", page.erase);
+  setOptional(data, "error", page.error);
+  return state_->render("deactivate", data);
+}
+
+std::string Templates::render(const CrossSigningResetPage& page) const {
+  mustache::data data = state_->base(
+      page.layout, page.approved ? "Identity reset approved" : "Reset your digital identity");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  data.set("approved", page.approved);
+  setOptional(data, "approved_until", page.approved_until);
+  setOptional(data, "error", page.error);
+  return state_->render("cross_signing_reset", data);
+}
+
+std::string Templates::render(const NoticePage& page) const {
+  mustache::data data = state_->base(page.layout, page.title);
+  data.set("message", page.message);
+  setOptional(data, "link_href", page.link_href);
+  data.set("link_label", page.link_label);
+  return state_->render("notice", data);
 }
 
 std::string Templates::render(const FormPostPage& page) const {
@@ -491,6 +569,11 @@ Result<void, std::string> checkAllTemplates() {
   checkSamples<LogoutPage>(*templates, "logout", problems);
   checkSamples<SignedOutPage>(*templates, "signed_out", problems);
   checkSamples<SignedInPage>(*templates, "signed_in", problems);
+  checkSamples<ReauthPage>(*templates, "reauth", problems);
+  checkSamples<PasswordChangePage>(*templates, "password_change", problems);
+  checkSamples<DeactivatePage>(*templates, "deactivate", problems);
+  checkSamples<CrossSigningResetPage>(*templates, "cross_signing_reset", problems);
+  checkSamples<NoticePage>(*templates, "notice", problems);
   checkSamples<FormPostPage>(*templates, "form_post", problems);
   if (!problems.empty()) return unexpected(problems);
   return {};

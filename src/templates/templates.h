@@ -65,6 +65,11 @@ class Templates {
   std::string render(const DeviceConsentPage& page) const;
   std::string render(const DeviceDonePage& page) const;
   std::string render(const SignedInPage& page) const;
+  std::string render(const ReauthPage& page) const;
+  std::string render(const PasswordChangePage& page) const;
+  std::string render(const DeactivatePage& page) const;
+  std::string render(const CrossSigningResetPage& page) const;
+  std::string render(const NoticePage& page) const;
   std::string render(const FormPostPage& page) const;
 
   const std::vector<StaticAsset>& assets() const;

@@ -11,6 +11,8 @@
 #include "domain/localpart.h"
 #include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
+#include "web/account_actions.h"
+#include "web/account_security.h"
 #include "web/end_session.h"
 #include "web/navigation.h"
 #include "web/password_rules.h"
@@ -367,6 +369,13 @@ http::Response AccountPages::submitLogout(const http::Request& request) const {
 
 http::Response AccountPages::showAccount(const http::Request& request) const {
   WebContext& context = kit_.context();
+  // MSC4191 deep links (web/account_actions.h): only navigation; the page
+  // asks for login, step-up and confirmation itself.
+  if (const auto action = request.queryParam("action")) {
+    if (auto target = accountActionTarget(context.settings, *action, request)) {
+      return http::Response::redirect(std::move(*target), 303);
+    }
+  }
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
   if (!tx) return kit_.storageFailure(tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
@@ -381,6 +390,14 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   page.layout = kit_.layout();
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
   page.user_id = "@" + (*active)->user.localpart + ":" + context.settings.homeserver;
+  if (request.queryParam("done") == "password") {
+    page.notice = "Your password has been changed.";
+  }
+  if (context.settings.password_change_enabled) {
+    page.password_change_href = std::string(kPasswordChangePath);
+  }
+  page.cross_signing_reset_href = std::string(kCrossSigningResetPath);
+  if (context.settings.deactivation_enabled) page.deactivate_href = std::string(kDeactivatePath);
   http::Response response = kit_.html(200, context.templates.render(page));
   kit_.sessions().issueCsrfCookie(response, csrf);
   kit_.sessions().refresh(response, **active, context.rng, context.clock);

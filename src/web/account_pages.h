@@ -41,7 +41,9 @@ class AccountPages {
   // POST /logout: csrf. Finishes the session and clears the cookie. A form
   // shown by the end-session endpoint (web/end_session.h) is answered there.
   http::Response submitLogout(const http::Request& request) const;
-  // GET / and /account/: who is signed in, or a redirect to the login page.
+  // GET / and /account/: who is signed in and links to the account pages,
+  // or a redirect to the login page; ?action= deep links (MSC4191,
+  // web/account_actions.h) redirect to their page.
   http::Response showAccount(const http::Request& request) const;
 
  private:

@@ -6,11 +6,13 @@
 
 #include "oauth/discovery.h"
 #include "web/account_pages.h"
+#include "web/account_security.h"
 #include "web/authorize_handler.h"
 #include "web/compat_sso.h"
 #include "web/device_link.h"
 #include "web/end_session.h"
 #include "web/page_kit.h"
+#include "web/step_up.h"
 
 namespace mxauth::web {
 namespace {
@@ -21,12 +23,16 @@ struct WebRoutes {
   explicit WebRoutes(WebContext& context)
       : kit(context),
         account(kit),
+        step_up(kit),
+        security(kit, step_up),
         authorize(kit),
         compat_sso(kit),
         device_link(kit),
         end_session(kit) {}
   PageKit kit;
   AccountPages account;
+  StepUp step_up;
+  AccountSecurityPages security;
   AuthorizeHandler authorize;
   CompatSsoPages compat_sso;
   DeviceLinkPages device_link;
@@ -63,6 +69,24 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->account.showAccount(r); });
   router.add(Method::Get, "/account/",
              [routes](http::Request& r) { return routes->account.showAccount(r); });
+  // Step-up and the sensitive account pages (web/step_up.h,
+  // web/account_security.h).
+  router.add(Method::Get, "/account/reauth",
+             [routes](http::Request& r) { return routes->step_up.showReauth(r); });
+  router.add(Method::Post, "/account/reauth",
+             [routes](http::Request& r) { return routes->step_up.submitReauth(r); });
+  router.add(Method::Get, std::string(kPasswordChangePath),
+             [routes](http::Request& r) { return routes->security.showPasswordChange(r); });
+  router.add(Method::Post, std::string(kPasswordChangePath),
+             [routes](http::Request& r) { return routes->security.submitPasswordChange(r); });
+  router.add(Method::Get, std::string(kDeactivatePath),
+             [routes](http::Request& r) { return routes->security.showDeactivate(r); });
+  router.add(Method::Post, std::string(kDeactivatePath),
+             [routes](http::Request& r) { return routes->security.submitDeactivate(r); });
+  router.add(Method::Get, std::string(kCrossSigningResetPath),
+             [routes](http::Request& r) { return routes->security.showCrossSigningReset(r); });
+  router.add(Method::Post, std::string(kCrossSigningResetPath),
+             [routes](http::Request& r) { return routes->security.submitCrossSigningReset(r); });
   router.add(Method::Get, "/authorize",
              [routes](http::Request& r) { return routes->authorize.authorize(r); });
   router.add(Method::Post, "/authorize",

@@ -6,7 +6,10 @@
 //   GET  /login            POST /login
 //   GET  /register         POST /register
 //   GET  /logout           POST /logout
-//   GET  /  and  /account/                          (signed-in page)
+//   GET  /  and  /account/                          (signed-in page, ?action= deep links)
+//   GET  /account/reauth   POST /account/reauth     (step-up, web/step_up.h)
+//   GET  /account/password  /account/deactivate  /account/cross-signing-reset
+//        and POST to each                           (web/account_security.h)
 //   GET  /authorize        POST /authorize
 //   GET  /authorize/continue   POST /authorize/continue
 //   GET  /oauth2/logout        POST /oauth2/logout      (web/end_session.h)

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "accounts/login_throttle.h"
 #include "core/clock.h"
@@ -16,8 +17,11 @@
 #include "crypto/aead.h"
 #include "crypto/key_source.h"
 #include "crypto/password_hasher.h"
+#include "email/mailer.h"
 #include "homeserver/homeserver_connection.h"
+#include "oauth/introspection_cache.h"
 #include "storage/database.h"
+#include "templates/emails.h"
 #include "templates/templates.h"
 
 namespace mxauth::web {
@@ -28,6 +32,12 @@ struct WebSettings {
   std::string service_name = "mxauth";   // branding.service_name
   std::string homeserver = "localhost";  // matrix.homeserver (server_name)
   bool registration_enabled = true;      // account.registration
+  bool password_change_enabled = true;   // account.password_change
+  bool deactivation_enabled = true;      // account.deactivation
+  // Step-up authentication (web/step_up.h): account.step_up.max_age and
+  // account.step_up.stages.
+  std::chrono::seconds step_up_max_age{300};
+  std::vector<std::string> step_up_stages{"password"};
   // Browser sessions (web/session.h).
   std::chrono::seconds session_idle_lifetime = std::chrono::hours(24 * 7);
   std::chrono::seconds session_absolute_lifetime = std::chrono::hours(24 * 30);
@@ -62,6 +72,14 @@ struct WebContext {
   // told of each refusal (the metric).
   core::RateLimiter* device_link_limiter = nullptr;
   std::function<void()> on_device_link_limited{};
+  // The introspection cache of this process, told of the sessions the
+  // account pages end (a password change, a deactivation) so that their
+  // tokens introspect inactive at once; null: no cache (tests).
+  oauth::IntrospectionCache* introspection_cache = nullptr;
+  // Queues e-mail (the e-mail step-up stage's codes, web/step_up.h) and
+  // renders it; null: no e-mail can be sent.
+  email::Mailer* mailer = nullptr;
+  const templates::EmailTemplates* email_templates = nullptr;
 };
 
 }  // namespace mxauth::web

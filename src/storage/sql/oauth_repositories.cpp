@@ -259,6 +259,17 @@ Result<bool, StorageError> SqlBrowserSessionRepository::finish(const Clock& cloc
       {id, clock.now()}));
 }
 
+Result<std::int64_t, StorageError> SqlBrowserSessionRepository::finishAllForUser(
+    const Clock& clock, const domain::UserId& user,
+    const std::optional<domain::BrowserSessionId>& keep) {
+  // CAST: PostgreSQL cannot infer the type of a parameter that may be NULL
+  // and is only compared.
+  return session_.execute(
+      "UPDATE browser_sessions SET finished_at = $2 WHERE user_id = $1 AND finished_at IS NULL "
+      "AND (CAST($3 AS TEXT) IS NULL OR id <> CAST($3 AS TEXT))",
+      {user, clock.now(), keep});
+}
+
 // --- Authorization grants ------------------------------------------------
 
 Result<domain::AuthorizationGrant, StorageError> SqlAuthorizationGrantRepository::add(

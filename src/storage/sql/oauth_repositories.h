@@ -39,6 +39,9 @@ class SqlBrowserSessionRepository final : public BrowserSessionRepository {
       const Clock& clock, const domain::BrowserSessionId& id) override;
   Result<bool, StorageError> finish(const Clock& clock,
                                     const domain::BrowserSessionId& id) override;
+  Result<std::int64_t, StorageError> finishAllForUser(
+      const Clock& clock, const domain::UserId& user,
+      const std::optional<domain::BrowserSessionId>& keep) override;
 
  private:
   Session& session_;

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "storage/sql/audit_log_repository.h"
 #include "storage/sql/client_assertion_repository.h"
 #include "storage/sql/compat_repositories.h"
 #include "storage/sql/consent_repository.h"
@@ -46,6 +47,7 @@ class SqlTransaction final : public Transaction {
   CompatSsoLoginRepository& compatSsoLogins() override { return compat_sso_logins_; }
   DeviceReservationRepository& deviceReservations() override { return device_reservations_; }
   JobRepository& jobs() override { return jobs_; }
+  AuditLogRepository& auditLog() override { return audit_log_; }
 
   Result<void, StorageError> commit() override {
     if (finished_) {
@@ -100,6 +102,7 @@ class SqlTransaction final : public Transaction {
   SqlCompatSsoLoginRepository compat_sso_logins_{session_};
   SqlDeviceReservationRepository device_reservations_{session_};
   SqlJobRepository jobs_{session_, (*lease_)->supportsSkipLocked()};
+  SqlAuditLogRepository audit_log_{session_};
   bool finished_ = false;
 };
 

@@ -43,6 +43,7 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
     return inner_->deviceReservations();
   }
   storage::JobRepository& jobs() override { return inner_->jobs(); }
+  storage::AuditLogRepository& auditLog() override { return inner_->auditLog(); }
 
   Result<void, storage::StorageError> commit() override {
     if (owner_.fail_commits_) {

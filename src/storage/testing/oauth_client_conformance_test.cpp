@@ -166,6 +166,39 @@ TEST_P(BrowserSessionConformanceTest, FinishedOrUnknownSessionsCannotReauthentic
   EXPECT_FALSE(unknown->has_value());
 }
 
+TEST_P(BrowserSessionConformanceTest, FinishingAllOfAUsersSessionsKeepsTheOneAskedForOnly) {
+  domain::User alice = addUser("alice");
+  domain::User bob = addUser("bob");
+  domain::BrowserSession kept = addBrowserSession(alice);
+  domain::BrowserSession other = addBrowserSession(alice);
+  domain::BrowserSession already = addBrowserSession(alice);
+  domain::BrowserSession bobs = addBrowserSession(bob);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->browserSessions().finish(clock_, already.id));
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  const Timestamp already_finished_at = clock_.now();
+  clock_.advance(1min);
+  auto tx = begin();
+
+  auto finished = tx->browserSessions().finishAllForUser(clock_, alice.id, kept.id);
+
+  ASSERT_TRUE(finished.has_value()) << finished.error().detail;
+  EXPECT_EQ(*finished, 1);
+  EXPECT_TRUE((*tx->browserSessions().lookup(kept.id))->isActive());
+  EXPECT_EQ((*tx->browserSessions().lookup(other.id))->finished_at, clock_.now());
+  EXPECT_EQ((*tx->browserSessions().lookup(already.id))->finished_at, already_finished_at);
+  EXPECT_TRUE((*tx->browserSessions().lookup(bobs.id))->isActive());
+
+  auto all = tx->browserSessions().finishAllForUser(clock_, alice.id, std::nullopt);
+
+  ASSERT_TRUE(all.has_value()) << all.error().detail;
+  EXPECT_EQ(*all, 1);
+  EXPECT_FALSE((*tx->browserSessions().lookup(kept.id))->isActive());
+  EXPECT_TRUE((*tx->browserSessions().lookup(bobs.id))->isActive());
+}
+
 TEST_P(BrowserSessionConformanceTest, FinishingSucceedsOnceAndKeepsTheFirstTime) {
   domain::BrowserSession session = addBrowserSession(addUser("alice"));
   auto tx = begin();

@@ -1,0 +1,16 @@
+-- The audit log (storage/audit_log_repository.h): one row per completed
+-- sensitive operation, only ever added. The user is kept (no cascade):
+-- users are deactivated, never deleted, and their history must stay.
+
+CREATE TABLE audit_events (
+  id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+  action TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  ip_address TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  details_json TEXT NOT NULL
+);
+
+-- `mxauth audit list --user NAME`: one user's events, newest first.
+CREATE INDEX audit_events_user_idx ON audit_events (user_id, id);

@@ -1,0 +1,366 @@
+#include "web/account_security.h"
+
+#include <ctime>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "accounts/password_login.h"
+#include "http/client_address.h"
+#include "jobs/homeserver_jobs.h"
+#include "web/password_rules.h"
+
+namespace mxauth::web {
+namespace {
+
+constexpr std::string_view kExpiredForm =
+    "This form has expired or was not sent from this site. Please try again.";
+constexpr std::string_view kPasswordChangePurpose = "password-change";
+constexpr std::string_view kDeactivatePurpose = "deactivate";
+constexpr std::string_view kCrossSigningResetPurpose = "cross-signing-reset";
+constexpr std::size_t kMaxUserAgent = 512;
+// How long the homeserver lets the user replace their cross-signing keys
+// after allow_cross_signing_reset (spec-digest §3.12).
+constexpr std::chrono::minutes kCrossSigningResetWindow{10};
+
+std::string userIdOf(const PageKit& kit, const ActiveSession& active) {
+  return "@" + active.user.localpart + ":" + kit.settings().homeserver;
+}
+
+// Printable ASCII only and bounded, as the sessions store it.
+std::string boundedUserAgent(const http::Request& request) {
+  std::string agent;
+  for (const char c : request.header("User-Agent").value_or("")) {
+    if (agent.size() == kMaxUserAgent) break;
+    if (c >= 0x20 && c <= 0x7e) agent.push_back(c);
+  }
+  return agent;
+}
+
+Result<void, storage::StorageError> recordAudit(storage::Transaction& tx, WebContext& context,
+                                                const http::Request& request,
+                                                const domain::UserId& user, std::string_view action,
+                                                std::string details_json) {
+  storage::NewAuditEvent event;
+  event.user_id = user;
+  event.action = std::string(action);
+  event.ip_address = request.remote_address;
+  event.user_agent = boundedUserAgent(request);
+  event.details_json = std::move(details_json);
+  auto recorded = tx.auditLog().record(context.rng, context.clock, event);
+  if (!recorded) return unexpected(std::move(recorded).error());
+  return {};
+}
+
+// What endUserSessions() ended.
+struct EndedSessions {
+  // OAuth and compat session ids, for the introspection cache.
+  std::vector<std::string> token_sessions;
+  std::int64_t browser_sessions = 0;
+};
+
+// Ends every OAuth and compat session of `user` (their tokens with them)
+// and every browser session but `keep`, in `tx`; queues the device sync
+// that removes their devices from the homeserver when any had one.
+Result<EndedSessions, storage::StorageError> endUserSessions(
+    storage::Transaction& tx, WebContext& context, const domain::UserId& user,
+    const std::optional<domain::BrowserSessionId>& keep, bool sync_devices) {
+  EndedSessions ended;
+  storage::Page page;
+  page.limit = storage::Page::kMaxLimit;
+  // Each round lists the sessions still active; the ones finished drop out.
+  for (;;) {
+    auto compat = tx.compatSessions().listActiveForUser(user, page);
+    if (!compat) return unexpected(std::move(compat).error());
+    if (compat->empty()) break;
+    for (const domain::CompatSession& session : *compat) {
+      auto finished = tx.compatSessions().finish(context.clock, session.id);
+      if (!finished) return unexpected(std::move(finished).error());
+      ended.token_sessions.push_back(session.id.str());
+    }
+  }
+  for (;;) {
+    auto sessions = tx.oauthSessions().listActiveForUser(user, page);
+    if (!sessions) return unexpected(std::move(sessions).error());
+    if (sessions->empty()) break;
+    for (const domain::OAuthSession& session : *sessions) {
+      auto finished = tx.oauthSessions().finish(context.clock, session.id);
+      if (!finished) return unexpected(std::move(finished).error());
+      // The consent goes with the last session of its client
+      // (oauth/session_end.h).
+      auto forgotten = tx.oauthConsents().forgetUnlessInUse(user, session.client_id);
+      if (!forgotten) return unexpected(std::move(forgotten).error());
+      ended.token_sessions.push_back(session.id.str());
+    }
+  }
+  auto browsers = tx.browserSessions().finishAllForUser(context.clock, user, keep);
+  if (!browsers) return unexpected(std::move(browsers).error());
+  ended.browser_sessions = *browsers;
+  if (sync_devices && !ended.token_sessions.empty()) {
+    auto queued = jobs::enqueueDeviceSync(tx, context.rng, context.clock, user);
+    if (!queued) return unexpected(std::move(queued).error());
+  }
+  return ended;
+}
+
+void forgetInCache(WebContext& context, const EndedSessions& ended) {
+  if (context.introspection_cache == nullptr) return;
+  for (const std::string& id : ended.token_sessions) {
+    context.introspection_cache->invalidateSession(id);
+  }
+}
+
+// "14:32 UTC"
+std::string clockTime(Timestamp at) {
+  const auto seconds = static_cast<std::time_t>(toUnixMillis(at) / 1000);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[16];
+  const std::size_t length = std::strftime(text, sizeof text, "%H:%M UTC", &parts);
+  return std::string(text, length);
+}
+
+}  // namespace
+
+http::Response AccountSecurityPages::disabled() const {
+  return kit_.errorPage(404, "Not available",
+                        "This server does not allow this change from the account pages.");
+}
+
+// --- Password change -------------------------------------------------------
+
+http::Response AccountSecurityPages::renderPasswordChange(
+    const http::Request& request, const ActiveSession& active, int status,
+    templates::PasswordChangePage page) const {
+  WebContext& context = kit_.context();
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kPasswordChangePurpose);
+  page.user_id = userIdOf(kit_, active);
+  http::Response response = kit_.html(status, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
+http::Response AccountSecurityPages::showPasswordChange(const http::Request& request) const {
+  if (!kit_.settings().password_change_enabled) return disabled();
+  auto active = step_up_.require(request, kPasswordChangePath);
+  if (!active) return std::move(active).error();
+  return renderPasswordChange(request, *active, 200, {});
+}
+
+http::Response AccountSecurityPages::submitPasswordChange(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  if (!kit_.settings().password_change_enabled) return disabled();
+  auto active = step_up_.require(request, kPasswordChangePath);
+  if (!active) return std::move(active).error();
+  auto form = request.form();
+  if (!form) return kit_.badForm();
+  templates::PasswordChangePage page;
+  page.end_sessions = form->contains("end_sessions");
+  if (!kit_.sessions().verifyCsrf(request, kPasswordChangePurpose,
+                                  form->get("csrf").value_or(""))) {
+    page.error = std::string(kExpiredForm);
+    return renderPasswordChange(request, *active, 403, std::move(page));
+  }
+  const std::string_view current = form->get("current_password").value_or("");
+  const std::string_view fresh = form->get("new_password").value_or("");
+  const std::string_view confirm = form->get("new_password_confirm").value_or("");
+  if (current.empty()) page.current_password_error = "Enter your current password";
+  page.new_password_error = passwordProblem(fresh, active->user.localpart);
+  if (!page.new_password_error && fresh == current) {
+    page.new_password_error = "Choose a password different from your current one";
+  }
+  if (!page.new_password_error && fresh != confirm) {
+    page.new_password_confirm_error = "The passwords do not match";
+  }
+  if (page.current_password_error || page.new_password_error || page.new_password_confirm_error) {
+    return renderPasswordChange(request, *active, 400, std::move(page));
+  }
+
+  // The current password, checked like a login (and limited with them).
+  const PasswordStage password_stage;
+  http::FormParams stage_form;
+  stage_form.add("password", std::string(current));
+  const StageOutcome checked = password_stage.check({kit_, request, *active, ""}, stage_form);
+  switch (checked.result) {
+    case StageResult::Passed:
+      break;
+    case StageResult::Failed:
+      page.current_password_error = checked.field_error;
+      return renderPasswordChange(request, *active, 400, std::move(page));
+    case StageResult::RateLimited: {
+      page.error =
+          "Too many attempts. Please wait " + waitMessage(checked.retry_after) + " and try again.";
+      http::Response response = renderPasswordChange(request, *active, 429, std::move(page));
+      response.setHeader("Retry-After", retryAfterSeconds(checked.retry_after));
+      return response;
+    }
+    case StageResult::Overloaded:
+      return kit_.errorPage(503, "Temporarily unavailable",
+                            "Too many sign-ins are in progress. Please try again in a moment.");
+    case StageResult::Unavailable:
+      return kit_.storageFailure(
+          storage::StorageError{storage::StorageErrorCode::Unavailable, "password check"});
+    case StageResult::Internal:
+      return kit_.errorPage(500, "Something went wrong",
+                            "Your password could not be checked. Please try again later.");
+  }
+
+  // Hashed before the transaction, so that the slow hash holds no connection.
+  auto hash = context.hasher.hash(context.rng, fresh);
+  if (!hash) {
+    if (hash.error() == crypto::PasswordError::Overloaded) {
+      return kit_.errorPage(503, "Temporarily unavailable",
+                            "Too many sign-ins are in progress. Please try again in a moment.");
+    }
+    page.new_password_error = "This password cannot be used";
+    return renderPasswordChange(request, *active, 400, std::move(page));
+  }
+  auto tx = context.database.begin();
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto added = (*tx)->userPasswords().add(context.rng, context.clock, active->user.id, *hash,
+                                          accounts::kPasswordSchemeVersion, std::nullopt);
+  if (!added) return kit_.storageFailure(added.error());
+  EndedSessions ended;
+  if (page.end_sessions) {
+    auto finished = endUserSessions(**tx, context, active->user.id, active->session.id, true);
+    if (!finished) return kit_.storageFailure(finished.error());
+    ended = std::move(*finished);
+  }
+  std::string details = "{\"other_sessions_ended\":";
+  details += page.end_sessions ? "true" : "false";
+  details += ",\"sessions_ended\":" +
+             std::to_string(static_cast<std::int64_t>(ended.token_sessions.size()) +
+                            ended.browser_sessions) +
+             "}";
+  auto audited = recordAudit(**tx, context, request, active->user.id, kAuditPasswordChange,
+                             std::move(details));
+  if (!audited) return kit_.storageFailure(audited.error());
+  auto committed = (*tx)->commit();
+  if (!committed) return kit_.storageFailure(committed.error());
+  forgetInCache(context, ended);
+  return http::Response::redirect("/account/?done=password", 303);
+}
+
+// --- Deactivation ----------------------------------------------------------
+
+http::Response AccountSecurityPages::renderDeactivate(const http::Request& request,
+                                                      const ActiveSession& active, int status,
+                                                      templates::DeactivatePage page) const {
+  WebContext& context = kit_.context();
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kDeactivatePurpose);
+  page.user_id = userIdOf(kit_, active);
+  http::Response response = kit_.html(status, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
+http::Response AccountSecurityPages::showDeactivate(const http::Request& request) const {
+  if (!kit_.settings().deactivation_enabled) return disabled();
+  auto active = step_up_.require(request, kDeactivatePath);
+  if (!active) return std::move(active).error();
+  return renderDeactivate(request, *active, 200, {});
+}
+
+http::Response AccountSecurityPages::submitDeactivate(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  if (!kit_.settings().deactivation_enabled) return disabled();
+  auto active = step_up_.require(request, kDeactivatePath);
+  if (!active) return std::move(active).error();
+  auto form = request.form();
+  if (!form) return kit_.badForm();
+  templates::DeactivatePage page;
+  page.erase = form->contains("erase");
+  if (!kit_.sessions().verifyCsrf(request, kDeactivatePurpose, form->get("csrf").value_or(""))) {
+    page.error = std::string(kExpiredForm);
+    return renderDeactivate(request, *active, 403, std::move(page));
+  }
+
+  auto tx = context.database.begin();
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto deactivated = (*tx)->users().deactivate(context.clock, active->user.id);
+  if (!deactivated) return kit_.storageFailure(deactivated.error());
+  // Every session ends, this browser's too. The homeserver deletes the
+  // user's devices with the user, so no device sync is queued.
+  auto ended = endUserSessions(**tx, context, active->user.id, std::nullopt, false);
+  if (!ended) return kit_.storageFailure(ended.error());
+  auto queued =
+      jobs::enqueueUserDeletion(**tx, context.rng, context.clock, active->user.id, page.erase);
+  if (!queued) return kit_.storageFailure(queued.error());
+  auto audited = recordAudit(**tx, context, request, active->user.id, kAuditDeactivate,
+                             page.erase ? "{\"erase\":true}" : "{\"erase\":false}");
+  if (!audited) return kit_.storageFailure(audited.error());
+  auto committed = (*tx)->commit();
+  if (!committed) return kit_.storageFailure(committed.error());
+  forgetInCache(context, *ended);
+
+  templates::NoticePage notice;
+  notice.layout = kit_.layout();
+  notice.title = "Account deactivated";
+  notice.message = "Your account " + userIdOf(kit_, *active) +
+                   " has been deactivated and you have been signed out everywhere.";
+  http::Response response = kit_.html(200, context.templates.render(notice));
+  kit_.sessions().clear(response);
+  return response;
+}
+
+// --- Cross-signing reset ---------------------------------------------------
+
+http::Response AccountSecurityPages::renderCrossSigningReset(
+    const http::Request& request, const ActiveSession& active, int status,
+    templates::CrossSigningResetPage page) const {
+  WebContext& context = kit_.context();
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, kCrossSigningResetPurpose);
+  page.user_id = userIdOf(kit_, active);
+  http::Response response = kit_.html(status, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
+http::Response AccountSecurityPages::showCrossSigningReset(const http::Request& request) const {
+  auto active = step_up_.require(request, kCrossSigningResetPath);
+  if (!active) return std::move(active).error();
+  return renderCrossSigningReset(request, *active, 200, {});
+}
+
+http::Response AccountSecurityPages::submitCrossSigningReset(const http::Request& request) const {
+  WebContext& context = kit_.context();
+  auto active = step_up_.require(request, kCrossSigningResetPath);
+  if (!active) return std::move(active).error();
+  auto form = request.form();
+  if (!form) return kit_.badForm();
+  templates::CrossSigningResetPage page;
+  if (!kit_.sessions().verifyCsrf(request, kCrossSigningResetPurpose,
+                                  form->get("csrf").value_or(""))) {
+    page.error = std::string(kExpiredForm);
+    return renderCrossSigningReset(request, *active, 403, std::move(page));
+  }
+  // Synchronous, outside any transaction (homeserver_connection.h): the
+  // user must know whether the approval reached the homeserver.
+  if (context.homeserver != nullptr) {
+    auto allowed = context.homeserver->allowCrossSigningReset(active->user.localpart);
+    if (!allowed) {
+      page.error = "The homeserver could not be reached. Please try again in a moment.";
+      return renderCrossSigningReset(request, *active, 503, std::move(page));
+    }
+  }
+  const Timestamp until = context.clock.now() + kCrossSigningResetWindow;
+  auto tx = context.database.begin();
+  if (!tx) return kit_.storageFailure(tx.error());
+  auto audited = recordAudit(**tx, context, request, active->user.id, kAuditCrossSigningReset,
+                             "{\"window_seconds\":600}");
+  if (!audited) return kit_.storageFailure(audited.error());
+  auto committed = (*tx)->commit();
+  if (!committed) return kit_.storageFailure(committed.error());
+  page.approved = true;
+  page.approved_until = clockTime(until);
+  return renderCrossSigningReset(request, *active, 200, std::move(page));
+}
+
+}  // namespace mxauth::web
