@@ -123,6 +123,22 @@ std::string clockTime(Timestamp at) {
 
 }  // namespace
 
+// One of the confirmation pages, with a fresh CSRF token for `purpose` and
+// the signed-in user.
+template <class Page>
+http::Response AccountSecurityPages::render(const http::Request& request,
+                                            const ActiveSession& active, int status,
+                                            std::string_view purpose, Page page) const {
+  WebContext& context = kit_.context();
+  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
+  page.layout = kit_.layout();
+  page.csrf_token = kit_.sessions().csrfToken(csrf, purpose);
+  page.user_id = userIdOf(kit_, active);
+  http::Response response = kit_.html(status, context.templates.render(page));
+  kit_.sessions().issueCsrfCookie(response, csrf);
+  return response;
+}
+
 http::Response AccountSecurityPages::disabled() const {
   return kit_.errorPage(404, "Not available",
                         "This server does not allow this change from the account pages.");
@@ -130,24 +146,11 @@ http::Response AccountSecurityPages::disabled() const {
 
 // --- Password change -------------------------------------------------------
 
-http::Response AccountSecurityPages::renderPasswordChange(
-    const http::Request& request, const ActiveSession& active, int status,
-    templates::PasswordChangePage page) const {
-  WebContext& context = kit_.context();
-  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
-  page.csrf_token = kit_.sessions().csrfToken(csrf, kPasswordChangePurpose);
-  page.user_id = userIdOf(kit_, active);
-  http::Response response = kit_.html(status, context.templates.render(page));
-  kit_.sessions().issueCsrfCookie(response, csrf);
-  return response;
-}
-
 http::Response AccountSecurityPages::showPasswordChange(const http::Request& request) const {
   if (!kit_.settings().password_change_enabled) return disabled();
   auto active = step_up_.require(request, kPasswordChangePath);
   if (!active) return std::move(active).error();
-  return renderPasswordChange(request, *active, 200, {});
+  return render(request, *active, 200, kPasswordChangePurpose, templates::PasswordChangePage{});
 }
 
 http::Response AccountSecurityPages::submitPasswordChange(const http::Request& request) const {
@@ -162,7 +165,7 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
   if (!kit_.sessions().verifyCsrf(request, kPasswordChangePurpose,
                                   form->get("csrf").value_or(""))) {
     page.error = std::string(kExpiredForm);
-    return renderPasswordChange(request, *active, 403, std::move(page));
+    return render(request, *active, 403, kPasswordChangePurpose, std::move(page));
   }
   const std::string_view current = form->get("current_password").value_or("");
   const std::string_view fresh = form->get("new_password").value_or("");
@@ -176,7 +179,7 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
     page.new_password_confirm_error = "The passwords do not match";
   }
   if (page.current_password_error || page.new_password_error || page.new_password_confirm_error) {
-    return renderPasswordChange(request, *active, 400, std::move(page));
+    return render(request, *active, 400, kPasswordChangePurpose, std::move(page));
   }
 
   // The current password, checked like a login (and limited with them).
@@ -189,23 +192,19 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
       break;
     case StageResult::Failed:
       page.current_password_error = checked.field_error;
-      return renderPasswordChange(request, *active, 400, std::move(page));
+      return render(request, *active, 400, kPasswordChangePurpose, std::move(page));
     case StageResult::RateLimited: {
       page.error =
           "Too many attempts. Please wait " + waitMessage(checked.retry_after) + " and try again.";
-      http::Response response = renderPasswordChange(request, *active, 429, std::move(page));
+      http::Response response =
+          render(request, *active, 429, kPasswordChangePurpose, std::move(page));
       response.setHeader("Retry-After", retryAfterSeconds(checked.retry_after));
       return response;
     }
     case StageResult::Overloaded:
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "Too many sign-ins are in progress. Please try again in a moment.");
     case StageResult::Unavailable:
-      return kit_.storageFailure(
-          storage::StorageError{storage::StorageErrorCode::Unavailable, "password check"});
     case StageResult::Internal:
-      return kit_.errorPage(500, "Something went wrong",
-                            "Your password could not be checked. Please try again later.");
+      return stageFailurePage(kit_, checked.result, "Your password");
   }
 
   // Hashed before the transaction, so that the slow hash holds no connection.
@@ -216,7 +215,7 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
                             "Too many sign-ins are in progress. Please try again in a moment.");
     }
     page.new_password_error = "This password cannot be used";
-    return renderPasswordChange(request, *active, 400, std::move(page));
+    return render(request, *active, 400, kPasswordChangePurpose, std::move(page));
   }
   auto tx = context.database.begin();
   if (!tx) return kit_.storageFailure(tx.error());
@@ -246,24 +245,11 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
 
 // --- Deactivation ----------------------------------------------------------
 
-http::Response AccountSecurityPages::renderDeactivate(const http::Request& request,
-                                                      const ActiveSession& active, int status,
-                                                      templates::DeactivatePage page) const {
-  WebContext& context = kit_.context();
-  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
-  page.csrf_token = kit_.sessions().csrfToken(csrf, kDeactivatePurpose);
-  page.user_id = userIdOf(kit_, active);
-  http::Response response = kit_.html(status, context.templates.render(page));
-  kit_.sessions().issueCsrfCookie(response, csrf);
-  return response;
-}
-
 http::Response AccountSecurityPages::showDeactivate(const http::Request& request) const {
   if (!kit_.settings().deactivation_enabled) return disabled();
   auto active = step_up_.require(request, kDeactivatePath);
   if (!active) return std::move(active).error();
-  return renderDeactivate(request, *active, 200, {});
+  return render(request, *active, 200, kDeactivatePurpose, templates::DeactivatePage{});
 }
 
 http::Response AccountSecurityPages::submitDeactivate(const http::Request& request) const {
@@ -277,7 +263,7 @@ http::Response AccountSecurityPages::submitDeactivate(const http::Request& reque
   page.erase = form->contains("erase");
   if (!kit_.sessions().verifyCsrf(request, kDeactivatePurpose, form->get("csrf").value_or(""))) {
     page.error = std::string(kExpiredForm);
-    return renderDeactivate(request, *active, 403, std::move(page));
+    return render(request, *active, 403, kDeactivatePurpose, std::move(page));
   }
 
   auto tx = context.database.begin();
@@ -310,23 +296,11 @@ http::Response AccountSecurityPages::submitDeactivate(const http::Request& reque
 
 // --- Cross-signing reset ---------------------------------------------------
 
-http::Response AccountSecurityPages::renderCrossSigningReset(
-    const http::Request& request, const ActiveSession& active, int status,
-    templates::CrossSigningResetPage page) const {
-  WebContext& context = kit_.context();
-  const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
-  page.csrf_token = kit_.sessions().csrfToken(csrf, kCrossSigningResetPurpose);
-  page.user_id = userIdOf(kit_, active);
-  http::Response response = kit_.html(status, context.templates.render(page));
-  kit_.sessions().issueCsrfCookie(response, csrf);
-  return response;
-}
-
 http::Response AccountSecurityPages::showCrossSigningReset(const http::Request& request) const {
   auto active = step_up_.require(request, kCrossSigningResetPath);
   if (!active) return std::move(active).error();
-  return renderCrossSigningReset(request, *active, 200, {});
+  return render(request, *active, 200, kCrossSigningResetPurpose,
+                templates::CrossSigningResetPage{});
 }
 
 http::Response AccountSecurityPages::submitCrossSigningReset(const http::Request& request) const {
@@ -339,7 +313,7 @@ http::Response AccountSecurityPages::submitCrossSigningReset(const http::Request
   if (!kit_.sessions().verifyCsrf(request, kCrossSigningResetPurpose,
                                   form->get("csrf").value_or(""))) {
     page.error = std::string(kExpiredForm);
-    return renderCrossSigningReset(request, *active, 403, std::move(page));
+    return render(request, *active, 403, kCrossSigningResetPurpose, std::move(page));
   }
   // Synchronous, outside any transaction (homeserver_connection.h): the
   // user must know whether the approval reached the homeserver.
@@ -347,7 +321,7 @@ http::Response AccountSecurityPages::submitCrossSigningReset(const http::Request
     auto allowed = context.homeserver->allowCrossSigningReset(active->user.localpart);
     if (!allowed) {
       page.error = "The homeserver could not be reached. Please try again in a moment.";
-      return renderCrossSigningReset(request, *active, 503, std::move(page));
+      return render(request, *active, 503, kCrossSigningResetPurpose, std::move(page));
     }
   }
   const Timestamp until = context.clock.now() + kCrossSigningResetWindow;
@@ -360,7 +334,7 @@ http::Response AccountSecurityPages::submitCrossSigningReset(const http::Request
   if (!committed) return kit_.storageFailure(committed.error());
   page.approved = true;
   page.approved_until = clockTime(until);
-  return renderCrossSigningReset(request, *active, 200, std::move(page));
+  return render(request, *active, 200, kCrossSigningResetPurpose, std::move(page));
 }
 
 }  // namespace mxauth::web

@@ -57,12 +57,9 @@ class AccountSecurityPages {
   http::Response submitCrossSigningReset(const http::Request& request) const;
 
  private:
-  http::Response renderPasswordChange(const http::Request& request, const ActiveSession& active,
-                                      int status, templates::PasswordChangePage page) const;
-  http::Response renderDeactivate(const http::Request& request, const ActiveSession& active,
-                                  int status, templates::DeactivatePage page) const;
-  http::Response renderCrossSigningReset(const http::Request& request, const ActiveSession& active,
-                                         int status, templates::CrossSigningResetPage page) const;
+  template <class Page>
+  http::Response render(const http::Request& request, const ActiveSession& active, int status,
+                        std::string_view purpose, Page page) const;
   http::Response disabled() const;
 
   const PageKit& kit_;

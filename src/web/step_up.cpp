@@ -396,6 +396,20 @@ http::Response StepUp::renderStage(const http::Request& request, const ActiveSes
   return response;
 }
 
+http::Response stageFailurePage(const PageKit& kit, StageResult result, std::string_view what) {
+  switch (result) {
+    case StageResult::Overloaded:
+      return kit.errorPage(503, "Temporarily unavailable",
+                           "Too many sign-ins are in progress. Please try again in a moment.");
+    case StageResult::Unavailable:
+      return kit.storageFailure(
+          storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up check"});
+    default:
+      return kit.errorPage(500, "Something went wrong",
+                           std::string(what) + " could not be checked. Please try again later.");
+  }
+}
+
 http::Response StepUp::showReauth(const http::Request& request) const {
   WebContext& context = kit_.context();
   const std::string next = returnPath(request.queryParam("next"));
@@ -468,14 +482,9 @@ http::Response StepUp::submitReauth(const http::Request& request) const {
       return response;
     }
     case StageResult::Overloaded:
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "Too many sign-ins are in progress. Please try again in a moment.");
     case StageResult::Unavailable:
-      return kit_.storageFailure(
-          storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up stage"});
     case StageResult::Internal:
-      return kit_.errorPage(500, "Something went wrong",
-                            "This step could not be checked. Please try again later.");
+      return stageFailurePage(kit_, outcome.result, "This step");
   }
 
   // The stage passed: a new progress id, so that this stage's form (and

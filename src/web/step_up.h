@@ -85,6 +85,10 @@ struct StageOutcome {
   Duration retry_after{0};
 };
 
+// The page for a check that could not be made (Overloaded, Unavailable,
+// Internal); `what` names what was being checked ("Your password").
+http::Response stageFailurePage(const PageKit& kit, StageResult result, std::string_view what);
+
 // What a stage shows on form#reauth.
 struct StagePrompt {
   std::string lead;
