@@ -22,11 +22,24 @@ if [[ $stages == *,checks,* ]]; then
   tools/check-banned.sh
 fi
 
-pgdir=$(mktemp -d /tmp/mxauth-pg.XXXXXX)
+# The tests' files (SQLite databases, the PostgreSQL cluster, the servers'
+# data directories) go to a RAM file system when there is one: they are real
+# files all the same, but the thousands of fsyncs of a run cost nothing there
+# (a SQLite test takes a third of the time). Nothing in them outlives the run.
+scratch=""
+if [[ -d /dev/shm && -w /dev/shm && -z ${MXAUTH_TEST_TMPDIR:-} ]]; then
+  scratch=$(mktemp -d /dev/shm/mxauth-test.XXXXXX)
+  chmod 755 "$scratch"  # the cluster runs as `postgres` when we are root
+  export TMPDIR=$scratch
+elif [[ -n ${MXAUTH_TEST_TMPDIR:-} ]]; then
+  export TMPDIR=$MXAUTH_TEST_TMPDIR
+fi
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/mxauth-pg.XXXXXX")
 cleanup() {
   if [[ -n ${lint_pid:-} ]]; then kill -- "-$lint_pid" 2>/dev/null || true; fi
   rm -f "${lint_log:-}"
   tools/pg-test-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true
+  if [[ -n $scratch ]]; then rm -rf "$scratch"; fi
 }
 trap cleanup EXIT
 say "starting a throw-away PostgreSQL cluster"

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <map>
 
+#include "accounts/account_state.h"
 #include "domain/email_address.h"
 #include "domain/localpart.h"
 
@@ -131,36 +132,36 @@ Result<domain::User, AdminError> setPassword(storage::Database& database,
   return std::move(*user);
 }
 
-Result<domain::User, AdminError> changeAccountState(storage::Database& database, const Clock& clock,
-                                                    std::string_view name, AccountAction action) {
+Result<domain::User, AdminError> changeAccountState(storage::Database& database, Rng& rng,
+                                                    const Clock& clock, std::string_view name,
+                                                    AccountAction action, bool erase) {
   auto tx = database.begin();
   if (!tx) return unexpected(storageFailure(tx.error()));
   auto user = findUser(**tx, name);
   if (!user) return unexpected(user.error());
-  auto& users = (*tx)->users();
-  Result<std::optional<domain::User>, storage::StorageError> changed =
-      std::optional<domain::User>();
+  accounts::AccountChange change = accounts::AccountChange::Lock;
   switch (action) {
     case AccountAction::Lock:
-      changed = users.lock(clock, user->id);
+      change = accounts::AccountChange::Lock;
       break;
     case AccountAction::Unlock:
-      changed = users.unlock(user->id);
+      change = accounts::AccountChange::Unlock;
       break;
     case AccountAction::Deactivate:
-      changed = users.deactivate(clock, user->id);
+      change = accounts::AccountChange::Deactivate;
       break;
     case AccountAction::Reactivate:
-      changed = users.reactivate(user->id);
+      change = accounts::AccountChange::Reactivate;
       break;
   }
+  auto changed = accounts::changeAccount(**tx, rng, clock, user->id, change, erase);
   if (!changed) return unexpected(storageFailure(changed.error()));
   if (!*changed) {
     return unexpected(AdminError{AdminError::Kind::NotFound, fmt::format("no user '{}'", name)});
   }
   auto committed = (*tx)->commit();
   if (!committed) return unexpected(storageFailure(committed.error()));
-  return std::move(**changed);
+  return std::move((*changed)->user);
 }
 
 namespace {

@@ -48,8 +48,14 @@ Result<domain::User, AdminError> setPassword(storage::Database& database,
 
 enum class AccountAction { Lock, Unlock, Deactivate, Reactivate };
 
-Result<domain::User, AdminError> changeAccountState(storage::Database& database, const Clock& clock,
-                                                    std::string_view name, AccountAction action);
+// With everything that goes with the change (accounts/account_state.h): a
+// lock ends the browser sessions and tells the homeserver; a deactivation
+// ends every session and deactivates the user on the homeserver (erasing
+// their data there when `erase`); the running server's caches hear of it
+// through the database (storage::Invalidation).
+Result<domain::User, AdminError> changeAccountState(storage::Database& database, Rng& rng,
+                                                    const Clock& clock, std::string_view name,
+                                                    AccountAction action, bool erase = false);
 
 // `mxauth audit list [--user NAME] [--limit N]`: the audit log
 // (storage/audit_log_repository.h), newest first, one JSON object per line:

@@ -192,9 +192,14 @@ int run(int argc, char** argv) {
     app::AccountAction action;
   };
   constexpr StateCommand kStateCommands[] = {
-      {"lock", "lock an account (it keeps its data but cannot log in)", app::AccountAction::Lock},
+      {"lock",
+       "lock an account: it keeps its data and sessions but cannot log in, its tokens stop "
+       "working and its browser sessions end",
+       app::AccountAction::Lock},
       {"unlock", "unlock an account", app::AccountAction::Unlock},
-      {"deactivate", "deactivate an account", app::AccountAction::Deactivate},
+      {"deactivate",
+       "deactivate an account: every session ends and the homeserver deactivates the user",
+       app::AccountAction::Deactivate},
       {"reactivate", "reactivate a deactivated account", app::AccountAction::Reactivate},
   };
   std::optional<std::string> device_id;
@@ -207,9 +212,14 @@ int run(int argc, char** argv) {
   user_issue_token->add_flag("--admin", admin,
                              "give the token the Synapse admin scope (urn:synapse:admin:*)");
   std::vector<std::pair<CLI::App*, app::AccountAction>> state_commands;
+  bool erase = false;
   for (const auto& command : kStateCommands) {
     auto* sub = user->add_subcommand(command.name, command.help);
     sub->add_option("NAME", name, "the Matrix localpart")->required();
+    if (command.action == app::AccountAction::Deactivate) {
+      sub->add_flag("--erase", erase,
+                    "also ask the homeserver to erase the user's data (GDPR erasure)");
+    }
     state_commands.emplace_back(sub, command.action);
   }
 
@@ -461,8 +471,8 @@ int run(int argc, char** argv) {
   for (const auto& [sub, state_action] : state_commands) {
     if (!sub->parsed()) continue;
     const auto action = state_action;  // a structured binding cannot be captured before C++20
-    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng&) {
-      return printUserOr(app::changeAccountState(database, clock, name, action), *cfg);
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
+      return printUserOr(app::changeAccountState(database, rng, clock, name, action, erase), *cfg);
     });
   }
   return fail("no command");

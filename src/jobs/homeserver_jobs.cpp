@@ -143,6 +143,14 @@ Result<void, storage::StorageError> enqueueUserDeletion(storage::Transaction& tx
   return {};
 }
 
+Result<void, storage::StorageError> enqueueUserReactivation(storage::Transaction& tx, Rng& rng,
+                                                            const Clock& clock,
+                                                            const domain::UserId& user) {
+  auto added = tx.jobs().add(rng, clock, kReactivateUserJob, userPayload(user), clock.now());
+  if (!added) return unexpected(std::move(added).error());
+  return {};
+}
+
 Result<domain::DeviceReservationId, storage::StorageError> reserveDevice(
     storage::Database& database, Rng& rng, const Clock& clock, const domain::UserId& user,
     std::string_view device_id) {
@@ -203,6 +211,24 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database, cons
                       return {};
                     }
                     return unexpected(describe(deleted.error()));
+                  }
+                  return {};
+                });
+  runner.handle(std::string(kReactivateUserJob),
+                [&database, &homeserver](const domain::Job& job) -> Result<void, std::string> {
+                  if (!homeserver.isConnected()) return {};
+                  const auto id = userOf(job);
+                  if (!id) return {};
+                  auto user = readUser(database, *id);
+                  if (!user) return unexpected(std::move(user).error());
+                  if (!*user) return {};
+                  auto reactivated = homeserver.reactivateUser((*user)->localpart);
+                  if (!reactivated) {
+                    // Never provisioned: the next login provisions it.
+                    if (reactivated.error().code == homeserver::HomeserverErrorCode::UnknownUser) {
+                      return {};
+                    }
+                    return unexpected(describe(reactivated.error()));
                   }
                   return {};
                 });

@@ -87,6 +87,8 @@ inline constexpr std::string_view kSyncDevicesJob = "homeserver.sync_devices";
 inline constexpr std::string_view kProvisionUserJob = "homeserver.provision_user";
 inline constexpr std::string_view kReconcileDevicesJob = "homeserver.reconcile_devices";
 inline constexpr std::string_view kDeleteUserJob = "homeserver.delete_user";
+// Reactivates a deactivated user on the homeserver (reactivate_user).
+inline constexpr std::string_view kReactivateUserJob = "homeserver.reactivate_user";
 // How often the whole user base is reconciled by default.
 inline constexpr Duration kDefaultReconcileInterval = std::chrono::hours(6);
 // Users per reconcile job.
@@ -108,6 +110,9 @@ Result<void, storage::StorageError> enqueueUserProvisioning(storage::Transaction
 Result<void, storage::StorageError> enqueueUserDeletion(storage::Transaction& tx, Rng& rng,
                                                         const Clock& clock,
                                                         const domain::UserId& user, bool erase);
+Result<void, storage::StorageError> enqueueUserReactivation(storage::Transaction& tx, Rng& rng,
+                                                            const Clock& clock,
+                                                            const domain::UserId& user);
 
 // R1 above: commits a reservation of `device_id` for `user`, lasting
 // kDeviceReservationTtl, in a transaction of its own. Call it before

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,11 @@ struct Invalidation {
 
   bool operator==(const Invalidation&) const = default;
 };
+
+// The text form both backends carry invalidations in ("token:<hash>",
+// "session:<id>", "user:<id>"; PostgreSQL's NOTIFY payloads, SQLite's
+// cache_invalidations rows) → the Invalidation; empty for anything else.
+std::optional<Invalidation> parseInvalidation(std::string_view payload);
 
 using InvalidationHandler = std::function<void(const Invalidation&)>;
 

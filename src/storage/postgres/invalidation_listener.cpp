@@ -108,17 +108,6 @@ class InvalidationListener final : public Subscription {
 
 }  // namespace
 
-std::optional<Invalidation> parseInvalidation(std::string_view payload) {
-  const std::size_t colon = payload.find(':');
-  if (colon == std::string_view::npos || colon + 1 == payload.size()) return std::nullopt;
-  const std::string_view kind = payload.substr(0, colon);
-  std::string id(payload.substr(colon + 1));
-  if (kind == "token") return Invalidation{Invalidation::Kind::Token, std::move(id)};
-  if (kind == "session") return Invalidation{Invalidation::Kind::Session, std::move(id)};
-  if (kind == "user") return Invalidation{Invalidation::Kind::User, std::move(id)};
-  return std::nullopt;
-}
-
 std::unique_ptr<Subscription> listenForInvalidations(const PostgresOptions& options,
                                                      InvalidationHandler handler) {
   return std::make_unique<InvalidationListener>(options, std::move(handler));

@@ -32,7 +32,4 @@ inline constexpr const char* kInvalidationChannel = "mxauth_invalidation";
 std::unique_ptr<Subscription> listenForInvalidations(const PostgresOptions& options,
                                                      InvalidationHandler handler);
 
-// "token:<hash>" and the like → the Invalidation; empty for anything else.
-std::optional<Invalidation> parseInvalidation(std::string_view payload);
-
 }  // namespace mxauth::storage::postgres

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "storage/sql/sql_database.h"
 #include "storage/sqlite/embedded_migrations.h"
+#include "storage/sqlite/invalidation_poller.h"
 #include "storage/sqlite/sqlite_connection.h"
 #include "storage/sqlite/wal_sync.h"
 
@@ -31,7 +33,12 @@ Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
       sql::PoolOptions{.size = std::max<std::size_t>(1, options.pool_size - 1),
                        .writers = 1,
                        .acquire_timeout = options.acquire_timeout},
-      migrations);
+      migrations,
+      // What `mxauth` commands lock, deactivate or end beside a running
+      // server reaches its caches through the invalidation log.
+      [options, writer, wal_sync](InvalidationHandler handler) {
+        return pollForInvalidations(options, writer, wal_sync, std::move(handler));
+      });
   if (auto answered = database->ping(); !answered) return unexpected(answered.error());
   return std::unique_ptr<Database>(std::move(database));
 }
