@@ -58,8 +58,7 @@ Result<std::optional<ChangedAccount>, storage::StorageError> changeAccount(
   if (!before) return unexpected(std::move(before).error());
   if (!*before) return std::optional<ChangedAccount>();
   ChangedAccount result{.user = **before, .changed = false, .ended = {}};
-  Result<std::optional<domain::User>, storage::StorageError> after =
-      std::optional<domain::User>();
+  Result<std::optional<domain::User>, storage::StorageError> after = std::optional<domain::User>();
   switch (change) {
     case AccountChange::Lock:
       if (result.user.isLocked()) return std::optional(std::move(result));

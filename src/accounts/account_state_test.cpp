@@ -36,11 +36,12 @@ class AccountStateTest : public OAuthConformanceTest {
     domain::BrowserSession one = addBrowserSession(user);
     domain::BrowserSession two = addBrowserSession(user);
     auto tx = begin();
-    auto compat = tx->compatSessions().add(
-        rng_, clock_,
-        storage::NewCompatSession{
-            .user_id = user.id, .device_id = "COMPATDEV1", .display_name = {}, .is_admin = false,
-            .user_agent = "test"});
+    auto compat = tx->compatSessions().add(rng_, clock_,
+                                           storage::NewCompatSession{.user_id = user.id,
+                                                                     .device_id = "COMPATDEV1",
+                                                                     .display_name = {},
+                                                                     .is_admin = false,
+                                                                     .user_agent = "test"});
     EXPECT_TRUE(compat.has_value());
     EXPECT_TRUE(tx->commit().has_value());
     return {user, oauth, *compat, one, two};
@@ -141,9 +142,9 @@ TEST_P(AccountStateTest, ADeactivationEndsEverySessionAndDeletesTheUserOnTheHome
   EXPECT_FALSE(compatActive(f.compat));
   EXPECT_FALSE(browserActive(f.browser_one));
   // The homeserver removes the devices with the user: no device sync.
-  EXPECT_EQ(queued(), std::vector<std::string>{std::string(jobs::kDeleteUserJob) +
-                                               " {\"user_id\":\"" + f.user.id.str() +
-                                               "\",\"erase\":true}"});
+  EXPECT_EQ(queued(),
+            std::vector<std::string>{std::string(jobs::kDeleteUserJob) + " {\"user_id\":\"" +
+                                     f.user.id.str() + "\",\"erase\":true}"});
 }
 
 TEST_P(AccountStateTest, AReactivationReactivatesOnTheHomeserverButRevivesNoSession) {
@@ -167,8 +168,8 @@ TEST_P(AccountStateTest, AReactivationReactivatesOnTheHomeserverButRevivesNoSess
 
 TEST_P(AccountStateTest, AnUnknownUserIsEmpty) {
   auto tx = begin();
-  auto changed = accounts::changeAccount(*tx, rng_, clock_, domain::UserId("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
-                                         AccountChange::Lock);
+  auto changed = accounts::changeAccount(
+      *tx, rng_, clock_, domain::UserId("01ARZ3NDEKTSV4RRFFQ69G5FAV"), AccountChange::Lock);
   ASSERT_TRUE(changed.has_value());
   EXPECT_FALSE(changed->has_value());
 }

@@ -81,8 +81,7 @@ class InvalidationPoller final : public Subscription {
     for (;;) {
       const std::vector<sql::Param> params{last, kBatch};
       auto rows = connection.query(
-          "SELECT id, payload FROM cache_invalidations WHERE id > $1 ORDER BY id LIMIT $2",
-          params);
+          "SELECT id, payload FROM cache_invalidations WHERE id > $1 ORDER BY id LIMIT $2", params);
       if (!rows) return false;
       for (const sql::Row& row : *rows) {
         auto id = row.size() == 2 ? integerOf(row[0]) : std::nullopt;
