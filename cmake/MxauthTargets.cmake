@@ -34,15 +34,23 @@ function(mxauth_test_executable_flags target)
   endforeach()
 endfunction()
 
-# mxauth_add_library(name SOURCES ... DEPS ... [PRIVATE_DEPS ...] [TEST_SUPPORT])
+# mxauth_add_library(name SOURCES ... DEPS ... [PRIVATE_DEPS ...] [TEST_SUPPORT] [NO_UNITY])
 function(mxauth_add_library name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "TEST_SUPPORT" "" "SOURCES;DEPS;PRIVATE_DEPS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "TEST_SUPPORT;NO_UNITY" "" "SOURCES;DEPS;PRIVATE_DEPS")
   add_library(mxauth_${name} STATIC ${arg_SOURCES})
   add_library(mxauth::${name} ALIAS mxauth_${name})
   target_include_directories(mxauth_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(mxauth_${name} PUBLIC ${arg_DEPS} PRIVATE mxauth::build_flags ${arg_PRIVATE_DEPS})
   if(arg_TEST_SUPPORT)
     mxauth_test_code_flags(mxauth_${name})
+  elseif(MXAUTH_UNITY_LIBRARIES AND NOT arg_NO_UNITY)
+    # The sanitizer build compiles the libraries in batches: most of a
+    # file's compile time is the standard and Boost headers, parsed once per
+    # batch instead of once per file. The release build keeps one object per
+    # file: its compile database is what clang-tidy reads, and ccache stays
+    # fine-grained while developing. Files in one batch share a translation
+    # unit, so their anonymous namespaces must not define the same name.
+    set_target_properties(mxauth_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   endif()
 endfunction()
 

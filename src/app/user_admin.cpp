@@ -167,7 +167,7 @@ Result<domain::User, AdminError> changeAccountState(storage::Database& database,
 namespace {
 
 // "2026-01-01T00:00:00.000Z"
-std::string rfc3339(Timestamp at) {
+std::string rfc3339Millis(Timestamp at) {
   const std::int64_t millis = toUnixMillis(at);
   const auto seconds = static_cast<std::time_t>(millis / 1000);
   std::tm parts{};
@@ -206,7 +206,7 @@ Result<std::vector<std::string>, AdminError> listAuditEvents(storage::Database& 
     }
     boost::json::object line;
     line["id"] = event.id.str();
-    line["time"] = rfc3339(event.created_at);
+    line["time"] = rfc3339Millis(event.created_at);
     line["user_id"] = "@" + known->second + ":" + std::string(server_name);
     line["action"] = event.action;
     line["ip_address"] = event.ip_address;

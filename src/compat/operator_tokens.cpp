@@ -10,7 +10,7 @@
 namespace mxauth::compat {
 namespace {
 
-OperatorTokenError storageFailure(const storage::StorageError& error) {
+OperatorTokenError operatorStorageFailure(const storage::StorageError& error) {
   if (error.code == storage::StorageErrorCode::Unavailable) {
     return {OperatorTokenError::Kind::Unavailable, "database unavailable: " + error.detail};
   }
@@ -32,9 +32,9 @@ Result<OperatorToken, OperatorTokenError> issueOperatorToken(
   domain::User user;
   {
     auto tx = database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return unexpected(storageFailure(tx.error()));
+    if (!tx) return unexpected(operatorStorageFailure(tx.error()));
     auto found = (*tx)->users().findByLocalpart(name);
-    if (!found) return unexpected(storageFailure(found.error()));
+    if (!found) return unexpected(operatorStorageFailure(found.error()));
     if (!*found) return unexpected(OperatorTokenError{Kind::NotFound, "no user '" + name + "'"});
     user = std::move(**found);
   }
@@ -48,7 +48,7 @@ Result<OperatorToken, OperatorTokenError> issueOperatorToken(
   std::optional<domain::DeviceReservationId> reservation;
   if (homeserver.isConnected()) {
     auto reserved = jobs::reserveDevice(database, rng, clock, user.id, device_id);
-    if (!reserved) return unexpected(storageFailure(reserved.error()));
+    if (!reserved) return unexpected(operatorStorageFailure(reserved.error()));
     reservation = std::move(*reserved);
     homeserver::ProvisionRequest provision;
     provision.localpart = user.localpart;
@@ -68,10 +68,10 @@ Result<OperatorToken, OperatorTokenError> issueOperatorToken(
   }
 
   auto tx = database.begin();
-  if (!tx) return unexpected(storageFailure(tx.error()));
+  if (!tx) return unexpected(operatorStorageFailure(tx.error()));
   if (reservation) {
     auto consumed = (*tx)->deviceReservations().consume(*reservation);
-    if (!consumed) return unexpected(storageFailure(consumed.error()));
+    if (!consumed) return unexpected(operatorStorageFailure(consumed.error()));
     if (!*consumed) {
       return unexpected(OperatorTokenError{
           Kind::Unavailable, "the device reservation expired before the session was stored"});
@@ -83,14 +83,14 @@ Result<OperatorToken, OperatorTokenError> issueOperatorToken(
   fresh.is_admin = request.admin;
   fresh.user_agent = "mxauth user issue-compat-token";
   auto session = (*tx)->compatSessions().add(rng, clock, fresh);
-  if (!session) return unexpected(storageFailure(session.error()));
+  if (!session) return unexpected(operatorStorageFailure(session.error()));
   OperatorToken issued{user, device_id,
                        crypto::generateToken(rng, crypto::TokenType::CompatAccessToken)};
   auto token = (*tx)->compatAccessTokens().add(
       rng, clock, session->id, crypto::tokenHashHex(issued.access_token), std::nullopt);
-  if (!token) return unexpected(storageFailure(token.error()));
+  if (!token) return unexpected(operatorStorageFailure(token.error()));
   auto committed = (*tx)->commit();
-  if (!committed) return unexpected(storageFailure(committed.error()));
+  if (!committed) return unexpected(operatorStorageFailure(committed.error()));
   return issued;
 }
 

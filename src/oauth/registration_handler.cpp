@@ -15,7 +15,7 @@
 namespace mxauth::oauth {
 namespace {
 
-OAuthError storageFailure(const storage::StorageError& error) {
+OAuthError registrationStorageFailure(const storage::StorageError& error) {
   OAuthErrorCode code = error.code == storage::StorageErrorCode::Unavailable
                             ? OAuthErrorCode::TemporarilyUnavailable
                             : OAuthErrorCode::ServerError;
@@ -94,12 +94,12 @@ Result<http::Response, OAuthError> RegistrationHandler::registerClient(
   // Public clients: an identical registration gets the existing client.
   if (record.metadata_digest) {
     auto existing = findExisting();
-    if (!existing) return unexpected(storageFailure(existing.error()));
+    if (!existing) return unexpected(registrationStorageFailure(existing.error()));
     if (*existing) return created(**existing, std::nullopt);
   }
 
   auto transaction = database_.begin();
-  if (!transaction) return unexpected(storageFailure(transaction.error()));
+  if (!transaction) return unexpected(registrationStorageFailure(transaction.error()));
   auto added = (*transaction)->oauthClients().add(rng_, clock_, record);
   if (!added) {
     // An identical public registration committed between our lookup and our
@@ -107,13 +107,13 @@ Result<http::Response, OAuthError> RegistrationHandler::registerClient(
     if (added.error().code == storage::StorageErrorCode::Conflict && record.metadata_digest) {
       transaction->reset();
       auto existing = findExisting();
-      if (!existing) return unexpected(storageFailure(existing.error()));
+      if (!existing) return unexpected(registrationStorageFailure(existing.error()));
       if (*existing) return created(**existing, std::nullopt);
     }
-    return unexpected(storageFailure(added.error()));
+    return unexpected(registrationStorageFailure(added.error()));
   }
   auto committed = (*transaction)->commit();
-  if (!committed) return unexpected(storageFailure(committed.error()));
+  if (!committed) return unexpected(registrationStorageFailure(committed.error()));
   return created(*added, secret);
 }
 

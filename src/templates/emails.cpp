@@ -15,7 +15,7 @@ namespace {
 namespace mustache = kainjow::mustache;
 
 constexpr std::string_view kPrefix = "emails/";
-constexpr std::string_view kExtension = ".mustache";
+constexpr std::string_view kTemplateExtension = ".mustache";
 
 // Every e-mail, by name; each has the three parts below.
 constexpr std::array<std::string_view, 3> kEmails = {"verification_code", "password_recovery",
@@ -76,9 +76,9 @@ Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
   auto state = std::make_unique<State>();
   for (const core::EmbeddedFile& file : files) {
     const std::string_view name = file.name;
-    if (!name.starts_with(kPrefix) || !name.ends_with(kExtension)) continue;
+    if (!name.starts_with(kPrefix) || !name.ends_with(kTemplateExtension)) continue;
     const std::string_view stem =
-        name.substr(kPrefix.size(), name.size() - kPrefix.size() - kExtension.size());
+        name.substr(kPrefix.size(), name.size() - kPrefix.size() - kTemplateExtension.size());
     if (file.contents.find("{{{") != std::string_view::npos ||
         file.contents.find("{{&") != std::string_view::npos ||
         file.contents.find("{{=") != std::string_view::npos) {
@@ -102,7 +102,7 @@ Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
       const std::string key = std::string(email) + "." + std::string(part);
       if (!state->templates.contains(key)) {
         return unexpected(TemplateError{"missing e-mail template " + std::string(kPrefix) + key +
-                                        std::string(kExtension)});
+                                        std::string(kTemplateExtension)});
       }
     }
   }

@@ -12,7 +12,7 @@
 namespace mxauth::oauth {
 namespace {
 
-OAuthError invalidGrant(std::string detail) {
+OAuthError invalidCode(std::string detail) {
   return oauthError(OAuthErrorCode::InvalidGrant,
                     "The authorization code is invalid, expired or already used.",
                     std::move(detail));
@@ -22,15 +22,15 @@ OAuthError invalidGrant(std::string detail) {
 // refuse the request.
 Result<http::Response, OAuthError> refuseReplay(const GrantContext& context,
                                                 const domain::AuthorizationGrant& grant) {
-  if (!grant.session_id) return unexpected(invalidGrant("code of an unfulfilled grant"));
+  if (!grant.session_id) return unexpected(invalidCode("code of an unfulfilled grant"));
   auto ended =
       endOAuthSession(context.tx, context.rng, context.clock, *grant.session_id, grant.user_id);
   if (!ended) return unexpected(storageFailure(ended.error()));
   auto committed = commit(context.tx);
   if (!committed) return unexpected(std::move(committed).error());
   context.cache.invalidateSession(grant.session_id->str());
-  return unexpected(invalidGrant("replayed code of grant " + grant.id.str() + "; session " +
-                                 grant.session_id->str() + " ended"));
+  return unexpected(invalidCode("replayed code of grant " + grant.id.str() + "; session " +
+                                grant.session_id->str() + " ended"));
 }
 
 Result<void, OAuthError> checkPkce(const GrantContext& context,
@@ -42,7 +42,7 @@ Result<void, OAuthError> checkPkce(const GrantContext& context,
                                    "A code_verifier was sent for a code without a challenge."));
     }
     if (!context.client.metadata.isConfidential()) {
-      return unexpected(invalidGrant("public client's grant has no PKCE challenge"));
+      return unexpected(invalidCode("public client's grant has no PKCE challenge"));
     }
     return {};
   }
@@ -78,21 +78,21 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
     if (*known && ((*known)->exchanged_at || (*known)->cancelled_at)) {
       return refuseReplay(context, **known);
     }
-    return unexpected(invalidGrant("unknown code"));
+    return unexpected(invalidCode("unknown code"));
   }
   const domain::AuthorizationGrant& grant = **exchanged;
   Timestamp now = context.clock.now();
 
   if (grant.client_id != context.client.client.id) {
-    return unexpected(invalidGrant("code of client " + grant.client_id.str() + " presented by " +
-                                   context.client.client.id.str()));
+    return unexpected(invalidCode("code of client " + grant.client_id.str() + " presented by " +
+                                  context.client.client.id.str()));
   }
   if (*redirect_uri != grant.redirect_uri) {
-    return unexpected(invalidGrant("redirect_uri differs from the authorization request"));
+    return unexpected(invalidCode("redirect_uri differs from the authorization request"));
   }
   if (!grant.fulfilled_at || !grant.session_id || !grant.user_id ||
       now - *grant.fulfilled_at > context.options.lifetimes.authorization_code_ttl) {
-    return unexpected(invalidGrant("code expired"));
+    return unexpected(invalidCode("code expired"));
   }
   auto pkce = checkPkce(context, grant, *verifier);
   if (!pkce) return unexpected(std::move(pkce).error());
@@ -100,12 +100,12 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
   auto session = context.tx.oauthSessions().lookup(*grant.session_id);
   if (!session) return unexpected(storageFailure(session.error()));
   if (!*session || !(*session)->isActive()) {
-    return unexpected(invalidGrant("session " + grant.session_id->str() + " ended"));
+    return unexpected(invalidCode("session " + grant.session_id->str() + " ended"));
   }
   auto user = context.tx.users().lookup(*grant.user_id);
   if (!user) return unexpected(storageFailure(user.error()));
   if (!*user || !(*user)->canLogIn()) {
-    return unexpected(invalidGrant("user " + grant.user_id->str() + " is locked or gone"));
+    return unexpected(invalidCode("user " + grant.user_id->str() + " is locked or gone"));
   }
 
   auto issued = context.issuer.issue(context.tx, (*session)->id, true);

@@ -13,7 +13,7 @@ namespace {
 // Longer User-Agent headers are cut before they are stored.
 constexpr std::size_t kMaxUserAgent = 512;
 
-OAuthError invalidGrant(std::string detail) {
+OAuthError invalidDeviceCode(std::string detail) {
   return oauthError(OAuthErrorCode::InvalidGrant,
                     "The device code is invalid, expired or already used.", std::move(detail));
 }
@@ -39,14 +39,14 @@ Result<http::Response, OAuthError> deviceCodeGrant(const GrantContext& context) 
   auto found =
       context.tx.deviceCodeGrants().findByDeviceCodeHash(crypto::tokenHashHex(*device_code));
   if (!found) return unexpected(storageFailure(found.error()));
-  if (!*found) return unexpected(invalidGrant("unknown device code"));
+  if (!*found) return unexpected(invalidDeviceCode("unknown device code"));
   const domain::DeviceCodeGrant& grant = **found;
   if (grant.client_id != context.client.client.id) {
-    return unexpected(invalidGrant("device code of client " + grant.client_id.str() +
-                                   " presented by " + context.client.client.id.str()));
+    return unexpected(invalidDeviceCode("device code of client " + grant.client_id.str() +
+                                        " presented by " + context.client.client.id.str()));
   }
   if (grant.exchanged_at) {
-    return unexpected(invalidGrant("device code of grant " + grant.id.str() + " used again"));
+    return unexpected(invalidDeviceCode("device code of grant " + grant.id.str() + " used again"));
   }
   if (grant.denied_at) {
     return unexpected(oauthError(OAuthErrorCode::AccessDenied, "The user denied the request."));
@@ -69,14 +69,14 @@ Result<http::Response, OAuthError> deviceCodeGrant(const GrantContext& context) 
                       "The user has not approved the request yet.");
   }
 
-  if (!grant.user_id) return unexpected(invalidGrant("approved grant without a user"));
+  if (!grant.user_id) return unexpected(invalidDeviceCode("approved grant without a user"));
   auto user = context.tx.users().lookup(*grant.user_id);
   if (!user) return unexpected(storageFailure(user.error()));
   if (!*user || !(*user)->canLogIn()) {
-    return unexpected(invalidGrant("user " + grant.user_id->str() + " is locked or gone"));
+    return unexpected(invalidDeviceCode("user " + grant.user_id->str() + " is locked or gone"));
   }
   auto scope = ScopeSet::parse(grant.scope);
-  if (!scope) return unexpected(invalidGrant("stored scope does not parse"));
+  if (!scope) return unexpected(invalidDeviceCode("stored scope does not parse"));
   // Approved after the token endpoint looked (and so put nothing on the
   // homeserver): a session now would hold a device the homeserver does not
   // know. The next poll, a few seconds away, provisions and gets the tokens.
@@ -119,7 +119,7 @@ Result<http::Response, OAuthError> deviceCodeGrant(const GrantContext& context) 
   // A concurrent poll won the same code (or it expired this instant).
   if (!*exchanged)
     return unexpected(
-        invalidGrant("device code of grant " + grant.id.str() + " exchanged concurrently"));
+        invalidDeviceCode("device code of grant " + grant.id.str() + " exchanged concurrently"));
 
   auto issued = context.issuer.issue(context.tx, session->id, true);
   if (!issued) return unexpected(storageFailure(issued.error()));

@@ -10,7 +10,7 @@
 namespace mxauth::oauth {
 namespace {
 
-OAuthError invalidGrant(std::string detail) {
+OAuthError invalidRefreshToken(std::string detail) {
   return oauthError(OAuthErrorCode::InvalidGrant, "The refresh token is invalid.",
                     std::move(detail));
 }
@@ -24,7 +24,7 @@ Result<http::Response, OAuthError> endSessionAndRefuse(const GrantContext& conte
   auto committed = commit(context.tx);
   if (!committed) return unexpected(std::move(committed).error());
   context.cache.invalidateSession(session.id.str());
-  return unexpected(invalidGrant(std::move(detail)));
+  return unexpected(invalidRefreshToken(std::move(detail)));
 }
 
 // Reuse of a consumed token whose successor was used: the family dies
@@ -59,7 +59,8 @@ Result<http::Response, OAuthError> rotate(const GrantContext& context,
   if (!issued) return unexpected(storageFailure(issued.error()));
   auto consumed = context.tx.refreshTokens().consume(context.clock, token.id, issued->refresh->id);
   if (!consumed) return unexpected(storageFailure(consumed.error()));
-  if (!*consumed) return unexpected(invalidGrant("lost the race to consume " + token.id.str()));
+  if (!*consumed)
+    return unexpected(invalidRefreshToken("lost the race to consume " + token.id.str()));
   auto revoked = context.tx.accessTokens().revoke(context.clock, token.access_token_id);
   if (!revoked) return unexpected(storageFailure(revoked.error()));
   return finishRotation(context, session, *issued);
@@ -74,8 +75,8 @@ Result<http::Response, OAuthError> retryOrRefuse(const GrantContext& context,
   // A client racing itself (checklist C.20, docs/oauth.md): the loser fails
   // and the winner keeps its pair, even if it has already used it.
   if (*successor && now - (*successor)->created_at < context.options.refresh_retry_min_age) {
-    return unexpected(invalidGrant("refresh token " + token.id.str() +
-                                   " presented again while its rotation was fresh"));
+    return unexpected(invalidRefreshToken("refresh token " + token.id.str() +
+                                          " presented again while its rotation was fresh"));
   }
   if (!*successor || !(*successor)->isUsableAt(now)) return refuseReuse(context, session);
   auto successor_access = context.tx.accessTokens().lookup((*successor)->access_token_id);
@@ -94,7 +95,8 @@ Result<http::Response, OAuthError> retryOrRefuse(const GrantContext& context,
   auto replaced =
       context.tx.refreshTokens().replaceSuccessor(token.id, (*successor)->id, issued->refresh->id);
   if (!replaced) return unexpected(storageFailure(replaced.error()));
-  if (!*replaced) return unexpected(invalidGrant("lost the race to retry " + token.id.str()));
+  if (!*replaced)
+    return unexpected(invalidRefreshToken("lost the race to retry " + token.id.str()));
   return finishRotation(context, session, *issued);
 }
 
@@ -111,25 +113,25 @@ Result<http::Response, OAuthError> refreshTokenGrant(const GrantContext& context
   }
   auto type = crypto::parseToken(*presented);
   if (!type || *type != crypto::TokenType::RefreshToken) {
-    return unexpected(invalidGrant("not a refresh token"));
+    return unexpected(invalidRefreshToken("not a refresh token"));
   }
 
   auto token = context.tx.refreshTokens().findByHash(crypto::tokenHashHex(*presented));
   if (!token) return unexpected(storageFailure(token.error()));
-  if (!*token) return unexpected(invalidGrant("unknown refresh token"));
+  if (!*token) return unexpected(invalidRefreshToken("unknown refresh token"));
   auto session = context.tx.oauthSessions().lookup((*token)->session_id);
   if (!session) return unexpected(storageFailure(session.error()));
   if (!*session || (*session)->client_id != context.client.client.id) {
-    return unexpected(invalidGrant("refresh token of another client"));
+    return unexpected(invalidRefreshToken("refresh token of another client"));
   }
   if (!(*session)->isActive() || (*token)->revoked_at) {
-    return unexpected(invalidGrant("refresh token revoked or session ended"));
+    return unexpected(invalidRefreshToken("refresh token revoked or session ended"));
   }
   if ((*session)->user_id) {
     auto user = context.tx.users().lookup(*(*session)->user_id);
     if (!user) return unexpected(storageFailure(user.error()));
     if (!*user || !(*user)->canLogIn()) {
-      return unexpected(invalidGrant("user is locked or deactivated"));
+      return unexpected(invalidRefreshToken("user is locked or deactivated"));
     }
   }
   if (*requested_scope) {
@@ -148,7 +150,7 @@ Result<http::Response, OAuthError> refreshTokenGrant(const GrantContext& context
         context, **session, "session " + (*session)->id.str() + " reached its absolute lifetime");
   }
   if ((*token)->consumed_at) return retryOrRefuse(context, **session, **token);
-  if (!(*token)->isUsableAt(now)) return unexpected(invalidGrant("refresh token expired"));
+  if (!(*token)->isUsableAt(now)) return unexpected(invalidRefreshToken("refresh token expired"));
   return rotate(context, **session, **token);
 }
 
