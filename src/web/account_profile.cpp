@@ -86,6 +86,8 @@ http::Response ProfilePages::submitProfile(const http::Request& request) const {
   page.user_id = matrixUserId((*active)->user, context.settings.homeserver);
   // Shown again as typed, but never more than a page can hold.
   page.display_name = std::string(submitted.substr(0, kMaxDisplayNameLength * 4));
+  // A cut in the middle of a character is not echoed back into the page.
+  if (!http::isValidUtf8(page.display_name)) page.display_name.clear();
   const auto again = [&](int status) {
     http::Response response = kit_.html(status, context.templates.render(page));
     kit_.sessions().issueCsrfCookie(response, csrf);
@@ -96,11 +98,7 @@ http::Response ProfilePages::submitProfile(const http::Request& request) const {
     return again(403);
   }
   page.display_name_error = displayNameProblem(submitted);
-  if (page.display_name_error) {
-    // Invalid bytes are not echoed back into the page.
-    if (!http::isValidUtf8(page.display_name)) page.display_name.clear();
-    return again(400);
-  }
+  if (page.display_name_error) return again(400);
 
   std::optional<std::string> display_name;
   if (!submitted.empty()) display_name = std::string(submitted);

@@ -415,7 +415,6 @@ http::Response SessionPages::showEnd(const http::Request& request) const {
   page.session = std::move((*found)->summary);
   page.action = sessionEndPath(id);
   page.cancel_href = sessionPath(id);
-  if (request.queryParam("expired")) page.error = std::string(kExpiredForm);
   http::Response response = kit_.html(200, context.templates.render(page));
   kit_.sessions().issueCsrfCookie(response, csrf);
   return response;
@@ -451,6 +450,7 @@ http::Response SessionPages::submitEnd(const http::Request& request) const {
       const domain::OAuthSessionId oauth_id(session.id);
       auto finished = (*tx)->oauthSessions().finish(context.clock, oauth_id);
       if (!finished) return kit_.storageFailure(finished.error());
+      if (!*finished) return notFound();  // ended meanwhile
       auto ended = (*tx)->oauthSessions().lookup(oauth_id);
       if (!ended) return kit_.storageFailure(ended.error());
       if (*ended) {
@@ -466,12 +466,14 @@ http::Response SessionPages::submitEnd(const http::Request& request) const {
       auto finished =
           (*tx)->compatSessions().finish(context.clock, domain::CompatSessionId(session.id));
       if (!finished) return kit_.storageFailure(finished.error());
+      if (!*finished) return notFound();  // ended meanwhile
       break;
     }
     case SessionKind::Browser: {
       auto finished =
           (*tx)->browserSessions().finish(context.clock, domain::BrowserSessionId(session.id));
       if (!finished) return kit_.storageFailure(finished.error());
+      if (!*finished) return notFound();  // ended meanwhile
       break;
     }
   }

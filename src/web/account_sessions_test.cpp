@@ -142,6 +142,26 @@ TEST_F(SessionPagesTest, TheListShowsEveryKindOfSessionOfTheUserOnlyWithThisBrow
   EXPECT_NE(policy->find("img-src 'self' https://app.example"), std::string::npos);
 }
 
+TEST_F(SessionPagesTest, ABrowserSessionPastItsAbsoluteLifetimeIsNotListed) {
+  signIn();
+  const http::Response first_list = pages_->showSessions(get("/account/sessions"));
+  const std::size_t at = first_list.body.find("href=\"/account/sessions/");
+  ASSERT_NE(at, std::string::npos);
+  const std::string old_id = first_list.body.substr(at + 24, 26);
+  clock_.advance(1h);
+  jar_.clear();
+  signIn();
+  context_->settings.session_absolute_lifetime = std::chrono::minutes(30);
+
+  const http::Response list = pages_->showSessions(get("/account/sessions"));
+  const http::Response old_page = pages_->showSession(withId(get(sessionPath(old_id)), old_id));
+
+  EXPECT_EQ(list.status, 200);
+  EXPECT_EQ(list.body.find(old_id), std::string::npos);
+  EXPECT_NE(list.body.find("This browser"), std::string::npos);
+  EXPECT_EQ(old_page.status, 404);
+}
+
 TEST_F(SessionPagesTest, OneSessionShowsItsDetailsAndAnotherUsersOrAnUnknownOneIsNotFound) {
   const domain::OAuthSession app = addOAuthSession(alice_, "PHONEDEVICE");
   const domain::OAuthSession bobs = addOAuthSession(bob_, "BOBSDEVICE");
