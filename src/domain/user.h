@@ -21,6 +21,8 @@ struct User {
   std::optional<Timestamp> locked_at;
   std::optional<Timestamp> deactivated_at;
   bool is_admin = false;
+  // Chosen on the profile page; sent to the homeserver by provision_user.
+  std::optional<std::string> display_name;
 
   bool isLocked() const { return locked_at.has_value(); }
   bool isActive() const { return !deactivated_at.has_value(); }

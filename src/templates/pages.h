@@ -205,6 +205,8 @@ struct SignedInPage {
   std::string user_id;
   // The outcome of the last operation ("Your password has been changed").
   std::optional<std::string> notice;
+  std::optional<std::string> profile_href;
+  std::optional<std::string> sessions_href;
   std::optional<std::string> password_change_href;
   std::optional<std::string> cross_signing_reset_href;
   std::optional<std::string> deactivate_href;
@@ -280,6 +282,68 @@ struct CrossSigningResetPage {
   std::optional<std::string> error;
 
   static std::vector<CrossSigningResetPage> samples();
+};
+
+// form#profile (interface.md §5): the Matrix user id and `display_name`.
+struct ProfilePage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  std::string display_name;           // the stored one, or the last attempt
+  std::optional<std::string> notice;  // "Your profile has been saved."
+  std::optional<std::string> error;
+  std::optional<std::string> display_name_error;
+
+  static std::vector<ProfilePage> samples();
+};
+
+// One session of the user as the sessions pages show it. Every text is
+// already formatted for the page.
+struct SessionSummary {
+  std::string kind;                     // "App", "Legacy app", "Browser"
+  std::string name;                     // the client's name, or what the session calls itself
+  std::optional<std::string> logo_uri;  // https only; the page's CSP allows its origin
+  std::optional<std::string> device_id;
+  std::string created_at;  // "2026-11-28 14:32 UTC"
+  std::optional<std::string> last_active_at;
+  std::optional<std::string> last_active_ip;
+  std::optional<std::string> user_agent;
+  bool is_current = false;  // the browser session showing the page
+  std::string href;         // its own page
+};
+
+// The list of the user's active sessions (/account/sessions).
+struct SessionsPage {
+  Layout layout;
+  std::string user_id;
+  std::vector<SessionSummary> sessions;
+  std::optional<std::string> notice;  // "The session has been ended."
+
+  static std::vector<SessionsPage> samples();
+};
+
+// One session, with the way to end it.
+struct SessionPage {
+  Layout layout;
+  std::string user_id;
+  SessionSummary session;
+  std::string end_href;
+
+  static std::vector<SessionPage> samples();
+};
+
+// form#device-delete (interface.md §5): what ending the session does, and
+// the confirmation button.
+struct SessionEndPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  SessionSummary session;
+  std::string action;  // where the form posts
+  std::string cancel_href;
+  std::optional<std::string> error;
+
+  static std::vector<SessionEndPage> samples();
 };
 
 // A page that only says what happened (the account is deactivated).

@@ -20,10 +20,10 @@ constexpr std::string_view kExtension = ".mustache";
 constexpr int kMaxPartialDepth = 8;
 
 // Every page a Templates object must have, by file stem.
-constexpr std::array<std::string_view, 13> kRequiredPages = {
-    "login",     "register",   "consent", "error",           "logout",     "signed_in",
-    "form_post", "signed_out", "reauth",  "password_change", "deactivate", "cross_signing_reset",
-    "notice"};
+constexpr std::array<std::string_view, 17> kRequiredPages = {
+    "login",     "register",   "consent",  "error",           "logout",     "signed_in",
+    "form_post", "signed_out", "reauth",   "password_change", "deactivate", "cross_signing_reset",
+    "notice",    "profile",    "sessions", "session",         "session_end"};
 
 bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -440,11 +440,13 @@ std::string Templates::render(const SignedInPage& page) const {
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   setOptional(data, "notice", page.notice);
+  setOptional(data, "profile_href", page.profile_href);
+  setOptional(data, "sessions_href", page.sessions_href);
   setOptional(data, "password_change_href", page.password_change_href);
   setOptional(data, "cross_signing_reset_href", page.cross_signing_reset_href);
   setOptional(data, "deactivate_href", page.deactivate_href);
-  const bool any_action =
-      page.password_change_href || page.cross_signing_reset_href || page.deactivate_href;
+  const bool any_action = page.profile_href || page.sessions_href || page.password_change_href ||
+                          page.cross_signing_reset_href || page.deactivate_href;
   data.set("has_actions", any_action);
   return state_->render("signed_in", data);
 }
@@ -510,6 +512,76 @@ std::string Templates::render(const CrossSigningResetPage& page) const {
   return state_->render("cross_signing_reset", data);
 }
 
+std::string Templates::render(const ProfilePage& page) const {
+  mustache::data data = state_->base(page.layout, "Your profile");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  setOptional(data, "notice", page.notice);
+  setOptional(data, "error", page.error);
+  FieldSpec name("display_name", "Display name", "text", "nickname");
+  name.value = page.display_name;
+  name.error = page.display_name_error;
+  name.required = false;
+  name.hint = "How others see you in rooms. Leave it empty to show your user ID.";
+  data.set("display_name_field", fieldData(name));
+  return state_->render("profile", data);
+}
+
+namespace {
+
+// Every key session.mustache reads is set (false when absent), for the
+// reason fieldData() gives.
+mustache::data sessionData(const SessionSummary& session) {
+  const auto text = [](const std::optional<std::string>& value) {
+    return value && !value->empty() ? mustache::data(*value) : mustache::data(false);
+  };
+  mustache::data data;
+  data.set("kind", session.kind);
+  data.set("name", session.name);
+  data.set("logo_uri", text(session.logo_uri));
+  data.set("device_id", text(session.device_id));
+  data.set("created_at", session.created_at);
+  data.set("last_active_at", text(session.last_active_at));
+  data.set("last_active_ip", text(session.last_active_ip));
+  data.set("user_agent", text(session.user_agent));
+  data.set("is_current", session.is_current);
+  data.set("href", session.href);
+  return data;
+}
+
+}  // namespace
+
+std::string Templates::render(const SessionsPage& page) const {
+  mustache::data data = state_->base(page.layout, "Your sessions");
+  data.set("user_id", page.user_id);
+  setOptional(data, "notice", page.notice);
+  mustache::data sessions{mustache::data::type::list};
+  for (const SessionSummary& session : page.sessions) sessions.push_back(sessionData(session));
+  data.set("sessions", sessions);
+  data.set("has_sessions", !page.sessions.empty());
+  return state_->render("sessions", data);
+}
+
+std::string Templates::render(const SessionPage& page) const {
+  mustache::data data = state_->base(page.layout, page.session.name);
+  data.set("user_id", page.user_id);
+  data.set("session", sessionData(page.session));
+  data.set("end_href", page.end_href);
+  return state_->render("session", data);
+}
+
+std::string Templates::render(const SessionEndPage& page) const {
+  mustache::data data = state_->base(
+      page.layout, page.session.is_current ? "Sign out of this browser?" : "End this session?");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  data.set("session", sessionData(page.session));
+  data.set("action", page.action);
+  data.set("cancel_href", page.cancel_href);
+  setOptional(data, "error", page.error);
+  return state_->render("session_end", data);
+}
+
 std::string Templates::render(const NoticePage& page) const {
   mustache::data data = state_->base(page.layout, page.title);
   data.set("message", page.message);
@@ -573,6 +645,10 @@ Result<void, std::string> checkAllTemplates() {
   checkSamples<PasswordChangePage>(*templates, "password_change", problems);
   checkSamples<DeactivatePage>(*templates, "deactivate", problems);
   checkSamples<CrossSigningResetPage>(*templates, "cross_signing_reset", problems);
+  checkSamples<ProfilePage>(*templates, "profile", problems);
+  checkSamples<SessionsPage>(*templates, "sessions", problems);
+  checkSamples<SessionPage>(*templates, "session", problems);
+  checkSamples<SessionEndPage>(*templates, "session_end", problems);
   checkSamples<NoticePage>(*templates, "notice", problems);
   checkSamples<FormPostPage>(*templates, "form_post", problems);
   if (!problems.empty()) return unexpected(problems);

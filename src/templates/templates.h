@@ -69,6 +69,10 @@ class Templates {
   std::string render(const PasswordChangePage& page) const;
   std::string render(const DeactivatePage& page) const;
   std::string render(const CrossSigningResetPage& page) const;
+  std::string render(const ProfilePage& page) const;
+  std::string render(const SessionsPage& page) const;
+  std::string render(const SessionPage& page) const;
+  std::string render(const SessionEndPage& page) const;
   std::string render(const NoticePage& page) const;
   std::string render(const FormPostPage& page) const;
 

@@ -12,7 +12,9 @@
 #include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
 #include "web/account_actions.h"
+#include "web/account_profile.h"
 #include "web/account_security.h"
+#include "web/account_sessions.h"
 #include "web/end_session.h"
 #include "web/navigation.h"
 #include "web/password_rules.h"
@@ -367,20 +369,48 @@ http::Response AccountPages::submitLogout(const http::Request& request) const {
   return response;
 }
 
+http::Response AccountPages::followAccountAction(const http::Request& request,
+                                                 const std::optional<ActiveSession>& active,
+                                                 std::string target) const {
+  const WebContext& context = kit_.context();
+  const auto hinted = localpartFromLoginHint(request, context.settings.homeserver);
+  if (!active) {
+    return http::Response::redirect(
+        PageKit::withQuery("/login", {{"next", target}, {"username", hinted}}), 303);
+  }
+  if (!hinted || *hinted == active->user.localpart) {
+    return http::Response::redirect(std::move(target), 303);
+  }
+  // The link was made for another account: say so rather than act on the
+  // wrong one, and let the user choose.
+  const std::string signed_in = "@" + active->user.localpart + ":" + context.settings.homeserver;
+  templates::ErrorPage page;
+  page.layout = kit_.layout();
+  page.title = "This link is for another account";
+  page.message = "The link you followed is for @" + *hinted + ":" + context.settings.homeserver +
+                 ", but you are signed in as " + signed_in + ".";
+  page.detail = "To use the other account, sign out and sign in to it, then open the link again.";
+  page.action_href = std::move(target);
+  page.action_label = "Continue as " + signed_in;
+  page.back_href = "/logout";
+  page.back_label = "Sign out";
+  return kit_.html(200, context.templates.render(page));
+}
+
 http::Response AccountPages::showAccount(const http::Request& request) const {
   WebContext& context = kit_.context();
   // MSC4191 deep links (web/account_actions.h): only navigation; the page
   // asks for login, step-up and confirmation itself.
-  if (const auto action = request.queryParam("action")) {
-    if (auto target = accountActionTarget(context.settings, *action, request)) {
-      return http::Response::redirect(std::move(*target), 303);
-    }
-  }
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
   if (!tx) return kit_.storageFailure(tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
   if (!active) return kit_.storageFailure(active.error());
   tx->reset();
+  if (const auto action = request.queryParam("action")) {
+    if (auto target = accountActionTarget(context.settings, *action, request)) {
+      return followAccountAction(request, *active, std::move(*target));
+    }
+  }
   if (!*active) {
     return http::Response::redirect(
         PageKit::withQuery("/login", {{"next", std::string_view(kAccountPath)}}), 303);
@@ -393,6 +423,8 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   if (request.queryParam("done") == "password") {
     page.notice = "Your password has been changed.";
   }
+  page.profile_href = std::string(kProfilePath);
+  page.sessions_href = std::string(kSessionsPath);
   if (context.settings.password_change_enabled) {
     page.password_change_href = std::string(kPasswordChangePath);
   }

@@ -38,21 +38,6 @@ std::string boundedUserAgent(const http::Request& request) {
   return agent;
 }
 
-Result<void, storage::StorageError> recordAudit(storage::Transaction& tx, WebContext& context,
-                                                const http::Request& request,
-                                                const domain::UserId& user, std::string_view action,
-                                                std::string details_json) {
-  storage::NewAuditEvent event;
-  event.user_id = user;
-  event.action = std::string(action);
-  event.ip_address = request.remote_address;
-  event.user_agent = boundedUserAgent(request);
-  event.details_json = std::move(details_json);
-  auto recorded = tx.auditLog().record(context.rng, context.clock, event);
-  if (!recorded) return unexpected(std::move(recorded).error());
-  return {};
-}
-
 // What endUserSessions() ended.
 struct EndedSessions {
   // OAuth and compat session ids, for the introspection cache.
@@ -122,6 +107,21 @@ std::string clockTime(Timestamp at) {
 }
 
 }  // namespace
+
+Result<void, storage::StorageError> recordAudit(storage::Transaction& tx, WebContext& context,
+                                                const http::Request& request,
+                                                const domain::UserId& user, std::string_view action,
+                                                std::string details_json) {
+  storage::NewAuditEvent event;
+  event.user_id = user;
+  event.action = std::string(action);
+  event.ip_address = request.remote_address;
+  event.user_agent = boundedUserAgent(request);
+  event.details_json = std::move(details_json);
+  auto recorded = tx.auditLog().record(context.rng, context.clock, event);
+  if (!recorded) return unexpected(std::move(recorded).error());
+  return {};
+}
 
 // One of the confirmation pages, with a fresh CSRF token for `purpose` and
 // the signed-in user.

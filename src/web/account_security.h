@@ -27,10 +27,12 @@
 // A GET only shows the page: a crafted link (MSC4191 deep links,
 // web/account_actions.h) can never change anything by itself.
 
+#include <string>
 #include <string_view>
 
 #include "http/request.h"
 #include "http/response.h"
+#include "storage/transaction.h"
 #include "web/page_kit.h"
 #include "web/step_up.h"
 
@@ -44,6 +46,13 @@ inline constexpr std::string_view kCrossSigningResetPath = "/account/cross-signi
 inline constexpr std::string_view kAuditPasswordChange = "account.password_change";
 inline constexpr std::string_view kAuditDeactivate = "account.deactivate";
 inline constexpr std::string_view kAuditCrossSigningReset = "account.cross_signing_reset";
+
+// Writes one audit event for `user` in `tx`, with the request's client
+// address and user agent (storage/audit_log_repository.h).
+Result<void, storage::StorageError> recordAudit(storage::Transaction& tx, WebContext& context,
+                                                const http::Request& request,
+                                                const domain::UserId& user, std::string_view action,
+                                                std::string details_json);
 
 class AccountSecurityPages {
  public:

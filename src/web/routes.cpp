@@ -6,7 +6,9 @@
 
 #include "oauth/discovery.h"
 #include "web/account_pages.h"
+#include "web/account_profile.h"
 #include "web/account_security.h"
+#include "web/account_sessions.h"
 #include "web/authorize_handler.h"
 #include "web/compat_sso.h"
 #include "web/device_link.h"
@@ -25,6 +27,8 @@ struct WebRoutes {
         account(kit),
         step_up(kit),
         security(kit, step_up),
+        profile(kit),
+        sessions(kit, step_up),
         authorize(kit),
         compat_sso(kit),
         device_link(kit),
@@ -33,6 +37,8 @@ struct WebRoutes {
   AccountPages account;
   StepUp step_up;
   AccountSecurityPages security;
+  ProfilePages profile;
+  SessionPages sessions;
   AuthorizeHandler authorize;
   CompatSsoPages compat_sso;
   DeviceLinkPages device_link;
@@ -87,6 +93,24 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->security.showCrossSigningReset(r); });
   router.add(Method::Post, std::string(kCrossSigningResetPath),
              [routes](http::Request& r) { return routes->security.submitCrossSigningReset(r); });
+  // The profile and the sessions pages (web/account_profile.h,
+  // web/account_sessions.h).
+  router.add(Method::Get, std::string(kProfilePath),
+             [routes](http::Request& r) { return routes->profile.showProfile(r); });
+  router.add(Method::Post, std::string(kProfilePath),
+             [routes](http::Request& r) { return routes->profile.submitProfile(r); });
+  router.add(Method::Get, std::string(kSessionsPath),
+             [routes](http::Request& r) { return routes->sessions.showSessions(r); });
+  router.add(Method::Get, std::string(kSessionByDevicePath),
+             [routes](http::Request& r) { return routes->sessions.showSessionByDevice(r); });
+  router.add(Method::Get, std::string(kSessionEndByDevicePath),
+             [routes](http::Request& r) { return routes->sessions.showEndByDevice(r); });
+  router.add(Method::Get, std::string(kSessionsPath) + "/{id}",
+             [routes](http::Request& r) { return routes->sessions.showSession(r); });
+  router.add(Method::Get, std::string(kSessionsPath) + "/{id}/end",
+             [routes](http::Request& r) { return routes->sessions.showEnd(r); });
+  router.add(Method::Post, std::string(kSessionsPath) + "/{id}/end",
+             [routes](http::Request& r) { return routes->sessions.submitEnd(r); });
   router.add(Method::Get, "/authorize",
              [routes](http::Request& r) { return routes->authorize.authorize(r); });
   router.add(Method::Post, "/authorize",

@@ -10,7 +10,7 @@ namespace mxauth::storage::sql {
 namespace {
 
 constexpr std::string_view kUserColumns =
-    "id, localpart, created_at, locked_at, deactivated_at, is_admin";
+    "id, localpart, created_at, locked_at, deactivated_at, is_admin, display_name";
 constexpr std::string_view kEmailColumns = "id, user_id, address, created_at, confirmed_at";
 constexpr std::string_view kPasswordColumns =
     "id, user_id, hash, version, created_at, upgraded_from";
@@ -25,6 +25,7 @@ Result<domain::User, StorageError> readUser(const Row& row) {
   user.locked_at = reader.optionalTimestamp();
   user.deactivated_at = reader.optionalTimestamp();
   user.is_admin = reader.boolean();
+  user.display_name = reader.optionalText();
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return user;
 }
@@ -64,7 +65,8 @@ Result<domain::User, StorageError> SqlUserRepository::add(Rng& rng, const Clock&
                     clock.now(),
                     std::nullopt,
                     std::nullopt,
-                    is_admin};
+                    is_admin,
+                    std::nullopt};
   auto inserted = session_.execute(
       "INSERT INTO users (id, localpart, created_at, is_admin) VALUES ($1, $2, $3, $4)",
       {user.id, user.localpart, user.created_at, user.is_admin});
@@ -89,8 +91,8 @@ Result<std::optional<domain::User>, StorageError> SqlUserRepository::findByLocal
 Result<std::optional<domain::User>, StorageError> SqlUserRepository::findByEmail(
     std::string_view address) {
   static const std::string kSql =
-      sql({"SELECT u.id, u.localpart, u.created_at, u.locked_at, u.deactivated_at, u.is_admin ",
-           "FROM user_emails e JOIN users u ON u.id = e.user_id ",
+      sql({"SELECT u.id, u.localpart, u.created_at, u.locked_at, u.deactivated_at, u.is_admin, ",
+           "u.display_name ", "FROM user_emails e JOIN users u ON u.id = e.user_id ",
            "WHERE lower(e.address) = lower(CAST($1 AS TEXT)) AND e.confirmed_at IS NOT NULL"});
   return readOptional(session_.queryOptional(kSql, {address}), &readUser);
 }
@@ -137,6 +139,13 @@ Result<std::optional<domain::User>, StorageError> SqlUserRepository::setAdmin(
   static const std::string kSql =
       sql({"UPDATE users SET is_admin = $2 WHERE id = $1 RETURNING ", kUserColumns});
   return readOptional(session_.queryOptional(kSql, {id, is_admin}), &readUser);
+}
+
+Result<std::optional<domain::User>, StorageError> SqlUserRepository::setDisplayName(
+    const domain::UserId& id, const std::optional<std::string>& display_name) {
+  static const std::string kSql =
+      sql({"UPDATE users SET display_name = $2 WHERE id = $1 RETURNING ", kUserColumns});
+  return readOptional(session_.queryOptional(kSql, {id, display_name}), &readUser);
 }
 
 Result<domain::UserEmail, StorageError> SqlUserEmailRepository::add(Rng& rng, const Clock& clock,

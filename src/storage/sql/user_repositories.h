@@ -29,6 +29,8 @@ class SqlUserRepository final : public UserRepository {
   Result<std::optional<domain::User>, StorageError> reactivate(const domain::UserId& id) override;
   Result<std::optional<domain::User>, StorageError> setAdmin(const domain::UserId& id,
                                                              bool is_admin) override;
+  Result<std::optional<domain::User>, StorageError> setDisplayName(
+      const domain::UserId& id, const std::optional<std::string>& display_name) override;
 
  private:
   Session& session_;
