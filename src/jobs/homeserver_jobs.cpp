@@ -37,10 +37,11 @@ std::string describe(const homeserver::HomeserverError& error) {
   return std::string(homeserver::toString(error.code)) + ": " + error.message;
 }
 
-// The user's localpart and lock state.
+// The user's localpart, lock state and verified e-mail addresses.
 struct UserState {
   std::string localpart;
   bool locked = false;
+  std::vector<std::string> emails;
 };
 
 Result<std::optional<UserState>, std::string> readUser(storage::Database& database,
@@ -50,7 +51,13 @@ Result<std::optional<UserState>, std::string> readUser(storage::Database& databa
   auto user = (*tx)->users().lookup(id);
   if (!user) return unexpected(user.error().detail);
   if (!*user) return std::optional<UserState>();
-  return std::optional<UserState>(UserState{(*user)->localpart, (*user)->isLocked()});
+  auto emails = (*tx)->userEmails().listForUser(id);
+  if (!emails) return unexpected(emails.error().detail);
+  UserState state{(*user)->localpart, (*user)->isLocked(), {}};
+  for (const domain::UserEmail& email : *emails) {
+    if (email.isConfirmed()) state.emails.push_back(email.address);
+  }
+  return std::optional<UserState>(std::move(state));
 }
 
 // The devices the homeserver must keep for `id` (R2 in the header: one
@@ -184,6 +191,13 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database, cons
                   homeserver::ProvisionRequest request;
                   request.localpart = (*user)->localpart;
                   request.locked = (*user)->locked;
+                  // The verified addresses, so that the homeserver's
+                  // threepids follow the account pages (spec-digest §5.5).
+                  if ((*user)->emails.empty()) {
+                    request.unset_emails = true;
+                  } else {
+                    request.set_emails = (*user)->emails;
+                  }
                   auto provisioned = homeserver.provisionUser(request);
                   if (!provisioned) return unexpected(describe(provisioned.error()));
                   return {};

@@ -12,7 +12,10 @@
 //                             It never takes away a live session's device:
 //                             see "Device sync and logins" below.
 //   homeserver.provision_user {"user_id"}: create or update the user on the
-//                             homeserver (after registration; lock state).
+//                             homeserver (after registration; lock state;
+//                             when the verified e-mail addresses change:
+//                             they go as set_emails, or unset_emails when
+//                             there are none).
 //   homeserver.delete_user    {"user_id", "erase"}: deactivate the user on
 //                             the homeserver (delete_user), erasing their
 //                             data when asked (after a deactivation on the

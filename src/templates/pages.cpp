@@ -13,6 +13,7 @@ std::vector<LoginPage> LoginPage::samples() {
   LoginPage empty;
   empty.csrf_token = "sample-csrf-token";
   empty.register_href = "/register";
+  empty.recover_href = "/recover";
 
   LoginPage failed = empty;
   failed.next = "/authorize/continue?id=01J0000000000000000000000";
@@ -183,6 +184,7 @@ std::vector<SignedInPage> SignedInPage::samples() {
   SignedInPage full = page;
   full.notice = "Your password has been changed.";
   full.password_change_href = "/account/password";
+  full.emails_href = "/account/emails";
   full.cross_signing_reset_href = "/account/cross-signing-reset";
   full.deactivate_href = "/account/deactivate";
   return {page, full};

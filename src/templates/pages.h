@@ -37,6 +37,8 @@ struct LoginPage {
   std::optional<std::string> password_error;
   // Link to the registration page, when registration is enabled.
   std::optional<std::string> register_href;
+  // "Forgot password?" (/recover), when password recovery is available.
+  std::optional<std::string> recover_href;
 
   static std::vector<LoginPage> samples();
 };
@@ -206,6 +208,7 @@ struct SignedInPage {
   // The outcome of the last operation ("Your password has been changed").
   std::optional<std::string> notice;
   std::optional<std::string> password_change_href;
+  std::optional<std::string> emails_href;
   std::optional<std::string> cross_signing_reset_href;
   std::optional<std::string> deactivate_href;
 

@@ -12,10 +12,12 @@
 #include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
 #include "web/account_actions.h"
+#include "web/account_emails.h"
 #include "web/account_security.h"
 #include "web/end_session.h"
 #include "web/navigation.h"
 #include "web/password_rules.h"
+#include "web/recovery.h"
 
 namespace mxauth::web {
 namespace {
@@ -81,6 +83,9 @@ http::Response AccountPages::renderLogin(const http::Request& request, int statu
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLoginPurpose);
   if (context.settings.registration_enabled) {
     page.register_href = PageKit::withQuery("/register", {{"next", page.next}});
+  }
+  if (context.settings.password_recovery_enabled && context.mailer != nullptr) {
+    page.recover_href = std::string(kRecoverPath);
   }
   http::Response response = kit_.html(status, context.templates.render(page));
   allowContinuationTarget(context, page.next, response);
@@ -396,6 +401,7 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   if (context.settings.password_change_enabled) {
     page.password_change_href = std::string(kPasswordChangePath);
   }
+  page.emails_href = std::string(kEmailsPath);
   page.cross_signing_reset_href = std::string(kCrossSigningResetPath);
   if (context.settings.deactivation_enabled) page.deactivate_href = std::string(kDeactivatePath);
   http::Response response = kit_.html(200, context.templates.render(page));

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "oauth/discovery.h"
+#include "web/account_emails.h"
 #include "web/account_pages.h"
 #include "web/account_security.h"
 #include "web/authorize_handler.h"
@@ -12,6 +13,7 @@
 #include "web/device_link.h"
 #include "web/end_session.h"
 #include "web/page_kit.h"
+#include "web/recovery.h"
 #include "web/step_up.h"
 
 namespace mxauth::web {
@@ -25,6 +27,8 @@ struct WebRoutes {
         account(kit),
         step_up(kit),
         security(kit, step_up),
+        emails(kit, step_up),
+        recovery(kit),
         authorize(kit),
         compat_sso(kit),
         device_link(kit),
@@ -33,6 +37,8 @@ struct WebRoutes {
   AccountPages account;
   StepUp step_up;
   AccountSecurityPages security;
+  AccountEmailPages emails;
+  RecoveryPages recovery;
   AuthorizeHandler authorize;
   CompatSsoPages compat_sso;
   DeviceLinkPages device_link;
@@ -87,6 +93,30 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->security.showCrossSigningReset(r); });
   router.add(Method::Post, std::string(kCrossSigningResetPath),
              [routes](http::Request& r) { return routes->security.submitCrossSigningReset(r); });
+  // E-mail addresses and password recovery (web/account_emails.h,
+  // web/recovery.h).
+  router.add(Method::Get, std::string(kEmailsPath),
+             [routes](http::Request& r) { return routes->emails.showEmails(r); });
+  router.add(Method::Post, std::string(kEmailsPath),
+             [routes](http::Request& r) { return routes->emails.submitAdd(r); });
+  router.add(Method::Get, std::string(kEmailVerifyPath),
+             [routes](http::Request& r) { return routes->emails.showVerify(r); });
+  router.add(Method::Post, std::string(kEmailVerifyPath),
+             [routes](http::Request& r) { return routes->emails.submitVerify(r); });
+  router.add(Method::Post, std::string(kEmailResendPath),
+             [routes](http::Request& r) { return routes->emails.submitResend(r); });
+  router.add(Method::Post, std::string(kEmailPrimaryPath),
+             [routes](http::Request& r) { return routes->emails.submitPrimary(r); });
+  router.add(Method::Post, std::string(kEmailRemovePath),
+             [routes](http::Request& r) { return routes->emails.submitRemove(r); });
+  router.add(Method::Get, std::string(kRecoverPath),
+             [routes](http::Request& r) { return routes->recovery.showRecover(r); });
+  router.add(Method::Post, std::string(kRecoverPath),
+             [routes](http::Request& r) { return routes->recovery.submitRecover(r); });
+  router.add(Method::Get, std::string(kRecoverPasswordPath),
+             [routes](http::Request& r) { return routes->recovery.showRecoverPassword(r); });
+  router.add(Method::Post, std::string(kRecoverPasswordPath),
+             [routes](http::Request& r) { return routes->recovery.submitRecoverPassword(r); });
   router.add(Method::Get, "/authorize",
              [routes](http::Request& r) { return routes->authorize.authorize(r); });
   router.add(Method::Post, "/authorize",
