@@ -112,6 +112,8 @@ struct AccountConfig {
   // email.transport is not blackhole.
   bool password_recovery = true;
   std::chrono::seconds password_recovery_ttl{600};
+  // Registration needs a token from `mxauth registration-token add`.
+  bool registration_token_required = false;
 
   bool operator==(const AccountConfig&) const = default;
 };

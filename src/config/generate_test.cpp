@@ -37,7 +37,8 @@ Config everyKeyChanged() {
                false,
                {std::chrono::seconds(120), {"password"}},
                false,
-               std::chrono::seconds(900)};
+               std::chrono::seconds(900),
+               true};
   c.email = {EmailTransport::Smtp,
              {"::1", 465, SmtpMode::Tls, "user: name", "pa'ss \"word\""},
              "\"Example, Inc.\" <no-reply@example.org>"};

@@ -50,5 +50,6 @@ using DeviceReservationId = Id<struct DeviceReservationIdTag>;
 using AuditEventId = Id<struct AuditEventIdTag>;
 using UserEmailCodeId = Id<struct UserEmailCodeIdTag>;
 using RecoveryTicketId = Id<struct RecoveryTicketIdTag>;
+using RegistrationTokenId = Id<struct RegistrationTokenIdTag>;
 
 }  // namespace mxauth::domain

@@ -10,6 +10,7 @@
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
 #include "storage/recovery_ticket_repository.h"
+#include "storage/registration_token_repository.h"
 #include "storage/storage_error.h"
 #include "storage/user_email_code_repository.h"
 #include "storage/user_email_repository.h"
@@ -39,6 +40,7 @@ class Transaction {
   virtual UserPasswordRepository& userPasswords() = 0;
   virtual UserEmailCodeRepository& userEmailCodes() = 0;
   virtual RecoveryTicketRepository& recoveryTickets() = 0;
+  virtual RegistrationTokenRepository& registrationTokens() = 0;
 
   virtual OAuthClientRepository& oauthClients() = 0;
   virtual BrowserSessionRepository& browserSessions() = 0;

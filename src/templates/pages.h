@@ -57,6 +57,14 @@ struct RegisterPage {
   std::optional<std::string> password_error;
   std::optional<std::string> password_confirm_error;
   std::string login_href = "/login";
+  // account.registration_token_required: the `registration_token` field.
+  bool token_required = false;
+  std::string registration_token;
+  std::optional<std::string> registration_token_error;
+  // branding.tos_uri: the required `accept_terms` checkbox linking to it.
+  std::optional<std::string> tos_uri;
+  bool accept_terms = false;
+  std::optional<std::string> accept_terms_error;
 
   static std::vector<RegisterPage> samples();
 };

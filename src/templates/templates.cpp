@@ -305,6 +305,21 @@ std::string Templates::render(const RegisterPage& page) const {
   FieldSpec confirm("password_confirm", "Confirm password", "password", "new-password");
   confirm.error = page.password_confirm_error;
   data.set("password_confirm_field", fieldData(confirm));
+  if (page.token_required) {
+    FieldSpec token("registration_token", "Registration token", "text", "off");
+    token.value = page.registration_token;
+    token.error = page.registration_token_error;
+    token.hint = "This server creates accounts only with a token from its administrator.";
+    token.plain_text = true;
+    data.set("registration_token_field", fieldData(token));
+  }
+  if (page.tos_uri && !page.tos_uri->empty()) {
+    data.set("tos_uri", *page.tos_uri);
+    data.set("accept_terms", page.accept_terms);
+    data.set("accept_terms_error", page.accept_terms_error && !page.accept_terms_error->empty()
+                                       ? mustache::data(*page.accept_terms_error)
+                                       : mustache::data(false));
+  }
   return state_->render("register", data);
 }
 

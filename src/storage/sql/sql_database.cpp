@@ -35,6 +35,7 @@ class SqlTransaction final : public Transaction {
   UserPasswordRepository& userPasswords() override { return user_passwords_; }
   UserEmailCodeRepository& userEmailCodes() override { return user_email_codes_; }
   RecoveryTicketRepository& recoveryTickets() override { return recovery_tickets_; }
+  RegistrationTokenRepository& registrationTokens() override { return registration_tokens_; }
   OAuthClientRepository& oauthClients() override { return oauth_clients_; }
   BrowserSessionRepository& browserSessions() override { return browser_sessions_; }
   AuthorizationGrantRepository& authorizationGrants() override { return authorization_grants_; }
@@ -92,6 +93,7 @@ class SqlTransaction final : public Transaction {
   SqlUserPasswordRepository user_passwords_{session_};
   SqlUserEmailCodeRepository user_email_codes_{session_};
   SqlRecoveryTicketRepository recovery_tickets_{session_};
+  SqlRegistrationTokenRepository registration_tokens_{session_};
   SqlOAuthClientRepository oauth_clients_{session_};
   SqlBrowserSessionRepository browser_sessions_{session_};
   SqlAuthorizationGrantRepository authorization_grants_{session_};

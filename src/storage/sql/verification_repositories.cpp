@@ -28,6 +28,33 @@ Result<UserEmailCode, StorageError> readCode(const Row& row) {
   return code;
 }
 
+constexpr std::string_view kRegistrationTokenColumns =
+    "id, token_hash, usage_limit, times_used, created_at, expires_at, last_used_at, revoked_at";
+
+Result<RegistrationToken, StorageError> readRegistrationToken(const Row& row) {
+  RowReader reader(row);
+  RegistrationToken token;
+  token.id = domain::RegistrationTokenId(reader.text());
+  token.token_hash = reader.text();
+  token.usage_limit = reader.optionalInteger();
+  token.times_used = reader.integer();
+  token.created_at = reader.timestamp();
+  token.expires_at = reader.optionalTimestamp();
+  token.last_used_at = reader.optionalTimestamp();
+  token.revoked_at = reader.optionalTimestamp();
+  if (auto error = reader.error()) return unexpected(std::move(*error));
+  return token;
+}
+
+Result<UserTermsAcceptance, StorageError> readTerms(const Row& row) {
+  RowReader reader(row);
+  UserTermsAcceptance terms;
+  terms.terms_uri = reader.text();
+  terms.accepted_at = reader.timestamp();
+  if (auto error = reader.error()) return unexpected(std::move(*error));
+  return terms;
+}
+
 Result<RecoveryTicket, StorageError> readTicket(const Row& row) {
   RowReader reader(row);
   RecoveryTicket ticket;
@@ -140,6 +167,76 @@ Result<std::int64_t, StorageError> SqlRecoveryTicketRepository::consumeAllForUse
   return session_.execute(
       "UPDATE recovery_tickets SET consumed_at = $2 WHERE user_id = $1 AND consumed_at IS NULL",
       {user, clock.now()});
+}
+
+Result<RegistrationToken, StorageError> SqlRegistrationTokenRepository::add(
+    Rng& rng, const Clock& clock, std::string_view token_hash,
+    std::optional<std::int64_t> usage_limit, std::optional<Timestamp> expires_at) {
+  RegistrationToken token{domain::RegistrationTokenId(core::newUlid(rng, clock)),
+                          std::string(token_hash),
+                          usage_limit,
+                          0,
+                          clock.now(),
+                          expires_at,
+                          std::nullopt,
+                          std::nullopt};
+  auto inserted = session_.execute(
+      "INSERT INTO registration_tokens (id, token_hash, usage_limit, created_at, expires_at) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      {token.id, token.token_hash, token.usage_limit, token.created_at, token.expires_at});
+  if (!inserted) return unexpected(inserted.error());
+  return token;
+}
+
+Result<std::optional<RegistrationToken>, StorageError> SqlRegistrationTokenRepository::use(
+    const Clock& clock, std::string_view token_hash) {
+  // One statement: the check and the count cannot be separated by another
+  // registration (design §6).
+  static const std::string kSql =
+      sql({"UPDATE registration_tokens SET times_used = times_used + 1, last_used_at = $2 "
+           "WHERE token_hash = $1 AND revoked_at IS NULL "
+           "AND (expires_at IS NULL OR expires_at > $2) "
+           "AND (usage_limit IS NULL OR times_used < usage_limit) RETURNING ",
+           kRegistrationTokenColumns});
+  return readOptional(session_.queryOptional(kSql, {token_hash, clock.now()}),
+                      &readRegistrationToken);
+}
+
+Result<std::optional<RegistrationToken>, StorageError> SqlRegistrationTokenRepository::findByHash(
+    std::string_view token_hash) {
+  static const std::string kSql = sql(
+      {"SELECT ", kRegistrationTokenColumns, " FROM registration_tokens WHERE token_hash = $1"});
+  return readOptional(session_.queryOptional(kSql, {token_hash}), &readRegistrationToken);
+}
+
+Result<std::vector<RegistrationToken>, StorageError> SqlRegistrationTokenRepository::list() {
+  static const std::string kSql =
+      sql({"SELECT ", kRegistrationTokenColumns, " FROM registration_tokens ORDER BY id"});
+  return readAll(session_.query(kSql, {}), &readRegistrationToken);
+}
+
+Result<bool, StorageError> SqlRegistrationTokenRepository::revoke(
+    const Clock& clock, const domain::RegistrationTokenId& id) {
+  return changedAny(session_.execute(
+      "UPDATE registration_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+      {id, clock.now()}));
+}
+
+Result<void, StorageError> SqlRegistrationTokenRepository::acceptTerms(const Clock& clock,
+                                                                       const domain::UserId& user,
+                                                                       std::string_view terms_uri) {
+  return done(session_.execute(
+      "INSERT INTO user_terms (user_id, terms_uri, accepted_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (user_id, terms_uri) DO NOTHING",
+      {user, terms_uri, clock.now()}));
+}
+
+Result<std::vector<UserTermsAcceptance>, StorageError> SqlRegistrationTokenRepository::termsOf(
+    const domain::UserId& user) {
+  return readAll(session_.query("SELECT terms_uri, accepted_at FROM user_terms WHERE user_id = $1 "
+                                "ORDER BY accepted_at, terms_uri",
+                                {user}),
+                 &readTerms);
 }
 
 }  // namespace mxauth::storage::sql

@@ -1,10 +1,12 @@
 #pragma once
 
-// UserEmailCodeRepository and RecoveryTicketRepository
-// (storage/user_email_code_repository.h, storage/recovery_ticket_repository.h)
-// in SQL that both backends run.
+// UserEmailCodeRepository, RecoveryTicketRepository and
+// RegistrationTokenRepository (storage/user_email_code_repository.h,
+// storage/recovery_ticket_repository.h,
+// storage/registration_token_repository.h) in SQL that both backends run.
 
 #include "storage/recovery_ticket_repository.h"
+#include "storage/registration_token_repository.h"
 #include "storage/sql/session.h"
 #include "storage/user_email_code_repository.h"
 
@@ -45,6 +47,30 @@ class SqlRecoveryTicketRepository final : public RecoveryTicketRepository {
                                      const domain::RecoveryTicketId& id) override;
   Result<std::int64_t, StorageError> consumeAllForUser(const Clock& clock,
                                                        const domain::UserId& user) override;
+
+ private:
+  Session& session_;
+};
+
+class SqlRegistrationTokenRepository final : public RegistrationTokenRepository {
+ public:
+  explicit SqlRegistrationTokenRepository(Session& session) : session_(session) {}
+
+  Result<RegistrationToken, StorageError> add(Rng& rng, const Clock& clock,
+                                              std::string_view token_hash,
+                                              std::optional<std::int64_t> usage_limit,
+                                              std::optional<Timestamp> expires_at) override;
+  Result<std::optional<RegistrationToken>, StorageError> use(const Clock& clock,
+                                                             std::string_view token_hash) override;
+  Result<std::optional<RegistrationToken>, StorageError> findByHash(
+      std::string_view token_hash) override;
+  Result<std::vector<RegistrationToken>, StorageError> list() override;
+  Result<bool, StorageError> revoke(const Clock& clock,
+                                    const domain::RegistrationTokenId& id) override;
+  Result<void, StorageError> acceptTerms(const Clock& clock, const domain::UserId& user,
+                                         std::string_view terms_uri) override;
+  Result<std::vector<UserTermsAcceptance>, StorageError> termsOf(
+      const domain::UserId& user) override;
 
  private:
   Session& session_;

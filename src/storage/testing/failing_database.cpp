@@ -16,6 +16,9 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::RecoveryTicketRepository& recoveryTickets() override {
     return inner_->recoveryTickets();
   }
+  storage::RegistrationTokenRepository& registrationTokens() override {
+    return inner_->registrationTokens();
+  }
   storage::OAuthClientRepository& oauthClients() override { return inner_->oauthClients(); }
   storage::BrowserSessionRepository& browserSessions() override {
     return inner_->browserSessions();
