@@ -324,3 +324,64 @@ test('an expired recovery link is refused', async () => {
     await context.close();
   }, ['--email', 'alice@example.test']);
 });
+
+// Fills form#register and submits it: the response.
+async function register(page, server, name, extra = {}) {
+  await page.goto(server.url('/register'));
+  await page.waitForSelector('form#register');
+  await page.fill('form#register [name=username]', name);
+  await page.fill('form#register [name=password]', 'a long enough passphrase');
+  await page.fill('form#register [name=password_confirm]', 'a long enough passphrase');
+  for (const [field, value] of Object.entries(extra)) {
+    if (field === 'accept_terms') {
+      if (value) await page.check('form#register [name=accept_terms]');
+    } else {
+      await page.fill(`form#register [name=${field}]`, value);
+    }
+  }
+  // The browser's own checks (required fields) would stop the submission
+  // before the server sees it; the server's answers are what is tested.
+  await page.$eval('form#register', (form) => { form.noValidate = true; });
+  return submit(page, 'form#register');
+}
+
+test('registration with a token: valid, exhausted, missing; the terms of service must be accepted and are stored', async () => {
+  const TOS = 'https://tos.example.test/terms';
+  await withHomeserver({ env: { MXAUTH_ACCOUNT__REGISTRATION_TOKEN_REQUIRED: 'true', MXAUTH_BRANDING__TOS_URI: TOS } }, async (hs) => {
+    const { token } = JSON.parse(hs.server.cli(['registration-token', 'add', '--uses', '1']));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+
+    // Missing token, terms not accepted: both said next to their fields.
+    let response = await register(page, hs.server, 'rita');
+    assert.equal(response.status(), 400);
+    assert.equal(await page.getAttribute('form#register [name=registration_token]', 'aria-invalid'), 'true');
+    assert.match(await page.textContent('#accept_terms-error'), /Accept the terms/);
+    assert.equal(await page.getAttribute('form#register a[href]', 'href') !== null, true);
+    assert.equal(await page.locator(`form#register a[href="${TOS}"]`).count(), 1);
+    await assertAccessible(page, 'register with token and terms');
+    await capture(page, 'register-gated');
+
+    response = await register(page, hs.server, 'rita', { registration_token: token, accept_terms: true });
+    assert.equal(response.status(), 200);
+    assert.equal(new URL(page.url()).pathname, '/account/');
+
+    // The token had one use: spent.
+    const other = await browser.newContext();
+    const second = await other.newPage();
+    response = await register(second, hs.server, 'sam', { registration_token: token, accept_terms: true });
+    assert.equal(response.status(), 400);
+    assert.match(await second.textContent('#registration_token-error'), /used up/);
+    await capture(second, 'register-token-used');
+    const [listed] = hs.server.cli(['registration-token', 'list']).trim().split('\n').map((line) => JSON.parse(line));
+    assert.equal(listed.times_used, 1);
+    assert.equal(listed.valid, false);
+
+    // The acceptance is stored: the URI and when.
+    const stored = sql(hs.server, "SELECT t.terms_uri FROM user_terms t JOIN users u ON u.id = t.user_id WHERE u.localpart = 'rita';").trim();
+    assert.equal(stored, TOS);
+    assert.equal(sql(hs.server, "SELECT COUNT(*) FROM users WHERE localpart = 'sam';").trim(), '0');
+    await other.close();
+    await context.close();
+  });
+});
