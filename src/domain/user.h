@@ -40,6 +40,9 @@ struct UserEmail {
   std::string address;
   Timestamp created_at;
   std::optional<Timestamp> confirmed_at;
+  // The address the account pages mark as the main one; at most one per
+  // user, and only a confirmed one.
+  bool is_primary = false;
 
   bool isConfirmed() const { return confirmed_at.has_value(); }
 

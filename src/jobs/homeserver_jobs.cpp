@@ -49,11 +49,13 @@ std::string describe(const homeserver::HomeserverError& error) {
   return std::string(homeserver::toString(error.code)) + ": " + error.message;
 }
 
-// The user's localpart, lock state and display name.
+// The user's localpart, lock state, display name and verified e-mail
+// addresses.
 struct UserState {
   std::string localpart;
   bool locked = false;
   std::optional<std::string> display_name;
+  std::vector<std::string> emails;
 };
 
 Result<std::optional<UserState>, std::string> readUser(storage::Database& database,
@@ -63,8 +65,13 @@ Result<std::optional<UserState>, std::string> readUser(storage::Database& databa
   auto user = (*tx)->users().lookup(id);
   if (!user) return unexpected(user.error().detail);
   if (!*user) return std::optional<UserState>();
-  return std::optional<UserState>(
-      UserState{(*user)->localpart, (*user)->isLocked(), (*user)->display_name});
+  auto emails = (*tx)->userEmails().listForUser(id);
+  if (!emails) return unexpected(emails.error().detail);
+  UserState state{(*user)->localpart, (*user)->isLocked(), (*user)->display_name, {}};
+  for (const domain::UserEmail& email : *emails) {
+    if (email.isConfirmed()) state.emails.push_back(email.address);
+  }
+  return std::optional<UserState>(std::move(state));
 }
 
 // The devices the homeserver must keep for `id` (R2 in the header: one
@@ -264,6 +271,13 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database, cons
                   if (flagOf(job, "display_name")) {
                     request.set_displayname = (*user)->display_name;
                     request.unset_displayname = !(*user)->display_name.has_value();
+                  }
+                  // The verified addresses, so that the homeserver's
+                  // threepids follow the account pages (spec-digest §5.5).
+                  if ((*user)->emails.empty()) {
+                    request.unset_emails = true;
+                  } else {
+                    request.set_emails = (*user)->emails;
                   }
                   auto provisioned = homeserver.provisionUser(request);
                   if (!provisioned) return unexpected(describe(provisioned.error()));

@@ -13,11 +13,13 @@
 //                             see "Device sync and logins" below.
 //   homeserver.provision_user {"user_id"[, "display_name": true]}: create
 //                             or update the user on the homeserver (after
-//                             registration; lock state). With
-//                             "display_name", also the display name chosen
-//                             on the profile page as it is when the job
-//                             runs (set_displayname, or unset_displayname
-//                             when cleared); without it the homeserver's
+//                             registration; lock state; the verified e-mail
+//                             addresses, as set_emails, or unset_emails
+//                             when there are none). With "display_name",
+//                             also the display name chosen on the profile
+//                             page as it is when the job runs
+//                             (set_displayname, or unset_displayname when
+//                             cleared); without it the homeserver's
 //                             display name is left alone.
 //   homeserver.delete_device  {"user_id", "device_id"}: remove one device
 //                             of an ended session from the homeserver at

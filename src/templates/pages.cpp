@@ -13,6 +13,7 @@ std::vector<LoginPage> LoginPage::samples() {
   LoginPage empty;
   empty.csrf_token = "sample-csrf-token";
   empty.register_href = "/register";
+  empty.recover_href = "/recover";
 
   LoginPage failed = empty;
   failed.next = "/authorize/continue?id=01J0000000000000000000000";
@@ -41,7 +42,18 @@ std::vector<RegisterPage> RegisterPage::samples() {
   invalid.password_error = "Use at least 8 characters";
   invalid.password_confirm_error = "The passwords do not match";
   invalid.error = "Please correct the errors below";
-  return {empty, invalid};
+
+  RegisterPage gated = invalid;
+  gated.token_required = true;
+  gated.registration_token = "<b>token</b>";
+  gated.registration_token_error = "This registration token cannot be used";
+  gated.tos_uri = "https://example.com/tos?a=1&b=\"2\"";
+  gated.accept_terms_error = "Accept the terms of service to continue";
+  RegisterPage accepted = empty;
+  accepted.token_required = true;
+  accepted.tos_uri = "https://example.com/tos";
+  accepted.accept_terms = true;
+  return {empty, invalid, gated, accepted};
 }
 
 std::vector<ConsentPage> ConsentPage::samples() {
@@ -185,6 +197,7 @@ std::vector<SignedInPage> SignedInPage::samples() {
   full.profile_href = "/account/profile";
   full.sessions_href = "/account/sessions";
   full.password_change_href = "/account/password";
+  full.emails_href = "/account/emails";
   full.cross_signing_reset_href = "/account/cross-signing-reset";
   full.deactivate_href = "/account/deactivate";
   return {page, full};

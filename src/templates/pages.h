@@ -37,6 +37,8 @@ struct LoginPage {
   std::optional<std::string> password_error;
   // Link to the registration page, when registration is enabled.
   std::optional<std::string> register_href;
+  // "Forgot password?" (/recover), when password recovery is available.
+  std::optional<std::string> recover_href;
 
   static std::vector<LoginPage> samples();
 };
@@ -55,6 +57,14 @@ struct RegisterPage {
   std::optional<std::string> password_error;
   std::optional<std::string> password_confirm_error;
   std::string login_href = "/login";
+  // account.registration_token_required: the `registration_token` field.
+  bool token_required = false;
+  std::string registration_token;
+  std::optional<std::string> registration_token_error;
+  // branding.tos_uri: the required `accept_terms` checkbox linking to it.
+  std::optional<std::string> tos_uri;
+  bool accept_terms = false;
+  std::optional<std::string> accept_terms_error;
 
   static std::vector<RegisterPage> samples();
 };
@@ -208,6 +218,7 @@ struct SignedInPage {
   std::optional<std::string> profile_href;
   std::optional<std::string> sessions_href;
   std::optional<std::string> password_change_href;
+  std::optional<std::string> emails_href;
   std::optional<std::string> cross_signing_reset_href;
   std::optional<std::string> deactivate_href;
 

@@ -47,13 +47,6 @@ inline constexpr std::string_view kAuditPasswordChange = "account.password_chang
 inline constexpr std::string_view kAuditDeactivate = "account.deactivate";
 inline constexpr std::string_view kAuditCrossSigningReset = "account.cross_signing_reset";
 
-// Writes one audit event for `user` in `tx`, with the request's client
-// address and user agent (storage/audit_log_repository.h).
-Result<void, storage::StorageError> recordAudit(storage::Transaction& tx, WebContext& context,
-                                                const http::Request& request,
-                                                const domain::UserId& user, std::string_view action,
-                                                std::string details_json);
-
 class AccountSecurityPages {
  public:
   AccountSecurityPages(const PageKit& kit, const StepUp& step_up) : kit_(kit), step_up_(step_up) {}

@@ -11,6 +11,7 @@
 #include "domain/compat.h"
 #include "jobs/homeserver_jobs.h"
 #include "oauth/client_store.h"
+#include "web/account_effects.h"
 #include "web/account_security.h"
 #include "web/client_display.h"
 

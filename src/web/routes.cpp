@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "oauth/discovery.h"
+#include "web/account_emails.h"
 #include "web/account_pages.h"
 #include "web/account_profile.h"
 #include "web/account_security.h"
@@ -14,6 +15,7 @@
 #include "web/device_link.h"
 #include "web/end_session.h"
 #include "web/page_kit.h"
+#include "web/recovery.h"
 #include "web/step_up.h"
 
 namespace mxauth::web {
@@ -29,6 +31,8 @@ struct WebRoutes {
         security(kit, step_up),
         profile(kit),
         sessions(kit, step_up),
+        emails(kit, step_up),
+        recovery(kit),
         authorize(kit),
         compat_sso(kit),
         device_link(kit),
@@ -39,6 +43,8 @@ struct WebRoutes {
   AccountSecurityPages security;
   ProfilePages profile;
   SessionPages sessions;
+  AccountEmailPages emails;
+  RecoveryPages recovery;
   AuthorizeHandler authorize;
   CompatSsoPages compat_sso;
   DeviceLinkPages device_link;
@@ -111,6 +117,30 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->sessions.showEnd(r); });
   router.add(Method::Post, std::string(kSessionsPath) + "/{id}/end",
              [routes](http::Request& r) { return routes->sessions.submitEnd(r); });
+  // E-mail addresses and password recovery (web/account_emails.h,
+  // web/recovery.h).
+  router.add(Method::Get, std::string(kEmailsPath),
+             [routes](http::Request& r) { return routes->emails.showEmails(r); });
+  router.add(Method::Post, std::string(kEmailsPath),
+             [routes](http::Request& r) { return routes->emails.submitAdd(r); });
+  router.add(Method::Get, std::string(kEmailVerifyPath),
+             [routes](http::Request& r) { return routes->emails.showVerify(r); });
+  router.add(Method::Post, std::string(kEmailVerifyPath),
+             [routes](http::Request& r) { return routes->emails.submitVerify(r); });
+  router.add(Method::Post, std::string(kEmailResendPath),
+             [routes](http::Request& r) { return routes->emails.submitResend(r); });
+  router.add(Method::Post, std::string(kEmailPrimaryPath),
+             [routes](http::Request& r) { return routes->emails.submitPrimary(r); });
+  router.add(Method::Post, std::string(kEmailRemovePath),
+             [routes](http::Request& r) { return routes->emails.submitRemove(r); });
+  router.add(Method::Get, std::string(kRecoverPath),
+             [routes](http::Request& r) { return routes->recovery.showRecover(r); });
+  router.add(Method::Post, std::string(kRecoverPath),
+             [routes](http::Request& r) { return routes->recovery.submitRecover(r); });
+  router.add(Method::Get, std::string(kRecoverPasswordPath),
+             [routes](http::Request& r) { return routes->recovery.showRecoverPassword(r); });
+  router.add(Method::Post, std::string(kRecoverPasswordPath),
+             [routes](http::Request& r) { return routes->recovery.submitRecoverPassword(r); });
   router.add(Method::Get, "/authorize",
              [routes](http::Request& r) { return routes->authorize.authorize(r); });
   router.add(Method::Post, "/authorize",

@@ -49,6 +49,8 @@ class SqlUserEmailRepository final : public UserEmailRepository {
       const domain::UserId& user) override;
   Result<std::optional<domain::UserEmail>, StorageError> confirm(
       const Clock& clock, const domain::UserEmailId& id) override;
+  Result<bool, StorageError> setPrimary(const domain::UserId& user,
+                                        const domain::UserEmailId& id) override;
   Result<bool, StorageError> remove(const domain::UserEmailId& id) override;
 
  private:
