@@ -41,6 +41,10 @@ struct EndedSessions {
   // introspection cache drops their entries after the commit.
   std::vector<std::string> token_sessions;
   std::int64_t browser_sessions = 0;
+
+  std::int64_t total() const {
+    return static_cast<std::int64_t>(token_sessions.size()) + browser_sessions;
+  }
 };
 
 enum class DeviceSync { Queue, Skip };

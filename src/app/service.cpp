@@ -403,6 +403,13 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   web_settings.registration_enabled = config.account.registration;
   web_settings.password_change_enabled = config.account.password_change;
   web_settings.deactivation_enabled = config.account.deactivation;
+  web_settings.email_change_enabled = config.account.email_change;
+  web_settings.password_recovery_enabled =
+      config.account.password_recovery &&
+      config.email.transport != config::EmailTransport::Blackhole;
+  web_settings.recovery_link_ttl = config.account.password_recovery_ttl;
+  web_settings.registration_token_required = config.account.registration_token_required;
+  web_settings.tos_uri = config.branding.tos_uri;
   web_settings.step_up_max_age = config.account.step_up.max_age;
   web_settings.step_up_stages = config.account.step_up.stages;
   service->web_context_ = std::make_unique<web::WebContext>(web::WebContext{

@@ -18,6 +18,7 @@
 #include "app/email_setup.h"
 #include "app/key_admin.h"
 #include "app/logging.h"
+#include "app/registration_tokens.h"
 #include "app/service.h"
 #include "app/user_admin.h"
 #include "compat/operator_tokens.h"
@@ -296,6 +297,27 @@ int run(int argc, char** argv) {
   audit_list->add_option("--limit", audit_limit, "at most this many events (1-1000, default 100)")
       ->check(CLI::Range(1, 1000));
 
+  auto* registration_token = cli.add_subcommand(
+      "registration-token",
+      "tokens that registration asks for with account.registration_token_required (mxauth "
+      "extension)");
+  registration_token->require_subcommand(1);
+  std::optional<std::int64_t> token_uses;
+  std::optional<std::int64_t> token_expires_in;
+  std::string token_or_id;
+  auto* token_add = registration_token->add_subcommand(
+      "add", "create a token and print it once, with its id, as JSON");
+  token_add->add_option("--uses", token_uses, "how many accounts it may create (default: any)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000000}));
+  token_add
+      ->add_option("--expires-in", token_expires_in, "seconds until it expires (default: never)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{315360000}));
+  auto* token_list = registration_token->add_subcommand(
+      "list", "print every token (its id, never the token), one JSON object per line");
+  auto* token_revoke =
+      registration_token->add_subcommand("revoke", "revoke a token, given the token or its id");
+  token_revoke->add_option("TOKEN", token_or_id, "the token or its id")->required();
+
   auto* doctor = cli.add_subcommand(
       "doctor", "check a live deployment: metadata, homeserver, shared secret, proxy routes");
   std::optional<std::string> client_url;
@@ -388,6 +410,33 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
 
+  if (token_add->parsed()) {
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng& rng) {
+      app::NewRegistrationToken request;
+      request.uses = token_uses;
+      if (token_expires_in) request.expires_in = std::chrono::seconds(*token_expires_in);
+      auto added = app::addRegistrationToken(database, rng, clock, request);
+      if (!added) return fail(added.error().message);
+      std::printf("%s\n", added->c_str());
+      return kExitOk;
+    });
+  }
+  if (token_list->parsed()) {
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng&) {
+      auto lines = app::listRegistrationTokens(database, clock);
+      if (!lines) return fail(lines.error().message);
+      for (const std::string& line : *lines) std::printf("%s\n", line.c_str());
+      return kExitOk;
+    });
+  }
+  if (token_revoke->parsed()) {
+    return withDatabase(*cfg, [&](storage::Database& database, const Clock& clock, Rng&) {
+      auto revoked = app::revokeRegistrationToken(database, clock, token_or_id);
+      if (!revoked) return fail(revoked.error().message);
+      std::printf("%s\n", revoked->c_str());
+      return kExitOk;
+    });
+  }
   if (audit_list->parsed()) {
     return withDatabase(*cfg, [&](storage::Database& database, const Clock&, Rng&) {
       auto lines = app::listAuditEvents(database, cfg->matrix.homeserver, audit_user, audit_limit);

@@ -108,6 +108,12 @@ struct AccountConfig {
   bool email_change = true;
   bool deactivation = true;
   StepUpConfig step_up;
+  // Password recovery by e-mail (mxauth extension): in effect only when
+  // email.transport is not blackhole.
+  bool password_recovery = true;
+  std::chrono::seconds password_recovery_ttl{600};
+  // Registration needs a token from `mxauth registration-token add`.
+  bool registration_token_required = false;
 
   bool operator==(const AccountConfig&) const = default;
 };

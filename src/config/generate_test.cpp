@@ -31,7 +31,14 @@ Config everyKeyChanged() {
       {"rsa-2026", "-----BEGIN PRIVATE KEY-----\nMIIE\n\nvAIB\n-----END PRIVATE KEY-----\n"},
       {std::nullopt, "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----"}};
   c.matrix = {"example.org:8448", "http://synapse:8008/", "se\"cr\\et#1"};
-  c.account = {false, false, true, false, {std::chrono::seconds(120), {"password"}}};
+  c.account = {false,
+               false,
+               true,
+               false,
+               {std::chrono::seconds(120), {"password"}},
+               false,
+               std::chrono::seconds(900),
+               true};
   c.email = {EmailTransport::Smtp,
              {"::1", 465, SmtpMode::Tls, "user: name", "pa'ss \"word\""},
              "\"Example, Inc.\" <no-reply@example.org>"};

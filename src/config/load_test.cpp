@@ -138,7 +138,7 @@ branding:
   expected.secrets.keys = {
       {"rsa-1", "-----BEGIN PRIVATE KEY-----\nMIIBVQ==\n-----END PRIVATE KEY-----\n"}};
   expected.matrix = {"example.org", "http://synapse:8008/", "s3cret"};
-  expected.account = {false, false, false, false, {}};
+  expected.account = {false, false, false, false, {}, true, std::chrono::seconds(600), false};
   expected.email = {EmailTransport::Smtp,
                     {"mail.example.org", 587, SmtpMode::StartTls, "bot", "pw"},
                     "Example <auth@example.org>"};

@@ -677,6 +677,19 @@ std::vector<Field> buildFields() {
       "account.deactivation", "Allow users to deactivate their own account", BoolKind{},
       [](auto& c) -> auto& { return c.account.deactivation; }));
   f.push_back(scalar(
+      "account.password_recovery",
+      "Let users who forgot their password set a new one through a link sent to a verified "
+      "address; in effect only when email.transport is not blackhole (mxauth extension)",
+      BoolKind{}, [](auto& c) -> auto& { return c.account.password_recovery; }));
+  f.push_back(scalar(
+      "account.password_recovery_ttl",
+      "Seconds a password-recovery link stays valid (mxauth extension)", SecondsKind{1, 86400},
+      [](auto& c) -> auto& { return c.account.password_recovery_ttl; }));
+  f.push_back(scalar(
+      "account.registration_token_required",
+      "Registration needs a token created with `mxauth registration-token add`", BoolKind{},
+      [](auto& c) -> auto& { return c.account.registration_token_required; }));
+  f.push_back(scalar(
       "account.step_up.max_age",
       "Seconds a sign-in stays recent enough for a sensitive account operation; older ones "
       "authenticate again first (mxauth extension)",

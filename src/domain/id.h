@@ -48,5 +48,8 @@ using AccessTokenId = Id<struct AccessTokenIdTag>;
 using RefreshTokenId = Id<struct RefreshTokenIdTag>;
 using DeviceReservationId = Id<struct DeviceReservationIdTag>;
 using AuditEventId = Id<struct AuditEventIdTag>;
+using UserEmailCodeId = Id<struct UserEmailCodeIdTag>;
+using RecoveryTicketId = Id<struct RecoveryTicketIdTag>;
+using RegistrationTokenId = Id<struct RegistrationTokenIdTag>;
 
 }  // namespace mxauth::domain

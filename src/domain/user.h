@@ -21,6 +21,8 @@ struct User {
   std::optional<Timestamp> locked_at;
   std::optional<Timestamp> deactivated_at;
   bool is_admin = false;
+  // Chosen on the profile page; sent to the homeserver by provision_user.
+  std::optional<std::string> display_name;
 
   bool isLocked() const { return locked_at.has_value(); }
   bool isActive() const { return !deactivated_at.has_value(); }
@@ -38,6 +40,9 @@ struct UserEmail {
   std::string address;
   Timestamp created_at;
   std::optional<Timestamp> confirmed_at;
+  // The address the account pages mark as the main one; at most one per
+  // user, and only a confirmed one.
+  bool is_primary = false;
 
   bool isConfirmed() const { return confirmed_at.has_value(); }
 

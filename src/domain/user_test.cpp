@@ -13,7 +13,8 @@ User activeUser() {
               test::at("2026-01-01T00:00:00Z"),
               std::nullopt,
               std::nullopt,
-              false};
+              false,
+              std::nullopt};
 }
 
 TEST(UserTest, AFreshUserIsActiveAndCanLogIn) {

@@ -24,23 +24,38 @@ std::optional<domain::UserId> userOf(const domain::Job& job) {
   return domain::UserId(std::string(user->as_string()));
 }
 
-// The "erase" member of a delete_user job; false when absent.
-bool eraseOf(const domain::Job& job) {
+// A boolean member of the payload; false when absent.
+bool flagOf(const domain::Job& job, std::string_view name) {
   boost::system::error_code ec;
   const boost::json::value payload = boost::json::parse(job.payload, ec);
   if (ec || !payload.is_object()) return false;
-  const auto* erase = payload.as_object().if_contains("erase");
-  return erase != nullptr && erase->is_bool() && erase->as_bool();
+  const auto* flag = payload.as_object().if_contains(name);
+  return flag != nullptr && flag->is_bool() && flag->as_bool();
+}
+
+// The "device_id" member of a delete_device job.
+std::optional<std::string> deviceOf(const domain::Job& job) {
+  boost::system::error_code ec;
+  const boost::json::value payload = boost::json::parse(job.payload, ec);
+  if (ec || !payload.is_object()) return std::nullopt;
+  const auto* device = payload.as_object().if_contains("device_id");
+  if (device == nullptr || !device->is_string() || device->as_string().empty()) {
+    return std::nullopt;
+  }
+  return std::string(device->as_string());
 }
 
 std::string describe(const homeserver::HomeserverError& error) {
   return std::string(homeserver::toString(error.code)) + ": " + error.message;
 }
 
-// The user's localpart and lock state.
+// The user's localpart, lock state, display name and verified e-mail
+// addresses.
 struct UserState {
   std::string localpart;
   bool locked = false;
+  std::optional<std::string> display_name;
+  std::vector<std::string> emails;
 };
 
 Result<std::optional<UserState>, std::string> readUser(storage::Database& database,
@@ -50,7 +65,13 @@ Result<std::optional<UserState>, std::string> readUser(storage::Database& databa
   auto user = (*tx)->users().lookup(id);
   if (!user) return unexpected(user.error().detail);
   if (!*user) return std::optional<UserState>();
-  return std::optional<UserState>(UserState{(*user)->localpart, (*user)->isLocked()});
+  auto emails = (*tx)->userEmails().listForUser(id);
+  if (!emails) return unexpected(emails.error().detail);
+  UserState state{(*user)->localpart, (*user)->isLocked(), (*user)->display_name, {}};
+  for (const domain::UserEmail& email : *emails) {
+    if (email.isConfirmed()) state.emails.push_back(email.address);
+  }
+  return std::optional<UserState>(std::move(state));
 }
 
 // The devices the homeserver must keep for `id` (R2 in the header: one
@@ -115,6 +136,40 @@ Result<void, std::string> syncDevices(storage::Database& database, const Clock& 
   }
 }
 
+// The delete_device job (R3 in the header).
+Result<void, std::string> deleteDevice(storage::Database& database, const Clock& clock,
+                                       homeserver::HomeserverConnection& homeserver,
+                                       const domain::UserId& id, const std::string& device) {
+  auto user = readUser(database, id);
+  if (!user) return unexpected(std::move(user).error());
+  if (!*user) return {};
+  const std::string& localpart = (*user)->localpart;
+  auto purged = purgeExpiredReservations(database, clock, id);
+  if (!purged) return purged;
+  const auto isHeld = [&]() -> Result<bool, std::string> {
+    auto held = readHeldDevices(database, id);
+    if (!held) return unexpected(std::move(held).error());
+    return std::find(held->begin(), held->end(), device) != held->end();
+  };
+  auto before = isHeld();
+  if (!before) return unexpected(std::move(before).error());
+  // A live session (a new login that chose the same device id) has it.
+  if (*before) return {};
+  auto deleted = homeserver.deleteDevice(localpart, device);
+  if (!deleted) {
+    if (deleted.error().code == homeserver::HomeserverErrorCode::UnknownUser) return {};
+    return unexpected(describe(deleted.error()));
+  }
+  auto after = isHeld();
+  if (!after) return unexpected(std::move(after).error());
+  if (!*after) return {};
+  // Held again since the first read: its upsert may have come before our
+  // delete, so it goes back (upserts delete nothing).
+  auto restored = homeserver.upsertDevice(localpart, device, std::nullopt);
+  if (!restored) return unexpected(describe(restored.error()));
+  return {};
+}
+
 }  // namespace
 
 Result<void, storage::StorageError> enqueueDeviceSync(storage::Transaction& tx, Rng& rng,
@@ -129,6 +184,27 @@ Result<void, storage::StorageError> enqueueUserProvisioning(storage::Transaction
                                                             const Clock& clock,
                                                             const domain::UserId& user) {
   auto added = tx.jobs().add(rng, clock, kProvisionUserJob, userPayload(user), clock.now());
+  if (!added) return unexpected(std::move(added).error());
+  return {};
+}
+
+Result<void, storage::StorageError> enqueueDisplayNameProvisioning(storage::Transaction& tx,
+                                                                   Rng& rng, const Clock& clock,
+                                                                   const domain::UserId& user) {
+  const std::string payload =
+      boost::json::serialize(boost::json::object{{"user_id", user.str()}, {"display_name", true}});
+  auto added = tx.jobs().add(rng, clock, kProvisionUserJob, payload, clock.now());
+  if (!added) return unexpected(std::move(added).error());
+  return {};
+}
+
+Result<void, storage::StorageError> enqueueDeviceDeletion(storage::Transaction& tx, Rng& rng,
+                                                          const Clock& clock,
+                                                          const domain::UserId& user,
+                                                          std::string_view device_id) {
+  const std::string payload = boost::json::serialize(
+      boost::json::object{{"user_id", user.str()}, {"device_id", device_id}});
+  auto added = tx.jobs().add(rng, clock, kDeleteDeviceJob, payload, clock.now());
   if (!added) return unexpected(std::move(added).error());
   return {};
 }
@@ -192,6 +268,17 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database, cons
                   homeserver::ProvisionRequest request;
                   request.localpart = (*user)->localpart;
                   request.locked = (*user)->locked;
+                  if (flagOf(job, "display_name")) {
+                    request.set_displayname = (*user)->display_name;
+                    request.unset_displayname = !(*user)->display_name.has_value();
+                  }
+                  // The verified addresses, so that the homeserver's
+                  // threepids follow the account pages (spec-digest §5.5).
+                  if ((*user)->emails.empty()) {
+                    request.unset_emails = true;
+                  } else {
+                    request.set_emails = (*user)->emails;
+                  }
                   auto provisioned = homeserver.provisionUser(request);
                   if (!provisioned) return unexpected(describe(provisioned.error()));
                   return {};
@@ -204,7 +291,7 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database, cons
                   auto user = readUser(database, *id);
                   if (!user) return unexpected(std::move(user).error());
                   if (!*user) return {};
-                  auto deleted = homeserver.deleteUser((*user)->localpart, eraseOf(job));
+                  auto deleted = homeserver.deleteUser((*user)->localpart, flagOf(job, "erase"));
                   if (!deleted) {
                     // Never provisioned: there is nothing to deactivate.
                     if (deleted.error().code == homeserver::HomeserverErrorCode::UnknownUser) {
@@ -232,6 +319,15 @@ void registerHomeserverJobs(JobRunner& runner, storage::Database& database, cons
                   }
                   return {};
                 });
+  runner.handle(
+      std::string(kDeleteDeviceJob),
+      [&database, &clock, &homeserver](const domain::Job& job) -> Result<void, std::string> {
+        if (!homeserver.isConnected()) return {};
+        const auto id = userOf(job);
+        const auto device = deviceOf(job);
+        if (!id || !device) return {};
+        return deleteDevice(database, clock, homeserver, *id, *device);
+      });
 }
 
 void scheduleDeviceReconciliation(JobRunner& runner, storage::Database& database, Rng& rng,

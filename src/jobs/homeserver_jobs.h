@@ -11,8 +11,20 @@
 //                             refuses the dead devices' tokens at once.
 //                             It never takes away a live session's device:
 //                             see "Device sync and logins" below.
-//   homeserver.provision_user {"user_id"}: create or update the user on the
-//                             homeserver (after registration; lock state).
+//   homeserver.provision_user {"user_id"[, "display_name": true]}: create
+//                             or update the user on the homeserver (after
+//                             registration; lock state; the verified e-mail
+//                             addresses, as set_emails, or unset_emails
+//                             when there are none). With "display_name",
+//                             also the display name chosen on the profile
+//                             page as it is when the job runs
+//                             (set_displayname, or unset_displayname when
+//                             cleared); without it the homeserver's
+//                             display name is left alone.
+//   homeserver.delete_device  {"user_id", "device_id"}: remove one device
+//                             of an ended session from the homeserver at
+//                             once (the account's sessions page), under
+//                             the same rules as sync_devices (R3).
 //   homeserver.delete_user    {"user_id", "erase"}: deactivate the user on
 //                             the homeserver (delete_user), erasing their
 //                             data when asked (after a deactivation on the
@@ -49,7 +61,10 @@
 //       again. If the set changed it sends the new list and reads again
 //       (up to kMaxSyncRounds calls), and finishes only when a read after
 //       its call equals the list that call sent.
-//   R3. Only sync_devices deletes devices on the homeserver.
+//   R3. Only sync_devices and delete_device delete devices on the
+//       homeserver. delete_device follows R2 for its one device: it deletes
+//       only a device it read as not held, then reads again, and if the
+//       device became held in between it puts it back (upsert_device).
 //
 // Why no live device is lost: take a device D held at the end, the instant
 // it last became held, and the last sync_devices call the homeserver
@@ -89,6 +104,7 @@ inline constexpr std::string_view kReconcileDevicesJob = "homeserver.reconcile_d
 inline constexpr std::string_view kDeleteUserJob = "homeserver.delete_user";
 // Reactivates a deactivated user on the homeserver (reactivate_user).
 inline constexpr std::string_view kReactivateUserJob = "homeserver.reactivate_user";
+inline constexpr std::string_view kDeleteDeviceJob = "homeserver.delete_device";
 // How often the whole user base is reconciled by default.
 inline constexpr Duration kDefaultReconcileInterval = std::chrono::hours(6);
 // Users per reconcile job.
@@ -107,6 +123,16 @@ Result<void, storage::StorageError> enqueueDeviceSync(storage::Transaction& tx, 
 Result<void, storage::StorageError> enqueueUserProvisioning(storage::Transaction& tx, Rng& rng,
                                                             const Clock& clock,
                                                             const domain::UserId& user);
+// provision_user with "display_name": the homeserver gets the stored
+// display name (or loses its own when none is stored).
+Result<void, storage::StorageError> enqueueDisplayNameProvisioning(storage::Transaction& tx,
+                                                                   Rng& rng, const Clock& clock,
+                                                                   const domain::UserId& user);
+// delete_device for one device of `user` whose session ended in `tx`.
+Result<void, storage::StorageError> enqueueDeviceDeletion(storage::Transaction& tx, Rng& rng,
+                                                          const Clock& clock,
+                                                          const domain::UserId& user,
+                                                          std::string_view device_id);
 Result<void, storage::StorageError> enqueueUserDeletion(storage::Transaction& tx, Rng& rng,
                                                         const Clock& clock,
                                                         const domain::UserId& user, bool erase);
@@ -130,8 +156,8 @@ Result<domain::DeviceReservationId, storage::StorageError> reserveDevice(
 // a reservation left behind still expires.
 void releaseDevice(storage::Database& database, const domain::DeviceReservationId& reservation);
 
-// Registers the handlers of sync_devices, provision_user and delete_user on `runner`. In
-// stand-alone mode
+// Registers the handlers of sync_devices, provision_user, delete_user and
+// delete_device on `runner`. In stand-alone mode
 // (`homeserver.isConnected()` false) they finish at once. `clock` decides
 // which reservations have expired.
 void registerHomeserverJobs(JobRunner& runner, storage::Database& database, const Clock& clock,

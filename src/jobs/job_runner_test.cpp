@@ -312,6 +312,108 @@ TEST_P(HomeserverJobsTest, ProvisioningSendsTheLocalpartAndLockState) {
   EXPECT_EQ(homeserver_.calls(), (std::vector<std::string>{"provision_user alice"}));
 }
 
+TEST_P(HomeserverJobsTest, ProvisioningWithoutTheDisplayNameFlagLeavesTheDisplayNameAlone) {
+  domain::User alice = addUser("alice");
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->users().setDisplayName(alice.id, std::string("Alice")).has_value());
+    ASSERT_TRUE(enqueueUserProvisioning(*tx, rng_, clock_, alice.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  EXPECT_EQ(ran(runner), 1);
+
+  const auto sent = homeserver_.lastProvision();
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->set_displayname, std::nullopt);
+  EXPECT_FALSE(sent->unset_displayname);
+}
+
+TEST_P(HomeserverJobsTest, DisplayNameProvisioningSendsTheNameStoredWhenTheJobRuns) {
+  domain::User alice = addUser("alice");
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->users().setDisplayName(alice.id, std::string("First")).has_value());
+    ASSERT_TRUE(enqueueDisplayNameProvisioning(*tx, rng_, clock_, alice.id).has_value());
+    ASSERT_TRUE(tx->users().setDisplayName(alice.id, std::string("Alice A.")).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  EXPECT_EQ(ran(runner), 1);
+
+  const auto sent = homeserver_.lastProvision();
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->localpart, "alice");
+  EXPECT_EQ(sent->set_displayname, "Alice A.");
+  EXPECT_FALSE(sent->unset_displayname);
+}
+
+TEST_P(HomeserverJobsTest, DisplayNameProvisioningUnsetsTheNameWhenTheUserClearedIt) {
+  domain::User alice = addUser("alice");
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(enqueueDisplayNameProvisioning(*tx, rng_, clock_, alice.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  EXPECT_EQ(ran(runner), 1);
+
+  const auto sent = homeserver_.lastProvision();
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->set_displayname, std::nullopt);
+  EXPECT_TRUE(sent->unset_displayname);
+}
+
+TEST_P(HomeserverJobsTest, DeviceDeletionRemovesTheDeviceOfAnEndedSession) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  addSession(alice, client, "KEEPDEVICE");
+  domain::OAuthSession ended = addSession(alice, client, "GONEDEVICE");
+  ASSERT_TRUE(homeserver_.syncDevices("alice", {"KEEPDEVICE", "GONEDEVICE"}).has_value());
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->oauthSessions().finish(clock_, ended.id).has_value());
+    ASSERT_TRUE(enqueueDeviceDeletion(*tx, rng_, clock_, alice.id, "GONEDEVICE").has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  EXPECT_EQ(ran(runner), 1);
+
+  EXPECT_EQ(homeserver_.devices("alice"), (std::set<std::string>{"KEEPDEVICE"}));
+  EXPECT_EQ(homeserver_.calls().back(), "delete_device alice GONEDEVICE");
+  EXPECT_EQ(runner.stats().completed, 1u);
+}
+
+TEST_P(HomeserverJobsTest, DeviceDeletionKeepsADeviceThatALiveSessionHoldsAgain) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  domain::OAuthSession ended = addSession(alice, client, "SAMEDEVICE");
+  ASSERT_TRUE(homeserver_.syncDevices("alice", {"SAMEDEVICE"}).has_value());
+  JobRunner runner(*database_, clock_, options());
+  registerHomeserverJobs(runner, *database_, clock_, homeserver_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->oauthSessions().finish(clock_, ended.id).has_value());
+    ASSERT_TRUE(enqueueDeviceDeletion(*tx, rng_, clock_, alice.id, "SAMEDEVICE").has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  // A new login chose the same device id before the job ran.
+  addSession(alice, client, "SAMEDEVICE");
+
+  EXPECT_EQ(ran(runner), 1);
+
+  EXPECT_EQ(homeserver_.devices("alice"), (std::set<std::string>{"SAMEDEVICE"}));
+  EXPECT_EQ(runner.stats().completed, 1u);
+}
+
 TEST_P(HomeserverJobsTest, ReconciliationSyncsEveryUsersDevicesPageByPageOncePerInterval) {
   domain::OAuthClient client = addClient();
   std::vector<std::string> names = {"alice", "bob", "carol", "dave", "erin"};

@@ -79,6 +79,11 @@ class BrowserSessionRepository {
   virtual Result<std::int64_t, StorageError> finishAllForUser(
       const Clock& clock, const domain::UserId& user,
       const std::optional<domain::BrowserSessionId>& keep) = 0;
+  // Unfinished sessions of a user, newest first (the account's sessions
+  // page); `page.after` is the last id of the previous page. Expiry by
+  // lifetime is the caller's to apply (web/session.h).
+  virtual Result<std::vector<domain::BrowserSession>, StorageError> listActiveForUser(
+      const domain::UserId& user, const Page& page) = 0;
 };
 
 struct NewAuthorizationGrant {

@@ -9,7 +9,10 @@
 #include "storage/device_reservation_repository.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
+#include "storage/recovery_ticket_repository.h"
+#include "storage/registration_token_repository.h"
 #include "storage/storage_error.h"
+#include "storage/user_email_code_repository.h"
 #include "storage/user_email_repository.h"
 #include "storage/user_password_repository.h"
 #include "storage/user_repository.h"
@@ -35,6 +38,9 @@ class Transaction {
   virtual UserRepository& users() = 0;
   virtual UserEmailRepository& userEmails() = 0;
   virtual UserPasswordRepository& userPasswords() = 0;
+  virtual UserEmailCodeRepository& userEmailCodes() = 0;
+  virtual RecoveryTicketRepository& recoveryTickets() = 0;
+  virtual RegistrationTokenRepository& registrationTokens() = 0;
 
   virtual OAuthClientRepository& oauthClients() = 0;
   virtual BrowserSessionRepository& browserSessions() = 0;

@@ -22,7 +22,11 @@ namespace mxauth::storage {
 //  - a confirmed address belongs to at most one user: confirming an address
 //    another user has confirmed fails with Conflict;
 //  - add() for an unknown user fails with Constraint;
-//  - confirming twice keeps the first confirmation time.
+//  - confirming twice keeps the first confirmation time;
+//  - setPrimary() marks one confirmed address of the user as primary and
+//    clears the mark on the others; an unconfirmed address, another user's
+//    or an unknown one changes nothing and answers false. At most one
+//    address per user is primary.
 class UserEmailRepository {
  public:
   virtual ~UserEmailRepository() = default;
@@ -41,6 +45,10 @@ class UserEmailRepository {
   // The address after confirmation, or empty when there is no such address.
   virtual Result<std::optional<domain::UserEmail>, StorageError> confirm(
       const Clock& clock, const domain::UserEmailId& id) = 0;
+
+  // See the contract above.
+  virtual Result<bool, StorageError> setPrimary(const domain::UserId& user,
+                                                const domain::UserEmailId& id) = 0;
 
   // True when an address was removed.
   virtual Result<bool, StorageError> remove(const domain::UserEmailId& id) = 0;

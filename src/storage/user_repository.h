@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -56,6 +57,9 @@ class UserRepository {
       const domain::UserId& id) = 0;
   virtual Result<std::optional<domain::User>, StorageError> setAdmin(const domain::UserId& id,
                                                                      bool is_admin) = 0;
+  // Stores the display name as given (callers validate it); nullopt clears it.
+  virtual Result<std::optional<domain::User>, StorageError> setDisplayName(
+      const domain::UserId& id, const std::optional<std::string>& display_name) = 0;
 };
 
 }  // namespace mxauth::storage

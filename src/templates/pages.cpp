@@ -13,6 +13,7 @@ std::vector<LoginPage> LoginPage::samples() {
   LoginPage empty;
   empty.csrf_token = "sample-csrf-token";
   empty.register_href = "/register";
+  empty.recover_href = "/recover";
 
   LoginPage failed = empty;
   failed.next = "/authorize/continue?id=01J0000000000000000000000";
@@ -41,7 +42,18 @@ std::vector<RegisterPage> RegisterPage::samples() {
   invalid.password_error = "Use at least 8 characters";
   invalid.password_confirm_error = "The passwords do not match";
   invalid.error = "Please correct the errors below";
-  return {empty, invalid};
+
+  RegisterPage gated = invalid;
+  gated.token_required = true;
+  gated.registration_token = "<b>token</b>";
+  gated.registration_token_error = "This registration token cannot be used";
+  gated.tos_uri = "https://example.com/tos?a=1&b=\"2\"";
+  gated.accept_terms_error = "Accept the terms of service to continue";
+  RegisterPage accepted = empty;
+  accepted.token_required = true;
+  accepted.tos_uri = "https://example.com/tos";
+  accepted.accept_terms = true;
+  return {empty, invalid, gated, accepted};
 }
 
 std::vector<ConsentPage> ConsentPage::samples() {
@@ -182,7 +194,10 @@ std::vector<SignedInPage> SignedInPage::samples() {
   page.user_id = "@alice:example.com";
   SignedInPage full = page;
   full.notice = "Your password has been changed.";
+  full.profile_href = "/account/profile";
+  full.sessions_href = "/account/sessions";
   full.password_change_href = "/account/password";
+  full.emails_href = "/account/emails";
   full.cross_signing_reset_href = "/account/cross-signing-reset";
   full.deactivate_href = "/account/deactivate";
   return {page, full};
@@ -246,6 +261,90 @@ std::vector<CrossSigningResetPage> CrossSigningResetPage::samples() {
   CrossSigningResetPage failed = ask;
   failed.error = "The homeserver could not be reached. Please try again in a moment.";
   return {ask, approved, failed};
+}
+
+std::vector<ProfilePage> ProfilePage::samples() {
+  ProfilePage empty;
+  empty.csrf_token = "sample-csrf-token";
+  empty.user_id = "@alice:example.com";
+  ProfilePage saved = empty;
+  saved.display_name = "Alice";
+  saved.notice = "Your profile has been saved.";
+  ProfilePage invalid = empty;
+  invalid.display_name = kHostileName;
+  invalid.display_name_error = "Use at most 256 characters";
+  invalid.error = "This form has expired or was not sent from this site. Please try again.";
+  return {empty, saved, invalid};
+}
+
+namespace {
+
+std::vector<SessionSummary> sampleSessions() {
+  SessionSummary browser;
+  browser.kind = "Browser";
+  browser.name = "Firefox on Linux";
+  browser.created_at = "2026-11-28 09:12 UTC";
+  browser.last_active_ip = "192.0.2.10";
+  browser.user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
+  browser.is_current = true;
+  browser.href = "/account/sessions/01J0000000000000000000000B";
+  SessionSummary app;
+  app.kind = "App";
+  app.name = "Element";
+  app.logo_uri = "https://element.example/logo.png";
+  app.device_id = "ABCDEFGHIJ";
+  app.created_at = "2026-11-27 18:40 UTC";
+  app.last_active_at = "2026-11-28 14:32 UTC";
+  app.last_active_ip = "2001:db8::1";
+  app.href = "/account/sessions/01J0000000000000000000000A";
+  SessionSummary legacy;
+  legacy.kind = "Legacy app";
+  legacy.name = kHostileName;
+  legacy.device_id = "\"><script>alert(1)</script>";
+  legacy.created_at = "2026-11-01 08:00 UTC";
+  legacy.user_agent = "<b>agent</b>";
+  legacy.href = "/account/sessions/01J0000000000000000000000C";
+  return {browser, app, legacy};
+}
+
+}  // namespace
+
+std::vector<SessionsPage> SessionsPage::samples() {
+  SessionsPage page;
+  page.user_id = "@alice:example.com";
+  page.sessions = sampleSessions();
+  SessionsPage ended = page;
+  ended.notice = "The session has been ended.";
+  SessionsPage empty;
+  empty.user_id = "@alice:example.com";
+  return {page, ended, empty};
+}
+
+std::vector<SessionPage> SessionPage::samples() {
+  std::vector<SessionPage> pages;
+  for (const SessionSummary& session : sampleSessions()) {
+    SessionPage page;
+    page.user_id = "@alice:example.com";
+    page.session = session;
+    page.end_href = session.href + "/end";
+    pages.push_back(page);
+  }
+  return pages;
+}
+
+std::vector<SessionEndPage> SessionEndPage::samples() {
+  std::vector<SessionEndPage> pages;
+  for (const SessionSummary& session : sampleSessions()) {
+    SessionEndPage page;
+    page.csrf_token = "sample-csrf-token";
+    page.user_id = "@alice:example.com";
+    page.session = session;
+    page.action = session.href + "/end";
+    page.cancel_href = session.href;
+    pages.push_back(page);
+  }
+  pages.back().error = "This form has expired or was not sent from this site. Please try again.";
+  return pages;
 }
 
 std::vector<NoticePage> NoticePage::samples() {

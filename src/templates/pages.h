@@ -37,6 +37,8 @@ struct LoginPage {
   std::optional<std::string> password_error;
   // Link to the registration page, when registration is enabled.
   std::optional<std::string> register_href;
+  // "Forgot password?" (/recover), when password recovery is available.
+  std::optional<std::string> recover_href;
 
   static std::vector<LoginPage> samples();
 };
@@ -55,6 +57,14 @@ struct RegisterPage {
   std::optional<std::string> password_error;
   std::optional<std::string> password_confirm_error;
   std::string login_href = "/login";
+  // account.registration_token_required: the `registration_token` field.
+  bool token_required = false;
+  std::string registration_token;
+  std::optional<std::string> registration_token_error;
+  // branding.tos_uri: the required `accept_terms` checkbox linking to it.
+  std::optional<std::string> tos_uri;
+  bool accept_terms = false;
+  std::optional<std::string> accept_terms_error;
 
   static std::vector<RegisterPage> samples();
 };
@@ -205,7 +215,10 @@ struct SignedInPage {
   std::string user_id;
   // The outcome of the last operation ("Your password has been changed").
   std::optional<std::string> notice;
+  std::optional<std::string> profile_href;
+  std::optional<std::string> sessions_href;
   std::optional<std::string> password_change_href;
+  std::optional<std::string> emails_href;
   std::optional<std::string> cross_signing_reset_href;
   std::optional<std::string> deactivate_href;
 
@@ -280,6 +293,68 @@ struct CrossSigningResetPage {
   std::optional<std::string> error;
 
   static std::vector<CrossSigningResetPage> samples();
+};
+
+// form#profile (interface.md §5): the Matrix user id and `display_name`.
+struct ProfilePage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  std::string display_name;           // the stored one, or the last attempt
+  std::optional<std::string> notice;  // "Your profile has been saved."
+  std::optional<std::string> error;
+  std::optional<std::string> display_name_error;
+
+  static std::vector<ProfilePage> samples();
+};
+
+// One session of the user as the sessions pages show it. Every text is
+// already formatted for the page.
+struct SessionSummary {
+  std::string kind;                     // "App", "Legacy app", "Browser"
+  std::string name;                     // the client's name, or what the session calls itself
+  std::optional<std::string> logo_uri;  // https only; the page's CSP allows its origin
+  std::optional<std::string> device_id;
+  std::string created_at;  // "2026-11-28 14:32 UTC"
+  std::optional<std::string> last_active_at;
+  std::optional<std::string> last_active_ip;
+  std::optional<std::string> user_agent;
+  bool is_current = false;  // the browser session showing the page
+  std::string href;         // its own page
+};
+
+// The list of the user's active sessions (/account/sessions).
+struct SessionsPage {
+  Layout layout;
+  std::string user_id;
+  std::vector<SessionSummary> sessions;
+  std::optional<std::string> notice;  // "The session has been ended."
+
+  static std::vector<SessionsPage> samples();
+};
+
+// One session, with the way to end it.
+struct SessionPage {
+  Layout layout;
+  std::string user_id;
+  SessionSummary session;
+  std::string end_href;
+
+  static std::vector<SessionPage> samples();
+};
+
+// form#device-delete (interface.md §5): what ending the session does, and
+// the confirmation button.
+struct SessionEndPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string user_id;
+  SessionSummary session;
+  std::string action;  // where the form posts
+  std::string cancel_href;
+  std::optional<std::string> error;
+
+  static std::vector<SessionEndPage> samples();
 };
 
 // A page that only says what happened (the account is deactivated).

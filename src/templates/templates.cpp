@@ -20,10 +20,12 @@ constexpr std::string_view kExtension = ".mustache";
 constexpr int kMaxPartialDepth = 8;
 
 // Every page a Templates object must have, by file stem.
-constexpr std::array<std::string_view, 13> kRequiredPages = {
-    "login",     "register",   "consent", "error",           "logout",     "signed_in",
-    "form_post", "signed_out", "reauth",  "password_change", "deactivate", "cross_signing_reset",
-    "notice"};
+constexpr std::array<std::string_view, 21> kRequiredPages = {
+    "login",      "register",     "consent",          "error",           "logout",
+    "signed_in",  "form_post",    "signed_out",       "reauth",          "password_change",
+    "deactivate", "cross_signing_reset", "notice",    "profile",         "sessions",
+    "session",    "session_end",  "emails",           "email_verify",    "recover",
+    "recover_password"};
 
 bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -265,6 +267,7 @@ std::string Templates::render(const LoginPage& page) const {
   setOptional(data, "notice", page.notice);
   setOptional(data, "error", page.error);
   setOptional(data, "register_href", page.register_href);
+  setOptional(data, "recover_href", page.recover_href);
   FieldSpec username("username", "Username or e-mail address", "text", "username");
   username.value = page.username;
   username.error = page.username_error;
@@ -302,6 +305,21 @@ std::string Templates::render(const RegisterPage& page) const {
   FieldSpec confirm("password_confirm", "Confirm password", "password", "new-password");
   confirm.error = page.password_confirm_error;
   data.set("password_confirm_field", fieldData(confirm));
+  if (page.token_required) {
+    FieldSpec token("registration_token", "Registration token", "text", "off");
+    token.value = page.registration_token;
+    token.error = page.registration_token_error;
+    token.hint = "This server creates accounts only with a token from its administrator.";
+    token.plain_text = true;
+    data.set("registration_token_field", fieldData(token));
+  }
+  if (page.tos_uri && !page.tos_uri->empty()) {
+    data.set("tos_uri", *page.tos_uri);
+    data.set("accept_terms", page.accept_terms);
+    data.set("accept_terms_error", page.accept_terms_error && !page.accept_terms_error->empty()
+                                       ? mustache::data(*page.accept_terms_error)
+                                       : mustache::data(false));
+  }
   return state_->render("register", data);
 }
 
@@ -440,11 +458,15 @@ std::string Templates::render(const SignedInPage& page) const {
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   setOptional(data, "notice", page.notice);
+  setOptional(data, "profile_href", page.profile_href);
+  setOptional(data, "sessions_href", page.sessions_href);
   setOptional(data, "password_change_href", page.password_change_href);
+  setOptional(data, "emails_href", page.emails_href);
   setOptional(data, "cross_signing_reset_href", page.cross_signing_reset_href);
   setOptional(data, "deactivate_href", page.deactivate_href);
-  const bool any_action =
-      page.password_change_href || page.cross_signing_reset_href || page.deactivate_href;
+  const bool any_action = page.profile_href || page.sessions_href || page.password_change_href ||
+                          page.emails_href ||
+                          page.cross_signing_reset_href || page.deactivate_href;
   data.set("has_actions", any_action);
   return state_->render("signed_in", data);
 }
@@ -510,12 +532,166 @@ std::string Templates::render(const CrossSigningResetPage& page) const {
   return state_->render("cross_signing_reset", data);
 }
 
+std::string Templates::render(const ProfilePage& page) const {
+  mustache::data data = state_->base(page.layout, "Your profile");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  setOptional(data, "notice", page.notice);
+  setOptional(data, "error", page.error);
+  FieldSpec name("display_name", "Display name", "text", "nickname");
+  name.value = page.display_name;
+  name.error = page.display_name_error;
+  name.required = false;
+  name.hint = "How others see you in rooms. Leave it empty to show your user ID.";
+  data.set("display_name_field", fieldData(name));
+  return state_->render("profile", data);
+}
+
+namespace {
+
+// Every key session.mustache reads is set (false when absent), for the
+// reason fieldData() gives.
+mustache::data sessionData(const SessionSummary& session) {
+  const auto text = [](const std::optional<std::string>& value) {
+    return value && !value->empty() ? mustache::data(*value) : mustache::data(false);
+  };
+  mustache::data data;
+  data.set("kind", session.kind);
+  data.set("name", session.name);
+  data.set("logo_uri", text(session.logo_uri));
+  data.set("device_id", text(session.device_id));
+  data.set("created_at", session.created_at);
+  data.set("last_active_at", text(session.last_active_at));
+  data.set("last_active_ip", text(session.last_active_ip));
+  data.set("user_agent", text(session.user_agent));
+  data.set("is_current", session.is_current);
+  data.set("href", session.href);
+  return data;
+}
+
+}  // namespace
+
+std::string Templates::render(const SessionsPage& page) const {
+  mustache::data data = state_->base(page.layout, "Your sessions");
+  data.set("user_id", page.user_id);
+  setOptional(data, "notice", page.notice);
+  mustache::data sessions{mustache::data::type::list};
+  for (const SessionSummary& session : page.sessions) sessions.push_back(sessionData(session));
+  data.set("sessions", sessions);
+  data.set("has_sessions", !page.sessions.empty());
+  return state_->render("sessions", data);
+}
+
+std::string Templates::render(const SessionPage& page) const {
+  mustache::data data = state_->base(page.layout, page.session.name);
+  data.set("user_id", page.user_id);
+  data.set("session", sessionData(page.session));
+  data.set("end_href", page.end_href);
+  return state_->render("session", data);
+}
+
+std::string Templates::render(const SessionEndPage& page) const {
+  mustache::data data = state_->base(
+      page.layout, page.session.is_current ? "Sign out of this browser?" : "End this session?");
+  data.set("csrf_token", page.csrf_token);
+  data.set("user_id", page.user_id);
+  data.set("session", sessionData(page.session));
+  data.set("action", page.action);
+  data.set("cancel_href", page.cancel_href);
+  setOptional(data, "error", page.error);
+  return state_->render("session_end", data);
+}
+
 std::string Templates::render(const NoticePage& page) const {
   mustache::data data = state_->base(page.layout, page.title);
   data.set("message", page.message);
   setOptional(data, "link_href", page.link_href);
   data.set("link_label", page.link_label);
   return state_->render("notice", data);
+}
+
+std::string Templates::render(const EmailsPage& page) const {
+  mustache::data data = state_->base(page.layout, "E-mail addresses");
+  data.set("user_id", page.user_id);
+  data.set("editable", page.editable);
+  data.set("add_csrf_token", page.add_csrf_token);
+  data.set("primary_csrf_token", page.primary_csrf_token);
+  data.set("remove_csrf_token", page.remove_csrf_token);
+  setOptional(data, "notice", page.notice);
+  setOptional(data, "error", page.error);
+  mustache::data emails{mustache::data::type::list};
+  for (const EmailEntry& entry : page.emails) {
+    mustache::data item;
+    item.set("id", entry.id);
+    item.set("address", entry.address);
+    item.set("confirmed", entry.confirmed);
+    item.set("primary", entry.primary);
+    item.set("can_make_primary", entry.confirmed && !entry.primary);
+    if (entry.verify_href.empty()) {
+      item.set("verify_href", false);
+    } else {
+      item.set("verify_href", entry.verify_href);
+    }
+    emails.push_back(item);
+  }
+  data.set("has_emails", !page.emails.empty());
+  data.set("emails", emails);
+  FieldSpec email("email", "E-mail address", "email", "email");
+  email.value = page.email;
+  email.error = page.email_error;
+  email.plain_text = true;
+  email.hint = "We will send a 6-digit code to this address.";
+  data.set("email_field", fieldData(email));
+  return state_->render("emails", data);
+}
+
+std::string Templates::render(const EmailVerifyPage& page) const {
+  mustache::data data = state_->base(page.layout, "Verify your e-mail address");
+  data.set("user_id", page.user_id);
+  data.set("email_id", page.email_id);
+  data.set("address", page.address);
+  data.set("csrf_token", page.csrf_token);
+  data.set("resend_csrf_token", page.resend_csrf_token);
+  data.set("valid_minutes", std::to_string(page.valid_minutes));
+  setOptional(data, "notice", page.notice);
+  setOptional(data, "error", page.error);
+  FieldSpec code("code", "Code", "text", "one-time-code");
+  code.error = page.code_error;
+  code.plain_text = true;
+  data.set("code_field", fieldData(code));
+  return state_->render("email_verify", data);
+}
+
+std::string Templates::render(const RecoverPage& page) const {
+  mustache::data data =
+      state_->base(page.layout, page.sent ? "Check your e-mail" : "Reset your password");
+  data.set("csrf_token", page.csrf_token);
+  data.set("sent", page.sent);
+  data.set("email", page.email);
+  data.set("valid_minutes", std::to_string(page.valid_minutes));
+  setOptional(data, "error", page.error);
+  FieldSpec email("email", "E-mail address", "email", "email");
+  email.value = page.email;
+  email.error = page.email_error;
+  email.plain_text = true;
+  data.set("email_field", fieldData(email));
+  return state_->render("recover", data);
+}
+
+std::string Templates::render(const RecoverPasswordPage& page) const {
+  mustache::data data = state_->base(page.layout, "Choose a new password");
+  data.set("csrf_token", page.csrf_token);
+  data.set("token", page.token);
+  data.set("user_id", page.user_id);
+  setOptional(data, "error", page.error);
+  FieldSpec fresh("new_password", "New password", "password", "new-password");
+  fresh.error = page.new_password_error;
+  fresh.hint = "At least 8 characters; a few words you will remember work well.";
+  data.set("new_password_field", fieldData(fresh));
+  FieldSpec confirm("new_password_confirm", "Confirm the new password", "password", "new-password");
+  confirm.error = page.new_password_confirm_error;
+  data.set("new_password_confirm_field", fieldData(confirm));
+  return state_->render("recover_password", data);
 }
 
 std::string Templates::render(const FormPostPage& page) const {
@@ -573,7 +749,15 @@ Result<void, std::string> checkAllTemplates() {
   checkSamples<PasswordChangePage>(*templates, "password_change", problems);
   checkSamples<DeactivatePage>(*templates, "deactivate", problems);
   checkSamples<CrossSigningResetPage>(*templates, "cross_signing_reset", problems);
+  checkSamples<ProfilePage>(*templates, "profile", problems);
+  checkSamples<SessionsPage>(*templates, "sessions", problems);
+  checkSamples<SessionPage>(*templates, "session", problems);
+  checkSamples<SessionEndPage>(*templates, "session_end", problems);
   checkSamples<NoticePage>(*templates, "notice", problems);
+  checkSamples<EmailsPage>(*templates, "emails", problems);
+  checkSamples<EmailVerifyPage>(*templates, "email_verify", problems);
+  checkSamples<RecoverPage>(*templates, "recover", problems);
+  checkSamples<RecoverPasswordPage>(*templates, "recover_password", problems);
   checkSamples<FormPostPage>(*templates, "form_post", problems);
   if (!problems.empty()) return unexpected(problems);
   return {};

@@ -23,6 +23,7 @@
 
 #include "core/embedded_file.h"
 #include "core/result.h"
+#include "templates/email_pages.h"
 #include "templates/pages.h"
 
 namespace mxauth::templates {
@@ -69,7 +70,16 @@ class Templates {
   std::string render(const PasswordChangePage& page) const;
   std::string render(const DeactivatePage& page) const;
   std::string render(const CrossSigningResetPage& page) const;
+  std::string render(const ProfilePage& page) const;
+  std::string render(const SessionsPage& page) const;
+  std::string render(const SessionPage& page) const;
+  std::string render(const SessionEndPage& page) const;
   std::string render(const NoticePage& page) const;
+  // templates/email_pages.h
+  std::string render(const EmailsPage& page) const;
+  std::string render(const EmailVerifyPage& page) const;
+  std::string render(const RecoverPage& page) const;
+  std::string render(const RecoverPasswordPage& page) const;
   std::string render(const FormPostPage& page) const;
 
   const std::vector<StaticAsset>& assets() const;

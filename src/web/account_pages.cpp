@@ -7,15 +7,20 @@
 #include <utility>
 
 #include "accounts/password_login.h"
+#include "crypto/token.h"
 #include "domain/email_address.h"
 #include "domain/localpart.h"
 #include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
 #include "web/account_actions.h"
+#include "web/account_profile.h"
+#include "web/account_emails.h"
 #include "web/account_security.h"
+#include "web/account_sessions.h"
 #include "web/end_session.h"
 #include "web/navigation.h"
 #include "web/password_rules.h"
+#include "web/recovery.h"
 
 namespace mxauth::web {
 namespace {
@@ -29,6 +34,16 @@ constexpr std::string_view kLogoutPurpose = kLogoutCsrfPurpose;
 constexpr std::size_t kMaxUsernameInput = 320;
 constexpr std::size_t kMaxUserAgent = 512;
 constexpr std::string_view kAccountPath = "/account/";
+constexpr std::size_t kMaxTokenInput = 128;
+constexpr std::string_view kUnusableToken =
+    "This registration token cannot be used: it is unknown, used up, expired or revoked";
+
+// Whether a registration token can still be used at `now`.
+bool usable(const storage::RegistrationToken& token, Timestamp now) {
+  if (token.revoked_at) return false;
+  if (token.expires_at && *token.expires_at <= now) return false;
+  return !token.usage_limit || token.times_used < *token.usage_limit;
+}
 
 std::string fieldOf(const http::FormParams& form, std::string_view name) {
   return std::string(form.get(name).value_or(""));
@@ -81,6 +96,9 @@ http::Response AccountPages::renderLogin(const http::Request& request, int statu
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLoginPurpose);
   if (context.settings.registration_enabled) {
     page.register_href = PageKit::withQuery("/register", {{"next", page.next}});
+  }
+  if (context.settings.password_recovery_enabled && context.mailer != nullptr) {
+    page.recover_href = std::string(kRecoverPath);
   }
   http::Response response = kit_.html(status, context.templates.render(page));
   allowContinuationTarget(context, page.next, response);
@@ -193,6 +211,8 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
   page.csrf_token = kit_.sessions().csrfToken(csrf, kRegisterPurpose);
   page.homeserver = context.settings.homeserver;
   page.login_href = PageKit::withQuery("/login", {{"next", page.next}});
+  page.token_required = context.settings.registration_token_required;
+  page.tos_uri = context.settings.tos_uri;
   http::Response response = kit_.html(status, context.templates.render(page));
   allowContinuationTarget(context, page.next, response);
   kit_.sessions().issueCsrfCookie(response, csrf);
@@ -223,6 +243,8 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   page.email = fieldOf(*form, "email").substr(0, kMaxUsernameInput);
   const std::string password = fieldOf(*form, "password");
   const std::string confirm = fieldOf(*form, "password_confirm");
+  page.registration_token = fieldOf(*form, "registration_token").substr(0, kMaxTokenInput);
+  page.accept_terms = form->contains("accept_terms");
 
   if (!kit_.sessions().verifyCsrf(request, kRegisterPurpose, form->get("csrf").value_or(""))) {
     page.error = std::string(kExpiredForm);
@@ -239,8 +261,29 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   if (!page.password_error && password != confirm) {
     page.password_confirm_error = "The passwords do not match";
   }
+  const bool token_required = context.settings.registration_token_required;
+  const std::string token_hash = crypto::tokenHashHex(page.registration_token);
+  if (token_required) {
+    if (page.registration_token.empty()) {
+      page.registration_token_error = "Enter your registration token";
+    } else {
+      // A first look, before the costly password hash; the use that counts
+      // is the conditional write in the transaction below.
+      auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
+      if (!tx) return kit_.storageFailure(tx.error());
+      auto found = (*tx)->registrationTokens().findByHash(token_hash);
+      if (!found) return kit_.storageFailure(found.error());
+      if (!*found || !usable(**found, context.clock.now())) {
+        page.registration_token_error = std::string(kUnusableToken);
+      }
+    }
+  }
+  const bool terms = context.settings.tos_uri && !context.settings.tos_uri->empty();
+  if (terms && !page.accept_terms) {
+    page.accept_terms_error = "Accept the terms of service to continue";
+  }
   if (page.username_error || page.email_error || page.password_error ||
-      page.password_confirm_error) {
+      page.password_confirm_error || page.registration_token_error || page.accept_terms_error) {
     return renderRegister(request, 400, std::move(page));
   }
 
@@ -290,10 +333,26 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
 
   auto tx = context.database.begin();
   if (!tx) return kit_.storageFailure(tx.error());
+  if (token_required) {
+    // Spent with the account, in its transaction: a failed registration
+    // spends nothing, and racing ones cannot spend more than its uses.
+    auto used = (*tx)->registrationTokens().use(context.clock, token_hash);
+    if (!used) return kit_.storageFailure(used.error());
+    if (!*used) {
+      tx->reset();
+      page.registration_token_error = std::string(kUnusableToken);
+      return renderRegister(request, 400, std::move(page));
+    }
+  }
   auto user = (*tx)->users().add(context.rng, context.clock, *localpart, false);
   if (!user) {
     if (user.error().code == storage::StorageErrorCode::Conflict) return taken();
     return kit_.storageFailure(user.error());
+  }
+  if (terms) {
+    auto accepted =
+        (*tx)->registrationTokens().acceptTerms(context.clock, user->id, *context.settings.tos_uri);
+    if (!accepted) return kit_.storageFailure(accepted.error());
   }
   auto stored = (*tx)->userPasswords().add(context.rng, context.clock, user->id, *hash,
                                            kPasswordSchemeVersion, std::nullopt);
@@ -367,20 +426,48 @@ http::Response AccountPages::submitLogout(const http::Request& request) const {
   return response;
 }
 
+http::Response AccountPages::followAccountAction(const http::Request& request,
+                                                 const std::optional<ActiveSession>& active,
+                                                 std::string target) const {
+  const WebContext& context = kit_.context();
+  const auto hinted = localpartFromLoginHint(request, context.settings.homeserver);
+  if (!active) {
+    return http::Response::redirect(
+        PageKit::withQuery("/login", {{"next", target}, {"username", hinted}}), 303);
+  }
+  if (!hinted || *hinted == active->user.localpart) {
+    return http::Response::redirect(std::move(target), 303);
+  }
+  // The link was made for another account: say so rather than act on the
+  // wrong one, and let the user choose.
+  const std::string signed_in = "@" + active->user.localpart + ":" + context.settings.homeserver;
+  templates::ErrorPage page;
+  page.layout = kit_.layout();
+  page.title = "This link is for another account";
+  page.message = "The link you followed is for @" + *hinted + ":" + context.settings.homeserver +
+                 ", but you are signed in as " + signed_in + ".";
+  page.detail = "To use the other account, sign out and sign in to it, then open the link again.";
+  page.action_href = std::move(target);
+  page.action_label = "Continue as " + signed_in;
+  page.back_href = "/logout";
+  page.back_label = "Sign out";
+  return kit_.html(200, context.templates.render(page));
+}
+
 http::Response AccountPages::showAccount(const http::Request& request) const {
   WebContext& context = kit_.context();
   // MSC4191 deep links (web/account_actions.h): only navigation; the page
   // asks for login, step-up and confirmation itself.
-  if (const auto action = request.queryParam("action")) {
-    if (auto target = accountActionTarget(context.settings, *action, request)) {
-      return http::Response::redirect(std::move(*target), 303);
-    }
-  }
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
   if (!tx) return kit_.storageFailure(tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
   if (!active) return kit_.storageFailure(active.error());
   tx->reset();
+  if (const auto action = request.queryParam("action")) {
+    if (auto target = accountActionTarget(context.settings, *action, request)) {
+      return followAccountAction(request, *active, std::move(*target));
+    }
+  }
   if (!*active) {
     return http::Response::redirect(
         PageKit::withQuery("/login", {{"next", std::string_view(kAccountPath)}}), 303);
@@ -393,9 +480,12 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   if (request.queryParam("done") == "password") {
     page.notice = "Your password has been changed.";
   }
+  page.profile_href = std::string(kProfilePath);
+  page.sessions_href = std::string(kSessionsPath);
   if (context.settings.password_change_enabled) {
     page.password_change_href = std::string(kPasswordChangePath);
   }
+  page.emails_href = std::string(kEmailsPath);
   page.cross_signing_reset_href = std::string(kCrossSigningResetPath);
   if (context.settings.deactivation_enabled) page.deactivate_href = std::string(kDeactivatePath);
   http::Response response = kit_.html(200, context.templates.render(page));

@@ -53,6 +53,11 @@ class AccountPages {
                              templates::LoginPage page) const;
   http::Response renderRegister(const http::Request& request, int status,
                                 templates::RegisterPage page) const;
+  // An MSC4191 deep link to `target` (web/account_actions.h), honouring
+  // its login_hint.
+  http::Response followAccountAction(const http::Request& request,
+                                     const std::optional<ActiveSession>& active,
+                                     std::string target) const;
   // Creates a new browser session for `user` (finishing the one the request
   // carried) and answers 303 to `next` with the new cookie.
   http::Response startSession(const http::Request& request, const domain::UserId& user,

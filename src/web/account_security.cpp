@@ -9,6 +9,7 @@
 #include "accounts/password_login.h"
 #include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
+#include "web/account_effects.h"
 #include "web/password_rules.h"
 
 namespace mxauth::web {
@@ -19,96 +20,12 @@ constexpr std::string_view kExpiredForm =
 constexpr std::string_view kPasswordChangePurpose = "password-change";
 constexpr std::string_view kDeactivatePurpose = "deactivate";
 constexpr std::string_view kCrossSigningResetPurpose = "cross-signing-reset";
-constexpr std::size_t kMaxUserAgent = 512;
 // How long the homeserver lets the user replace their cross-signing keys
 // after allow_cross_signing_reset (spec-digest §3.12).
 constexpr std::chrono::minutes kCrossSigningResetWindow{10};
 
 std::string userIdOf(const PageKit& kit, const ActiveSession& active) {
   return "@" + active.user.localpart + ":" + kit.settings().homeserver;
-}
-
-// Printable ASCII only and bounded, as the sessions store it.
-std::string boundedUserAgent(const http::Request& request) {
-  std::string agent;
-  for (const char c : request.header("User-Agent").value_or("")) {
-    if (agent.size() == kMaxUserAgent) break;
-    if (c >= 0x20 && c <= 0x7e) agent.push_back(c);
-  }
-  return agent;
-}
-
-Result<void, storage::StorageError> recordAudit(storage::Transaction& tx, WebContext& context,
-                                                const http::Request& request,
-                                                const domain::UserId& user, std::string_view action,
-                                                std::string details_json) {
-  storage::NewAuditEvent event;
-  event.user_id = user;
-  event.action = std::string(action);
-  event.ip_address = request.remote_address;
-  event.user_agent = boundedUserAgent(request);
-  event.details_json = std::move(details_json);
-  auto recorded = tx.auditLog().record(context.rng, context.clock, event);
-  if (!recorded) return unexpected(std::move(recorded).error());
-  return {};
-}
-
-// What endUserSessions() ended.
-struct EndedSessions {
-  // OAuth and compat session ids, for the introspection cache.
-  std::vector<std::string> token_sessions;
-  std::int64_t browser_sessions = 0;
-};
-
-// Ends every OAuth and compat session of `user` (their tokens with them)
-// and every browser session but `keep`, in `tx`; queues the device sync
-// that removes their devices from the homeserver when any had one.
-Result<EndedSessions, storage::StorageError> endUserSessions(
-    storage::Transaction& tx, WebContext& context, const domain::UserId& user,
-    const std::optional<domain::BrowserSessionId>& keep, bool sync_devices) {
-  EndedSessions ended;
-  storage::Page page;
-  page.limit = storage::Page::kMaxLimit;
-  // Each round lists the sessions still active; the ones finished drop out.
-  for (;;) {
-    auto compat = tx.compatSessions().listActiveForUser(user, page);
-    if (!compat) return unexpected(std::move(compat).error());
-    if (compat->empty()) break;
-    for (const domain::CompatSession& session : *compat) {
-      auto finished = tx.compatSessions().finish(context.clock, session.id);
-      if (!finished) return unexpected(std::move(finished).error());
-      ended.token_sessions.push_back(session.id.str());
-    }
-  }
-  for (;;) {
-    auto sessions = tx.oauthSessions().listActiveForUser(user, page);
-    if (!sessions) return unexpected(std::move(sessions).error());
-    if (sessions->empty()) break;
-    for (const domain::OAuthSession& session : *sessions) {
-      auto finished = tx.oauthSessions().finish(context.clock, session.id);
-      if (!finished) return unexpected(std::move(finished).error());
-      // The consent goes with the last session of its client
-      // (oauth/session_end.h).
-      auto forgotten = tx.oauthConsents().forgetUnlessInUse(user, session.client_id);
-      if (!forgotten) return unexpected(std::move(forgotten).error());
-      ended.token_sessions.push_back(session.id.str());
-    }
-  }
-  auto browsers = tx.browserSessions().finishAllForUser(context.clock, user, keep);
-  if (!browsers) return unexpected(std::move(browsers).error());
-  ended.browser_sessions = *browsers;
-  if (sync_devices && !ended.token_sessions.empty()) {
-    auto queued = jobs::enqueueDeviceSync(tx, context.rng, context.clock, user);
-    if (!queued) return unexpected(std::move(queued).error());
-  }
-  return ended;
-}
-
-void forgetInCache(WebContext& context, const EndedSessions& ended) {
-  if (context.introspection_cache == nullptr) return;
-  for (const std::string& id : ended.token_sessions) {
-    context.introspection_cache->invalidateSession(id);
-  }
 }
 
 // "14:32 UTC"
@@ -268,15 +185,14 @@ http::Response AccountSecurityPages::submitDeactivate(const http::Request& reque
 
   auto tx = context.database.begin();
   if (!tx) return kit_.storageFailure(tx.error());
-  auto deactivated = (*tx)->users().deactivate(context.clock, active->user.id);
+  // Every session ends, this browser's too, and the homeserver deletes the
+  // user (with their devices): the same change as `mxauth user deactivate`.
+  auto deactivated =
+      accounts::changeAccount(**tx, context.rng, context.clock, active->user.id,
+                              accounts::AccountChange::Deactivate, page.erase);
   if (!deactivated) return kit_.storageFailure(deactivated.error());
-  // Every session ends, this browser's too. The homeserver deletes the
-  // user's devices with the user, so no device sync is queued.
-  auto ended = endUserSessions(**tx, context, active->user.id, std::nullopt, false);
-  if (!ended) return kit_.storageFailure(ended.error());
-  auto queued =
-      jobs::enqueueUserDeletion(**tx, context.rng, context.clock, active->user.id, page.erase);
-  if (!queued) return kit_.storageFailure(queued.error());
+  if (!*deactivated) return kit_.storageFailure({storage::StorageErrorCode::Conflict, "user gone"});
+  const accounts::EndedSessions* ended = &(*deactivated)->ended;
   auto audited = recordAudit(**tx, context, request, active->user.id, kAuditDeactivate,
                              page.erase ? "{\"erase\":true}" : "{\"erase\":false}");
   if (!audited) return kit_.storageFailure(audited.error());

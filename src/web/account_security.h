@@ -27,10 +27,12 @@
 // A GET only shows the page: a crafted link (MSC4191 deep links,
 // web/account_actions.h) can never change anything by itself.
 
+#include <string>
 #include <string_view>
 
 #include "http/request.h"
 #include "http/response.h"
+#include "storage/transaction.h"
 #include "web/page_kit.h"
 #include "web/step_up.h"
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "homeserver/testing/recording_homeserver.h"
 #include "oauth/introspection_cache.h"
 #include "web/account_actions.h"
@@ -359,11 +361,15 @@ TEST_F(AccountSecurityTest, DeepLinksLeadToTheirPagesWhichChangeNothingByThemsel
 TEST_F(AccountSecurityTest, TheAdvertisedActionsAreExactlyTheServedOnes) {
   WebSettings settings;
   EXPECT_EQ(supportedAccountActions(settings),
-            (std::vector<std::string>{"org.matrix.account_deactivate",
-                                      "org.matrix.cross_signing_reset"}));
+            (std::vector<std::string>{"org.matrix.profile", "org.matrix.devices_list",
+                                      "org.matrix.device_view", "org.matrix.device_delete",
+                                      "org.matrix.account_deactivate",
+                                      "org.matrix.cross_signing_reset", "org.matrix.sessions_list",
+                                      "org.matrix.session_view", "org.matrix.session_end"}));
   settings.deactivation_enabled = false;
-  EXPECT_EQ(supportedAccountActions(settings),
-            std::vector<std::string>{"org.matrix.cross_signing_reset"});
+  const std::vector<std::string> without = supportedAccountActions(settings);
+  EXPECT_EQ(std::count(without.begin(), without.end(), "org.matrix.account_deactivate"), 0);
+  EXPECT_EQ(without.size(), 8u);
 }
 
 // Issue 5 item 6: a deactivated user's browser sessions end at once.

@@ -5,13 +5,17 @@
 #include <string_view>
 
 #include "oauth/discovery.h"
+#include "web/account_emails.h"
 #include "web/account_pages.h"
+#include "web/account_profile.h"
 #include "web/account_security.h"
+#include "web/account_sessions.h"
 #include "web/authorize_handler.h"
 #include "web/compat_sso.h"
 #include "web/device_link.h"
 #include "web/end_session.h"
 #include "web/page_kit.h"
+#include "web/recovery.h"
 #include "web/step_up.h"
 
 namespace mxauth::web {
@@ -25,6 +29,10 @@ struct WebRoutes {
         account(kit),
         step_up(kit),
         security(kit, step_up),
+        profile(kit),
+        sessions(kit, step_up),
+        emails(kit, step_up),
+        recovery(kit),
         authorize(kit),
         compat_sso(kit),
         device_link(kit),
@@ -33,6 +41,10 @@ struct WebRoutes {
   AccountPages account;
   StepUp step_up;
   AccountSecurityPages security;
+  ProfilePages profile;
+  SessionPages sessions;
+  AccountEmailPages emails;
+  RecoveryPages recovery;
   AuthorizeHandler authorize;
   CompatSsoPages compat_sso;
   DeviceLinkPages device_link;
@@ -87,6 +99,48 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->security.showCrossSigningReset(r); });
   router.add(Method::Post, std::string(kCrossSigningResetPath),
              [routes](http::Request& r) { return routes->security.submitCrossSigningReset(r); });
+  // The profile and the sessions pages (web/account_profile.h,
+  // web/account_sessions.h).
+  router.add(Method::Get, std::string(kProfilePath),
+             [routes](http::Request& r) { return routes->profile.showProfile(r); });
+  router.add(Method::Post, std::string(kProfilePath),
+             [routes](http::Request& r) { return routes->profile.submitProfile(r); });
+  router.add(Method::Get, std::string(kSessionsPath),
+             [routes](http::Request& r) { return routes->sessions.showSessions(r); });
+  router.add(Method::Get, std::string(kSessionByDevicePath),
+             [routes](http::Request& r) { return routes->sessions.showSessionByDevice(r); });
+  router.add(Method::Get, std::string(kSessionEndByDevicePath),
+             [routes](http::Request& r) { return routes->sessions.showEndByDevice(r); });
+  router.add(Method::Get, std::string(kSessionsPath) + "/{id}",
+             [routes](http::Request& r) { return routes->sessions.showSession(r); });
+  router.add(Method::Get, std::string(kSessionsPath) + "/{id}/end",
+             [routes](http::Request& r) { return routes->sessions.showEnd(r); });
+  router.add(Method::Post, std::string(kSessionsPath) + "/{id}/end",
+             [routes](http::Request& r) { return routes->sessions.submitEnd(r); });
+  // E-mail addresses and password recovery (web/account_emails.h,
+  // web/recovery.h).
+  router.add(Method::Get, std::string(kEmailsPath),
+             [routes](http::Request& r) { return routes->emails.showEmails(r); });
+  router.add(Method::Post, std::string(kEmailsPath),
+             [routes](http::Request& r) { return routes->emails.submitAdd(r); });
+  router.add(Method::Get, std::string(kEmailVerifyPath),
+             [routes](http::Request& r) { return routes->emails.showVerify(r); });
+  router.add(Method::Post, std::string(kEmailVerifyPath),
+             [routes](http::Request& r) { return routes->emails.submitVerify(r); });
+  router.add(Method::Post, std::string(kEmailResendPath),
+             [routes](http::Request& r) { return routes->emails.submitResend(r); });
+  router.add(Method::Post, std::string(kEmailPrimaryPath),
+             [routes](http::Request& r) { return routes->emails.submitPrimary(r); });
+  router.add(Method::Post, std::string(kEmailRemovePath),
+             [routes](http::Request& r) { return routes->emails.submitRemove(r); });
+  router.add(Method::Get, std::string(kRecoverPath),
+             [routes](http::Request& r) { return routes->recovery.showRecover(r); });
+  router.add(Method::Post, std::string(kRecoverPath),
+             [routes](http::Request& r) { return routes->recovery.submitRecover(r); });
+  router.add(Method::Get, std::string(kRecoverPasswordPath),
+             [routes](http::Request& r) { return routes->recovery.showRecoverPassword(r); });
+  router.add(Method::Post, std::string(kRecoverPasswordPath),
+             [routes](http::Request& r) { return routes->recovery.submitRecoverPassword(r); });
   router.add(Method::Get, "/authorize",
              [routes](http::Request& r) { return routes->authorize.authorize(r); });
   router.add(Method::Post, "/authorize",

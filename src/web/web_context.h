@@ -34,6 +34,16 @@ struct WebSettings {
   bool registration_enabled = true;      // account.registration
   bool password_change_enabled = true;   // account.password_change
   bool deactivation_enabled = true;      // account.deactivation
+  bool email_change_enabled = true;      // account.email_change
+  // account.registration_token_required: registration needs a token made
+  // with `mxauth registration-token add`.
+  bool registration_token_required = false;
+  // branding.tos_uri: registration needs the terms accepted.
+  std::optional<std::string> tos_uri;
+  // Password recovery by e-mail (web/recovery.h): account.password_recovery,
+  // in effect only with a mailer; account.password_recovery_ttl.
+  bool password_recovery_enabled = true;
+  std::chrono::seconds recovery_link_ttl{600};
   // Step-up authentication (web/step_up.h): account.step_up.max_age and
   // account.step_up.stages.
   std::chrono::seconds step_up_max_age{300};

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "storage/testing/test_database.h"
@@ -127,6 +128,41 @@ TEST_F(Cli, StoresPasswordsOnlyAsArgon2idHashes) {
 
   EXPECT_EQ(bytes.find("plain-text-secret-42"), std::string::npos);
   EXPECT_NE(bytes.find("$argon2id$v=19$m=19456,t=2,p=1$"), std::string::npos);
+}
+
+TEST_F(Cli, RegistrationTokensAreShownOnceListedByIdAndRevokedByTokenOrId) {
+  auto added = mxauth({"registration-token", "add", "--uses", "3", "--expires-in", "3600"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const auto field = [](const std::string& json, const std::string& name) {
+    const std::string key = "\"" + name + "\":\"";
+    const std::size_t at = json.find(key);
+    if (at == std::string::npos) return std::string();
+    const std::size_t start = at + key.size();
+    return json.substr(start, json.find('"', start) - start);
+  };
+  const std::string token = field(added.out, "token");
+  const std::string id = field(added.out, "id");
+  ASSERT_EQ(token.size(), 24u) << added.out;
+  EXPECT_NE(added.out.find(R"("uses_allowed":3)"), std::string::npos) << added.out;
+  auto unlimited = mxauth({"registration-token", "add"});
+  ASSERT_EQ(unlimited.exit_code, 0) << unlimited.err;
+  EXPECT_NE(unlimited.out.find(R"("uses_allowed":null)"), std::string::npos);
+
+  auto listed = mxauth({"registration-token", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find(id), std::string::npos);
+  EXPECT_EQ(listed.out.find(token), std::string::npos) << "the token itself is never shown again";
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 2);
+
+  auto revoked = mxauth({"registration-token", "revoke", token});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_NE(revoked.out.find(R"("valid":false)"), std::string::npos) << revoked.out;
+  const std::string other_id = field(unlimited.out, "id");
+  EXPECT_EQ(mxauth({"registration-token", "revoke", other_id}).exit_code, 0);
+  auto unknown = mxauth({"registration-token", "revoke", "no-such-token"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("no such registration token"), std::string::npos);
+  EXPECT_EQ(mxauth({"registration-token", "add", "--uses", "0"}).exit_code, 2);
 }
 
 TEST(CliPostgres, MigratesAndManagesUsersOnPostgresql) {

@@ -67,10 +67,16 @@ Result<homeserver::HomeserverUser, HomeserverError> RecordingHomeserver::queryUs
   return user;
 }
 
+std::optional<homeserver::ProvisionRequest> RecordingHomeserver::lastProvision() const {
+  std::lock_guard lock(mutex_);
+  return last_provision_;
+}
+
 Result<Upsert, HomeserverError> RecordingHomeserver::provisionUser(
     const homeserver::ProvisionRequest& request) {
   std::lock_guard lock(mutex_);
   if (auto failure = record("provision_user " + request.localpart)) return unexpected(*failure);
+  last_provision_ = request;
   return users_.try_emplace(request.localpart).second ? Upsert::Created : Upsert::Existed;
 }
 

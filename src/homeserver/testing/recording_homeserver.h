@@ -41,6 +41,8 @@ class RecordingHomeserver : public homeserver::HomeserverConnection {
   // "name localpart[ device]" for each call, in order.
   std::vector<std::string> calls() const;
   bool hasUser(const std::string& localpart) const;
+  // The request of the last provision_user call, if any.
+  std::optional<homeserver::ProvisionRequest> lastProvision() const;
   std::set<std::string> devices(const std::string& localpart) const;
 
   std::string_view serverName() const override { return server_name_; }
@@ -80,6 +82,7 @@ class RecordingHomeserver : public homeserver::HomeserverConnection {
   std::function<void()> before_sync_devices_;
   std::function<void()> after_upsert_device_;
   std::vector<std::string> calls_;
+  std::optional<homeserver::ProvisionRequest> last_provision_;
   std::map<std::string, std::set<std::string>, std::less<>> users_;  // localpart → devices
   std::map<std::string, homeserver::LocalpartAvailability, std::less<>> taken_;
 };

@@ -270,6 +270,17 @@ Result<std::int64_t, StorageError> SqlBrowserSessionRepository::finishAllForUser
       {user, clock.now(), keep});
 }
 
+Result<std::vector<domain::BrowserSession>, StorageError>
+SqlBrowserSessionRepository::listActiveForUser(const domain::UserId& user, const Page& page) {
+  // Newest first, so the keyset bound is "older than the last id seen".
+  static const std::string kSql =
+      sql({"SELECT ", kBrowserSessionColumns,
+           " FROM browser_sessions WHERE user_id = $1 AND finished_at IS NULL "
+           "AND (CAST($2 AS TEXT) IS NULL OR id < CAST($2 AS TEXT)) ORDER BY id DESC LIMIT $3"});
+  const std::size_t limit = std::min(page.limit, Page::kMaxLimit);
+  return readAll(session_.query(kSql, {user, page.after, limit}), &readBrowserSession);
+}
+
 // --- Authorization grants ------------------------------------------------
 
 Result<domain::AuthorizationGrant, StorageError> SqlAuthorizationGrantRepository::add(

@@ -42,6 +42,8 @@ class SqlBrowserSessionRepository final : public BrowserSessionRepository {
   Result<std::int64_t, StorageError> finishAllForUser(
       const Clock& clock, const domain::UserId& user,
       const std::optional<domain::BrowserSessionId>& keep) override;
+  Result<std::vector<domain::BrowserSession>, StorageError> listActiveForUser(
+      const domain::UserId& user, const Page& page) override;
 
  private:
   Session& session_;

@@ -13,6 +13,7 @@
 #include "storage/sql/oauth_repositories.h"
 #include "storage/sql/session.h"
 #include "storage/sql/user_repositories.h"
+#include "storage/sql/verification_repositories.h"
 
 namespace mxauth::storage::sql {
 namespace {
@@ -32,6 +33,9 @@ class SqlTransaction final : public Transaction {
   UserRepository& users() override { return users_; }
   UserEmailRepository& userEmails() override { return user_emails_; }
   UserPasswordRepository& userPasswords() override { return user_passwords_; }
+  UserEmailCodeRepository& userEmailCodes() override { return user_email_codes_; }
+  RecoveryTicketRepository& recoveryTickets() override { return recovery_tickets_; }
+  RegistrationTokenRepository& registrationTokens() override { return registration_tokens_; }
   OAuthClientRepository& oauthClients() override { return oauth_clients_; }
   BrowserSessionRepository& browserSessions() override { return browser_sessions_; }
   AuthorizationGrantRepository& authorizationGrants() override { return authorization_grants_; }
@@ -87,6 +91,9 @@ class SqlTransaction final : public Transaction {
   SqlUserRepository users_{session_};
   SqlUserEmailRepository user_emails_{session_};
   SqlUserPasswordRepository user_passwords_{session_};
+  SqlUserEmailCodeRepository user_email_codes_{session_};
+  SqlRecoveryTicketRepository recovery_tickets_{session_};
+  SqlRegistrationTokenRepository registration_tokens_{session_};
   SqlOAuthClientRepository oauth_clients_{session_};
   SqlBrowserSessionRepository browser_sessions_{session_};
   SqlAuthorizationGrantRepository authorization_grants_{session_};

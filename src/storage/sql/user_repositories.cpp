@@ -10,8 +10,9 @@ namespace mxauth::storage::sql {
 namespace {
 
 constexpr std::string_view kUserColumns =
-    "id, localpart, created_at, locked_at, deactivated_at, is_admin";
-constexpr std::string_view kEmailColumns = "id, user_id, address, created_at, confirmed_at";
+    "id, localpart, created_at, locked_at, deactivated_at, is_admin, display_name";
+constexpr std::string_view kEmailColumns =
+    "id, user_id, address, created_at, confirmed_at, is_primary";
 constexpr std::string_view kPasswordColumns =
     "id, user_id, hash, version, created_at, upgraded_from";
 
@@ -25,6 +26,7 @@ Result<domain::User, StorageError> readUser(const Row& row) {
   user.locked_at = reader.optionalTimestamp();
   user.deactivated_at = reader.optionalTimestamp();
   user.is_admin = reader.boolean();
+  user.display_name = reader.optionalText();
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return user;
 }
@@ -37,6 +39,7 @@ Result<domain::UserEmail, StorageError> readEmail(const Row& row) {
   email.address = reader.text();
   email.created_at = reader.timestamp();
   email.confirmed_at = reader.optionalTimestamp();
+  email.is_primary = reader.boolean();
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return email;
 }
@@ -64,7 +67,8 @@ Result<domain::User, StorageError> SqlUserRepository::add(Rng& rng, const Clock&
                     clock.now(),
                     std::nullopt,
                     std::nullopt,
-                    is_admin};
+                    is_admin,
+                    std::nullopt};
   auto inserted = session_.execute(
       "INSERT INTO users (id, localpart, created_at, is_admin) VALUES ($1, $2, $3, $4)",
       {user.id, user.localpart, user.created_at, user.is_admin});
@@ -89,8 +93,8 @@ Result<std::optional<domain::User>, StorageError> SqlUserRepository::findByLocal
 Result<std::optional<domain::User>, StorageError> SqlUserRepository::findByEmail(
     std::string_view address) {
   static const std::string kSql =
-      sql({"SELECT u.id, u.localpart, u.created_at, u.locked_at, u.deactivated_at, u.is_admin ",
-           "FROM user_emails e JOIN users u ON u.id = e.user_id ",
+      sql({"SELECT u.id, u.localpart, u.created_at, u.locked_at, u.deactivated_at, u.is_admin, ",
+           "u.display_name ", "FROM user_emails e JOIN users u ON u.id = e.user_id ",
            "WHERE lower(e.address) = lower(CAST($1 AS TEXT)) AND e.confirmed_at IS NOT NULL"});
   return readOptional(session_.queryOptional(kSql, {address}), &readUser);
 }
@@ -139,11 +143,22 @@ Result<std::optional<domain::User>, StorageError> SqlUserRepository::setAdmin(
   return readOptional(session_.queryOptional(kSql, {id, is_admin}), &readUser);
 }
 
+Result<std::optional<domain::User>, StorageError> SqlUserRepository::setDisplayName(
+    const domain::UserId& id, const std::optional<std::string>& display_name) {
+  static const std::string kSql =
+      sql({"UPDATE users SET display_name = $2 WHERE id = $1 RETURNING ", kUserColumns});
+  return readOptional(session_.queryOptional(kSql, {id, display_name}), &readUser);
+}
+
 Result<domain::UserEmail, StorageError> SqlUserEmailRepository::add(Rng& rng, const Clock& clock,
                                                                     const domain::UserId& user,
                                                                     std::string_view address) {
-  domain::UserEmail email{domain::UserEmailId(core::newUlid(rng, clock)), user,
-                          std::string(address), clock.now(), std::nullopt};
+  domain::UserEmail email{domain::UserEmailId(core::newUlid(rng, clock)),
+                          user,
+                          std::string(address),
+                          clock.now(),
+                          std::nullopt,
+                          false};
   auto inserted = session_.execute(
       "INSERT INTO user_emails (id, user_id, address, created_at) VALUES ($1, $2, $3, $4)",
       {email.id, email.user_id, email.address, email.created_at});
@@ -171,6 +186,28 @@ Result<std::optional<domain::UserEmail>, StorageError> SqlUserEmailRepository::c
       {"UPDATE user_emails SET confirmed_at = COALESCE(confirmed_at, $2) WHERE id = $1 RETURNING ",
        kEmailColumns});
   return readOptional(session_.queryOptional(kSql, {id, clock.now()}), &readEmail);
+}
+
+Result<bool, StorageError> SqlUserEmailRepository::setPrimary(const domain::UserId& user,
+                                                              const domain::UserEmailId& id) {
+  // Both statements carry the same condition (the address is a confirmed
+  // one of this user), so they change nothing unless both apply. Two
+  // statements, not one: both backends check the one-primary index row by
+  // row, and clearing first keeps every intermediate state valid.
+  constexpr std::string_view kQualifies =
+      "EXISTS (SELECT 1 FROM user_emails t WHERE t.id = $2 AND t.user_id = $1 "
+      "AND t.confirmed_at IS NOT NULL)";
+  static const std::string kClear =
+      sql({"UPDATE user_emails SET is_primary = $3 WHERE user_id = "
+           "$1 AND id <> $2 AND is_primary = $4 AND ",
+           kQualifies});
+  static const std::string kSet = sql(
+      {"UPDATE user_emails SET is_primary = $3 WHERE id = $2 AND user_id = $1 AND ", kQualifies});
+  auto cleared = session_.execute(kClear, {user, id, false, true});
+  if (!cleared) return unexpected(cleared.error());
+  auto set = session_.execute(kSet, {user, id, true});
+  if (!set) return unexpected(set.error());
+  return *set > 0;
 }
 
 Result<bool, StorageError> SqlUserEmailRepository::remove(const domain::UserEmailId& id) {

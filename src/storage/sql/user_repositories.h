@@ -29,6 +29,8 @@ class SqlUserRepository final : public UserRepository {
   Result<std::optional<domain::User>, StorageError> reactivate(const domain::UserId& id) override;
   Result<std::optional<domain::User>, StorageError> setAdmin(const domain::UserId& id,
                                                              bool is_admin) override;
+  Result<std::optional<domain::User>, StorageError> setDisplayName(
+      const domain::UserId& id, const std::optional<std::string>& display_name) override;
 
  private:
   Session& session_;
@@ -47,6 +49,8 @@ class SqlUserEmailRepository final : public UserEmailRepository {
       const domain::UserId& user) override;
   Result<std::optional<domain::UserEmail>, StorageError> confirm(
       const Clock& clock, const domain::UserEmailId& id) override;
+  Result<bool, StorageError> setPrimary(const domain::UserId& user,
+                                        const domain::UserEmailId& id) override;
   Result<bool, StorageError> remove(const domain::UserEmailId& id) override;
 
  private:

@@ -12,6 +12,13 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::UserRepository& users() override { return inner_->users(); }
   storage::UserEmailRepository& userEmails() override { return inner_->userEmails(); }
   storage::UserPasswordRepository& userPasswords() override { return inner_->userPasswords(); }
+  storage::UserEmailCodeRepository& userEmailCodes() override { return inner_->userEmailCodes(); }
+  storage::RecoveryTicketRepository& recoveryTickets() override {
+    return inner_->recoveryTickets();
+  }
+  storage::RegistrationTokenRepository& registrationTokens() override {
+    return inner_->registrationTokens();
+  }
   storage::OAuthClientRepository& oauthClients() override { return inner_->oauthClients(); }
   storage::BrowserSessionRepository& browserSessions() override {
     return inner_->browserSessions();

@@ -199,6 +199,42 @@ TEST_P(BrowserSessionConformanceTest, FinishingAllOfAUsersSessionsKeepsTheOneAsk
   EXPECT_TRUE((*tx->browserSessions().lookup(bobs.id))->isActive());
 }
 
+TEST_P(BrowserSessionConformanceTest, ListsAUsersUnfinishedSessionsNewestFirstPageByPage) {
+  domain::User alice = addUser("alice");
+  domain::User bob = addUser("bob");
+  domain::BrowserSession oldest = addBrowserSession(alice);
+  clock_.advance(1s);
+  domain::BrowserSession ended = addBrowserSession(alice);
+  clock_.advance(1s);
+  domain::BrowserSession middle = addBrowserSession(alice);
+  clock_.advance(1s);
+  domain::BrowserSession newest = addBrowserSession(alice);
+  addBrowserSession(bob);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->browserSessions().finish(clock_, ended.id));
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  auto tx = begin();
+  storage::Page first_page;
+  first_page.limit = 2;
+
+  auto first = tx->browserSessions().listActiveForUser(alice.id, first_page);
+
+  ASSERT_TRUE(first.has_value()) << first.error().detail;
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ(first->at(0), newest);
+  EXPECT_EQ(first->at(1), middle);
+
+  storage::Page second_page;
+  second_page.after = first->back().id.str();
+  auto second = tx->browserSessions().listActiveForUser(alice.id, second_page);
+
+  ASSERT_TRUE(second.has_value()) << second.error().detail;
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ(second->at(0), oldest);
+}
+
 TEST_P(BrowserSessionConformanceTest, FinishingSucceedsOnceAndKeepsTheFirstTime) {
   domain::BrowserSession session = addBrowserSession(addUser("alice"));
   auto tx = begin();

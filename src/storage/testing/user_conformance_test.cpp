@@ -164,6 +164,41 @@ TEST_P(UserConformanceTest, SetsAndClearsTheAdminFlag) {
   EXPECT_FALSE((*demoted)->is_admin);
 }
 
+TEST_P(UserConformanceTest, StoresReplacesAndClearsTheDisplayName) {
+  domain::User user = addUser("alice");
+  EXPECT_EQ(user.display_name, std::nullopt);
+  auto tx = begin();
+
+  auto named = tx->users().setDisplayName(user.id, std::string("Alice \xc3\x89lise"));
+  auto renamed = tx->users().setDisplayName(user.id, std::string("Alice"));
+  auto found = tx->users().findByLocalpart("ALICE");
+
+  ASSERT_TRUE(named && named->has_value());
+  EXPECT_EQ((*named)->display_name, "Alice \xc3\x89lise");
+  ASSERT_TRUE(renamed && renamed->has_value());
+  EXPECT_EQ((*renamed)->display_name, "Alice");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->display_name, "Alice");
+
+  auto cleared = tx->users().setDisplayName(user.id, std::nullopt);
+
+  ASSERT_TRUE(cleared && cleared->has_value());
+  EXPECT_EQ((*cleared)->display_name, std::nullopt);
+  auto looked_up = tx->users().lookup(user.id);
+  ASSERT_TRUE(looked_up && looked_up->has_value());
+  EXPECT_EQ((*looked_up)->display_name, std::nullopt);
+}
+
+TEST_P(UserConformanceTest, SettingTheDisplayNameOfAnUnknownUserAnswersEmpty) {
+  auto tx = begin();
+
+  auto named = tx->users().setDisplayName(domain::UserId("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+                                          std::string("Nobody"));
+
+  ASSERT_TRUE(named);
+  EXPECT_FALSE(named->has_value());
+}
+
 class UserEmailConformanceTest : public MigratedDatabaseTest {};
 
 TEST_P(UserEmailConformanceTest, AddsUnconfirmedAddressesAndListsThemForTheirUser) {

@@ -320,8 +320,10 @@ test('the deactivation deep link shows what will happen, then deactivates with e
 test('the cross-signing reset deep link lands on its page, and the metadata lists exactly the served actions', async () => {
   await withAlice({}, async (hs) => {
     const metadata = await (await fetch(hs.server.url('/.well-known/openid-configuration'))).json();
-    assert.deepEqual(metadata.account_management_actions_supported,
-      ['org.matrix.account_deactivate', 'org.matrix.cross_signing_reset']);
+    assert.deepEqual(metadata.account_management_actions_supported, [
+      'org.matrix.profile', 'org.matrix.devices_list', 'org.matrix.device_view',
+      'org.matrix.device_delete', 'org.matrix.account_deactivate', 'org.matrix.cross_signing_reset',
+      'org.matrix.sessions_list', 'org.matrix.session_view', 'org.matrix.session_end']);
     const page = await signedInPage(hs.server);
 
     await page.goto(`${metadata.account_management_uri}?action=org.matrix.cross_signing_reset`);
