@@ -21,10 +21,11 @@ constexpr int kMaxPartialDepth = 8;
 
 // Every page a Templates object must have, by file stem.
 constexpr std::array<std::string_view, 21> kRequiredPages = {
-    "login",      "register",     "consent",          "error",           "logout",
-    "signed_in",  "form_post",    "signed_out",       "reauth",          "password_change",
-    "deactivate", "cross_signing_reset", "notice",    "profile",         "sessions",
-    "session",    "session_end",  "emails",           "email_verify",    "recover",
+    "login",           "register",        "consent",      "error",
+    "logout",          "signed_in",       "form_post",    "signed_out",
+    "reauth",          "password_change", "deactivate",   "cross_signing_reset",
+    "notice",          "profile",         "sessions",     "session",
+    "session_end",     "emails",          "email_verify", "recover",
     "recover_password"};
 
 bool startsWith(std::string_view text, std::string_view prefix) {
@@ -465,8 +466,7 @@ std::string Templates::render(const SignedInPage& page) const {
   setOptional(data, "cross_signing_reset_href", page.cross_signing_reset_href);
   setOptional(data, "deactivate_href", page.deactivate_href);
   const bool any_action = page.profile_href || page.sessions_href || page.password_change_href ||
-                          page.emails_href ||
-                          page.cross_signing_reset_href || page.deactivate_href;
+                          page.emails_href || page.cross_signing_reset_href || page.deactivate_href;
   data.set("has_actions", any_action);
   return state_->render("signed_in", data);
 }

@@ -187,9 +187,8 @@ http::Response AccountSecurityPages::submitDeactivate(const http::Request& reque
   if (!tx) return kit_.storageFailure(tx.error());
   // Every session ends, this browser's too, and the homeserver deletes the
   // user (with their devices): the same change as `mxauth user deactivate`.
-  auto deactivated =
-      accounts::changeAccount(**tx, context.rng, context.clock, active->user.id,
-                              accounts::AccountChange::Deactivate, page.erase);
+  auto deactivated = accounts::changeAccount(**tx, context.rng, context.clock, active->user.id,
+                                             accounts::AccountChange::Deactivate, page.erase);
   if (!deactivated) return kit_.storageFailure(deactivated.error());
   if (!*deactivated) return kit_.storageFailure({storage::StorageErrorCode::Conflict, "user gone"});
   const accounts::EndedSessions* ended = &(*deactivated)->ended;
