@@ -16,8 +16,6 @@
 namespace mxauth::web {
 namespace {
 
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 constexpr std::string_view kAddPurpose = "email-add";
 constexpr std::string_view kVerifyPurpose = "email-verify";
 constexpr std::string_view kResendPurpose = "email-resend";
@@ -26,10 +24,6 @@ constexpr std::string_view kRemovePurpose = "email-remove";
 constexpr std::string_view kCodeKeyPurpose = "web-email-verification-code";
 constexpr std::size_t kMaxAddressInput = 254;
 constexpr int kCodeDigits = 6;
-
-std::string userIdOf(const PageKit& kit, const ActiveSession& active) {
-  return "@" + active.user.localpart + ":" + kit.settings().homeserver;
-}
 
 std::string verifyHref(const domain::UserEmailId& id) {
   return PageKit::withQuery(std::string(kEmailVerifyPath), {{"id", id.str()}});

@@ -13,6 +13,7 @@
 #include "http/client_address.h"
 #include "jobs/homeserver_jobs.h"
 #include "web/account_actions.h"
+#include "web/account_effects.h"
 #include "web/account_emails.h"
 #include "web/account_profile.h"
 #include "web/account_security.h"
@@ -26,13 +27,10 @@ namespace mxauth::web {
 namespace {
 
 constexpr std::string_view kWrongCredentials = "Wrong username or password";
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 constexpr std::string_view kLoginPurpose = "login";
 constexpr std::string_view kRegisterPurpose = "register";
 constexpr std::string_view kLogoutPurpose = kLogoutCsrfPurpose;
 constexpr std::size_t kMaxUsernameInput = 320;
-constexpr std::size_t kMaxUserAgent = 512;
 constexpr std::string_view kAccountPath = "/account/";
 constexpr std::size_t kMaxTokenInput = 128;
 constexpr std::string_view kUnusableToken =
@@ -53,17 +51,6 @@ std::optional<std::string> nextOf(const http::FormParams& params) {
   const auto next = params.get("next");
   if (!next) return std::nullopt;
   return safeLocalPath(*next);
-}
-
-// Printable ASCII only and bounded: the header is the client's to choose and
-// ends up in the database and on the account pages.
-std::string userAgentOf(const http::Request& request) {
-  std::string agent;
-  for (const char c : request.header("User-Agent").value_or("")) {
-    if (agent.size() == kMaxUserAgent) break;
-    if (c >= 0x20 && c <= 0x7e) agent.push_back(c);
-  }
-  return agent;
 }
 
 // A login or registration form that continues a pending authorization
@@ -191,7 +178,7 @@ http::Response AccountPages::startSession(const http::Request& request, const do
   }
   storage::NewBrowserSession fresh;
   fresh.user_id = user;
-  fresh.user_agent = userAgentOf(request);
+  fresh.user_agent = boundedUserAgent(request);
   fresh.ip_address = request.remote_address;
   auto added = (*tx)->browserSessions().add(context.rng, context.clock, fresh);
   if (!added) return kit_.storageFailure(added.error());

@@ -10,8 +10,6 @@ namespace mxauth::web {
 namespace {
 
 constexpr std::string_view kProfilePurpose = "profile";
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 
 std::string_view trimSpaces(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);

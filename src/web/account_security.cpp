@@ -15,18 +15,12 @@
 namespace mxauth::web {
 namespace {
 
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 constexpr std::string_view kPasswordChangePurpose = "password-change";
 constexpr std::string_view kDeactivatePurpose = "deactivate";
 constexpr std::string_view kCrossSigningResetPurpose = "cross-signing-reset";
 // How long the homeserver lets the user replace their cross-signing keys
 // after allow_cross_signing_reset (spec-digest §3.12).
 constexpr std::chrono::minutes kCrossSigningResetWindow{10};
-
-std::string userIdOf(const PageKit& kit, const ActiveSession& active) {
-  return "@" + active.user.localpart + ":" + kit.settings().homeserver;
-}
 
 // "14:32 UTC"
 std::string clockTime(Timestamp at) {

@@ -18,8 +18,6 @@
 namespace mxauth::web {
 namespace {
 
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 // Longer device ids are never ours (clients choose 10 or so characters).
 constexpr std::size_t kMaxDeviceIdLength = 255;
 

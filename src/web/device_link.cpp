@@ -14,10 +14,8 @@ namespace mxauth::web {
 namespace {
 
 constexpr std::string_view kLinkPurpose = "device-link";
-constexpr std::string_view kConsentPurposePrefix = "device-consent:";
+constexpr std::string_view kDeviceConsentPurposePrefix = "device-consent:";
 constexpr std::string_view kDevicePathPrefix = "/device/";
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 constexpr std::string_view kWrongCode =
     "That code is not valid or has expired. Check the code on your device.";
 // Longer input is not a code; it is cut before it is echoed back.
@@ -158,7 +156,7 @@ http::Response DeviceLinkPages::consent(const http::Request& request, bool submi
   }
 
   const templates::ClientDisplay display = clientDisplay(**client, request);
-  const std::string purpose = std::string(kConsentPurposePrefix) + id->str();
+  const std::string purpose = std::string(kDeviceConsentPurposePrefix) + id->str();
   const auto render = [&](int status, std::optional<std::string> error) {
     const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
     templates::DeviceConsentPage page;

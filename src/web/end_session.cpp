@@ -31,8 +31,6 @@ constexpr std::array<std::string_view, 5> kParameters = {
 // 2 KiB, and the hint must fit the URL of the GET a POST becomes.
 constexpr std::size_t kMaxStateBytes = 4096;
 constexpr std::size_t kMaxHintBytes = 8192;
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 
 // A post-logout redirect that passed the checks.
 struct PostLogoutRedirect {

@@ -7,6 +7,10 @@
 #include "http/url_encoding.h"
 
 namespace mxauth::web {
+
+std::string userIdOf(const PageKit& kit, const ActiveSession& active) {
+  return "@" + active.user.localpart + ":" + kit.settings().homeserver;
+}
 namespace {
 
 SessionSettings sessionSettings(const WebSettings& settings) {

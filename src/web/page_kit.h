@@ -17,6 +17,14 @@
 
 namespace mxauth::web {
 
+// What a form with a missing or stale CSRF token says above the form.
+inline constexpr std::string_view kExpiredForm =
+    "This form has expired or was not sent from this site. Please try again.";
+
+class PageKit;
+// "@alice:example.org" for the signed-in user.
+std::string userIdOf(const PageKit& kit, const ActiveSession& active);
+
 class PageKit {
  public:
   explicit PageKit(WebContext& context);

@@ -17,8 +17,6 @@
 namespace mxauth::web {
 namespace {
 
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 constexpr std::string_view kRecoverPurpose = "recover";
 constexpr std::string_view kRecoverPasswordPurpose = "recover-password";
 constexpr std::size_t kMaxAddressInput = 254;

@@ -18,14 +18,8 @@ namespace {
 
 constexpr std::string_view kReauthPath = "/account/reauth";
 constexpr std::string_view kAccountPath = "/account/";
-constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
 constexpr std::size_t kProgressIdBytes = 16;
 constexpr char kSeparator = '|';
-
-std::string userIdOf(const PageKit& kit, const ActiveSession& active) {
-  return "@" + active.user.localpart + ":" + kit.settings().homeserver;
-}
 
 std::string csrfPurpose(const StepUpProgress& progress) {
   return "reauth:" + progress.id + ":" + std::to_string(progress.done);
