@@ -146,8 +146,10 @@ def command_keys(args):
         inputs = hashlib.sha256()
         inputs.update(f"{FORMAT}\n{identity}\n".encode())
         inputs.update(normalise(" ".join(flags)).encode() + b"\n")
-        for dep in deps:
-            inputs.update(f"{normalise(dep)} {hashes.get(dep)}\n".encode())
+        # Sorted by the written form, so that the order does not depend on
+        # where the checkout lies relative to /usr.
+        for name, dep in sorted((normalise(dep), dep) for dep in deps):
+            inputs.update(f"{name} {hashes.get(dep)}\n".encode())
         keys = {}
         for mode in MODES:
             h = inputs.copy()

@@ -138,17 +138,21 @@ namespace {
 constexpr std::string_view kEmailCodePurpose = "web-step-up-email";
 constexpr int kCodeDigits = 6;
 
-// The user's first confirmed address (creation order); empty when none.
+// Where the code goes: the user's primary address when it is confirmed,
+// else their first confirmed one (creation order); empty when none.
 Result<std::optional<std::string>, storage::StorageError> confirmedAddress(
     WebContext& context, const domain::UserId& user) {
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
   if (!tx) return unexpected(std::move(tx).error());
   auto emails = (*tx)->userEmails().listForUser(user);
   if (!emails) return unexpected(std::move(emails).error());
+  std::optional<std::string> first;
   for (const domain::UserEmail& email : *emails) {
-    if (email.isConfirmed()) return std::optional<std::string>(email.address);
+    if (!email.isConfirmed()) continue;
+    if (email.is_primary) return std::optional<std::string>(email.address);
+    if (!first) first = email.address;
   }
-  return std::optional<std::string>();
+  return first;
 }
 
 // "a•••@example.org": enough to recognise one's address, not to learn it.

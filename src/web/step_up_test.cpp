@@ -323,10 +323,13 @@ class EmailStageTest : public StepUpTest {
     return options;
   }
 
-  void addConfirmedEmail(const std::string& address) {
+  void addConfirmedEmail(const std::string& address, bool primary = false) {
     auto tx = database_->begin();
     auto email = (*tx)->userEmails().add(rng_, clock_, alice_.id, address);
     ASSERT_TRUE((*tx)->userEmails().confirm(clock_, email->id).has_value());
+    if (primary) {
+      ASSERT_TRUE((*tx)->userEmails().setPrimary(alice_.id, email->id).value_or(false));
+    }
     ASSERT_TRUE((*tx)->commit().has_value());
   }
 
@@ -387,6 +390,17 @@ TEST_F(EmailStageTest, TheCodeSentToTheConfirmedAddressCompletesTheStepUp) {
   EXPECT_EQ(done.status, 303);
   EXPECT_EQ(test::locationOf(done), "/account/password");
   EXPECT_FALSE(refusal().has_value());
+}
+
+TEST_F(EmailStageTest, TheCodeGoesToThePrimaryAddressNotTheFirstOne) {
+  addConfirmedEmail("alice@old.example");
+  addConfirmedEmail("alice@new.example", /*primary=*/true);
+
+  static_cast<void>(passwordPassed());
+
+  const std::vector<email::Message> mail = queuedMail();
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_EQ(mail.front().to, "alice@new.example");
 }
 
 TEST_F(EmailStageTest, AWrongCodeIsRefusedAndGuessesAreLimitedWithTheLogins) {
