@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "app/user_admin.h"
 #include "crypto/random.h"
 #include "crypto/token.h"
 
@@ -11,13 +12,6 @@ namespace mxauth::app {
 namespace {
 
 constexpr std::size_t kTokenBytes = 18;  // 24 base64url characters
-
-AdminError storageFailure(const storage::StorageError& error) {
-  if (error.code == storage::StorageErrorCode::Unavailable) {
-    return {AdminError::Kind::Unavailable, "database unavailable: " + error.detail};
-  }
-  return {AdminError::Kind::Internal, "database error: " + error.detail};
-}
 
 boost::json::value instant(const std::optional<Timestamp>& at) {
   if (!at) return nullptr;

@@ -20,20 +20,6 @@ namespace {
 // configured scheme changes so that logins can re-hash.
 constexpr int kPasswordSchemeVersion = 1;
 
-AdminError storageFailure(const storage::StorageError& error) {
-  using Code = storage::StorageErrorCode;
-  switch (error.code) {
-    case Code::Unavailable:
-      return {AdminError::Kind::Unavailable, "database unavailable: " + error.detail};
-    case Code::Conflict:
-      return {AdminError::Kind::Conflict, "conflict: " + error.detail};
-    case Code::Constraint:
-    case Code::Internal:
-      return {AdminError::Kind::Internal, "database error: " + error.detail};
-  }
-  return {AdminError::Kind::Internal, "database error"};
-}
-
 AdminError hashFailure(crypto::PasswordError error) {
   return {error == crypto::PasswordError::PasswordTooLong ? AdminError::Kind::InvalidInput
                                                           : AdminError::Kind::Internal,
@@ -59,6 +45,20 @@ Result<domain::User, AdminError> findUser(storage::Transaction& tx, std::string_
 }
 
 }  // namespace
+
+AdminError storageFailure(const storage::StorageError& error) {
+  using Code = storage::StorageErrorCode;
+  switch (error.code) {
+    case Code::Unavailable:
+      return {AdminError::Kind::Unavailable, "database unavailable: " + error.detail};
+    case Code::Conflict:
+      return {AdminError::Kind::Conflict, "conflict: " + error.detail};
+    case Code::Constraint:
+    case Code::Internal:
+      return {AdminError::Kind::Internal, "database error: " + error.detail};
+  }
+  return {AdminError::Kind::Internal, "database error"};
+}
 
 Result<domain::User, AdminError> addUser(storage::Database& database,
                                          crypto::PasswordHasher& hasher, Rng& rng,

@@ -25,6 +25,10 @@ struct AdminError {
   std::string message;
 };
 
+// The AdminError a storage failure is reported as (shared by the account,
+// audit and registration-token commands).
+AdminError storageFailure(const storage::StorageError& error);
+
 struct NewUser {
   std::string name;  // the Matrix localpart (case-folded and validated here)
   std::optional<std::string> password;
