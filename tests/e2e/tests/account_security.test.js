@@ -12,15 +12,14 @@
 // (artifacts/account-<scheme>-<page>.png), and each completed operation is
 // read back with `mxauth audit list`.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launchBrowser, screenshot } from '../lib/browser.js';
 import { authorizeForCode, exchangeCode, introspect, registerClient, startCallbackServer, submitLogin } from '../lib/flow.js';
+import { startSmtpSink } from '../lib/smtp.js';
 import { withHomeserver } from '../lib/synapse.js';
 
 const ALICE = { name: 'alice', password: 'alice has a long passphrase' };
@@ -334,42 +333,6 @@ test('the cross-signing reset deep link lands on its page, and the metadata list
     await page.context().close();
   });
 });
-
-// tests/smtp/smtp_sink.py (Debian's python3-aiosmtpd) on loopback: every
-// message it accepts lands in its directory as NNNN.eml, then NNNN.json.
-async function startSmtpSink() {
-  const dir = mkdtempSync(join(tmpdir(), 'mxauth-smtp-'));
-  const script = new URL('../../smtp/smtp_sink.py', import.meta.url).pathname;
-  const child = spawn('/usr/bin/python3', [script, '--dir', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/port (\d+)/);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`smtp_sink.py exited with ${code}`)));
-  });
-  return {
-    port,
-    // The text of message N (1-based) once the sink has it, or fails after TIMEOUT_MS.
-    async message(n, timeoutMs = 15000) {
-      const name = String(n).padStart(4, '0');
-      const deadline = Date.now() + timeoutMs;
-      while (!existsSync(join(dir, `${name}.json`))) {
-        assert.ok(Date.now() < deadline, `message ${n} reached the SMTP sink`);
-        await new Promise((resolve) => { setTimeout(resolve, 50); });
-      }
-      return readFileSync(join(dir, `${name}.eml`), 'utf8');
-    },
-    async stop() {
-      const done = new Promise((resolve) => { child.once('exit', resolve); });
-      child.stdin.end();
-      await done;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 test('with stages [password, email], a fresh sign-in still goes through both, the code arriving by e-mail', async () => {
   const smtp = await startSmtpSink();
