@@ -28,6 +28,10 @@ class Session {
                                              std::initializer_list<Param> params);
 
   bool spoiled() const { return spoiled_; }
+  // True when SELECT … FOR UPDATE locks rows (PostgreSQL). SQLite has one
+  // writer at a time, so a write transaction's plain SELECT already sees
+  // the state no other writer can change before it commits.
+  bool supportsRowLocks() const { return connection_.supportsSkipLocked(); }
   // The transaction committed or rolled back and its connection went back
   // to the pool: every later statement is refused.
   void finish() { finished_ = true; }
