@@ -92,6 +92,8 @@ Result<domain::CompatSsoLogin, StorageError> readSsoLogin(const Row& row) {
 // finish() on one session are serialised, so finish() either sees (and
 // revokes) the new token or the insert sees the finished session.
 Result<void, StorageError> lockActiveSession(Session& session, const domain::CompatSessionId& id) {
+  std::string key = "compat_sessions:" + id.str();
+  if (session.holdsCheckedLock(key)) return {};
   auto locked = session.queryOptional(
       session.supportsRowLocks()
           ? "SELECT 1 FROM compat_sessions WHERE id = $1 AND finished_at IS NULL FOR UPDATE"
@@ -103,6 +105,7 @@ Result<void, StorageError> lockActiveSession(Session& session, const domain::Com
         StorageError{StorageErrorCode::Constraint,
                      "compat session " + id.str() + " is unknown or finished: no new tokens"}));
   }
+  session.rememberCheckedLock(std::move(key));
   return {};
 }
 
@@ -139,6 +142,7 @@ Result<std::optional<domain::CompatSession>, StorageError> SqlCompatSessionRepos
 Result<bool, StorageError> SqlCompatSessionRepository::finish(const Clock& clock,
                                                               const domain::CompatSessionId& id) {
   Timestamp now = clock.now();
+  session_.forgetCheckedLock("compat_sessions:" + id.str());
   auto finished = changedAny(session_.execute(
       "UPDATE compat_sessions SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
       {id, now}));

@@ -170,6 +170,8 @@ Result<domain::RefreshToken, StorageError> readRefreshToken(const Row& row) {
 // same; an UPDATE there would dirty a page of the sessions table (one more
 // WAL page per token issued) for nothing.
 Result<void, StorageError> lockActiveSession(Session& session, const domain::OAuthSessionId& id) {
+  std::string key = "oauth_sessions:" + id.str();
+  if (session.holdsCheckedLock(key)) return {};
   auto locked = session.queryOptional(
       session.supportsRowLocks()
           ? "SELECT 1 FROM oauth_sessions WHERE id = $1 AND finished_at IS NULL FOR UPDATE"
@@ -181,6 +183,7 @@ Result<void, StorageError> lockActiveSession(Session& session, const domain::OAu
         StorageError{StorageErrorCode::Constraint,
                      "OAuth session " + id.str() + " is unknown or finished: no new tokens"}));
   }
+  session.rememberCheckedLock(std::move(key));
   return {};
 }
 
@@ -397,6 +400,7 @@ Result<std::optional<domain::OAuthSession>, StorageError> SqlOAuthSessionReposit
 Result<bool, StorageError> SqlOAuthSessionRepository::finish(const Clock& clock,
                                                              const domain::OAuthSessionId& id) {
   Timestamp now = clock.now();
+  session_.forgetCheckedLock("oauth_sessions:" + id.str());
   auto finished = changedAny(session_.execute(
       "UPDATE oauth_sessions SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
       {id, now}));
