@@ -141,6 +141,12 @@ class OAuthSessionRepository {
                                                          const NewOAuthSession& session) = 0;
   virtual Result<std::optional<domain::OAuthSession>, StorageError> lookup(
       const domain::OAuthSessionId& id) = 0;
+  // The same, for a transaction about to add tokens to the session: an
+  // active session stays active until the transaction ends (PostgreSQL
+  // locks its row, SQLite has one writer), and the tokens' own check of the
+  // session is then already done.
+  virtual Result<std::optional<domain::OAuthSession>, StorageError> lookupForUpdate(
+      const domain::OAuthSessionId& id) = 0;
   // Conditional: finishes an active session AND revokes every access and
   // refresh token under it, in this transaction. False when unknown or
   // already finished.

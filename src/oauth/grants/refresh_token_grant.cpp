@@ -119,7 +119,7 @@ Result<http::Response, OAuthError> refreshTokenGrant(const GrantContext& context
   auto token = context.tx.refreshTokens().findByHash(crypto::tokenHashHex(*presented));
   if (!token) return unexpected(storageFailure(token.error()));
   if (!*token) return unexpected(invalidRefreshToken("unknown refresh token"));
-  auto session = context.tx.oauthSessions().lookup((*token)->session_id);
+  auto session = context.tx.oauthSessions().lookupForUpdate((*token)->session_id);
   if (!session) return unexpected(storageFailure(session.error()));
   if (!*session || (*session)->client_id != context.client.client.id) {
     return unexpected(invalidRefreshToken("refresh token of another client"));

@@ -397,6 +397,19 @@ Result<std::optional<domain::OAuthSession>, StorageError> SqlOAuthSessionReposit
   return readOptional(session_.queryOptional(kSql, {id}), &readSession);
 }
 
+Result<std::optional<domain::OAuthSession>, StorageError>
+SqlOAuthSessionRepository::lookupForUpdate(const domain::OAuthSessionId& id) {
+  static const std::string kSql =
+      sql({"SELECT ", kSessionColumns, " FROM oauth_sessions WHERE id = $1"});
+  static const std::string kLocking = kSql + " FOR UPDATE";
+  auto found = readOptional(
+      session_.queryOptional(session_.supportsRowLocks() ? kLocking : kSql, {id}), &readSession);
+  if (found && *found && (*found)->isActive()) {
+    session_.rememberCheckedLock("oauth_sessions:" + id.str());
+  }
+  return found;
+}
+
 Result<bool, StorageError> SqlOAuthSessionRepository::finish(const Clock& clock,
                                                              const domain::OAuthSessionId& id) {
   Timestamp now = clock.now();

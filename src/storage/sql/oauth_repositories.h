@@ -80,6 +80,8 @@ class SqlOAuthSessionRepository final : public OAuthSessionRepository {
                                                  const NewOAuthSession& session) override;
   Result<std::optional<domain::OAuthSession>, StorageError> lookup(
       const domain::OAuthSessionId& id) override;
+  Result<std::optional<domain::OAuthSession>, StorageError> lookupForUpdate(
+      const domain::OAuthSessionId& id) override;
   Result<bool, StorageError> finish(const Clock& clock, const domain::OAuthSessionId& id) override;
   Result<std::vector<domain::OAuthSession>, StorageError> listActiveForUser(
       const domain::UserId& user, const Page& page) override;

@@ -253,6 +253,60 @@ TEST_P(OAuthConcurrencyConformanceTest, AFinishDuringAnUncommittedRefreshStillRe
       << "a token issued during the finish outlived its session";
 }
 
+TEST_P(OAuthConcurrencyConformanceTest,
+       AFinishWaitsForATransactionThatLookedTheSessionUpForUpdate) {
+  if (GetParam() == Backend::Sqlite) {
+    GTEST_SKIP() << "SQLite writers cannot overlap (BEGIN IMMEDIATE)";
+  }
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  auto refresh = racing_->begin(storage::TransactionMode::ReadWrite);
+  ASSERT_TRUE(refresh.has_value());
+  auto found = (*refresh)->oauthSessions().lookupForUpdate(session.id);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_TRUE((*found)->isActive());
+  // A finish on another connection now waits for this transaction...
+  auto finishing = std::async(std::launch::async, [&]() -> Result<bool, storage::StorageError> {
+    auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
+    if (!tx) return unexpected(tx.error());
+    auto finished = (*tx)->oauthSessions().finish(clock_, session.id);
+    if (!finished || !*finished) return finished;
+    if (auto committed = (*tx)->commit(); !committed) return unexpected(committed.error());
+    return true;
+  });
+  EXPECT_TRUE(waitUntilDoneOrBlocked(finishing)) << "the finish did not wait for the lock";
+  // ...so the token this transaction adds without a second check is still
+  // revoked by it.
+  auto new_at = (*refresh)->accessTokens().add(rng_, clock_, session.id, fakeHash("new-at"),
+                                               clock_.now() + 5min);
+  ASSERT_TRUE(new_at.has_value()) << new_at.error().detail;
+  ASSERT_TRUE((*refresh)->commit());
+  auto finished = finishing.get();
+
+  ASSERT_TRUE(finished.has_value()) << finished.error().detail;
+  EXPECT_TRUE(*finished);
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  EXPECT_TRUE((*tx->accessTokens().lookup(new_at->id))->revoked_at.has_value());
+}
+
+TEST_P(OAuthConcurrencyConformanceTest, ALookupForUpdateOfAFinishedSessionLeavesTokensRefused) {
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->oauthSessions().finish(clock_, session.id));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto tx = begin();
+  auto found = tx->oauthSessions().lookupForUpdate(session.id);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_FALSE((*found)->isActive());
+
+  auto access =
+      tx->accessTokens().add(rng_, clock_, session.id, fakeHash("late"), clock_.now() + 5min);
+
+  ASSERT_FALSE(access.has_value());
+  EXPECT_EQ(access.error().code, storage::StorageErrorCode::Constraint);
+}
+
 TEST_P(OAuthConcurrencyConformanceTest, ATokenIssuedDuringAnUncommittedFinishIsRefused) {
   if (GetParam() == Backend::Sqlite) {
     GTEST_SKIP() << "SQLite writers cannot overlap (BEGIN IMMEDIATE): a refresh cannot begin "
