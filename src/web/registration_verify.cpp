@@ -14,6 +14,7 @@
 #include "crypto/random.h"
 #include "crypto/token.h"
 #include "domain/localpart.h"
+#include "homeserver/homeserver_connection.h"
 #include "web/account_emails.h"
 #include "web/account_pages.h"
 
@@ -278,15 +279,31 @@ http::Response AccountPages::submitRegisterVerify(const http::Request& request) 
   templates::RegisterPage form_again = registerPageOf(*pending);
   auto localpart = domain::Localpart::parse(pending->localpart, context.settings.homeserver);
   if (!localpart) return voided(*pending, std::string(domain::describe(localpart.error())));
+  // The homeserver has the last word on a localpart (spec-digest §5.5),
+  // and it may have given this one away since the form was checked.
+  bool homeserver_refuses = false;
+  if (context.homeserver != nullptr) {
+    auto available = context.homeserver->isLocalpartAvailable(localpart->str());
+    if (!available) {
+      return kit_.errorPage(503, "Temporarily unavailable",
+                            "The homeserver cannot be reached right now, so no account can be "
+                            "created. Please enter the code again in a moment.");
+    }
+    homeserver_refuses = *available != homeserver::LocalpartAvailability::Available;
+  }
   auto created =
-      createAccount(request, NewAccount{.localpart = *localpart,
-                                        .password_hash = pending->password_hash,
-                                        .password_scheme_version = pending->password_scheme_version,
-                                        .email = pending->email,
-                                        .email_verified = true,
-                                        .token_hash = pending->registration_token_hash,
-                                        .terms_uri = pending->terms_uri,
-                                        .pending = pending->id});
+      homeserver_refuses
+          ? Result<domain::UserId, AccountFailure>(
+                unexpected(AccountFailure{AccountRefusal::Taken, std::nullopt}))
+          : createAccount(request,
+                          NewAccount{.localpart = *localpart,
+                                     .password_hash = pending->password_hash,
+                                     .password_scheme_version = pending->password_scheme_version,
+                                     .email = pending->email,
+                                     .email_verified = true,
+                                     .token_hash = pending->registration_token_hash,
+                                     .terms_uri = pending->terms_uri,
+                                     .pending = pending->id});
   if (!created) {
     if (created.error().refusal == AccountRefusal::Storage) {
       return refuseAccount(request, std::move(form_again), created.error());

@@ -11,6 +11,7 @@
 #include "crypto/token.h"
 #include "email/mailer.h"
 #include "email/transport.h"
+#include "homeserver/testing/recording_homeserver.h"
 #include "jobs/homeserver_jobs.h"
 #include "web/account_pages.h"
 #include "web/web_test_support.h"
@@ -327,6 +328,20 @@ TEST_F(RegisterVerifyTest, TheFirstToVerifyGetsTheUsernameAndTheOtherTheFormBack
   const auto emails = emailsOf(alice->id);
   ASSERT_EQ(emails.size(), 1u);
   EXPECT_EQ(emails.front().address, "two@example.org");
+}
+
+TEST_F(RegisterVerifyTest, AUsernameTheHomeserverGaveAwayMeanwhileIsRefusedAtTheCode) {
+  mxauth::test::RecordingHomeserver homeserver;
+  context_->homeserver = &homeserver;
+  ASSERT_EQ(submitForm("carol", "carol@example.org").status, 303);
+  const std::string code = onlyCodeTo("carol@example.org");
+  homeserver.markTaken("carol", homeserver::LocalpartAvailability::InUse);
+  const http::Response refused = enterCode(code);
+  context_->homeserver = nullptr;
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("This username is taken"), std::string::npos);
+  EXPECT_FALSE(userNamed("carol").has_value());
+  EXPECT_EQ(test::locationOf(enterCode(code)), "/register");  // dropped
 }
 
 TEST_F(RegisterVerifyTest, ATokenUsedUpMeanwhileCreatesNothing) {
