@@ -7,9 +7,10 @@
 // token; the account is created, and the row consumed, in one transaction.
 //
 // Contract (checked for every backend by storage/testing):
-//  - add() stores a pending registration and first deletes the expired
-//    ones (or those without attempts left) for the same localpart or the
-//    same address; a browser hash can be stored once (Conflict);
+//  - add() stores a pending registration and first deletes every expired
+//    one and every one without attempts left (the only clean-up: nothing
+//    sweeps the table periodically); a browser hash can be stored once
+//    (Conflict);
 //  - findByBrowserHash() answers the row of that browser, expired or not;
 //  - replaceCode() gives a row a new code, expiry and attempts; false when
 //    the row is gone;
@@ -22,7 +23,7 @@
 //  - remove() deletes the row (false when it was gone);
 //  - recordCodeSent() and countCodesSince() count the codes sent to an
 //    address (the sending limit), whatever became of their registrations;
-//    recordCodeSent() also forgets the sends to that address older than
+//    recordCodeSent() also forgets every send (to any address) older than
 //    `forget_before`.
 
 #include <cstdint>
