@@ -100,7 +100,31 @@ Result<const std::string*, StorageError> PostgresConnection::prepared(std::strin
   return &statement_names_.emplace(std::move(key), std::move(name)).first->second;
 }
 
+bool PostgresConnection::reconnect() {
+  PQreset(connection_);
+  if (PQstatus(connection_) != CONNECTION_OK) return false;
+  statement_names_.clear();  // the new session has none of them
+  failed_ = false;
+  return true;
+}
+
+// A transaction's first statement that finds the connection gone (the
+// server restarted, or ended it while it sat in the pool) is retried once
+// on a new connection: BEGIN went out with it, so nothing of the
+// transaction reached the server, and the caller sees no failure, as when
+// a BEGIN of its own used to fail and the pool replaced the connection.
 Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::run(
+    std::string_view sql, std::span<const sql::Param> params) {
+  const std::optional<std::string> begin = deferred_begin_;
+  auto result = runOnce(sql, params);
+  if (!result && begin && PQstatus(connection_) != CONNECTION_OK && reconnect()) {
+    deferred_begin_ = begin;
+    return runOnce(sql, params);
+  }
+  return result;
+}
+
+Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::runOnce(
     std::string_view sql, std::span<const sql::Param> params) {
   auto name = prepared(sql);
   if (!name) return unexpected(name.error());
@@ -118,6 +142,7 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::run(
     }
     values[i] = texts[i].c_str();
   }
+  if (deferred_begin_) return runAfterBegin(**name, static_cast<int>(params.size()), values.data());
   ResultPtr result(PQexecPrepared(connection_, (*name)->c_str(), static_cast<int>(params.size()),
                                   values.data(), nullptr, nullptr, /*resultFormat=*/0));
   ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
@@ -125,6 +150,49 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::run(
     return unexpected(failure(result.get(), "statement failed"));
   }
   return result;
+}
+
+Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::runAfterBegin(
+    const std::string& name, int count, const char* const* values) {
+  const std::string begin = std::move(*deferred_begin_);
+  deferred_begin_.reset();
+  if (PQenterPipelineMode(connection_) != 1) {
+    return unexpected(failure(nullptr, "cannot enter pipeline mode"));
+  }
+  const bool sent =
+      PQsendQueryParams(connection_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ==
+          1 &&
+      PQsendQueryPrepared(connection_, name.c_str(), count, values, nullptr, nullptr, 0) == 1 &&
+      PQpipelineSync(connection_) == 1;
+  // The answers, in order: BEGIN's, the statement's, then the sync. Every
+  // one is read (pipeline mode cannot be left before), keeping the first
+  // failure; after a failed BEGIN the statement reports PIPELINE_ABORTED.
+  ResultPtr begun;
+  ResultPtr statement;
+  if (sent) {
+    int answers = 0;
+    int ends = 0;
+    // Each query's results end with a null; more nulls than queries means
+    // the connection gave up.
+    while (PQstatus(connection_) == CONNECTION_OK && ends <= 2) {
+      ResultPtr result(PQgetResult(connection_));
+      if (!result) {
+        ++ends;
+        continue;
+      }
+      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) break;
+      (answers++ == 0 ? begun : statement) = std::move(result);
+    }
+  }
+  PQexitPipelineMode(connection_);
+  if (!sent || !begun || PQresultStatus(begun.get()) != PGRES_COMMAND_OK) {
+    return unexpected(failure(begun.get(), "cannot begin a transaction"));
+  }
+  ExecStatusType status = statement ? PQresultStatus(statement.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return unexpected(failure(statement.get(), "statement failed"));
+  }
+  return statement;
 }
 
 Result<std::vector<sql::Row>, StorageError> PostgresConnection::query(
@@ -163,7 +231,28 @@ Result<std::int64_t, StorageError> PostgresConnection::execute(std::string_view 
 }
 
 Result<void, StorageError> PostgresConnection::executeScript(std::string_view sql) {
-  std::string text(sql);
+  const std::optional<std::string> begin = deferred_begin_;
+  auto done = executeScriptOnce(sql);
+  if (!done && begin && PQstatus(connection_) != CONNECTION_OK && reconnect()) {
+    deferred_begin_ = begin;  // as in run()
+    return executeScriptOnce(sql);
+  }
+  return done;
+}
+
+Result<void, StorageError> PostgresConnection::executeScriptOnce(std::string_view sql) {
+  std::string text;
+  if (deferred_begin_) {
+    // A transaction that ends before its first statement: nothing was sent.
+    if (sql == "COMMIT" || sql == "ROLLBACK") {
+      deferred_begin_.reset();
+      return {};
+    }
+    // The simple protocol runs both in one round trip.
+    text = *deferred_begin_ + "; ";
+    deferred_begin_.reset();
+  }
+  text.append(sql);
   ResultPtr result(PQexec(connection_, text.c_str()));
   ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -175,9 +264,11 @@ Result<void, StorageError> PostgresConnection::executeScript(std::string_view sq
 Result<void, StorageError> PostgresConnection::begin(TransactionMode mode) {
   switch (mode) {
     case TransactionMode::ReadWrite:
-      return executeScript("BEGIN");
+      deferred_begin_ = "BEGIN";
+      return {};
     case TransactionMode::ReadOnly:
-      return executeScript("BEGIN READ ONLY");
+      deferred_begin_ = "BEGIN READ ONLY";
+      return {};
   }
   return unexpected(StorageError{StorageErrorCode::Internal, "unknown transaction mode"});
 }

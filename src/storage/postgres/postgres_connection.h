@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -45,12 +46,25 @@ class PostgresConnection final : public sql::Connection {
   using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
   Result<ResultPtr, StorageError> run(std::string_view sql, std::span<const sql::Param> params);
+  Result<ResultPtr, StorageError> runOnce(std::string_view sql, std::span<const sql::Param> params);
+  Result<void, StorageError> executeScriptOnce(std::string_view sql);
+  // A new session on the same parameters (PQreset); false when the server
+  // cannot be reached.
+  bool reconnect();
+  // The deferred BEGIN and the first statement of a transaction in one
+  // round trip (libpq pipeline mode).
+  Result<ResultPtr, StorageError> runAfterBegin(const std::string& name, int count,
+                                                const char* const* values);
   Result<const std::string*, StorageError> prepared(std::string_view sql);
   StorageError failure(const PGresult* result, std::string_view what);
 
   PGconn* connection_;
   std::unordered_map<std::string, std::string> statement_names_;
   bool failed_ = false;
+  // begin() sends nothing: its BEGIN goes out with the transaction's first
+  // statement, saving a round trip per transaction; a transaction that ends
+  // before any statement never reaches the server.
+  std::optional<std::string> deferred_begin_;
 };
 
 }  // namespace mxauth::storage::postgres

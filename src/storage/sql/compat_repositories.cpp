@@ -87,19 +87,25 @@ Result<domain::CompatSsoLogin, StorageError> readSsoLogin(const Row& row) {
 
 // Locks the compat session's row for the rest of the transaction, and
 // refuses (spoiling the transaction) when the session is unknown or
-// finished: the same no-op UPDATE as lockActiveSession() in
+// finished: the same row lock as lockActiveSession() in
 // sql/oauth_repositories.cpp, for the same reason. A token insert and
 // finish() on one session are serialised, so finish() either sees (and
 // revokes) the new token or the insert sees the finished session.
 Result<void, StorageError> lockActiveSession(Session& session, const domain::CompatSessionId& id) {
-  auto locked = session.execute(
-      "UPDATE compat_sessions SET finished_at = NULL WHERE id = $1 AND finished_at IS NULL", {id});
+  std::string key = "compat_sessions:" + id.str();
+  if (session.holdsCheckedLock(key)) return {};
+  auto locked = session.queryOptional(
+      session.supportsRowLocks()
+          ? "SELECT 1 FROM compat_sessions WHERE id = $1 AND finished_at IS NULL FOR UPDATE"
+          : "SELECT 1 FROM compat_sessions WHERE id = $1 AND finished_at IS NULL",
+      {id});
   if (!locked) return unexpected(locked.error());
-  if (*locked == 0) {
+  if (!*locked) {
     return unexpected(session.spoil(
         StorageError{StorageErrorCode::Constraint,
                      "compat session " + id.str() + " is unknown or finished: no new tokens"}));
   }
+  session.rememberCheckedLock(std::move(key));
   return {};
 }
 
@@ -136,6 +142,7 @@ Result<std::optional<domain::CompatSession>, StorageError> SqlCompatSessionRepos
 Result<bool, StorageError> SqlCompatSessionRepository::finish(const Clock& clock,
                                                               const domain::CompatSessionId& id) {
   Timestamp now = clock.now();
+  session_.forgetCheckedLock("compat_sessions:" + id.str());
   auto finished = changedAny(session_.execute(
       "UPDATE compat_sessions SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
       {id, now}));

@@ -161,20 +161,29 @@ Result<domain::RefreshToken, StorageError> readRefreshToken(const Row& row) {
 //
 // Why a lock: finish() revokes the session's tokens with UPDATEs that, on
 // PostgreSQL under READ COMMITTED, cannot see tokens inserted by a
-// transaction still in progress. With this no-op UPDATE first, a token
-// insert and finish() on the same session are serialised: either finish()
-// waits for the insert's commit and its UPDATEs then see (and revoke) the
-// new token, or the insert waits for finish()'s commit and is refused. On
-// SQLite writers are serialised anyway; the check still applies.
+// transaction still in progress. With this row lock first (SELECT … FOR
+// UPDATE, which re-reads the row once a concurrent finish() commits), a
+// token insert and finish() on the same session are serialised: either
+// finish() waits for the insert's commit and its UPDATEs then see (and
+// revoke) the new token, or the insert waits for finish()'s commit and is
+// refused. SQLite serialises writers anyway, so a plain SELECT checks the
+// same; an UPDATE there would dirty a page of the sessions table (one more
+// WAL page per token issued) for nothing.
 Result<void, StorageError> lockActiveSession(Session& session, const domain::OAuthSessionId& id) {
-  auto locked = session.execute(
-      "UPDATE oauth_sessions SET finished_at = NULL WHERE id = $1 AND finished_at IS NULL", {id});
+  std::string key = "oauth_sessions:" + id.str();
+  if (session.holdsCheckedLock(key)) return {};
+  auto locked = session.queryOptional(
+      session.supportsRowLocks()
+          ? "SELECT 1 FROM oauth_sessions WHERE id = $1 AND finished_at IS NULL FOR UPDATE"
+          : "SELECT 1 FROM oauth_sessions WHERE id = $1 AND finished_at IS NULL",
+      {id});
   if (!locked) return unexpected(locked.error());
-  if (*locked == 0) {
+  if (!*locked) {
     return unexpected(session.spoil(
         StorageError{StorageErrorCode::Constraint,
                      "OAuth session " + id.str() + " is unknown or finished: no new tokens"}));
   }
+  session.rememberCheckedLock(std::move(key));
   return {};
 }
 
@@ -391,6 +400,7 @@ Result<std::optional<domain::OAuthSession>, StorageError> SqlOAuthSessionReposit
 Result<bool, StorageError> SqlOAuthSessionRepository::finish(const Clock& clock,
                                                              const domain::OAuthSessionId& id) {
   Timestamp now = clock.now();
+  session_.forgetCheckedLock("oauth_sessions:" + id.str());
   auto finished = changedAny(session_.execute(
       "UPDATE oauth_sessions SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
       {id, now}));

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +30,22 @@ class Session {
                                              std::initializer_list<Param> params);
 
   bool spoiled() const { return spoiled_; }
+  // True when SELECT … FOR UPDATE locks rows (PostgreSQL). SQLite has one
+  // writer at a time, so a write transaction's plain SELECT already sees
+  // the state no other writer can change before it commits.
+  bool supportsRowLocks() const { return connection_.supportsSkipLocked(); }
+
+  // Rows this transaction has locked and found in the state it needs (the
+  // repositories' "is this session still active" check, named like
+  // "oauth_sessions:<id>"): nobody else can change them before it ends, so
+  // a second check in the same transaction would find the same, and costs a
+  // round trip on PostgreSQL. A repository that changes such a row itself
+  // forgets it.
+  bool holdsCheckedLock(std::string_view key) const {
+    return std::find(checked_locks_.begin(), checked_locks_.end(), key) != checked_locks_.end();
+  }
+  void rememberCheckedLock(std::string key) { checked_locks_.push_back(std::move(key)); }
+  void forgetCheckedLock(std::string_view key) { std::erase(checked_locks_, key); }
   // The transaction committed or rolled back and its connection went back
   // to the pool: every later statement is refused.
   void finish() { finished_ = true; }
@@ -45,6 +63,7 @@ class Session {
   Connection& connection_;
   bool spoiled_ = false;
   bool finished_ = false;
+  std::vector<std::string> checked_locks_;
 };
 
 }  // namespace mxauth::storage::sql

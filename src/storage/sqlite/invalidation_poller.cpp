@@ -29,10 +29,12 @@ std::optional<std::int64_t> integerOf(const std::optional<std::string>& text) {
 class InvalidationPoller final : public Subscription {
  public:
   InvalidationPoller(SqliteOptions options, std::shared_ptr<std::timed_mutex> writer,
-                     std::shared_ptr<WalSync> wal_sync, InvalidationHandler handler)
+                     std::shared_ptr<WalSync> wal_sync, std::shared_ptr<Checkpointer> checkpointer,
+                     InvalidationHandler handler)
       : options_(std::move(options)),
         writer_(std::move(writer)),
         wal_sync_(std::move(wal_sync)),
+        checkpointer_(std::move(checkpointer)),
         handler_(std::move(handler)),
         thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
@@ -54,7 +56,7 @@ class InvalidationPoller final : public Subscription {
     std::int64_t last = 0;
     while (!stop.stop_requested()) {
       if (!connection) {
-        auto opened = SqliteConnection::open(options_, writer_, wal_sync_);
+        auto opened = SqliteConnection::open(options_, writer_, wal_sync_, checkpointer_);
         if (opened) connection = std::move(*opened);
       }
       if (connection) {
@@ -117,6 +119,7 @@ class InvalidationPoller final : public Subscription {
   const SqliteOptions options_;
   const std::shared_ptr<std::timed_mutex> writer_;
   const std::shared_ptr<WalSync> wal_sync_;
+  const std::shared_ptr<Checkpointer> checkpointer_;
   const InvalidationHandler handler_;
   std::int64_t pruned_below_ = 0;
   std::jthread thread_;  // last: it uses the members above
@@ -127,9 +130,10 @@ class InvalidationPoller final : public Subscription {
 std::unique_ptr<Subscription> pollForInvalidations(const SqliteOptions& options,
                                                    std::shared_ptr<std::timed_mutex> writer,
                                                    std::shared_ptr<WalSync> wal_sync,
+                                                   std::shared_ptr<Checkpointer> checkpointer,
                                                    InvalidationHandler handler) {
   return std::make_unique<InvalidationPoller>(options, std::move(writer), std::move(wal_sync),
-                                              std::move(handler));
+                                              std::move(checkpointer), std::move(handler));
 }
 
 }  // namespace mxauth::storage::sqlite

@@ -30,6 +30,7 @@
 #include <mutex>
 
 #include "storage/database.h"
+#include "storage/sqlite/checkpointer.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "storage/sqlite/wal_sync.h"
 
@@ -43,6 +44,7 @@ inline constexpr std::int64_t kInvalidationLogKept = 10000;
 std::unique_ptr<Subscription> pollForInvalidations(const SqliteOptions& options,
                                                    std::shared_ptr<std::timed_mutex> writer,
                                                    std::shared_ptr<WalSync> wal_sync,
+                                                   std::shared_ptr<Checkpointer> checkpointer,
                                                    InvalidationHandler handler);
 
 }  // namespace mxauth::storage::sqlite

@@ -49,7 +49,7 @@ StorageErrorCode classify(int extended_code) {
 
 Result<std::unique_ptr<SqliteConnection>, StorageError> SqliteConnection::open(
     const SqliteOptions& options, std::shared_ptr<std::timed_mutex> writer,
-    std::shared_ptr<WalSync> wal_sync) {
+    std::shared_ptr<WalSync> wal_sync, std::shared_ptr<Checkpointer> checkpointer) {
   std::filesystem::path path(options.path);
   if (path.has_parent_path()) {
     std::error_code ec;
@@ -103,6 +103,10 @@ Result<std::unique_ptr<SqliteConnection>, StorageError> SqliteConnection::open(
         return unexpected(full.error());
       }
     }
+  }
+  if (checkpointer != nullptr) {
+    checkpointer->attach(raw);
+    connection->checkpointer_ = std::move(checkpointer);
   }
   return connection;
 }

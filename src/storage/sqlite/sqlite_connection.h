@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "storage/sql/connection.h"
+#include "storage/sqlite/checkpointer.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "storage/sqlite/wal_sync.h"
 
@@ -21,10 +22,13 @@ class SqliteConnection final : public sql::Connection {
   // WRITER, shared by the connections of one pool, queues this process's
   // write transactions in the process (see begin()); nullptr: SQLite's
   // busy handler alone. WAL_SYNC, shared likewise, makes commits durable by
-  // group commit (wal_sync.h); nullptr: synchronous = FULL.
+  // group commit (wal_sync.h); nullptr: synchronous = FULL. CHECKPOINTER
+  // takes the WAL checkpoints off this connection's commits
+  // (checkpointer.h); nullptr: SQLite's automatic checkpoint.
   static Result<std::unique_ptr<SqliteConnection>, StorageError> open(
       const SqliteOptions& options, std::shared_ptr<std::timed_mutex> writer = nullptr,
-      std::shared_ptr<WalSync> wal_sync = nullptr);
+      std::shared_ptr<WalSync> wal_sync = nullptr,
+      std::shared_ptr<Checkpointer> checkpointer = nullptr);
   ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -71,6 +75,7 @@ class SqliteConnection final : public sql::Connection {
   sqlite3* db_;
   std::shared_ptr<std::timed_mutex> writer_;
   std::shared_ptr<WalSync> wal_sync_;
+  std::shared_ptr<Checkpointer> checkpointer_;  // outlives the hook on db_
   Duration busy_timeout_;
   bool holds_writer_ = false;
   std::unordered_map<std::string, Statement> statements_;

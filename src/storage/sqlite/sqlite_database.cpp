@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "storage/sql/sql_database.h"
+#include "storage/sqlite/checkpointer.h"
 #include "storage/sqlite/embedded_migrations.h"
 #include "storage/sqlite/invalidation_poller.h"
 #include "storage/sqlite/sqlite_connection.h"
@@ -21,9 +22,12 @@ Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
   // and commits made durable together (wal_sync.h).
   auto writer = std::make_shared<std::timed_mutex>();
   auto wal_sync = std::make_shared<WalSync>(options.path + "-wal");
+  // WAL checkpoints on a thread of their own, not in the commits.
+  auto checkpointer = std::make_shared<Checkpointer>(options.path);
   sql::ConnectionFactory factory =
-      [options, writer, wal_sync]() -> Result<std::unique_ptr<sql::Connection>, StorageError> {
-    auto connection = SqliteConnection::open(options, writer, wal_sync);
+      [options, writer, wal_sync,
+       checkpointer]() -> Result<std::unique_ptr<sql::Connection>, StorageError> {
+    auto connection = SqliteConnection::open(options, writer, wal_sync, checkpointer);
     if (!connection) return unexpected(connection.error());
     return std::unique_ptr<sql::Connection>(std::move(*connection));
   };
@@ -36,8 +40,8 @@ Result<std::unique_ptr<Database>, StorageError> openDatabaseForTesting(
       migrations,
       // What `mxauth` commands lock, deactivate or end beside a running
       // server reaches its caches through the invalidation log.
-      [options, writer, wal_sync](InvalidationHandler handler) {
-        return pollForInvalidations(options, writer, wal_sync, std::move(handler));
+      [options, writer, wal_sync, checkpointer](InvalidationHandler handler) {
+        return pollForInvalidations(options, writer, wal_sync, checkpointer, std::move(handler));
       });
   if (auto answered = database->ping(); !answered) return unexpected(answered.error());
   return std::unique_ptr<Database>(std::move(database));

@@ -306,6 +306,23 @@ TEST_P(OAuthConcurrencyConformanceTest, TokensCannotBeAddedToAFinishedSession) {
   EXPECT_EQ(refresh.error().code, storage::StorageErrorCode::Constraint);
 }
 
+TEST_P(OAuthConcurrencyConformanceTest, AFinishInTheSameTransactionRefusesLaterTokens) {
+  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
+  auto tx = begin();
+  // The first add checks (and on PostgreSQL locks) the active session; the
+  // transaction's own finish() must not leave that check standing.
+  auto first =
+      tx->accessTokens().add(rng_, clock_, session.id, fakeHash("at1"), clock_.now() + 5min);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(*tx->oauthSessions().finish(clock_, session.id));
+
+  auto second =
+      tx->accessTokens().add(rng_, clock_, session.id, fakeHash("at2"), clock_.now() + 5min);
+
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, storage::StorageErrorCode::Constraint);
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, OAuthConcurrencyConformanceTest,
                          ::testing::Values(test::Backend::Sqlite));
 INSTANTIATE_TEST_SUITE_P(Postgres, OAuthConcurrencyConformanceTest,

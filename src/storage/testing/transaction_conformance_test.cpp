@@ -173,6 +173,10 @@ class ConnectionLossConformanceTest : public MigratedDatabaseTest {};
 TEST_P(ConnectionLossConformanceTest, AnswersUnavailableWhenTheServerDropsUsAndThenRecovers) {
   domain::User alice = addUser("alice");
   auto tx = begin();
+  // A transaction under way (PostgreSQL sends BEGIN with the first
+  // statement: a transaction that loses its connection before any is
+  // started again on a new one, IdleConnectionsLostMeanwhile… below).
+  ASSERT_TRUE(tx->users().lookup(alice.id).has_value());
   ASSERT_TRUE(test_database_->terminateConnections());
 
   auto lost = tx->users().lookup(alice.id);

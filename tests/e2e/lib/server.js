@@ -160,9 +160,12 @@ function psqlBinary() {
 }
 
 // Runs SQL with psql against URI; returns stdout (unaligned, tuples only).
+// The output may be large (the crash-safety checks read every token of a
+// long soak run): Node's default 1 MiB buffer would cut psql off.
 export function psql(uri, sql) {
-  const result = spawnSync(psqlBinary(), [uri, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`psql ${sql} failed: ${result.stderr}`);
+  const result = spawnSync(psqlBinary(), [uri, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql],
+    { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`psql ${sql} failed: ${result.error ?? ''} ${result.stderr}`);
   return result.stdout;
 }
 

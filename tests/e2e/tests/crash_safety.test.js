@@ -86,8 +86,10 @@ function sqliteQueries(path, sqls) {
     'out = [db.execute(q).fetchall() for q in json.loads(sys.stdin.read())]',
     'print(json.dumps([[[None if v is None else str(v) for v in r] for r in rows] for rows in out]))',
   ].join('\n');
-  const result = spawnSync('python3', ['-c', script, path], { input: JSON.stringify(sqls), encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`sqlite3 failed: ${result.stderr}`);
+  // A long soak run's tokens outgrow Node's default 1 MiB output buffer.
+  const result = spawnSync('python3', ['-c', script, path],
+    { input: JSON.stringify(sqls), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`sqlite3 failed: ${result.error ?? ''} ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
 
