@@ -37,6 +37,14 @@ Result<void, ConfigError> validateConfig(const Config& config) {
         config.email.smtp.username.empty() ? "email.smtp.username" : "email.smtp.password",
         "email.smtp.username and email.smtp.password must be set together"));
   }
+  // The codes of mandatory verification must reach someone, or nobody
+  // could register.
+  if (config.account.email_verification_required && config.account.registration &&
+      config.email.transport == EmailTransport::Blackhole) {
+    return unexpected(inconsistent("account.email_verification_required",
+                                   "needs an e-mail transport other than blackhole (the codes "
+                                   "would reach nobody) while account.registration is true"));
+  }
   // Step-up must ask for something, and each stage once.
   const std::vector<std::string>& stages = config.account.step_up.stages;
   if (stages.empty()) {

@@ -54,6 +54,17 @@ TEST(ValidateConfigTest, RequiresAnSmtpHostForTheSmtpTransport) {
   EXPECT_EQ(errorOf(config).key, "email.smtp.host");
 }
 
+TEST(ValidateConfigTest, MandatoryEmailVerificationNeedsATransportThatDelivers) {
+  Config config;
+  config.account.email_verification_required = true;
+  EXPECT_EQ(errorOf(config).key, "account.email_verification_required");
+  config.account.registration = false;
+  EXPECT_TRUE(validateConfig(config));
+  config.account.registration = true;
+  config.email.transport = EmailTransport::Smtp;
+  EXPECT_TRUE(validateConfig(config));
+}
+
 TEST(ValidateConfigTest, RequiresSmtpUserNameAndPasswordTogether) {
   Config config;
   config.email.smtp.password = "pw";

@@ -53,7 +53,24 @@ std::vector<RegisterPage> RegisterPage::samples() {
   accepted.token_required = true;
   accepted.tos_uri = "https://example.com/tos";
   accepted.accept_terms = true;
-  return {empty, invalid, gated, accepted};
+  RegisterPage verified = invalid;
+  verified.email_required = true;
+  return {empty, invalid, gated, accepted, verified};
+}
+
+std::vector<RegisterVerifyPage> RegisterVerifyPage::samples() {
+  RegisterVerifyPage page;
+  page.csrf_token = "sample-csrf-token";
+  page.resend_csrf_token = "sample-resend-token";
+  page.address = "alice@example.com";
+  page.restart_href = "/register?next=%2Faccount%2F";
+  RegisterVerifyPage wrong = page;
+  wrong.code_error = "Wrong code";
+  wrong.notice = "We sent a new code.";
+  RegisterVerifyPage hostile = page;
+  hostile.address = "\"><script>alert(1)</script>@example.com";
+  hostile.error = "<b>not bold</b>";
+  return {page, wrong, hostile};
 }
 
 std::vector<ConsentPage> ConsentPage::samples() {

@@ -65,8 +65,28 @@ struct RegisterPage {
   std::optional<std::string> tos_uri;
   bool accept_terms = false;
   std::optional<std::string> accept_terms_error;
+  // account.email_verification_required: the `email` field is required.
+  bool email_required = false;
 
   static std::vector<RegisterPage> samples();
+};
+
+// GET /register/verify (account.email_verification_required): the code
+// mailed to the address of a pending registration — form#email-verify
+// (`code`), a form that sends a new code (form#register-resend) and a link
+// back to the register form.
+struct RegisterVerifyPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string resend_csrf_token;
+  std::string address;
+  int valid_minutes = 10;
+  std::string restart_href = "/register";
+  std::optional<std::string> code_error;
+  std::optional<std::string> notice;
+  std::optional<std::string> error;
+
+  static std::vector<RegisterVerifyPage> samples();
 };
 
 // How a client presents itself on the consent page (RFC 7591 §2 metadata,

@@ -20,13 +20,15 @@ constexpr std::string_view kExtension = ".mustache";
 constexpr int kMaxPartialDepth = 8;
 
 // Every page a Templates object must have, by file stem.
-constexpr std::array<std::string_view, 21> kRequiredPages = {
-    "login",           "register",        "consent",      "error",
-    "logout",          "signed_in",       "form_post",    "signed_out",
-    "reauth",          "password_change", "deactivate",   "cross_signing_reset",
-    "notice",          "profile",         "sessions",     "session",
-    "session_end",     "emails",          "email_verify", "recover",
-    "recover_password"};
+constexpr std::array<std::string_view, 22> kRequiredPages = {
+    "login",           "register",    "consent",
+    "error",           "logout",      "signed_in",
+    "form_post",       "signed_out",  "reauth",
+    "password_change", "deactivate",  "cross_signing_reset",
+    "notice",          "profile",     "sessions",
+    "session",         "session_end", "emails",
+    "email_verify",    "recover",     "recover_password",
+    "register_verify"};
 
 bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -293,10 +295,12 @@ std::string Templates::render(const RegisterPage& page) const {
   username.hint = "Lower-case letters, digits and . _ = - / + only.";
   username.plain_text = true;
   data.set("username_field", fieldData(username));
-  FieldSpec email("email", "E-mail address (optional)", "email", "email");
+  FieldSpec email("email", page.email_required ? "E-mail address" : "E-mail address (optional)",
+                  "email", "email");
   email.value = page.email;
   email.error = page.email_error;
-  email.required = false;
+  email.required = page.email_required;
+  if (page.email_required) email.hint = "We will send a 6-digit code to this address.";
   email.plain_text = true;
   data.set("email_field", fieldData(email));
   FieldSpec password("password", "Password", "password", "new-password");
@@ -322,6 +326,22 @@ std::string Templates::render(const RegisterPage& page) const {
                                        : mustache::data(false));
   }
   return state_->render("register", data);
+}
+
+std::string Templates::render(const RegisterVerifyPage& page) const {
+  mustache::data data = state_->base(page.layout, "Verify your e-mail address");
+  data.set("csrf_token", page.csrf_token);
+  data.set("resend_csrf_token", page.resend_csrf_token);
+  data.set("address", page.address);
+  data.set("valid_minutes", std::to_string(page.valid_minutes));
+  data.set("restart_href", page.restart_href);
+  setOptional(data, "notice", page.notice);
+  setOptional(data, "error", page.error);
+  FieldSpec code("code", "Code", "text", "one-time-code");
+  code.error = page.code_error;
+  code.plain_text = true;
+  data.set("code_field", fieldData(code));
+  return state_->render("register_verify", data);
 }
 
 namespace {
@@ -736,6 +756,7 @@ Result<void, std::string> checkAllTemplates() {
   std::string problems;
   checkSamples<LoginPage>(*templates, "login", problems);
   checkSamples<RegisterPage>(*templates, "register", problems);
+  checkSamples<RegisterVerifyPage>(*templates, "register_verify", problems);
   checkSamples<ConsentPage>(*templates, "consent", problems);
   checkSamples<SsoConfirmPage>(*templates, "sso_confirm", problems);
   checkSamples<DeviceLinkPage>(*templates, "device_link", problems);

@@ -200,6 +200,7 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
   page.login_href = PageKit::withQuery("/login", {{"next", page.next}});
   page.token_required = context.settings.registration_token_required;
   page.tos_uri = context.settings.tos_uri;
+  page.email_required = context.settings.email_verification_required;
   http::Response response = kit_.html(status, context.templates.render(page));
   allowContinuationTarget(context, page.next, response);
   kit_.sessions().issueCsrfCookie(response, csrf);
@@ -240,7 +241,9 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
 
   auto localpart = domain::Localpart::parse(page.username, context.settings.homeserver);
   if (!localpart) page.username_error = std::string(domain::describe(localpart.error()));
-  if (!page.email.empty() && !domain::isValidEmailAddress(page.email)) {
+  if (page.email.empty() && context.settings.email_verification_required) {
+    page.email_error = "Enter your e-mail address: this server sends it a code to finish";
+  } else if (!page.email.empty() && !domain::isValidEmailAddress(page.email)) {
     page.email_error = "This is not a valid e-mail address";
   }
   page.password_error =
@@ -318,49 +321,125 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
     return renderRegister(request, 400, std::move(page));
   }
 
+  const std::optional<std::string> spent_token =
+      token_required ? std::optional<std::string>(token_hash) : std::nullopt;
+  const std::optional<std::string> terms_uri =
+      terms ? context.settings.tos_uri : std::optional<std::string>();
+  if (context.settings.email_verification_required) {
+    return startEmailVerification(request, std::move(page), *localpart, *hash, spent_token,
+                                  terms_uri);
+  }
+  auto created =
+      createAccount(request, NewAccount{.localpart = *localpart,
+                                        .password_hash = *hash,
+                                        .password_scheme_version = kPasswordSchemeVersion,
+                                        .email = page.email,
+                                        .email_verified = false,
+                                        .token_hash = spent_token,
+                                        .terms_uri = terms_uri,
+                                        .pending = std::nullopt});
+  if (!created) return refuseAccount(request, std::move(page), created.error());
+  return startSession(request, *created, page.next);
+}
+
+Result<domain::UserId, AccountPages::AccountFailure> AccountPages::createAccount(
+    const http::Request& request, const NewAccount& account) const {
+  WebContext& context = kit_.context();
+  const auto refused = [](AccountRefusal refusal) {
+    return unexpected(AccountFailure{refusal, std::nullopt});
+  };
+  const auto failed = [](storage::StorageError error) {
+    return unexpected(AccountFailure{AccountRefusal::Storage, std::move(error)});
+  };
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
-  if (token_required) {
+  if (!tx) return failed(tx.error());
+  if (account.pending) {
+    // Consumed with the account: two submissions of one right code create
+    // one account, and a failed creation leaves it for the caller to drop.
+    auto consumed = (*tx)->pendingRegistrations().consume(context.clock, *account.pending);
+    if (!consumed) return failed(consumed.error());
+    if (!*consumed) return refused(AccountRefusal::PendingGone);
+  }
+  if (account.token_hash) {
     // Spent with the account, in its transaction: a failed registration
     // spends nothing, and racing ones cannot spend more than its uses.
-    auto used = (*tx)->registrationTokens().use(context.clock, token_hash);
-    if (!used) return kit_.storageFailure(used.error());
-    if (!*used) {
-      tx->reset();
-      page.registration_token_error = std::string(kUnusableToken);
-      return renderRegister(request, 400, std::move(page));
-    }
+    auto used = (*tx)->registrationTokens().use(context.clock, *account.token_hash);
+    if (!used) return failed(used.error());
+    if (!*used) return refused(AccountRefusal::TokenUnusable);
   }
-  auto user = (*tx)->users().add(context.rng, context.clock, *localpart, false);
+  auto user = (*tx)->users().add(context.rng, context.clock, account.localpart, false);
   if (!user) {
-    if (user.error().code == storage::StorageErrorCode::Conflict) return taken();
-    return kit_.storageFailure(user.error());
+    if (user.error().code == storage::StorageErrorCode::Conflict) {
+      return refused(AccountRefusal::Taken);
+    }
+    return failed(user.error());
   }
-  if (terms) {
+  if (account.terms_uri) {
     auto accepted =
-        (*tx)->registrationTokens().acceptTerms(context.clock, user->id, *context.settings.tos_uri);
-    if (!accepted) return kit_.storageFailure(accepted.error());
+        (*tx)->registrationTokens().acceptTerms(context.clock, user->id, *account.terms_uri);
+    if (!accepted) return failed(accepted.error());
   }
-  auto stored = (*tx)->userPasswords().add(context.rng, context.clock, user->id, *hash,
-                                           kPasswordSchemeVersion, std::nullopt);
-  if (!stored) return kit_.storageFailure(stored.error());
-  if (!page.email.empty()) {
-    // Unconfirmed until the user proves they own it (a later issue mails a
-    // code); an unconfirmed address cannot be used to log in.
-    auto email = (*tx)->userEmails().add(context.rng, context.clock, user->id, page.email);
-    if (!email) return kit_.storageFailure(email.error());
+  auto stored =
+      (*tx)->userPasswords().add(context.rng, context.clock, user->id, account.password_hash,
+                                 account.password_scheme_version, std::nullopt);
+  if (!stored) return failed(stored.error());
+  if (!account.email.empty()) {
+    // Without mandatory verification the address stays unconfirmed until
+    // the user proves they own it on /account/emails; an unconfirmed
+    // address cannot be used to log in.
+    auto email = (*tx)->userEmails().add(context.rng, context.clock, user->id, account.email);
+    if (!email) return failed(email.error());
+    if (account.email_verified) {
+      auto confirmed = (*tx)->userEmails().confirm(context.clock, email->id);
+      if (!confirmed) {
+        // Another account verified it meanwhile.
+        if (confirmed.error().code == storage::StorageErrorCode::Conflict) {
+          return refused(AccountRefusal::EmailInUse);
+        }
+        return failed(confirmed.error());
+      }
+      auto primary = (*tx)->userEmails().setPrimary(user->id, email->id);
+      if (!primary) return failed(primary.error());
+      auto audited = recordAudit(**tx, context, request, user->id, kAuditEmailVerify,
+                                 "{\"address\":" + emailJsonString(account.email) + "}");
+      if (!audited) return failed(audited.error());
+    }
   }
   // The homeserver learns of the account soon, in the background; the
   // token endpoint provisions it synchronously anyway before any token.
   auto provision = jobs::enqueueUserProvisioning(**tx, context.rng, context.clock, user->id);
-  if (!provision) return kit_.storageFailure(provision.error());
+  if (!provision) return failed(provision.error());
   auto committed = (*tx)->commit();
   if (!committed) {
-    if (committed.error().code == storage::StorageErrorCode::Conflict) return taken();
-    return kit_.storageFailure(committed.error());
+    if (committed.error().code == storage::StorageErrorCode::Conflict) {
+      return refused(AccountRefusal::Taken);
+    }
+    return failed(committed.error());
   }
-  tx->reset();
-  return startSession(request, user->id, page.next);
+  return user->id;
+}
+
+http::Response AccountPages::refuseAccount(const http::Request& request,
+                                           templates::RegisterPage page,
+                                           const AccountFailure& failure) const {
+  switch (failure.refusal) {
+    case AccountRefusal::Taken:
+      page.username_error = "This username is taken";
+      return renderRegister(request, 409, std::move(page));
+    case AccountRefusal::TokenUnusable:
+      page.registration_token_error = std::string(kUnusableToken);
+      return renderRegister(request, 400, std::move(page));
+    case AccountRefusal::EmailInUse:
+      page.email_error = "This address is already in use by another account";
+      return renderRegister(request, 409, std::move(page));
+    case AccountRefusal::PendingGone:
+      page.error = "This registration has expired or was already completed. Please start again.";
+      return renderRegister(request, 400, std::move(page));
+    case AccountRefusal::Storage:
+      break;
+  }
+  return kit_.storageFailure(failure.error.value_or(
+      storage::StorageError{storage::StorageErrorCode::Internal, "account creation"}));
 }
 
 http::Response AccountPages::showLogout(const http::Request& request) const {
