@@ -1,6 +1,7 @@
 #include "i18n/catalogue.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 
 namespace mxauth::i18n {
@@ -12,7 +13,7 @@ namespace {
 constexpr std::string_view kJsonExtension = ".json";
 
 bool isPlaceholderChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
 }
 
 bool isKey(std::string_view key) {
@@ -28,6 +29,20 @@ bool isLanguageName(std::string_view name) {
   });
 }
 
+// The inline markup a message may hold, for the templates that show it;
+// translate() removes it from text for C++ callers.
+constexpr std::array<std::string_view, 4> kInlineTags = {"<strong>", "</strong>", "<code>",
+                                                         "</code>"};
+
+std::size_t countOf(std::string_view text, std::string_view part) {
+  std::size_t count = 0;
+  for (std::size_t pos = text.find(part); pos != std::string_view::npos;
+       pos = text.find(part, pos + part.size())) {
+    ++count;
+  }
+  return count;
+}
+
 std::string joined(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& name : names) {
@@ -38,6 +53,16 @@ std::string joined(const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+std::string withoutMarkup(std::string_view message) {
+  std::string out(message);
+  for (const std::string_view tag : kInlineTags) {
+    for (std::size_t pos = out.find(tag); pos != std::string::npos; pos = out.find(tag, pos)) {
+      out.erase(pos, tag.size());
+    }
+  }
+  return out;
+}
 
 std::vector<std::string> placeholders(std::string_view message) {
   std::vector<std::string> names;
@@ -145,6 +170,12 @@ Result<Catalogue, std::string> Catalogue::loadFrom(std::span<const core::Embedde
         return unexpected("language " + language + ", key " + key + ": placeholders " +
                           joined(actual) + " differ from English " + joined(expected));
       }
+      for (const std::string_view tag : kInlineTags) {
+        if (countOf(text, tag) != countOf(found->second, tag)) {
+          return unexpected("language " + language + ", key " + key + ": the markup " +
+                            std::string(tag) + " differs from English");
+        }
+      }
     }
     for (const auto& [key, text] : messages) {
       if (!english->second.contains(key)) {
@@ -174,13 +205,18 @@ const std::string* Catalogue::find(std::string_view language, std::string_view k
 std::string Catalogue::translate(std::string_view language, std::string_view key,
                                  const Args& args) const {
   const std::string* text = find(language, key);
-  if (text == nullptr) return std::string(key);
-  return substitute(*text, args);
+  if (text == nullptr) return std::string(kMissingMessage) + std::string(key) + "]";
+  return substitute(withoutMarkup(*text), args);
 }
 
 std::string Catalogue::translate(std::string_view language, const Message& message) const {
   if (message.isVerbatim()) return message.text();
-  return translate(language, message.key(), message.args());
+  if (message.nested().empty()) return translate(language, message.key(), message.args());
+  Args args = message.args();
+  for (std::size_t i = 0; i < message.nested().size(); ++i) {
+    args.push_back(Arg{message.nestedNames()[i], translate(language, message.nested()[i])});
+  }
+  return translate(language, message.key(), args);
 }
 
 std::vector<std::string> Catalogue::keys() const {

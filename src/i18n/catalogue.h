@@ -21,6 +21,9 @@
 namespace mxauth::i18n {
 
 inline constexpr std::string_view kDefaultLanguage = "en";
+// What translate() gives for a key no catalogue has: "[missing message: key]",
+// so that a mistyped key shows in every test that renders it.
+inline constexpr std::string_view kMissingMessage = "[missing message: ";
 
 class Catalogue {
  public:
@@ -33,10 +36,10 @@ class Catalogue {
   const std::vector<std::string>& languages() const { return languages_; }
   bool supports(std::string_view language) const;
 
-  // The message `key` of `language` with its placeholders replaced by the
-  // arguments; English when the language is unknown; the key itself when
-  // the key is unknown (handlers only use keys of the catalogue, and the
-  // tests render them). A placeholder without an argument stays as written.
+  // The message `key` of `language`, as text (inline markup removed), with
+  // its placeholders replaced by the arguments; English when the language is unknown; the key
+  // itself when the key is unknown (handlers only use keys of the catalogue, and the tests render
+  // them). A placeholder without an argument stays as written.
   std::string translate(std::string_view language, std::string_view key,
                         const Args& args = {}) const;
   std::string translate(std::string_view language, const Message& message) const;
@@ -51,6 +54,9 @@ class Catalogue {
   // Accept-Language header (q-values; "fr-CA" falls back to "fr"; "*" is
   // the default), else English. Malformed entries are skipped.
   std::string negotiate(std::string_view accept_language, std::string_view ui_locales = {}) const;
+  // The first tag of `ui_locales` that a catalogue serves (by the same
+  // lookup), or nullopt.
+  std::optional<std::string> uiLocalesChoice(std::string_view ui_locales) const;
 
  private:
   using Messages = std::map<std::string, std::string, std::less<>>;
@@ -58,8 +64,13 @@ class Catalogue {
   std::vector<std::string> languages_;
 };
 
+// The message without its inline markup (<strong>, <code>: the only tags a
+// message may hold, shown by the page templates; each language has the
+// same ones as English).
+std::string withoutMarkup(std::string_view message);
+
 // The names of the placeholders of a message ("Wait {seconds}" → seconds),
-// sorted, without repeats. A placeholder is '{' + [a-z0-9_]+ + '}'.
+// sorted, without repeats. A placeholder is '{' + [a-z0-9_.]+ + '}'.
 std::vector<std::string> placeholders(std::string_view message);
 // The message with each {name} replaced by its argument.
 std::string substitute(std::string_view message, const Args& args);

@@ -48,8 +48,17 @@ TEST(CatalogueTest, TranslatesWithNamedPlaceholders) {
   // An unknown language is English; an unknown key is the key.
   EXPECT_EQ(catalogue->translate("de", "wait", {{"seconds", "1"}, {"name", "B"}}),
             "Wait 1 seconds, B.");
-  EXPECT_EQ(catalogue->translate("fr", "nope"), "nope");
+  EXPECT_EQ(catalogue->translate("fr", "nope"), "[missing message: nope]");
   EXPECT_EQ(catalogue->translate("fr", Message::verbatim("Alice's phone")), "Alice's phone");
+}
+
+TEST(CatalogueTest, AMessageCanBeTheArgumentOfAnother) {
+  auto catalogue = loadPair(R"({"wait": "Wait {wait}.", "seconds": "{count} seconds"})",
+                            R"({"wait": "Attendez {wait}.", "seconds": "{count} secondes"})");
+  ASSERT_TRUE(catalogue) << catalogue.error();
+  const Message message = Message("wait").with("wait", Message("seconds", {{"count", "42"}}));
+  EXPECT_EQ(catalogue->translate("fr", message), "Attendez 42 secondes.");
+  EXPECT_EQ(catalogue->translate("en", message), "Wait 42 seconds.");
 }
 
 TEST(CatalogueTest, PlaceholdersAreSortedAndDistinct) {
@@ -88,6 +97,19 @@ TEST(CatalogueTest, AnExtraPlaceholderFails) {
   auto catalogue = loadPair(R"({"hi": "Hello"})", R"({"hi": "Bonjour {name}"})");
   ASSERT_FALSE(catalogue);
   EXPECT_EQ(catalogue.error(), "language fr, key hi: placeholders {name} differ from English none");
+}
+
+TEST(CatalogueTest, InlineMarkupMustMatchEnglishAndIsRemovedFromText) {
+  auto different = loadPair(R"({"who": "Signed in as <strong>{user_id}</strong>"})",
+                            R"({"who": "Session ouverte avec {user_id}"})");
+  ASSERT_FALSE(different);
+  EXPECT_EQ(different.error(), "language fr, key who: the markup <strong> differs from English");
+  auto same = loadPair(R"({"who": "Signed in as <strong>{user_id}</strong>"})",
+                       R"({"who": "Session ouverte avec <strong>{user_id}</strong>"})");
+  ASSERT_TRUE(same) << same.error();
+  EXPECT_EQ(same->translate("fr", "who", {{"user_id", "<b>@a:b</b>"}}),
+            "Session ouverte avec <b>@a:b</b>");
+  EXPECT_EQ(*same->find("fr", "who"), "Session ouverte avec <strong>{user_id}</strong>");
 }
 
 TEST(CatalogueTest, MalformedCataloguesFail) {

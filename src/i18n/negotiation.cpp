@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -120,8 +121,7 @@ std::string lookupOne(const Catalogue& catalogue, std::string range) {
 
 }  // namespace
 
-std::string Catalogue::negotiate(std::string_view accept_language,
-                                 std::string_view ui_locales) const {
+std::optional<std::string> Catalogue::uiLocalesChoice(std::string_view ui_locales) const {
   std::size_t count = 0;
   while (!ui_locales.empty() && count++ < kMaxRanges) {
     const std::size_t space = ui_locales.find(' ');
@@ -133,6 +133,12 @@ std::string Catalogue::negotiate(std::string_view accept_language,
     std::string found = lookupOne(*this, range);
     if (!found.empty()) return found;
   }
+  return std::nullopt;
+}
+
+std::string Catalogue::negotiate(std::string_view accept_language,
+                                 std::string_view ui_locales) const {
+  if (auto chosen = uiLocalesChoice(ui_locales)) return std::move(*chosen);
   for (const std::string& range : languageRanges(accept_language)) {
     if (range == "*") return std::string(kDefaultLanguage);
     std::string found = lookupOne(*this, range);

@@ -89,7 +89,7 @@ class AccountEmailPages {
                             templates::EmailsPage page) const;
   http::Response renderVerify(const http::Request& request, const ActiveSession& active, int status,
                               templates::EmailVerifyPage page) const;
-  http::Response refused() const;
+  http::Response refused(const http::Request& request) const;
 
   const PageKit& kit_;
   const StepUp& step_up_;

@@ -26,7 +26,7 @@
 namespace mxauth::web {
 namespace {
 
-constexpr std::string_view kWrongCredentials = "Wrong username or password";
+const Text kWrongCredentials{"login.wrong_credentials"};
 constexpr std::string_view kLoginPurpose = "login";
 constexpr std::string_view kRegisterPurpose = "register";
 constexpr std::string_view kLogoutPurpose = kLogoutCsrfPurpose;
@@ -35,6 +35,12 @@ constexpr std::string_view kAccountPath = "/account/";
 constexpr std::size_t kMaxTokenInput = 128;
 constexpr std::string_view kUnusableToken =
     "This registration token cannot be used: it is unknown, used up, expired or revoked";
+
+// The registration page still holds English text (its messages become
+// catalogue messages with the registration-verify work).
+std::string registerText(const PageKit& kit, const Text& text) {
+  return kit.context().templates.catalogue().translate(i18n::kDefaultLanguage, text);
+}
 
 // Whether a registration token can still be used at `now`.
 bool usable(const storage::RegistrationToken& token, Timestamp now) {
@@ -79,7 +85,7 @@ http::Response AccountPages::renderLogin(const http::Request& request, int statu
                                          templates::LoginPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLoginPurpose);
   if (context.settings.registration_enabled) {
     page.register_href = PageKit::withQuery("/register", {{"next", page.next}});
@@ -98,32 +104,32 @@ http::Response AccountPages::showLogin(const http::Request& request) const {
   page.next = nextOf(request.query);
   const std::string_view username = request.queryParam("username").value_or("");
   if (username.size() <= kMaxUsernameInput) page.username = std::string(username);
-  if (request.queryParam("reauth")) page.notice = "Sign in again to continue.";
+  if (request.queryParam("reauth")) page.notice = Text("login.reauth_notice");
   return renderLogin(request, 200, std::move(page));
 }
 
 http::Response AccountPages::submitLogin(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::LoginPage page;
   page.next = nextOf(*form);
   page.username = fieldOf(*form, "username").substr(0, kMaxUsernameInput);
   const std::string password = fieldOf(*form, "password");
 
   if (!kit_.sessions().verifyCsrf(request, kLoginPurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderLogin(request, 403, std::move(page));
   }
-  if (page.username.empty()) page.username_error = "Enter your username or e-mail address";
-  if (password.empty()) page.password_error = "Enter your password";
+  if (page.username.empty()) page.username_error = Text("login.enter_username");
+  if (password.empty()) page.password_error = Text("form.enter_password");
   if (page.username_error || page.password_error) {
     return renderLogin(request, 400, std::move(page));
   }
 
   const auto overloaded = [&]() {
-    return kit_.errorPage(503, "Temporarily unavailable",
-                          "Too many sign-ins are in progress. Please try again in a moment.");
+    return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                          Text("error.busy_sign_ins"));
   };
   const std::string client_key = http::addressKey(request.remote_address);
   auto user =
@@ -133,13 +139,13 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
   if (!user) {
     switch (user.error().code) {
       case accounts::PasswordLoginError::WrongCredentials:
-        page.error = std::string(kWrongCredentials);
+        page.error = kWrongCredentials;
         return renderLogin(request, 400, std::move(page));
       case accounts::PasswordLoginError::Deactivated:
-        page.error = "This account has been deactivated.";
+        page.error = Text("login.deactivated");
         return renderLogin(request, 403, std::move(page));
       case accounts::PasswordLoginError::Locked:
-        page.error = "This account is locked. Please contact the server administrator.";
+        page.error = Text("login.locked");
         return renderLogin(request, 403, std::move(page));
       case accounts::PasswordLoginError::Overloaded:
         return overloaded();
@@ -147,20 +153,19 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
         // Checklist G.45: the same words whichever limit it was, so that
         // they say nothing about the account.
         const Duration wait = user.error().retry_after;
-        page.error =
-            "Too many sign-in attempts. Please wait " + waitMessage(wait) + " and try again.";
+        page.error = Text("login.too_many_attempts").with("wait", waitMessage(wait));
         http::Response response = renderLogin(request, 429, std::move(page));
         response.setHeader("Retry-After", retryAfterSeconds(wait));
         return response;
       }
       case accounts::PasswordLoginError::Unavailable:
         return kit_.storageFailure(
+            request,
             storage::StorageError{storage::StorageErrorCode::Unavailable, "password check"});
       case accounts::PasswordLoginError::Internal:
         break;
     }
-    return kit_.errorPage(500, "Something went wrong",
-                          "Your password could not be checked. Please try again later.");
+    return kit_.errorPage(request, 500, Text("error.title"), Text("login.check_failed"));
   }
   return startSession(request, user->id, page.next);
 }
@@ -169,21 +174,21 @@ http::Response AccountPages::startSession(const http::Request& request, const do
                                           const std::optional<std::string>& next) const {
   WebContext& context = kit_.context();
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto previous = kit_.sessions().current(request, **tx, context.clock);
-  if (!previous) return kit_.storageFailure(previous.error());
+  if (!previous) return kit_.storageFailure(request, previous.error());
   if (*previous) {
     auto finished = (*tx)->browserSessions().finish(context.clock, (*previous)->session.id);
-    if (!finished) return kit_.storageFailure(finished.error());
+    if (!finished) return kit_.storageFailure(request, finished.error());
   }
   storage::NewBrowserSession fresh;
   fresh.user_id = user;
   fresh.user_agent = boundedUserAgent(request);
   fresh.ip_address = request.remote_address;
   auto added = (*tx)->browserSessions().add(context.rng, context.clock, fresh);
-  if (!added) return kit_.storageFailure(added.error());
+  if (!added) return kit_.storageFailure(request, added.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
 
   http::Response response = http::Response::redirect(next.value_or(std::string(kAccountPath)), 303);
   kit_.sessions().attach(response, added->id, context.rng, context.clock);
@@ -194,7 +199,7 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
                                             templates::RegisterPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kRegisterPurpose);
   page.homeserver = context.settings.homeserver;
   page.login_href = PageKit::withQuery("/login", {{"next", page.next}});
@@ -208,8 +213,7 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
 
 http::Response AccountPages::showRegister(const http::Request& request) const {
   if (!kit_.settings().registration_enabled) {
-    return kit_.errorPage(404, "Registration is closed",
-                          "This server does not allow new accounts to be created here.");
+    return kit_.errorPage(request, 404, Text("register.closed_title"), Text("register.closed"));
   }
   templates::RegisterPage page;
   page.next = nextOf(request.query);
@@ -219,11 +223,10 @@ http::Response AccountPages::showRegister(const http::Request& request) const {
 http::Response AccountPages::submitRegister(const http::Request& request) const {
   WebContext& context = kit_.context();
   if (!context.settings.registration_enabled) {
-    return kit_.errorPage(404, "Registration is closed",
-                          "This server does not allow new accounts to be created here.");
+    return kit_.errorPage(request, 404, Text("register.closed_title"), Text("register.closed"));
   }
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::RegisterPage page;
   page.next = nextOf(*form);
   page.username = fieldOf(*form, "username").substr(0, kMaxUsernameInput);
@@ -234,7 +237,7 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   page.accept_terms = form->contains("accept_terms");
 
   if (!kit_.sessions().verifyCsrf(request, kRegisterPurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = registerText(kit_, kExpiredForm);
     return renderRegister(request, 403, std::move(page));
   }
 
@@ -243,10 +246,12 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   if (!page.email.empty() && !domain::isValidEmailAddress(page.email)) {
     page.email_error = "This is not a valid e-mail address";
   }
-  page.password_error =
-      passwordProblem(password, localpart ? localpart->str() : std::string_view(page.username));
+  if (auto problem = passwordProblem(
+          password, localpart ? localpart->str() : std::string_view(page.username))) {
+    page.password_error = registerText(kit_, *problem);
+  }
   if (!page.password_error && password != confirm) {
-    page.password_confirm_error = "The passwords do not match";
+    page.password_confirm_error = registerText(kit_, Text("form.passwords_mismatch"));
   }
   const bool token_required = context.settings.registration_token_required;
   const std::string token_hash = crypto::tokenHashHex(page.registration_token);
@@ -257,9 +262,9 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
       // A first look, before the costly password hash; the use that counts
       // is the conditional write in the transaction below.
       auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-      if (!tx) return kit_.storageFailure(tx.error());
+      if (!tx) return kit_.storageFailure(request, tx.error());
       auto found = (*tx)->registrationTokens().findByHash(token_hash);
-      if (!found) return kit_.storageFailure(found.error());
+      if (!found) return kit_.storageFailure(request, found.error());
       if (!*found || !usable(**found, context.clock.now())) {
         page.registration_token_error = std::string(kUnusableToken);
       }
@@ -280,9 +285,9 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   };
   {
     auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return kit_.storageFailure(tx.error());
+    if (!tx) return kit_.storageFailure(request, tx.error());
     auto existing = (*tx)->users().findByLocalpart(localpart->str());
-    if (!existing) return kit_.storageFailure(existing.error());
+    if (!existing) return kit_.storageFailure(request, existing.error());
     if (*existing) return taken();
   }
   // The homeserver has the last word on a localpart (spec-digest §5.5):
@@ -290,9 +295,8 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   if (context.homeserver != nullptr) {
     auto available = context.homeserver->isLocalpartAvailable(localpart->str());
     if (!available) {
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "The homeserver cannot be reached right now, so no account can be "
-                            "created. Please try again in a moment.");
+      return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                            Text("register.homeserver_unreachable"));
     }
     switch (*available) {
       case homeserver::LocalpartAvailability::Available:
@@ -311,20 +315,20 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   auto hash = context.hasher.hash(context.rng, password);
   if (!hash) {
     if (hash.error() == crypto::PasswordError::Overloaded) {
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "Too many sign-ins are in progress. Please try again in a moment.");
+      return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                            Text("error.busy_sign_ins"));
     }
     page.password_error = std::string(crypto::describe(hash.error()));
     return renderRegister(request, 400, std::move(page));
   }
 
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   if (token_required) {
     // Spent with the account, in its transaction: a failed registration
     // spends nothing, and racing ones cannot spend more than its uses.
     auto used = (*tx)->registrationTokens().use(context.clock, token_hash);
-    if (!used) return kit_.storageFailure(used.error());
+    if (!used) return kit_.storageFailure(request, used.error());
     if (!*used) {
       tx->reset();
       page.registration_token_error = std::string(kUnusableToken);
@@ -334,30 +338,30 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   auto user = (*tx)->users().add(context.rng, context.clock, *localpart, false);
   if (!user) {
     if (user.error().code == storage::StorageErrorCode::Conflict) return taken();
-    return kit_.storageFailure(user.error());
+    return kit_.storageFailure(request, user.error());
   }
   if (terms) {
     auto accepted =
         (*tx)->registrationTokens().acceptTerms(context.clock, user->id, *context.settings.tos_uri);
-    if (!accepted) return kit_.storageFailure(accepted.error());
+    if (!accepted) return kit_.storageFailure(request, accepted.error());
   }
   auto stored = (*tx)->userPasswords().add(context.rng, context.clock, user->id, *hash,
                                            kPasswordSchemeVersion, std::nullopt);
-  if (!stored) return kit_.storageFailure(stored.error());
+  if (!stored) return kit_.storageFailure(request, stored.error());
   if (!page.email.empty()) {
     // Unconfirmed until the user proves they own it (a later issue mails a
     // code); an unconfirmed address cannot be used to log in.
     auto email = (*tx)->userEmails().add(context.rng, context.clock, user->id, page.email);
-    if (!email) return kit_.storageFailure(email.error());
+    if (!email) return kit_.storageFailure(request, email.error());
   }
   // The homeserver learns of the account soon, in the background; the
   // token endpoint provisions it synchronously anyway before any token.
   auto provision = jobs::enqueueUserProvisioning(**tx, context.rng, context.clock, user->id);
-  if (!provision) return kit_.storageFailure(provision.error());
+  if (!provision) return kit_.storageFailure(request, provision.error());
   auto committed = (*tx)->commit();
   if (!committed) {
     if (committed.error().code == storage::StorageErrorCode::Conflict) return taken();
-    return kit_.storageFailure(committed.error());
+    return kit_.storageFailure(request, committed.error());
   }
   tx->reset();
   return startSession(request, user->id, page.next);
@@ -366,15 +370,15 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
 http::Response AccountPages::showLogout(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
   if (!*active) return http::Response::redirect("/login", 303);
 
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::LogoutPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
   page.user_id = "@" + (*active)->user.localpart + ":" + context.settings.homeserver;
   http::Response response = kit_.html(200, context.templates.render(page));
@@ -385,28 +389,28 @@ http::Response AccountPages::showLogout(const http::Request& request) const {
 http::Response AccountPages::submitLogout(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   // The confirmation an application's logout request asked for.
   if (isEndSessionForm(*form)) return EndSessionPages(kit_).submitConfirmation(request, *form);
   if (!kit_.sessions().verifyCsrf(request, kLogoutPurpose, form->get("csrf").value_or(""))) {
     const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
     templates::LogoutPage page;
-    page.layout = kit_.layout();
+    page.layout = kit_.layout(request);
     page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     http::Response response = kit_.html(403, context.templates.render(page));
     kit_.sessions().issueCsrfCookie(response, csrf);
     return response;
   }
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   if (*active) {
     auto finished = (*tx)->browserSessions().finish(context.clock, (*active)->session.id);
-    if (!finished) return kit_.storageFailure(finished.error());
+    if (!finished) return kit_.storageFailure(request, finished.error());
     auto committed = (*tx)->commit();
-    if (!committed) return kit_.storageFailure(committed.error());
+    if (!committed) return kit_.storageFailure(request, committed.error());
   }
   http::Response response = http::Response::redirect("/login", 303);
   kit_.sessions().clear(response);
@@ -429,15 +433,16 @@ http::Response AccountPages::followAccountAction(const http::Request& request,
   // wrong one, and let the user choose.
   const std::string signed_in = "@" + active->user.localpart + ":" + context.settings.homeserver;
   templates::ErrorPage page;
-  page.layout = kit_.layout();
-  page.title = "This link is for another account";
-  page.message = "The link you followed is for @" + *hinted + ":" + context.settings.homeserver +
-                 ", but you are signed in as " + signed_in + ".";
-  page.detail = "To use the other account, sign out and sign in to it, then open the link again.";
+  page.layout = kit_.layout(request);
+  page.title = Text("account.other_account_title");
+  page.message = Text("account.other_account",
+                      {{"link_user_id", "@" + *hinted + ":" + context.settings.homeserver},
+                       {"user_id", signed_in}});
+  page.detail = Text("account.other_account_detail");
   page.action_href = std::move(target);
-  page.action_label = "Continue as " + signed_in;
+  page.action_label = Text("account.continue_as", {{"user_id", signed_in}});
   page.back_href = "/logout";
-  page.back_label = "Sign out";
+  page.back_label = Text("common.sign_out");
   return kit_.html(200, context.templates.render(page));
 }
 
@@ -446,9 +451,9 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   // MSC4191 deep links (web/account_actions.h): only navigation; the page
   // asks for login, step-up and confirmation itself.
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
   if (const auto action = request.queryParam("action")) {
     if (auto target = accountActionTarget(context.settings, *action, request)) {
@@ -461,11 +466,11 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   }
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::SignedInPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
   page.user_id = "@" + (*active)->user.localpart + ":" + context.settings.homeserver;
   if (request.queryParam("done") == "password") {
-    page.notice = "Your password has been changed.";
+    page.notice = Text("account.password_changed");
   }
   page.profile_href = std::string(kProfilePath);
   page.sessions_href = std::string(kSessionsPath);
