@@ -92,8 +92,10 @@ namespace {
 
 // Stores a new code for `email` and queues its message, in `tx`; refuses
 // past kMaxCodesPerHour codes for the user in the last hour.
+// The code is written in `language`, the language of the page that asked
+// for it.
 SendOutcome sendCode(storage::Transaction& tx, WebContext& context, const AccountEmailPages& pages,
-                     const domain::UserEmail& email) {
+                     const domain::UserEmail& email, std::string_view language) {
   if (context.mailer == nullptr || context.email_templates == nullptr) return SendOutcome::Failed;
   auto sent = tx.userEmailCodes().countForUserSince(email.user_id,
                                                     context.clock.now() - std::chrono::hours(1));
@@ -106,6 +108,7 @@ SendOutcome sendCode(storage::Transaction& tx, WebContext& context, const Accoun
   if (!stored) return SendOutcome::Failed;
   templates::VerificationCodeEmail message;
   message.layout.service_name = context.settings.service_name;
+  message.layout.lang = std::string(language);
   message.code = code;
   message.address = email.address;
   message.valid_minutes = static_cast<int>(kEmailCodeLifetime.count());
@@ -243,7 +246,7 @@ http::Response AccountEmailPages::submitAdd(const http::Request& request) const 
     }
     return kit_.storageFailure(request, added.error());
   }
-  switch (sendCode(**tx, context, *this, *added)) {
+  switch (sendCode(**tx, context, *this, *added, kit_.pageLanguage(request))) {
     case SendOutcome::Sent:
       break;
     case SendOutcome::Limited:
@@ -399,7 +402,7 @@ http::Response AccountEmailPages::submitResend(const http::Request& request) con
     page.error = kExpiredForm;
     return renderVerify(request, *active, 403, std::move(page));
   }
-  switch (sendCode(**tx, context, *this, **email)) {
+  switch (sendCode(**tx, context, *this, **email, kit_.pageLanguage(request))) {
     case SendOutcome::Sent:
       break;
     case SendOutcome::Limited:

@@ -175,6 +175,7 @@ http::Response RecoveryPages::submitRecover(const http::Request& request) const 
       if (!added) return kit_.storageFailure(request, added.error());
       templates::PasswordRecoveryEmail message;
       message.layout.service_name = context.settings.service_name;
+      message.layout.lang = kit_.pageLanguage(request);
       message.username = "@" + (*user)->localpart + ":" + context.settings.homeserver;
       message.link = recoveryLink(context.settings, token);
       message.valid_minutes = page.valid_minutes;

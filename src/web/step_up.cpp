@@ -187,6 +187,7 @@ bool EmailCodeStage::begin(const StageAttempt& attempt) const {
   if (!*address) return true;  // prompt() says why the stage cannot pass
   templates::VerificationCodeEmail email;
   email.layout.service_name = context.settings.service_name;
+  email.layout.lang = attempt.kit.pageLanguage(attempt.request);
   email.code = codeFor(attempt);
   email.address = **address;
   email.valid_minutes = static_cast<int>(kProgressLifetime.count());
