@@ -409,6 +409,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
       config.email.transport != config::EmailTransport::Blackhole;
   web_settings.recovery_link_ttl = config.account.password_recovery_ttl;
   web_settings.registration_token_required = config.account.registration_token_required;
+  web_settings.email_verification_required = config.account.email_verification_required;
   web_settings.tos_uri = config.branding.tos_uri;
   web_settings.step_up_max_age = config.account.step_up.max_age;
   web_settings.step_up_stages = config.account.step_up.stages;

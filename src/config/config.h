@@ -114,6 +114,9 @@ struct AccountConfig {
   std::chrono::seconds password_recovery_ttl{600};
   // Registration needs a token from `mxauth registration-token add`.
   bool registration_token_required = false;
+  // Registration needs an e-mail address, verified by a code before the
+  // account is created.
+  bool email_verification_required = false;
 
   bool operator==(const AccountConfig&) const = default;
 };

@@ -690,6 +690,11 @@ std::vector<Field> buildFields() {
       "Registration needs a token created with `mxauth registration-token add`", BoolKind{},
       [](auto& c) -> auto& { return c.account.registration_token_required; }));
   f.push_back(scalar(
+      "account.email_verification_required",
+      "Registration needs an e-mail address, and the account is created only once the 6-digit "
+      "code sent to it is entered (mxauth extension)",
+      BoolKind{}, [](auto& c) -> auto& { return c.account.email_verification_required; }));
+  f.push_back(scalar(
       "account.step_up.max_age",
       "Seconds a sign-in stays recent enough for a sensitive account operation; older ones "
       "authenticate again first (mxauth extension)",

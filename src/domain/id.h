@@ -51,5 +51,6 @@ using AuditEventId = Id<struct AuditEventIdTag>;
 using UserEmailCodeId = Id<struct UserEmailCodeIdTag>;
 using RecoveryTicketId = Id<struct RecoveryTicketIdTag>;
 using RegistrationTokenId = Id<struct RegistrationTokenIdTag>;
+using PendingRegistrationId = Id<struct PendingRegistrationIdTag>;
 
 }  // namespace mxauth::domain

@@ -9,6 +9,7 @@
 #include "storage/device_reservation_repository.h"
 #include "storage/job_repository.h"
 #include "storage/oauth_repositories.h"
+#include "storage/pending_registration_repository.h"
 #include "storage/recovery_ticket_repository.h"
 #include "storage/registration_token_repository.h"
 #include "storage/storage_error.h"
@@ -41,6 +42,7 @@ class Transaction {
   virtual UserEmailCodeRepository& userEmailCodes() = 0;
   virtual RecoveryTicketRepository& recoveryTickets() = 0;
   virtual RegistrationTokenRepository& registrationTokens() = 0;
+  virtual PendingRegistrationRepository& pendingRegistrations() = 0;
 
   virtual OAuthClientRepository& oauthClients() = 0;
   virtual BrowserSessionRepository& browserSessions() = 0;

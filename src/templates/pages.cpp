@@ -37,23 +37,40 @@ std::vector<RegisterPage> RegisterPage::samples() {
   invalid.next = "/authorize/continue?id=01J0000000000000000000000";
   invalid.username = "Alice!";
   invalid.email = "alice@example";
-  invalid.username_error = "Only a-z, 0-9 and . _ = - / + are allowed";
-  invalid.email_error = "This is not a valid e-mail address";
-  invalid.password_error = "Use at least 8 characters";
-  invalid.password_confirm_error = "The passwords do not match";
-  invalid.error = "Please correct the errors below";
+  invalid.username_error = Text("register.username_invalid_character");
+  invalid.email_error = Text("register.email_invalid");
+  invalid.password_error = Text("password.too_short", {{"count", "8"}});
+  invalid.password_confirm_error = Text("form.passwords_mismatch");
+  invalid.error = Text("form.expired");
 
   RegisterPage gated = invalid;
   gated.token_required = true;
   gated.registration_token = "<b>token</b>";
-  gated.registration_token_error = "This registration token cannot be used";
+  gated.registration_token_error = Text("register.token_unusable");
   gated.tos_uri = "https://example.com/tos?a=1&b=\"2\"";
-  gated.accept_terms_error = "Accept the terms of service to continue";
+  gated.accept_terms_error = Text("register.accept_terms_required");
   RegisterPage accepted = empty;
   accepted.token_required = true;
   accepted.tos_uri = "https://example.com/tos";
   accepted.accept_terms = true;
-  return {empty, invalid, gated, accepted};
+  RegisterPage verified = invalid;
+  verified.email_required = true;
+  return {empty, invalid, gated, accepted, verified};
+}
+
+std::vector<RegisterVerifyPage> RegisterVerifyPage::samples() {
+  RegisterVerifyPage page;
+  page.csrf_token = "sample-csrf-token";
+  page.resend_csrf_token = "sample-resend-token";
+  page.address = "alice@example.com";
+  page.restart_href = "/register?next=%2Faccount%2F";
+  RegisterVerifyPage wrong = page;
+  wrong.code_error = Text("register_verify.wrong_code", {{"count", "3"}});
+  wrong.notice = Text("emails.code_resent");
+  RegisterVerifyPage hostile = page;
+  hostile.address = "\"><script>alert(1)</script>@example.com";
+  hostile.error = Text::verbatim("<b>not bold</b>");
+  return {page, wrong, hostile};
 }
 
 std::vector<ConsentPage> ConsentPage::samples() {

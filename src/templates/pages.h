@@ -58,22 +58,42 @@ struct RegisterPage {
   std::string homeserver;  // shown as "@username:<homeserver>"
   std::string username;
   std::string email;
-  std::optional<std::string> error;
-  std::optional<std::string> username_error;
-  std::optional<std::string> email_error;
-  std::optional<std::string> password_error;
-  std::optional<std::string> password_confirm_error;
+  std::optional<Text> error;
+  std::optional<Text> username_error;
+  std::optional<Text> email_error;
+  std::optional<Text> password_error;
+  std::optional<Text> password_confirm_error;
   std::string login_href = "/login";
   // account.registration_token_required: the `registration_token` field.
   bool token_required = false;
   std::string registration_token;
-  std::optional<std::string> registration_token_error;
+  std::optional<Text> registration_token_error;
   // branding.tos_uri: the required `accept_terms` checkbox linking to it.
   std::optional<std::string> tos_uri;
   bool accept_terms = false;
-  std::optional<std::string> accept_terms_error;
+  std::optional<Text> accept_terms_error;
+  // account.email_verification_required: the `email` field is required.
+  bool email_required = false;
 
   static std::vector<RegisterPage> samples();
+};
+
+// GET /register/verify (account.email_verification_required): the code
+// mailed to the address of a pending registration — form#email-verify
+// (`code`), a form that sends a new code (form#register-resend) and a link
+// back to the register form.
+struct RegisterVerifyPage {
+  Layout layout;
+  std::string csrf_token;
+  std::string resend_csrf_token;
+  std::string address;
+  int valid_minutes = 10;
+  std::string restart_href = "/register";
+  std::optional<Text> code_error;
+  std::optional<Text> notice;
+  std::optional<Text> error;
+
+  static std::vector<RegisterVerifyPage> samples();
 };
 
 // How a client presents itself on the consent page (RFC 7591 §2 metadata,

@@ -68,6 +68,7 @@ class Templates {
 
   std::string render(const LoginPage& page) const;
   std::string render(const RegisterPage& page) const;
+  std::string render(const RegisterVerifyPage& page) const;
   std::string render(const ConsentPage& page) const;
   std::string render(const ErrorPage& page) const;
   std::string render(const LogoutPage& page) const;

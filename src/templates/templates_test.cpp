@@ -155,7 +155,7 @@ TEST_F(TemplatesTest, LoginFormHasTheStableIdsNamesAndAutocomplete) {
 TEST_F(TemplatesTest, FieldErrorsAreTiedToTheirFieldForAssistiveTechnology) {
   RegisterPage page;
   page.csrf_token = "t";
-  page.username_error = "This username is taken";
+  page.username_error = Text("register.username_taken");
 
   const std::string html = templates_.render(page);
 

@@ -29,36 +29,7 @@ std::string verifyHref(const domain::UserEmailId& id) {
   return PageKit::withQuery(std::string(kEmailVerifyPath), {{"id", id.str()}});
 }
 
-// Six digits, uniform, leading zeros kept.
-std::string newCode(Rng& rng) {
-  std::string code = std::to_string(rng.uniform(1000000));
-  return std::string(static_cast<std::size_t>(kCodeDigits) - code.size(), '0') + code;
-}
-
-// Digits only: "123 456" and "123-456" are fine.
-std::string typedCode(std::string_view input) {
-  std::string digits;
-  for (const char c : input.substr(0, 64)) {
-    if (c >= '0' && c <= '9') digits.push_back(c);
-  }
-  return digits;
-}
-
-// The JSON string of an address (validated addresses hold no quote,
-// backslash or control character, but escape anyway).
-std::string jsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) >= 0x20) {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
+std::string jsonString(std::string_view text) { return emailJsonString(text); }
 
 // The address `id` of `user`, or nothing (unknown, or someone else's).
 Result<std::optional<domain::UserEmail>, storage::StorageError> ownEmail(storage::Transaction& tx,
@@ -76,16 +47,65 @@ enum class SendOutcome { Sent, Limited, Failed };
 
 }  // namespace
 
-AccountEmailPages::AccountEmailPages(const PageKit& kit, const StepUp& step_up)
-    : kit_(kit),
-      step_up_(step_up),
-      code_key_(crypto::deriveKey(kit.context().encryption_secret, kCodeKeyPurpose)) {}
+std::string newEmailCode(Rng& rng) {
+  std::string code = std::to_string(rng.uniform(1000000));
+  return std::string(static_cast<std::size_t>(kCodeDigits) - code.size(), '0') + code;
+}
 
-std::string AccountEmailPages::codeHash(std::string_view email_id, std::string_view code) const {
-  std::string message(email_id);
+std::string typedEmailCode(std::string_view input) {
+  std::string digits;
+  for (const char c : input.substr(0, 64)) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+  }
+  return digits;
+}
+
+std::string emailJsonString(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) >= 0x20) {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+crypto::Sha256Digest emailCodeKey(const WebContext& context) {
+  return crypto::deriveKey(context.encryption_secret, kCodeKeyPurpose);
+}
+
+std::string emailCodeHash(const crypto::Sha256Digest& key, std::string_view binding,
+                          std::string_view code) {
+  std::string message(binding);
   message.push_back('\0');
   message.append(code);
-  return core::hexEncode(crypto::hmacSha256(code_key_, core::asBytes(message)));
+  return core::hexEncode(crypto::hmacSha256(key, core::asBytes(message)));
+}
+
+bool queueEmailCode(storage::Transaction& tx, WebContext& context, std::string_view address,
+                    std::string_view code, std::string_view language) {
+  if (context.mailer == nullptr || context.email_templates == nullptr) return false;
+  templates::VerificationCodeEmail message;
+  message.layout.service_name = context.settings.service_name;
+  message.layout.lang = std::string(language);
+  message.code = std::string(code);
+  message.address = std::string(address);
+  message.valid_minutes = static_cast<int>(kEmailCodeLifetime.count());
+  const templates::RenderedEmail rendered = context.email_templates->render(message);
+  auto queued = context.mailer->queue(
+      tx, email::Message{std::string(address), rendered.subject, rendered.text, rendered.html});
+  return queued.has_value();
+}
+
+AccountEmailPages::AccountEmailPages(const PageKit& kit, const StepUp& step_up)
+    : kit_(kit), step_up_(step_up), code_key_(emailCodeKey(kit.context())) {}
+
+std::string AccountEmailPages::codeHash(std::string_view email_id, std::string_view code) const {
+  return emailCodeHash(code_key_, email_id, code);
 }
 
 namespace {
@@ -101,21 +121,13 @@ SendOutcome sendCode(storage::Transaction& tx, WebContext& context, const Accoun
                                                     context.clock.now() - std::chrono::hours(1));
   if (!sent) return SendOutcome::Failed;
   if (*sent >= kMaxCodesPerHour) return SendOutcome::Limited;
-  const std::string code = newCode(context.rng);
+  const std::string code = newEmailCode(context.rng);
   auto stored = tx.userEmailCodes().add(context.rng, context.clock, email.id,
                                         pages.codeHash(email.id.str(), code),
                                         context.clock.now() + kEmailCodeLifetime);
   if (!stored) return SendOutcome::Failed;
-  templates::VerificationCodeEmail message;
-  message.layout.service_name = context.settings.service_name;
-  message.layout.lang = std::string(language);
-  message.code = code;
-  message.address = email.address;
-  message.valid_minutes = static_cast<int>(kEmailCodeLifetime.count());
-  const templates::RenderedEmail rendered = context.email_templates->render(message);
-  auto queued = context.mailer->queue(
-      tx, email::Message{email.address, rendered.subject, rendered.text, rendered.html});
-  return queued ? SendOutcome::Sent : SendOutcome::Failed;
+  return queueEmailCode(tx, context, email.address, code, language) ? SendOutcome::Sent
+                                                                    : SendOutcome::Failed;
 }
 
 }  // namespace
@@ -313,7 +325,7 @@ http::Response AccountEmailPages::submitVerify(const http::Request& request) con
     tx->reset();
     return http::Response::redirect(std::string(kEmailsPath) + "?done=verified", 303);
   }
-  const std::string typed = typedCode(form->get("code").value_or(""));
+  const std::string typed = typedEmailCode(form->get("code").value_or(""));
   if (typed.empty()) {
     tx->reset();
     page.code_error = Text("form.enter_email_code");

@@ -68,6 +68,26 @@ inline constexpr std::string_view kAuditEmailVerify = "account.email_verify";
 inline constexpr std::string_view kAuditEmailPrimary = "account.email_primary";
 inline constexpr std::string_view kAuditEmailRemove = "account.email_remove";
 
+// The code machinery, shared with the e-mail verification of registration
+// (web/account_pages.h):
+// Six random digits, uniform, leading zeros kept.
+std::string newEmailCode(Rng& rng);
+// The digits of a typed code ("123 456" and "123-456" are fine).
+std::string typedEmailCode(std::string_view input);
+// The key codes are stored under (derived from secrets.encryption).
+crypto::Sha256Digest emailCodeKey(const WebContext& context);
+// The stored form of `code`: HMAC-SHA256 under `key` of `binding` (what the
+// code verifies: an address id, a pending registration) and the code.
+std::string emailCodeHash(const crypto::Sha256Digest& key, std::string_view binding,
+                          std::string_view code);
+// Queues templates::VerificationCodeEmail with `code` to `address` in `tx`,
+// written in `language` (that of the page that asked for the code); false
+// when there is no mailer or it cannot be queued.
+bool queueEmailCode(storage::Transaction& tx, WebContext& context, std::string_view address,
+                    std::string_view code, std::string_view language);
+// The JSON string of an address, for audit details.
+std::string emailJsonString(std::string_view text);
+
 class AccountEmailPages {
  public:
   AccountEmailPages(const PageKit& kit, const StepUp& step_up);

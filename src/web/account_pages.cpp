@@ -33,13 +33,21 @@ constexpr std::string_view kLogoutPurpose = kLogoutCsrfPurpose;
 constexpr std::size_t kMaxUsernameInput = 320;
 constexpr std::string_view kAccountPath = "/account/";
 constexpr std::size_t kMaxTokenInput = 128;
-constexpr std::string_view kUnusableToken =
-    "This registration token cannot be used: it is unknown, used up, expired or revoked";
+const Text kUnusableToken{"register.token_unusable"};
 
-// The registration page still holds English text (its messages become
-// catalogue messages with the registration-verify work).
-std::string registerText(const PageKit& kit, const Text& text) {
-  return kit.context().templates.catalogue().translate(i18n::kDefaultLanguage, text);
+// What the register form says about a username the grammar refuses.
+Text localpartProblem(domain::LocalpartError error) {
+  switch (error) {
+    case domain::LocalpartError::Empty:
+      return Text("register.username_empty");
+    case domain::LocalpartError::TooLong:
+      return Text("register.username_too_long");
+    case domain::LocalpartError::InvalidCharacter:
+      return Text("register.username_invalid_character");
+    case domain::LocalpartError::Reserved:
+      return Text("register.username_reserved");
+  }
+  return Text("register.username_invalid");
 }
 
 // Whether a registration token can still be used at `now`.
@@ -205,6 +213,7 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
   page.login_href = PageKit::withQuery("/login", {{"next", page.next}});
   page.token_required = context.settings.registration_token_required;
   page.tos_uri = context.settings.tos_uri;
+  page.email_required = context.settings.email_verification_required;
   http::Response response = kit_.html(status, context.templates.render(page));
   allowContinuationTarget(context, page.next, response);
   kit_.sessions().issueCsrfCookie(response, csrf);
@@ -237,27 +246,29 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   page.accept_terms = form->contains("accept_terms");
 
   if (!kit_.sessions().verifyCsrf(request, kRegisterPurpose, form->get("csrf").value_or(""))) {
-    page.error = registerText(kit_, kExpiredForm);
+    page.error = kExpiredForm;
     return renderRegister(request, 403, std::move(page));
   }
 
   auto localpart = domain::Localpart::parse(page.username, context.settings.homeserver);
-  if (!localpart) page.username_error = std::string(domain::describe(localpart.error()));
-  if (!page.email.empty() && !domain::isValidEmailAddress(page.email)) {
-    page.email_error = "This is not a valid e-mail address";
+  if (!localpart) page.username_error = localpartProblem(localpart.error());
+  if (page.email.empty() && context.settings.email_verification_required) {
+    page.email_error = Text("register.email_required");
+  } else if (!page.email.empty() && !domain::isValidEmailAddress(page.email)) {
+    page.email_error = Text("register.email_invalid");
   }
   if (auto problem = passwordProblem(
           password, localpart ? localpart->str() : std::string_view(page.username))) {
-    page.password_error = registerText(kit_, *problem);
+    page.password_error = std::move(problem);
   }
   if (!page.password_error && password != confirm) {
-    page.password_confirm_error = registerText(kit_, Text("form.passwords_mismatch"));
+    page.password_confirm_error = Text("form.passwords_mismatch");
   }
   const bool token_required = context.settings.registration_token_required;
   const std::string token_hash = crypto::tokenHashHex(page.registration_token);
   if (token_required) {
     if (page.registration_token.empty()) {
-      page.registration_token_error = "Enter your registration token";
+      page.registration_token_error = Text("register.enter_token");
     } else {
       // A first look, before the costly password hash; the use that counts
       // is the conditional write in the transaction below.
@@ -266,13 +277,13 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
       auto found = (*tx)->registrationTokens().findByHash(token_hash);
       if (!found) return kit_.storageFailure(request, found.error());
       if (!*found || !usable(**found, context.clock.now())) {
-        page.registration_token_error = std::string(kUnusableToken);
+        page.registration_token_error = kUnusableToken;
       }
     }
   }
   const bool terms = context.settings.tos_uri && !context.settings.tos_uri->empty();
   if (terms && !page.accept_terms) {
-    page.accept_terms_error = "Accept the terms of service to continue";
+    page.accept_terms_error = Text("register.accept_terms_required");
   }
   if (page.username_error || page.email_error || page.password_error ||
       page.password_confirm_error || page.registration_token_error || page.accept_terms_error) {
@@ -280,7 +291,7 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   }
 
   const auto taken = [&]() {
-    page.username_error = "This username is taken";
+    page.username_error = Text("register.username_taken");
     return renderRegister(request, 409, std::move(page));
   };
   {
@@ -304,10 +315,10 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
       case homeserver::LocalpartAvailability::InUse:
         return taken();
       case homeserver::LocalpartAvailability::Invalid:
-        page.username_error = "The homeserver does not accept this username";
+        page.username_error = Text("register.username_refused");
         return renderRegister(request, 400, std::move(page));
       case homeserver::LocalpartAvailability::Exclusive:
-        page.username_error = "This username is reserved on this homeserver";
+        page.username_error = Text("register.username_exclusive");
         return renderRegister(request, 409, std::move(page));
     }
   }
@@ -318,53 +329,130 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
       return kit_.errorPage(request, 503, Text("error.unavailable_title"),
                             Text("error.busy_sign_ins"));
     }
-    page.password_error = std::string(crypto::describe(hash.error()));
+    page.password_error = Text("form.password_refused");
     return renderRegister(request, 400, std::move(page));
   }
 
+  const std::optional<std::string> spent_token =
+      token_required ? std::optional<std::string>(token_hash) : std::nullopt;
+  const std::optional<std::string> terms_uri =
+      terms ? context.settings.tos_uri : std::optional<std::string>();
+  if (context.settings.email_verification_required) {
+    return startEmailVerification(request, std::move(page), *localpart, *hash, spent_token,
+                                  terms_uri);
+  }
+  auto created =
+      createAccount(request, NewAccount{.localpart = *localpart,
+                                        .password_hash = *hash,
+                                        .password_scheme_version = kPasswordSchemeVersion,
+                                        .email = page.email,
+                                        .email_verified = false,
+                                        .token_hash = spent_token,
+                                        .terms_uri = terms_uri,
+                                        .pending = std::nullopt});
+  if (!created) return refuseAccount(request, std::move(page), created.error());
+  return startSession(request, *created, page.next);
+}
+
+Result<domain::UserId, AccountPages::AccountFailure> AccountPages::createAccount(
+    const http::Request& request, const NewAccount& account) const {
+  WebContext& context = kit_.context();
+  const auto refused = [](AccountRefusal refusal) {
+    return unexpected(AccountFailure{refusal, std::nullopt});
+  };
+  const auto failed = [](storage::StorageError error) {
+    return unexpected(AccountFailure{AccountRefusal::Storage, std::move(error)});
+  };
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(request, tx.error());
-  if (token_required) {
+  if (!tx) return failed(tx.error());
+  if (account.pending) {
+    // Consumed with the account: two submissions of one right code create
+    // one account, and a failed creation leaves it for the caller to drop.
+    auto consumed = (*tx)->pendingRegistrations().consume(context.clock, *account.pending);
+    if (!consumed) return failed(consumed.error());
+    if (!*consumed) return refused(AccountRefusal::PendingGone);
+  }
+  if (account.token_hash) {
     // Spent with the account, in its transaction: a failed registration
     // spends nothing, and racing ones cannot spend more than its uses.
-    auto used = (*tx)->registrationTokens().use(context.clock, token_hash);
-    if (!used) return kit_.storageFailure(request, used.error());
-    if (!*used) {
-      tx->reset();
-      page.registration_token_error = std::string(kUnusableToken);
-      return renderRegister(request, 400, std::move(page));
-    }
+    auto used = (*tx)->registrationTokens().use(context.clock, *account.token_hash);
+    if (!used) return failed(used.error());
+    if (!*used) return refused(AccountRefusal::TokenUnusable);
   }
-  auto user = (*tx)->users().add(context.rng, context.clock, *localpart, false);
+  auto user = (*tx)->users().add(context.rng, context.clock, account.localpart, false);
   if (!user) {
-    if (user.error().code == storage::StorageErrorCode::Conflict) return taken();
-    return kit_.storageFailure(request, user.error());
+    if (user.error().code == storage::StorageErrorCode::Conflict) {
+      return refused(AccountRefusal::Taken);
+    }
+    return failed(user.error());
   }
-  if (terms) {
+  if (account.terms_uri) {
     auto accepted =
-        (*tx)->registrationTokens().acceptTerms(context.clock, user->id, *context.settings.tos_uri);
-    if (!accepted) return kit_.storageFailure(request, accepted.error());
+        (*tx)->registrationTokens().acceptTerms(context.clock, user->id, *account.terms_uri);
+    if (!accepted) return failed(accepted.error());
   }
-  auto stored = (*tx)->userPasswords().add(context.rng, context.clock, user->id, *hash,
-                                           kPasswordSchemeVersion, std::nullopt);
-  if (!stored) return kit_.storageFailure(request, stored.error());
-  if (!page.email.empty()) {
-    // Unconfirmed until the user proves they own it (a later issue mails a
-    // code); an unconfirmed address cannot be used to log in.
-    auto email = (*tx)->userEmails().add(context.rng, context.clock, user->id, page.email);
-    if (!email) return kit_.storageFailure(request, email.error());
+  auto stored =
+      (*tx)->userPasswords().add(context.rng, context.clock, user->id, account.password_hash,
+                                 account.password_scheme_version, std::nullopt);
+  if (!stored) return failed(stored.error());
+  if (!account.email.empty()) {
+    // Without mandatory verification the address stays unconfirmed until
+    // the user proves they own it on /account/emails; an unconfirmed
+    // address cannot be used to log in.
+    auto email = (*tx)->userEmails().add(context.rng, context.clock, user->id, account.email);
+    if (!email) return failed(email.error());
+    if (account.email_verified) {
+      auto confirmed = (*tx)->userEmails().confirm(context.clock, email->id);
+      if (!confirmed) {
+        // Another account verified it meanwhile.
+        if (confirmed.error().code == storage::StorageErrorCode::Conflict) {
+          return refused(AccountRefusal::EmailInUse);
+        }
+        return failed(confirmed.error());
+      }
+      auto primary = (*tx)->userEmails().setPrimary(user->id, email->id);
+      if (!primary) return failed(primary.error());
+      auto audited = recordAudit(**tx, context, request, user->id, kAuditEmailVerify,
+                                 "{\"address\":" + emailJsonString(account.email) + "}");
+      if (!audited) return failed(audited.error());
+    }
   }
   // The homeserver learns of the account soon, in the background; the
   // token endpoint provisions it synchronously anyway before any token.
   auto provision = jobs::enqueueUserProvisioning(**tx, context.rng, context.clock, user->id);
-  if (!provision) return kit_.storageFailure(request, provision.error());
+  if (!provision) return failed(provision.error());
   auto committed = (*tx)->commit();
   if (!committed) {
-    if (committed.error().code == storage::StorageErrorCode::Conflict) return taken();
-    return kit_.storageFailure(request, committed.error());
+    if (committed.error().code == storage::StorageErrorCode::Conflict) {
+      return refused(AccountRefusal::Taken);
+    }
+    return failed(committed.error());
   }
-  tx->reset();
-  return startSession(request, user->id, page.next);
+  return user->id;
+}
+
+http::Response AccountPages::refuseAccount(const http::Request& request,
+                                           templates::RegisterPage page,
+                                           const AccountFailure& failure) const {
+  switch (failure.refusal) {
+    case AccountRefusal::Taken:
+      page.username_error = Text("register.username_taken");
+      return renderRegister(request, 409, std::move(page));
+    case AccountRefusal::TokenUnusable:
+      page.registration_token_error = kUnusableToken;
+      return renderRegister(request, 400, std::move(page));
+    case AccountRefusal::EmailInUse:
+      page.email_error = Text("register.email_in_use");
+      return renderRegister(request, 409, std::move(page));
+    case AccountRefusal::PendingGone:
+      page.error = Text("register.pending_gone");
+      return renderRegister(request, 400, std::move(page));
+    case AccountRefusal::Storage:
+      break;
+  }
+  return kit_.storageFailure(
+      request, failure.error.value_or(
+                   storage::StorageError{storage::StorageErrorCode::Internal, "account creation"}));
 }
 
 http::Response AccountPages::showLogout(const http::Request& request) const {

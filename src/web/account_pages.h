@@ -13,7 +13,11 @@
 // locked or deactivated account is named as such only after its correct
 // password.
 
+#include <optional>
+#include <string>
+
 #include "accounts/password_login.h"
+#include "domain/localpart.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "web/page_kit.h"
@@ -35,7 +39,25 @@ class AccountPages {
   // GET /register[?next=...]
   http::Response showRegister(const http::Request& request) const;
   // POST /register: csrf, username, password, password_confirm[, email][, next]
+  // With account.email_verification_required the account is not created
+  // yet: see showRegisterVerify().
   http::Response submitRegister(const http::Request& request) const;
+  // Mandatory e-mail verification at registration
+  // (account.email_verification_required; web/registration_verify.cpp). A
+  // valid registration is kept as a pending registration
+  // (storage/pending_registration_repository.h) bound to the browser by a
+  // cookie holding 32 random bytes (the database keeps their SHA-256), and
+  // a 6-digit code is mailed to the address (the code machinery of
+  // web/account_emails.h: same key, lifetime, attempts and hourly limit,
+  // counted here per address).
+  //   GET  /register/verify  form#email-verify (`code`) and form#register-resend
+  //   POST /register/verify  the code: creates the account (createAccount(),
+  //                          consuming the pending registration in its
+  //                          transaction), its address verified and primary
+  //   POST /register/resend  a new code (the old one stops working)
+  http::Response showRegisterVerify(const http::Request& request) const;
+  http::Response submitRegisterVerify(const http::Request& request) const;
+  http::Response submitRegisterResend(const http::Request& request) const;
   // GET /logout: the confirmation page.
   http::Response showLogout(const http::Request& request) const;
   // POST /logout: csrf. Finishes the session and clears the cookie. A form
@@ -49,6 +71,42 @@ class AccountPages {
  private:
   struct LoginForm;
   struct RegisterForm;
+  // What createAccount() writes.
+  struct NewAccount {
+    domain::Localpart localpart;
+    std::string password_hash;
+    int password_scheme_version = kPasswordSchemeVersion;
+    std::string email;  // empty: none
+    // The address is verified (and becomes primary) rather than stored
+    // unconfirmed.
+    bool email_verified = false;
+    // The registration token to spend one use of (its SHA-256, hex).
+    std::optional<std::string> token_hash;
+    std::optional<std::string> terms_uri;  // accepted terms of service
+    // Consumed in the same transaction (mandatory e-mail verification).
+    std::optional<domain::PendingRegistrationId> pending;
+  };
+  enum class AccountRefusal { Taken, TokenUnusable, EmailInUse, PendingGone, Storage };
+  struct AccountFailure {
+    AccountRefusal refusal = AccountRefusal::Storage;
+    std::optional<storage::StorageError> error;
+  };
+  // Creates the account in one transaction: spends the token, consumes the
+  // pending registration, stores user, terms, password and address, queues
+  // homeserver.provision_user. Nothing is written when it fails.
+  Result<domain::UserId, AccountFailure> createAccount(const http::Request& request,
+                                                       const NewAccount& account) const;
+  // The register form again after createAccount() refused.
+  http::Response refuseAccount(const http::Request& request, templates::RegisterPage page,
+                               const AccountFailure& failure) const;
+  // Stores a pending registration for the checked form and mails its code.
+  http::Response startEmailVerification(const http::Request& request, templates::RegisterPage page,
+                                        const domain::Localpart& localpart,
+                                        const std::string& password_hash,
+                                        const std::optional<std::string>& token_hash,
+                                        const std::optional<std::string>& terms_uri) const;
+  http::Response renderRegisterVerify(const http::Request& request, int status,
+                                      templates::RegisterVerifyPage page) const;
   http::Response renderLogin(const http::Request& request, int status,
                              templates::LoginPage page) const;
   http::Response renderRegister(const http::Request& request, int status,

@@ -73,6 +73,12 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->account.showRegister(r); });
   router.add(Method::Post, "/register",
              [routes](http::Request& r) { return routes->account.submitRegister(r); });
+  router.add(Method::Get, "/register/verify",
+             [routes](http::Request& r) { return routes->account.showRegisterVerify(r); });
+  router.add(Method::Post, "/register/verify",
+             [routes](http::Request& r) { return routes->account.submitRegisterVerify(r); });
+  router.add(Method::Post, "/register/resend",
+             [routes](http::Request& r) { return routes->account.submitRegisterResend(r); });
   router.add(Method::Get, "/logout",
              [routes](http::Request& r) { return routes->account.showLogout(r); });
   router.add(Method::Post, "/logout",

@@ -38,6 +38,9 @@ struct WebSettings {
   // account.registration_token_required: registration needs a token made
   // with `mxauth registration-token add`.
   bool registration_token_required = false;
+  // account.email_verification_required: registration needs an address,
+  // verified by a code before the account exists (web/registration_verify.cpp).
+  bool email_verification_required = false;
   // branding.tos_uri: registration needs the terms accepted.
   std::optional<std::string> tos_uri;
   // Password recovery by e-mail (web/recovery.h): account.password_recovery,

@@ -11,6 +11,7 @@
 #include "storage/sql/device_reservation_repository.h"
 #include "storage/sql/job_repository.h"
 #include "storage/sql/oauth_repositories.h"
+#include "storage/sql/pending_registration_repository.h"
 #include "storage/sql/session.h"
 #include "storage/sql/user_repositories.h"
 #include "storage/sql/verification_repositories.h"
@@ -36,6 +37,7 @@ class SqlTransaction final : public Transaction {
   UserEmailCodeRepository& userEmailCodes() override { return user_email_codes_; }
   RecoveryTicketRepository& recoveryTickets() override { return recovery_tickets_; }
   RegistrationTokenRepository& registrationTokens() override { return registration_tokens_; }
+  PendingRegistrationRepository& pendingRegistrations() override { return pending_registrations_; }
   OAuthClientRepository& oauthClients() override { return oauth_clients_; }
   BrowserSessionRepository& browserSessions() override { return browser_sessions_; }
   AuthorizationGrantRepository& authorizationGrants() override { return authorization_grants_; }
@@ -94,6 +96,7 @@ class SqlTransaction final : public Transaction {
   SqlUserEmailCodeRepository user_email_codes_{session_};
   SqlRecoveryTicketRepository recovery_tickets_{session_};
   SqlRegistrationTokenRepository registration_tokens_{session_};
+  SqlPendingRegistrationRepository pending_registrations_{session_};
   SqlOAuthClientRepository oauth_clients_{session_};
   SqlBrowserSessionRepository browser_sessions_{session_};
   SqlAuthorizationGrantRepository authorization_grants_{session_};

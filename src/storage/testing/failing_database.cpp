@@ -19,6 +19,9 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   storage::RegistrationTokenRepository& registrationTokens() override {
     return inner_->registrationTokens();
   }
+  storage::PendingRegistrationRepository& pendingRegistrations() override {
+    return inner_->pendingRegistrations();
+  }
   storage::OAuthClientRepository& oauthClients() override { return inner_->oauthClients(); }
   storage::BrowserSessionRepository& browserSessions() override {
     return inner_->browserSessions();
