@@ -36,7 +36,14 @@ http::Response CompatSsoPages::redirect(const http::Request& request) const {
   WebContext& context = kit_.context();
   const auto refuse = [&](const char* key, const std::string& reason) {
     if (wantsHtml(request)) {
-      return kit_.errorPage(request, 400, Text("sso.cannot_start_title"), Text(key));
+      templates::ErrorPage page;
+      page.layout = kit_.layout(request);
+      page.title = Text("sso.cannot_start_title");
+      page.message = Text(key);
+      // The precise reason is for the application's developers: in English,
+      // as in the Matrix error.
+      page.detail = Text::verbatim(reason);
+      return kit_.html(400, context.templates.render(page));
     }
     return compat::matrixError(400, "M_INVALID_PARAM", reason);
   };
