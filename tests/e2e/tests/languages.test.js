@@ -21,6 +21,7 @@ let browser;
 let callback;
 let smtp;
 let client;
+let deviceClient;
 before(async () => {
   smtp = await startSmtpSink();
   server = await MxauthServer.start({ env: { ...smtp.env } });
@@ -36,7 +37,29 @@ before(async () => {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   });
+  deviceClient = await registerClient(server, {
+    client_name: 'Languages TV App',
+    client_uri: 'https://tv.example.test/',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    response_types: [],
+  });
 });
+
+// Starts a device authorization (RFC 8628) and returns its user code.
+async function startDeviceGrant() {
+  const response = await fetch(server.url('/oauth2/device'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: deviceClient.client_id,
+      scope: 'openid urn:matrix:client:api:* urn:matrix:client:device:LANGTV0001',
+    }).toString(),
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()).user_code;
+}
 after(async () => {
   await callback?.close();
   await browser?.close();
@@ -119,6 +142,16 @@ async function walkThroughPages(locale, lang) {
     await go('sessions', '/account/sessions');
     await Promise.all([page.waitForNavigation(), page.click('a.session')]);
     await visit('session');
+    await Promise.all([page.waitForNavigation(), page.click('a.button.danger')]);
+    await visit((await page.locator('form#reauth').count()) ? 'reauth' : 'session-end');
+
+    // A device asks to sign in: its consent page, then the answer.
+    await page.goto(server.url('/link'));
+    await page.fill('form#link [name=code]', await startDeviceGrant());
+    await submit('form#link button[type=submit]');
+    await page.waitForSelector('form#consent');
+    await visit('device-consent');
+    await visit('device-denied', await submit('form#consent button[name=action][value=deny]'));
     await go('emails', '/account/emails');
     await page.fill('form#email-add [name=email]', `${lang}@example.test`);
     await visit('email-verify', await submit('form#email-add button[type=submit]'));
