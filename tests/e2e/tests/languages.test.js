@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { launchBrowser, screenshot } from '../lib/browser.js';
 import { allowConsent, registerClient, startCallbackServer, submitLogin } from '../lib/flow.js';
 import { MxauthServer } from '../lib/server.js';
-import { startSmtpSink } from '../lib/smtp.js';
+import { plainText, startSmtpSink } from '../lib/smtp.js';
 
 const DAVE = { name: 'dave', password: 'dave uses a long passphrase' };
 
@@ -92,6 +92,11 @@ async function pageFacts(page) {
   }));
 }
 
+// The next message the SMTP sink receives, as plain text.
+async function nextMail(count) {
+  return plainText(await smtp.message(count + 1));
+}
+
 // Walks through the pages with a browser in LOCALE; returns, by page name,
 // the visible text of each page.
 async function walkThroughPages(locale, lang) {
@@ -153,8 +158,15 @@ async function walkThroughPages(locale, lang) {
     await visit('device-consent');
     await visit('device-denied', await submit('form#consent button[name=action][value=deny]'));
     await go('emails', '/account/emails');
-    await page.fill('form#email-add [name=email]', `${lang}@example.test`);
+    const address = `${lang}@example.test`;
+    let mails = smtp.count();
+    await page.fill('form#email-add [name=email]', address);
     await visit('email-verify', await submit('form#email-add button[type=submit]'));
+    const codeMail = await nextMail(mails);
+    assert.match(codeMail, lang === 'fr' ? /Bonjour,/ : /Hello,/, 'the code comes in the page\'s language');
+    await page.fill('form#email-verify [name=code]', codeMail.match(/^ {4}(\d{6})$/m)[1]);
+    await visit('emails-verified', await submit('form#email-verify button[type=submit]'));
+    await go('sso-confirm', `/_matrix/client/v3/login/sso/redirect?redirectUrl=${encodeURIComponent('https://app.example.test/done')}`);
     await go('password', '/account/password');
     await page.fill('form#password-change [name=current_password]', user.password);
     await page.fill('form#password-change [name=new_password]', 'short');
@@ -171,6 +183,17 @@ async function walkThroughPages(locale, lang) {
 
     await go('logout', '/logout');
     await visit('signed-out', await submit('form#logout button[type=submit]'));
+
+    // Password recovery, from the e-mail to the new password.
+    mails = smtp.count();
+    await page.goto(server.url('/recover'));
+    await page.fill('form#recover [name=email]', address);
+    await submit('form#recover button[type=submit]');
+    const link = (await nextMail(mails)).match(/http:\/\/\S+/)[0];
+    await visit('recover-password', await page.goto(link));
+    await page.fill('form#recover-password [name=new_password]', `${user.password} again`);
+    await page.fill('form#recover-password [name=new_password_confirm]', `${user.password} again`);
+    await visit('password-changed', await submit('form#recover-password button[type=submit]'));
   } finally {
     await context.close();
   }
