@@ -62,7 +62,7 @@ Result<email::MailerOptions, std::string> mailerOptions(const config::Config& co
 }
 
 Result<void, std::string> sendTestEmail(const config::Config& config, const Clock& clock, Rng& rng,
-                                        std::string_view address) {
+                                        std::string_view address, std::string_view language) {
   if (!domain::isValidEmailAddress(address)) {
     return unexpected("\"" + std::string(address) + "\" is not an e-mail address");
   }
@@ -71,8 +71,17 @@ Result<void, std::string> sendTestEmail(const config::Config& config, const Cloc
   auto templates = templates::EmailTemplates::load();
   if (!templates)
     return unexpected("cannot load the e-mail templates: " + templates.error().message);
+  if (!templates->catalogue().supports(language)) {
+    std::string known;
+    for (const std::string& tag : templates->catalogue().languages()) {
+      known += known.empty() ? tag : ", " + tag;
+    }
+    return unexpected("no messages in the language \"" + std::string(language) +
+                      "\" (known: " + known + ")");
+  }
   templates::TestEmail test;
   test.layout.service_name = config.branding.service_name;
+  test.layout.lang = std::string(language);
   test.public_base = config.http.public_base;
   const templates::RenderedEmail rendered = templates->render(test);
   const std::unique_ptr<email::Transport> transport = makeEmailTransport(config);

@@ -28,10 +28,12 @@ std::unique_ptr<email::Transport> makeEmailTransport(const config::Config& confi
 // message given up at error level.
 Result<email::MailerOptions, std::string> mailerOptions(const config::Config& config);
 
-// `mxauth email test ADDRESS`: renders the test e-mail and sends it at once
-// through the configured transport, without the job queue. The error is
-// the transport's (the SMTP reply), for the operator.
+// `mxauth email test ADDRESS [--lang fr]`: renders the test e-mail in
+// `language` (a language of the catalogues; English by default) and sends
+// it at once through the configured transport, without the job queue. The
+// error is the transport's (the SMTP reply), or names an unknown language,
+// for the operator.
 Result<void, std::string> sendTestEmail(const config::Config& config, const Clock& clock, Rng& rng,
-                                        std::string_view address);
+                                        std::string_view address, std::string_view language = "en");
 
 }  // namespace mxauth::app

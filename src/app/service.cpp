@@ -515,6 +515,7 @@ void Service::mountRoutes() {
   discovery.public_base = config_.http.public_base;
   discovery.registration_enabled = config_.account.registration;
   discovery.account_management_actions = web::supportedAccountActions(web_context_->settings);
+  discovery.ui_locales = web_context_->templates.catalogue().languages();
   oauth::mountDiscoveryRoutes(router_, discovery, keys_);
   oauth::RegistrationOptions registration;
   registration.rules = clientMetadataRules(config_);

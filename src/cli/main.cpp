@@ -330,6 +330,9 @@ int run(int argc, char** argv) {
   auto* email_test = email_cmd->add_subcommand(
       "test", "send a test message to ADDRESS now, through email.transport (not the job queue)");
   email_test->add_option("ADDRESS", email_address, "the recipient")->required();
+  std::string email_language = "en";
+  email_test->add_option("--lang", email_language,
+                         "the language of the message (a catalogue of resources/i18n: en, fr)");
 
   try {
     cli.parse(argc, argv);
@@ -372,7 +375,7 @@ int run(int argc, char** argv) {
     SystemClock clock;
     OsRng rng;
     app::configureLogging({.level = config::LogLevel::Warn, .format = cfg->log.format}, clock);
-    auto sent = app::sendTestEmail(*cfg, clock, rng, email_address);
+    auto sent = app::sendTestEmail(*cfg, clock, rng, email_address, email_language);
     if (!sent) return fail("the test message was not sent: " + sent.error());
     if (cfg->email.transport == config::EmailTransport::Blackhole) {
       std::printf("email.transport is blackhole: the test message was dropped, not sent\n");

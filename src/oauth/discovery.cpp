@@ -133,10 +133,13 @@ std::string buildServerMetadata(const DiscoveryOptions& options) {
   metadata["claims_supported"] =
       stringArray({"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash",
                    "preferred_username", "name", "email", "email_verified"});
-  // OIDC Core §3.1.2.1: display and ui_locales are accepted; the pages
-  // come in one form and one language (so far).
+  // OIDC Core §3.1.2.1: display is accepted (the pages come in one form);
+  // ui_locales chooses the language of the pages that follow /authorize.
   metadata["display_values_supported"] = stringArray({"page"});
-  metadata["ui_locales_supported"] = stringArray({"en"});
+  boost::json::array locales;
+  for (const std::string& language : options.ui_locales) locales.emplace_back(language);
+  if (locales.empty()) locales.emplace_back("en");
+  metadata["ui_locales_supported"] = std::move(locales);
   metadata["claims_parameter_supported"] = false;
   metadata["request_parameter_supported"] = false;
   // Its default is true (Discovery §3), so it must be said.

@@ -34,6 +34,9 @@ struct DiscoveryOptions {
   // ID-token signing algorithms the key set offers (KeySet::algorithms());
   // mountDiscoveryRoutes() fills it from the key set when left empty.
   std::vector<crypto::SigningAlgorithm> signing_algorithms;
+  // The languages of the pages (the message catalogues, i18n/catalogue.h),
+  // advertised as ui_locales_supported; English when empty.
+  std::vector<std::string> ui_locales;
 };
 
 // `public_base` joined with `path` (no leading '/'), with exactly one '/'

@@ -24,7 +24,8 @@ DiscoveryOptions options(bool registration = true) {
       .public_base = std::string(kBase),
       .registration_enabled = registration,
       .account_management_actions = {},
-      .signing_algorithms = {crypto::SigningAlgorithm::Rs256, crypto::SigningAlgorithm::Es256}};
+      .signing_algorithms = {crypto::SigningAlgorithm::Rs256, crypto::SigningAlgorithm::Es256},
+      .ui_locales = {"en", "fr"}};
 }
 
 boost::json::object metadataDocument(const DiscoveryOptions& discovery = options()) {
@@ -104,6 +105,15 @@ TEST(DiscoveryTest, HasEveryFieldTheMatrixSpecRequires) {
 TEST(DiscoveryTest, AdvertisesTheDeviceAuthorizationEndpoint) {
   EXPECT_EQ(metadataDocument().at("device_authorization_endpoint").as_string(),
             std::string(kBase) + "oauth2/device");
+}
+
+TEST(DiscoveryTest, AdvertisesEveryLanguageOfThePagesAsUiLocales) {
+  EXPECT_EQ(strings(metadataDocument().at("ui_locales_supported")),
+            (std::vector<std::string>{"en", "fr"}));
+  DiscoveryOptions none = options();
+  none.ui_locales.clear();
+  EXPECT_EQ(strings(metadataDocument(none).at("ui_locales_supported")),
+            (std::vector<std::string>{"en"}));
 }
 
 TEST(DiscoveryTest, AdvertisesOnlyS256ForPkce) {

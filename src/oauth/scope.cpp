@@ -179,22 +179,22 @@ Result<void, OAuthError> validateScope(const ScopeSet& scope, GrantKind grant, b
   return {};
 }
 
-std::string describeScope(std::string_view token) {
+ScopeDescription describeScope(std::string_view token) {
   std::optional<Classified> classified = classify(token);
-  if (!classified) return "Access described as \"" + std::string(token) + "\"";
+  if (!classified) return {"scope.other", "scope", std::string(token)};
   switch (classified->kind) {
     case ScopeTokenKind::MatrixApi:
-      return "Full access to your Matrix account";
+      return {"scope.matrix_api", {}, {}};
     case ScopeTokenKind::MatrixDevice:
-      return "A new device with ID " + classified->device_id;
+      return {"scope.matrix_device", "device_id", classified->device_id};
     case ScopeTokenKind::SynapseAdmin:
-      return "Server administration";
+      return {"scope.synapse_admin", {}, {}};
     case ScopeTokenKind::OpenId:
-      return "Your user ID";
+      return {"scope.openid", {}, {}};
     case ScopeTokenKind::Profile:
-      return "Your user name";
+      return {"scope.profile", {}, {}};
     case ScopeTokenKind::Email:
-      return "Your e-mail address";
+      return {"scope.email", {}, {}};
   }
   std::abort();  // unreachable: every enumerator is handled above
 }

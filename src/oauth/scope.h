@@ -125,9 +125,16 @@ class ScopeSet {
 // `user_is_admin` is ignored for grants without a user.
 Result<void, OAuthError> validateScope(const ScopeSet& scope, GrantKind grant, bool user_is_admin);
 
-// Plain words for the consent page ("Full access to your Matrix account",
-// "A new device with ID ABCDEFGHIJ", …). Any token the parser would refuse
-// is described by quoting it.
-std::string describeScope(std::string_view token);
+// What the consent page says about a scope token: the key of a message of
+// the catalogue (resources/i18n/: "scope.matrix_api" is "Full access to your
+// Matrix account") and, for some, one argument ("scope.matrix_device" with
+// its device_id). Any token the parser would refuse is "scope.other",
+// quoting it as the argument `scope`.
+struct ScopeDescription {
+  std::string key;
+  std::string argument_name;  // empty when the message has no argument
+  std::string argument;
+};
+ScopeDescription describeScope(std::string_view token);
 
 }  // namespace mxauth::oauth

@@ -184,16 +184,19 @@ TEST(Scope, MatrixScopesAreFineForInteractiveGrants) {
 }
 
 TEST(Scope, DescribesEachScopeInPlainWords) {
-  EXPECT_EQ(describeScope("urn:matrix:client:api:*"), "Full access to your Matrix account");
-  EXPECT_EQ(describeScope("urn:matrix:org.matrix.msc2967.client:api:*"),
-            "Full access to your Matrix account");
-  EXPECT_EQ(describeScope("urn:matrix:client:device:ABCDEFGHIJ"),
-            "A new device with ID ABCDEFGHIJ");
-  EXPECT_EQ(describeScope("urn:synapse:admin:*"), "Server administration");
-  EXPECT_EQ(describeScope("openid"), "Your user ID");
-  EXPECT_EQ(describeScope("profile"), "Your user name");
-  EXPECT_EQ(describeScope("email"), "Your e-mail address");
-  EXPECT_EQ(describeScope("something"), "Access described as \"something\"");
+  const auto described = [](std::string_view token) {
+    const ScopeDescription description = describeScope(token);
+    return description.key + "|" + description.argument_name + "|" + description.argument;
+  };
+  EXPECT_EQ(described("urn:matrix:client:api:*"), "scope.matrix_api||");
+  EXPECT_EQ(described("urn:matrix:org.matrix.msc2967.client:api:*"), "scope.matrix_api||");
+  EXPECT_EQ(described("urn:matrix:client:device:ABCDEFGHIJ"),
+            "scope.matrix_device|device_id|ABCDEFGHIJ");
+  EXPECT_EQ(described("urn:synapse:admin:*"), "scope.synapse_admin||");
+  EXPECT_EQ(described("openid"), "scope.openid||");
+  EXPECT_EQ(described("profile"), "scope.profile||");
+  EXPECT_EQ(described("email"), "scope.email||");
+  EXPECT_EQ(described("something"), "scope.other|scope|something");
 }
 
 }  // namespace

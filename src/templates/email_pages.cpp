@@ -14,14 +14,14 @@ std::vector<EmailsPage> EmailsPage::samples() {
                    EmailEntry{"01J0000000000000000000000B", "work@example.org", true, false, ""},
                    EmailEntry{"01J0000000000000000000000C", "<script>@example.org", false, false,
                               "/account/emails/verify?id=01J0000000000000000000000C"}};
-  listed.notice = "Your address has been verified.";
+  listed.notice = Text("emails.verified");
   listed.email = "new@example.org";
-  listed.email_error = "Enter a valid e-mail address";
+  listed.email_error = Text("form.email_invalid");
 
   EmailsPage read_only = listed;
   read_only.editable = false;
   read_only.email_error.reset();
-  read_only.error = "This server does not allow changing e-mail addresses.";
+  read_only.error = Text("emails.change_disabled_here");
   return {empty, listed, read_only};
 }
 
@@ -33,9 +33,9 @@ std::vector<EmailVerifyPage> EmailVerifyPage::samples() {
   page.csrf_token = "sample-verify";
   page.resend_csrf_token = "sample-resend";
   EmailVerifyPage wrong = page;
-  wrong.code_error = "Wrong code";
-  wrong.notice = "We sent a new code.";
-  wrong.error = "Too many attempts.";
+  wrong.code_error = Text("form.wrong_code");
+  wrong.notice = Text("emails.code_resent");
+  wrong.error = Text("emails.code_too_many_wrong");
   return {page, wrong};
 }
 
@@ -44,7 +44,7 @@ std::vector<RecoverPage> RecoverPage::samples() {
   page.csrf_token = "sample-recover";
   RecoverPage invalid = page;
   invalid.email = "not an address";
-  invalid.email_error = "Enter a valid e-mail address";
+  invalid.email_error = Text("form.email_invalid");
   RecoverPage sent = page;
   sent.email = "alice@example.org";
   sent.sent = true;
@@ -57,9 +57,9 @@ std::vector<RecoverPasswordPage> RecoverPasswordPage::samples() {
   page.token = "sample-token";
   page.user_id = "@alice:example.com";
   RecoverPasswordPage invalid = page;
-  invalid.new_password_error = "Use at least 8 characters";
-  invalid.new_password_confirm_error = "The passwords do not match";
-  invalid.error = "Please correct the errors below";
+  invalid.new_password_error = Text("password.too_short", {{"count", "8"}});
+  invalid.new_password_confirm_error = Text("form.passwords_mismatch");
+  invalid.error = Text("form.passwords_mismatch");
   return {page, invalid};
 }
 

@@ -34,9 +34,9 @@ struct EmailsPage {
   std::string primary_csrf_token;
   std::string remove_csrf_token;
   std::string email;  // form#email-add pre-filled
-  std::optional<std::string> email_error;
-  std::optional<std::string> notice;
-  std::optional<std::string> error;
+  std::optional<Text> email_error;
+  std::optional<Text> notice;
+  std::optional<Text> error;
 
   static std::vector<EmailsPage> samples();
 };
@@ -51,9 +51,9 @@ struct EmailVerifyPage {
   std::string csrf_token;
   std::string resend_csrf_token;
   int valid_minutes = 10;
-  std::optional<std::string> code_error;
-  std::optional<std::string> notice;
-  std::optional<std::string> error;
+  std::optional<Text> code_error;
+  std::optional<Text> notice;
+  std::optional<Text> error;
 
   static std::vector<EmailVerifyPage> samples();
 };
@@ -66,8 +66,8 @@ struct RecoverPage {
   std::string email;
   bool sent = false;
   int valid_minutes = 10;
-  std::optional<std::string> email_error;
-  std::optional<std::string> error;
+  std::optional<Text> email_error;
+  std::optional<Text> error;
 
   static std::vector<RecoverPage> samples();
 };
@@ -79,9 +79,9 @@ struct RecoverPasswordPage {
   std::string csrf_token;
   std::string token;
   std::string user_id;
-  std::optional<std::string> new_password_error;
-  std::optional<std::string> new_password_confirm_error;
-  std::optional<std::string> error;
+  std::optional<Text> new_password_error;
+  std::optional<Text> new_password_confirm_error;
+  std::optional<Text> error;
 
   static std::vector<RecoverPasswordPage> samples();
 };

@@ -6,8 +6,10 @@
 #include <mutex>
 #include <utility>
 
+#include "i18n/catalogue.h"
 #include "templates/embedded.h"
 #include "templates/html_check.h"
+#include "templates/translation.h"
 
 namespace mxauth::templates {
 namespace {
@@ -30,10 +32,10 @@ std::string trimmed(std::string text) {
   return text.substr(start);
 }
 
-mustache::data layoutData(const EmailLayout& layout) {
+mustache::data emailLayoutData(const EmailLayout& layout, std::string_view language) {
   mustache::data data;
   data.set("service_name", layout.service_name);
-  data.set("lang", layout.lang.empty() ? std::string("en") : layout.lang);
+  data.set("lang", std::string(language));
   return data;
 }
 
@@ -45,20 +47,32 @@ struct EmailTemplates::State {
     // kainjow's render() is not const; one render at a time per template.
     std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
   };
-  // "test.subject" -> template
+  i18n::Catalogue catalogue;
+  // "fr/test.subject" -> template: one set per language of the catalogue.
   std::map<std::string, Template, std::less<>> templates;
 
-  std::string renderPart(std::string_view email, std::string_view part,
+  // The language an e-mail is written in: its layout's, when the catalogue
+  // has it, else English.
+  std::string_view languageOf(const EmailLayout& layout) const {
+    return catalogue.supports(layout.lang) ? std::string_view(layout.lang) : i18n::kDefaultLanguage;
+  }
+
+  std::string renderPart(std::string_view language, std::string_view email, std::string_view part,
                          const mustache::data& data) const {
-    const auto found = templates.find(std::string(email) + "." + std::string(part));
+    const auto found =
+        templates.find(std::string(language) + "/" + std::string(email) + "." + std::string(part));
     if (found == templates.end()) return {};  // load() guarantees every part exists
     const std::lock_guard lock(*found->second.mutex);
     return found->second.tmpl->render(data);
   }
 
-  RenderedEmail render(std::string_view email, const mustache::data& data) const {
-    return RenderedEmail{trimmed(renderPart(email, "subject", data)),
-                         renderPart(email, "text", data), renderPart(email, "html", data)};
+  RenderedEmail render(const EmailLayout& layout, std::string_view email,
+                       mustache::data& data) const {
+    const std::string_view language = languageOf(layout);
+    data.set("layout", emailLayoutData(layout, language));
+    return RenderedEmail{trimmed(renderPart(language, email, "subject", data)),
+                         renderPart(language, email, "text", data),
+                         renderPart(language, email, "html", data)};
   }
 };
 
@@ -73,7 +87,15 @@ Result<EmailTemplates, TemplateError> EmailTemplates::load() {
 
 Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
     std::span<const core::EmbeddedFile> files) {
+  auto catalogue = i18n::Catalogue::load();
+  if (!catalogue) return unexpected(TemplateError{catalogue.error()});
+  return loadFrom(files, std::move(catalogue).value());
+}
+
+Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
+    std::span<const core::EmbeddedFile> files, i18n::Catalogue catalogue) {
   auto state = std::make_unique<State>();
+  state->catalogue = std::move(catalogue);
   for (const core::EmbeddedFile& file : files) {
     const std::string_view name = file.name;
     if (!name.starts_with(kPrefix) || !name.ends_with(kTemplateExtension)) continue;
@@ -85,23 +107,30 @@ Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
       return unexpected(TemplateError{std::string(name) +
                                       ": unescaped output and delimiter changes are not allowed"});
     }
-    auto tmpl = std::make_unique<mustache::mustache>(std::string(file.contents));
-    if (!tmpl->is_valid()) {
-      return unexpected(TemplateError{std::string(name) + ": " + tmpl->error_message()});
+    const bool html = stem.ends_with(".html");
+    for (const std::string& language : state->catalogue.languages()) {
+      auto translated = translateTemplate(file.contents, state->catalogue, language, name,
+                                          html ? TemplateKind::Html : TemplateKind::PlainText);
+      if (!translated) return unexpected(TemplateError{translated.error()});
+      auto tmpl = std::make_unique<mustache::mustache>(*translated);
+      if (!tmpl->is_valid()) {
+        return unexpected(
+            TemplateError{std::string(name) + " (" + language + "): " + tmpl->error_message()});
+      }
+      // Subjects and text parts are not HTML: values go in as they are.
+      if (!html) tmpl->set_custom_escape([](const std::string& text) { return text; });
+      State::Template entry;
+      entry.tmpl = std::move(tmpl);
+      state->templates.emplace(language + "/" + std::string(stem), std::move(entry));
     }
-    // Subjects and text parts are not HTML: values go in as they are.
-    if (!stem.ends_with(".html")) {
-      tmpl->set_custom_escape([](const std::string& text) { return text; });
-    }
-    State::Template entry;
-    entry.tmpl = std::move(tmpl);
-    state->templates.emplace(std::string(stem), std::move(entry));
   }
   for (const std::string_view email : kEmails) {
     for (const std::string_view part : kParts) {
-      const std::string key = std::string(email) + "." + std::string(part);
+      const std::string key =
+          std::string(i18n::kDefaultLanguage) + "/" + std::string(email) + "." + std::string(part);
       if (!state->templates.contains(key)) {
-        return unexpected(TemplateError{"missing e-mail template " + std::string(kPrefix) + key +
+        return unexpected(TemplateError{"missing e-mail template " + std::string(kPrefix) +
+                                        std::string(email) + "." + std::string(part) +
                                         std::string(kTemplateExtension)});
       }
     }
@@ -109,29 +138,28 @@ Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
   return EmailTemplates(std::move(state));
 }
 
+const i18n::Catalogue& EmailTemplates::catalogue() const { return state_->catalogue; }
+
 RenderedEmail EmailTemplates::render(const VerificationCodeEmail& email) const {
   mustache::data data;
-  data.set("layout", layoutData(email.layout));
   data.set("code", email.code);
   data.set("address", email.address);
   data.set("valid_minutes", std::to_string(email.valid_minutes));
-  return state_->render("verification_code", data);
+  return state_->render(email.layout, "verification_code", data);
 }
 
 RenderedEmail EmailTemplates::render(const PasswordRecoveryEmail& email) const {
   mustache::data data;
-  data.set("layout", layoutData(email.layout));
   data.set("username", email.username);
   data.set("link", email.link);
   data.set("valid_minutes", std::to_string(email.valid_minutes));
-  return state_->render("password_recovery", data);
+  return state_->render(email.layout, "password_recovery", data);
 }
 
 RenderedEmail EmailTemplates::render(const TestEmail& email) const {
   mustache::data data;
-  data.set("layout", layoutData(email.layout));
   data.set("public_base", email.public_base);
-  return state_->render("test", data);
+  return state_->render(email.layout, "test", data);
 }
 
 std::vector<VerificationCodeEmail> VerificationCodeEmail::samples() {
@@ -162,17 +190,25 @@ std::vector<TestEmail> TestEmail::samples() {
 namespace {
 
 template <class Email>
-void checkSamples(const EmailTemplates& templates, std::string_view name, std::string& problems) {
-  int index = 0;
-  for (const Email& sample : Email::samples()) {
-    const RenderedEmail rendered = templates.render(sample);
-    const std::string where = std::string(name) + " sample " + std::to_string(index) + ": ";
-    if (rendered.subject.empty() || rendered.subject.find('\n') != std::string::npos) {
-      problems += where + "the subject is empty or more than one line\n";
+void checkEmailSamples(const EmailTemplates& templates, std::string_view name,
+                       std::string& problems) {
+  for (const std::string& language : templates.catalogue().languages()) {
+    int index = 0;
+    for (Email sample : Email::samples()) {
+      sample.layout.lang = language;
+      const RenderedEmail rendered = templates.render(sample);
+      const std::string where =
+          std::string(name) + " sample " + std::to_string(index) + " (" + language + "): ";
+      if (rendered.subject.empty() || rendered.subject.find('\n') != std::string::npos) {
+        problems += where + "the subject is empty or more than one line\n";
+      }
+      if (rendered.text.empty()) problems += where + "the text part is empty\n";
+      if (auto problem = checkHtml(rendered.html)) problems += where + *problem + "\n";
+      if (rendered.html.find("<html lang=\"" + language + "\">") == std::string::npos) {
+        problems += where + "not written in its language\n";
+      }
+      ++index;
     }
-    if (rendered.text.empty()) problems += where + "the text part is empty\n";
-    if (auto problem = checkHtml(rendered.html)) problems += where + *problem + "\n";
-    ++index;
   }
 }
 
@@ -182,9 +218,17 @@ Result<void, std::string> checkAllEmailTemplates() {
   auto templates = EmailTemplates::load();
   if (!templates) return unexpected(templates.error().message);
   std::string problems;
-  checkSamples<VerificationCodeEmail>(*templates, "verification_code", problems);
-  checkSamples<PasswordRecoveryEmail>(*templates, "password_recovery", problems);
-  checkSamples<TestEmail>(*templates, "test", problems);
+  // Every word a reader sees comes from the catalogue.
+  for (const core::EmbeddedFile& file : embeddedEmailTemplateFiles()) {
+    const TemplateKind kind =
+        file.name.ends_with(".html.mustache") ? TemplateKind::Html : TemplateKind::PlainText;
+    if (auto word = untranslatedText(file.contents, kind)) {
+      problems += std::string(file.name) + ": text outside the catalogue: \"" + *word + "\"\n";
+    }
+  }
+  checkEmailSamples<VerificationCodeEmail>(*templates, "verification_code", problems);
+  checkEmailSamples<PasswordRecoveryEmail>(*templates, "password_recovery", problems);
+  checkEmailSamples<TestEmail>(*templates, "test", problems);
   if (!problems.empty()) return unexpected(problems);
   return {};
 }

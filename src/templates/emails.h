@@ -3,8 +3,12 @@
 // E-mail templates (resources/templates/emails/), compiled into the binary
 // like the pages. Each e-mail is three files, <name>.subject.mustache,
 // <name>.text.mustache and <name>.html.mustache, rendered from one typed
-// context with samples() (style §6.14). Every word the reader sees is in
-// those files, not here, so that a message catalogue can take them over.
+// context with samples() (style §6.14). Every word the reader sees is a
+// message of the catalogue (resources/i18n/, {{t:key}} tags translated when
+// loading, as for the pages): each e-mail is written in its layout's
+// language, the language of the request that caused it (English for
+// `mxauth email test` unless --lang says otherwise). The rendered parts are
+// what the e-mail job's payload carries.
 //
 // Escaping: the HTML part escapes every value ({{x}}), as the pages do; the
 // subject and the text part are not HTML, so their values go in as they
@@ -25,7 +29,7 @@ namespace mxauth::templates {
 // What every e-mail shares.
 struct EmailLayout {
   std::string service_name = "mxauth";  // branding.service_name
-  std::string lang = "en";
+  std::string lang = "en";              // English when the catalogue has no such language
 };
 
 // The 6-digit code that proves an address is the user's (adding an
@@ -70,10 +74,14 @@ class EmailTemplates {
   // From other files (names relative to resources/templates, such as
   // "emails/test.text.mustache"), for tests of the loader.
   static Result<EmailTemplates, TemplateError> loadFrom(std::span<const core::EmbeddedFile> files);
+  static Result<EmailTemplates, TemplateError> loadFrom(std::span<const core::EmbeddedFile> files,
+                                                        i18n::Catalogue catalogue);
 
   EmailTemplates(EmailTemplates&&) noexcept;
   EmailTemplates& operator=(EmailTemplates&&) noexcept;
   ~EmailTemplates();
+
+  const i18n::Catalogue& catalogue() const;
 
   // Thread-safe.
   RenderedEmail render(const VerificationCodeEmail& email) const;
@@ -86,8 +94,10 @@ class EmailTemplates {
   std::unique_ptr<State> state_;
 };
 
-// Renders every sample of every e-mail: a non-empty one-line subject, a
-// non-empty text part, and an HTML part that passes checkHtml().
+// Renders every sample of every e-mail in every language: a non-empty
+// one-line subject, a non-empty text part, and an HTML part that passes
+// checkHtml() in that language; and checks that the templates hold no
+// words outside {{t:…}} tags.
 Result<void, std::string> checkAllEmailTemplates();
 
 }  // namespace mxauth::templates

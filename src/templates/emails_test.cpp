@@ -32,6 +32,30 @@ TEST(EmailTemplatesTest, PutsTheCodeInTheSubjectAndBothParts) {
   EXPECT_NE(rendered.text.find("valid for 10 minutes"), std::string::npos);
 }
 
+TEST(EmailTemplatesTest, IsWrittenInTheLanguageOfItsLayout) {
+  const EmailTemplates templates = loadedEmailTemplates();
+  VerificationCodeEmail email = VerificationCodeEmail::samples().front();
+  email.code = "314159";
+  email.layout.lang = "fr";
+
+  const RenderedEmail rendered = templates.render(email);
+
+  EXPECT_EQ(rendered.subject, "Votre code de vérification mxauth\u00a0: 314159");
+  EXPECT_NE(rendered.text.find("Bonjour,\n"), std::string::npos) << rendered.text;
+  EXPECT_NE(rendered.text.find("    314159\n"), std::string::npos) << rendered.text;
+  EXPECT_EQ(rendered.text.find("<strong>"), std::string::npos)
+      << "the markup of a message is for the HTML part only";
+  EXPECT_NE(rendered.text.find("que alice@example.org est bien votre adresse"), std::string::npos)
+      << rendered.text;
+  EXPECT_NE(rendered.html.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(rendered.html.find("que <strong>alice@example.org</strong> est bien"),
+            std::string::npos);
+  EXPECT_EQ(rendered.text.find("Hello"), std::string::npos);
+
+  email.layout.lang = "xx";  // no such catalogue: English
+  EXPECT_EQ(templates.render(email).subject, "Your mxauth verification code: 314159");
+}
+
 TEST(EmailTemplatesTest, EscapesValuesInTheHtmlPartOnly) {
   const EmailTemplates templates = loadedEmailTemplates();
   PasswordRecoveryEmail email = PasswordRecoveryEmail::samples().front();

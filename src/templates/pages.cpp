@@ -18,13 +18,13 @@ std::vector<LoginPage> LoginPage::samples() {
   LoginPage failed = empty;
   failed.next = "/authorize/continue?id=01J0000000000000000000000";
   failed.username = "alice";
-  failed.error = "Wrong username or password";
-  failed.notice = "Sign in again to continue";
+  failed.error = Text("login.wrong_credentials");
+  failed.notice = Text("login.reauth_notice");
 
   LoginPage hostile;
   hostile.csrf_token = "t";
   hostile.username = "\"><script>alert(1)</script>";
-  hostile.username_error = "<b>not bold</b>";
+  hostile.username_error = Text::verbatim("<b>not bold</b>");
   return {empty, failed, hostile};
 }
 
@@ -37,18 +37,18 @@ std::vector<RegisterPage> RegisterPage::samples() {
   invalid.next = "/authorize/continue?id=01J0000000000000000000000";
   invalid.username = "Alice!";
   invalid.email = "alice@example";
-  invalid.username_error = "Only a-z, 0-9 and . _ = - / + are allowed";
-  invalid.email_error = "This is not a valid e-mail address";
-  invalid.password_error = "Use at least 8 characters";
-  invalid.password_confirm_error = "The passwords do not match";
-  invalid.error = "Please correct the errors below";
+  invalid.username_error = Text("register.username_invalid_character");
+  invalid.email_error = Text("register.email_invalid");
+  invalid.password_error = Text("password.too_short", {{"count", "8"}});
+  invalid.password_confirm_error = Text("form.passwords_mismatch");
+  invalid.error = Text("form.expired");
 
   RegisterPage gated = invalid;
   gated.token_required = true;
   gated.registration_token = "<b>token</b>";
-  gated.registration_token_error = "This registration token cannot be used";
+  gated.registration_token_error = Text("register.token_unusable");
   gated.tos_uri = "https://example.com/tos?a=1&b=\"2\"";
-  gated.accept_terms_error = "Accept the terms of service to continue";
+  gated.accept_terms_error = Text("register.accept_terms_required");
   RegisterPage accepted = empty;
   accepted.token_required = true;
   accepted.tos_uri = "https://example.com/tos";
@@ -65,11 +65,11 @@ std::vector<RegisterVerifyPage> RegisterVerifyPage::samples() {
   page.address = "alice@example.com";
   page.restart_href = "/register?next=%2Faccount%2F";
   RegisterVerifyPage wrong = page;
-  wrong.code_error = "Wrong code";
-  wrong.notice = "We sent a new code.";
+  wrong.code_error = Text("register_verify.wrong_code", {{"count", "3"}});
+  wrong.notice = Text("emails.code_resent");
   RegisterVerifyPage hostile = page;
   hostile.address = "\"><script>alert(1)</script>@example.com";
-  hostile.error = "<b>not bold</b>";
+  hostile.error = Text::verbatim("<b>not bold</b>");
   return {page, wrong, hostile};
 }
 
@@ -84,9 +84,9 @@ std::vector<ConsentPage> ConsentPage::samples() {
   full.client.host = "element.example";
   full.client.policy_uri = "https://element.example/privacy";
   full.client.tos_uri = "https://element.example/terms";
-  full.scopes = {{"Full access to your Matrix account", false},
-                 {"A new device with ID ABCDEFGHIJ", false},
-                 {"Administer the server", true}};
+  full.scopes = {{Text("scope.matrix_api"), false},
+                 {Text("scope.matrix_device", {{"device_id", "ABCDEFGHIJ"}}), false},
+                 {Text("scope.synapse_admin"), true}};
   full.admin_warning = true;
 
   ConsentPage bare;
@@ -96,26 +96,26 @@ std::vector<ConsentPage> ConsentPage::samples() {
   bare.client.name = kHostileName;
   bare.client.client_uri = "https://evil.example/\"onmouseover=\"alert(1)";
   bare.client.host = "evil.example";
-  bare.scopes = {{"Full access to your Matrix account", false}};
-  bare.error = "The form expired; please try again";
+  bare.scopes = {{Text("scope.matrix_api"), false}};
+  bare.error = Text("form.expired");
   return {full, bare};
 }
 
 std::vector<ErrorPage> ErrorPage::samples() {
   ErrorPage plain;
-  plain.message = "The application sent an invalid request: unknown client_id.";
+  plain.message = Text("authorize.invalid").with("problem", Text("authorize.no_client_id"));
   ErrorPage detailed;
-  detailed.title = "Not found";
-  detailed.message = "There is no page here.";
-  detailed.detail = std::string("Request ") + kHostileName;
+  detailed.title = Text("routes.not_found_title");
+  detailed.message = Text("routes.not_found");
+  detailed.detail = Text::verbatim(std::string("Request ") + kHostileName);
   detailed.back_href = "/";
-  detailed.back_label = "Home";
+  detailed.back_label = Text("signed_in.title");
   ErrorPage interstitial;
-  interstitial.title = "This request can't continue";
-  interstitial.message = std::string(kHostileName) + " sent a request this server can't accept.";
-  interstitial.detail = "The scope is not supported.";
+  interstitial.title = Text("authorization.refused_title");
+  interstitial.message = Text("authorization.refused", {{"client_name", kHostileName}});
+  interstitial.detail = Text::verbatim("The scope is not supported.");
   interstitial.action_href = "https://client.example/cb?error=invalid_scope&state=%22%3E";
-  interstitial.action_label = "Return to client.example";
+  interstitial.action_label = Text("common.return_to", {{"destination", "client.example"}});
   return {plain, detailed, interstitial};
 }
 
@@ -130,7 +130,7 @@ std::vector<SsoConfirmPage> SsoConfirmPage::samples() {
   app.destination = "im.fluffychat";
   app.destination_is_web = false;
   app.redirect_url = "im.fluffychat://login?x=%22%3E";
-  app.error = "This form has expired or was not sent from this site. Please try again.";
+  app.error = Text("form.expired");
   return {web, app};
 }
 
@@ -139,9 +139,9 @@ std::vector<DeviceLinkPage> DeviceLinkPage::samples() {
   empty.csrf_token = "sample-csrf-token";
   DeviceLinkPage wrong = empty;
   wrong.code = "BCDF-GHJ\"><b>";
-  wrong.code_error = "That code is not valid or has expired. Check the code on your device.";
+  wrong.code_error = Text("device_link.code_invalid");
   DeviceLinkPage limited = empty;
-  limited.error = "Too many wrong codes. Wait 6 seconds and try again.";
+  limited.error = Text("device_link.too_many").with("wait", Text("wait.seconds", {{"count", "6"}}));
   return {empty, wrong, limited};
 }
 
@@ -155,14 +155,14 @@ std::vector<DeviceConsentPage> DeviceConsentPage::samples() {
   page.client.client_uri = "https://element.io/";
   page.device_id = "QRLOGIN4242";
   page.user_code = "BCDF-GHJK";
-  page.scopes = {{"Access your Matrix account", false}, {"See your user ID", false}};
+  page.scopes = {{Text("scope.matrix_api"), false}, {Text("scope.openid"), false}};
   DeviceConsentPage hostile = page;
   hostile.client.name = kHostileName;
   hostile.client.logo_uri = "https://client.example/logo.png?\"><script>";
   hostile.device_id = std::nullopt;
-  hostile.scopes.push_back({"Administer the server", true});
+  hostile.scopes.push_back({Text("scope.synapse_admin"), true});
   hostile.admin_warning = true;
-  hostile.error = "This form has expired or was not sent from this site. Please try again.";
+  hostile.error = Text("form.expired");
   return {page, hostile};
 }
 
@@ -181,7 +181,7 @@ std::vector<LogoutPage> LogoutPage::samples() {
   signed_in.user_id = "@alice:example.com";
   LogoutPage failed;
   failed.csrf_token = "t";
-  failed.error = "The form expired; please try again";
+  failed.error = Text("form.expired");
   LogoutPage requested = signed_in;
   requested.from_application = true;
   requested.client_name = kHostileName;
@@ -201,7 +201,7 @@ std::vector<SignedOutPage> SignedOutPage::samples() {
   SignedOutPage plain;
   SignedOutPage returning;
   returning.return_href = "https://client.example/logged-out?state=%22%3E";
-  returning.return_label = "Return to client.example";
+  returning.return_label = Text("common.return_to", {{"destination", "client.example"}});
   return {plain, returning};
 }
 
@@ -210,7 +210,7 @@ std::vector<SignedInPage> SignedInPage::samples() {
   page.csrf_token = "sample-csrf-token";
   page.user_id = "@alice:example.com";
   SignedInPage full = page;
-  full.notice = "Your password has been changed.";
+  full.notice = Text("account.password_changed");
   full.profile_href = "/account/profile";
   full.sessions_href = "/account/sessions";
   full.password_change_href = "/account/password";
@@ -225,22 +225,23 @@ std::vector<ReauthPage> ReauthPage::samples() {
   password.csrf_token = "sample-csrf-token";
   password.user_id = "@alice:example.com";
   password.next = "/account/password";
-  password.lead = "Enter your password to continue.";
+  password.lead = Text("reauth.password_lead");
   FormField password_field;
   password_field.name = "password";
-  password_field.label = "Password";
+  password_field.label = Text("field.password");
   password.fields = {password_field};
 
   ReauthPage failed = password;
   failed.step = 1;
   failed.steps = 2;
-  failed.fields.front().error = "Wrong password";
-  failed.error = "Too many attempts. Please wait 30 seconds and try again.";
+  failed.fields.front().error = Text("reauth.wrong_password");
+  failed.error =
+      Text("form.too_many_attempts").with("wait", Text("wait.seconds", {{"count", "30"}}));
 
   ReauthPage hostile = password;
   hostile.next = "/account/?x=\"><script>alert(1)</script>";
-  hostile.fields = {FormField{"code", "<b>Code</b>", "text", "one-time-code",
-                              std::string("Sent to <alice@example.org>"), std::nullopt, true}};
+  hostile.fields = {FormField{"code", Text::verbatim("<b>Code</b>"), "text", "one-time-code",
+                              Text::verbatim("Sent to <alice@example.org>"), std::nullopt, true}};
   return {password, failed, hostile};
 }
 
@@ -251,10 +252,10 @@ std::vector<PasswordChangePage> PasswordChangePage::samples() {
 
   PasswordChangePage invalid = empty;
   invalid.end_sessions = false;
-  invalid.error = "Please correct the errors below";
-  invalid.current_password_error = "Wrong password";
-  invalid.new_password_error = "Use at least 8 characters";
-  invalid.new_password_confirm_error = "The passwords do not match";
+  invalid.error = Text("form.passwords_mismatch");
+  invalid.current_password_error = Text("reauth.wrong_password");
+  invalid.new_password_error = Text("password.too_short", {{"count", "8"}});
+  invalid.new_password_confirm_error = Text("form.passwords_mismatch");
   return {empty, invalid};
 }
 
@@ -264,7 +265,7 @@ std::vector<DeactivatePage> DeactivatePage::samples() {
   page.user_id = "@alice:example.com";
   DeactivatePage erase = page;
   erase.erase = true;
-  erase.error = "This form has expired or was not sent from this site. Please try again.";
+  erase.error = Text("form.expired");
   return {page, erase};
 }
 
@@ -276,7 +277,7 @@ std::vector<CrossSigningResetPage> CrossSigningResetPage::samples() {
   approved.approved = true;
   approved.approved_until = "14:32 UTC";
   CrossSigningResetPage failed = ask;
-  failed.error = "The homeserver could not be reached. Please try again in a moment.";
+  failed.error = Text("error.homeserver_unreachable");
   return {ask, approved, failed};
 }
 
@@ -286,11 +287,11 @@ std::vector<ProfilePage> ProfilePage::samples() {
   empty.user_id = "@alice:example.com";
   ProfilePage saved = empty;
   saved.display_name = "Alice";
-  saved.notice = "Your profile has been saved.";
+  saved.notice = Text("profile.saved");
   ProfilePage invalid = empty;
   invalid.display_name = kHostileName;
-  invalid.display_name_error = "Use at most 256 characters";
-  invalid.error = "This form has expired or was not sent from this site. Please try again.";
+  invalid.display_name_error = Text("profile.name_too_long", {{"count", "256"}});
+  invalid.error = Text("form.expired");
   return {empty, saved, invalid};
 }
 
@@ -298,16 +299,16 @@ namespace {
 
 std::vector<SessionSummary> sampleSessions() {
   SessionSummary browser;
-  browser.kind = "Browser";
-  browser.name = "Firefox on Linux";
+  browser.kind = Text("sessions.kind_browser");
+  browser.name = Text("sessions.browser_on", {{"browser", "Firefox"}, {"system", "Linux"}});
   browser.created_at = "2026-11-28 09:12 UTC";
   browser.last_active_ip = "192.0.2.10";
   browser.user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
   browser.is_current = true;
   browser.href = "/account/sessions/01J0000000000000000000000B";
   SessionSummary app;
-  app.kind = "App";
-  app.name = "Element";
+  app.kind = Text("sessions.kind_app");
+  app.name = Text::verbatim("Element");
   app.logo_uri = "https://element.example/logo.png";
   app.device_id = "ABCDEFGHIJ";
   app.created_at = "2026-11-27 18:40 UTC";
@@ -315,8 +316,8 @@ std::vector<SessionSummary> sampleSessions() {
   app.last_active_ip = "2001:db8::1";
   app.href = "/account/sessions/01J0000000000000000000000A";
   SessionSummary legacy;
-  legacy.kind = "Legacy app";
-  legacy.name = kHostileName;
+  legacy.kind = Text("sessions.kind_legacy");
+  legacy.name = Text::verbatim(kHostileName);
   legacy.device_id = "\"><script>alert(1)</script>";
   legacy.created_at = "2026-11-01 08:00 UTC";
   legacy.user_agent = "<b>agent</b>";
@@ -331,7 +332,7 @@ std::vector<SessionsPage> SessionsPage::samples() {
   page.user_id = "@alice:example.com";
   page.sessions = sampleSessions();
   SessionsPage ended = page;
-  ended.notice = "The session has been ended.";
+  ended.notice = Text("sessions.ended");
   SessionsPage empty;
   empty.user_id = "@alice:example.com";
   return {page, ended, empty};
@@ -360,17 +361,17 @@ std::vector<SessionEndPage> SessionEndPage::samples() {
     page.cancel_href = session.href;
     pages.push_back(page);
   }
-  pages.back().error = "This form has expired or was not sent from this site. Please try again.";
+  pages.back().error = Text("form.expired");
   return pages;
 }
 
 std::vector<NoticePage> NoticePage::samples() {
   NoticePage page;
-  page.title = "Account deactivated";
-  page.message = "Your account @alice:example.com has been deactivated.";
+  page.title = Text("deactivate.done_title");
+  page.message = Text("deactivate.done", {{"user_id", "@alice:example.com"}});
   NoticePage linked = page;
   linked.link_href = "/login";
-  linked.link_label = "Sign in";
+  linked.link_label = Text("login.title");
   return {page, linked};
 }
 
@@ -380,10 +381,10 @@ std::vector<FormPostPage> FormPostPage::samples() {
   page.fields = {
       {"code", "abc"}, {"state", "\"><script>alert(1)</script>"}, {"iss", "https://auth.example/"}};
   FormPostPage interstitial = page;
-  interstitial.title = "This request can't continue";
-  interstitial.alert =
-      std::string("The application sent a request this server can't accept: ") + kHostileName;
-  interstitial.button_label = "Return to client.example";
+  interstitial.title = Text("authorization.refused_title");
+  interstitial.alert = Text("authorization.refused", {{"client_name", kHostileName}});
+  interstitial.lead = Text::verbatim("The scope is not supported.");
+  interstitial.button_label = Text("common.return_to", {{"destination", "client.example"}});
   interstitial.auto_submit = false;
   return {page, interstitial};
 }

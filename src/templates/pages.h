@@ -13,7 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "i18n/message.h"
+
 namespace mxauth::templates {
+
+// A message of the catalogue (resources/i18n/) with its arguments, written
+// in the page's language when the page is rendered; Text::verbatim() for
+// data shown where a message may stand (a session's name).
+using Text = i18n::Message;
 
 // What every page shares: the service name from branding.service_name and
 // the language of the page (the lang attribute).
@@ -31,10 +38,10 @@ struct LoginPage {
   std::optional<std::string> next;
   std::string username;  // pre-filled (login_hint, or the last attempt)
   // A line under the title, such as "Sign in again to continue".
-  std::optional<std::string> notice;
-  std::optional<std::string> error;           // shown above the form
-  std::optional<std::string> username_error;  // shown next to the field
-  std::optional<std::string> password_error;
+  std::optional<Text> notice;
+  std::optional<Text> error;           // shown above the form
+  std::optional<Text> username_error;  // shown next to the field
+  std::optional<Text> password_error;
   // Link to the registration page, when registration is enabled.
   std::optional<std::string> register_href;
   // "Forgot password?" (/recover), when password recovery is available.
@@ -51,20 +58,20 @@ struct RegisterPage {
   std::string homeserver;  // shown as "@username:<homeserver>"
   std::string username;
   std::string email;
-  std::optional<std::string> error;
-  std::optional<std::string> username_error;
-  std::optional<std::string> email_error;
-  std::optional<std::string> password_error;
-  std::optional<std::string> password_confirm_error;
+  std::optional<Text> error;
+  std::optional<Text> username_error;
+  std::optional<Text> email_error;
+  std::optional<Text> password_error;
+  std::optional<Text> password_confirm_error;
   std::string login_href = "/login";
   // account.registration_token_required: the `registration_token` field.
   bool token_required = false;
   std::string registration_token;
-  std::optional<std::string> registration_token_error;
+  std::optional<Text> registration_token_error;
   // branding.tos_uri: the required `accept_terms` checkbox linking to it.
   std::optional<std::string> tos_uri;
   bool accept_terms = false;
-  std::optional<std::string> accept_terms_error;
+  std::optional<Text> accept_terms_error;
   // account.email_verification_required: the `email` field is required.
   bool email_required = false;
 
@@ -82,9 +89,9 @@ struct RegisterVerifyPage {
   std::string address;
   int valid_minutes = 10;
   std::string restart_href = "/register";
-  std::optional<std::string> code_error;
-  std::optional<std::string> notice;
-  std::optional<std::string> error;
+  std::optional<Text> code_error;
+  std::optional<Text> notice;
+  std::optional<Text> error;
 
   static std::vector<RegisterVerifyPage> samples();
 };
@@ -101,7 +108,7 @@ struct ClientDisplay {
 };
 
 struct ScopeLine {
-  std::string description;  // plain words from oauth::describeScope
+  Text description;  // oauth::describeScope's message
   bool is_admin = false;
 };
 
@@ -114,7 +121,7 @@ struct ConsentPage {
   ClientDisplay client;
   std::vector<ScopeLine> scopes;
   bool admin_warning = false;
-  std::optional<std::string> error;
+  std::optional<Text> error;
   std::string switch_account_href = "/logout";
 
   static std::vector<ConsentPage> samples();
@@ -131,7 +138,7 @@ struct SsoConfirmPage {
   std::string destination;
   bool destination_is_web = true;
   std::string redirect_url;  // the whole address, shown small
-  std::optional<std::string> error;
+  std::optional<Text> error;
   std::string switch_account_href = "/logout";
 
   static std::vector<SsoConfirmPage> samples();
@@ -142,9 +149,9 @@ struct SsoConfirmPage {
 struct DeviceLinkPage {
   Layout layout;
   std::string csrf_token;
-  std::string code;  // pre-filled from verification_uri_complete, or the last attempt
-  std::optional<std::string> error;       // above the form (rate limit)
-  std::optional<std::string> code_error;  // next to the field
+  std::string code;                // pre-filled from verification_uri_complete, or the last attempt
+  std::optional<Text> error;       // above the form (rate limit)
+  std::optional<Text> code_error;  // next to the field
 
   static std::vector<DeviceLinkPage> samples();
 };
@@ -162,7 +169,7 @@ struct DeviceConsentPage {
   std::string user_code;  // grouped, "BCDF-GHJK"
   std::vector<ScopeLine> scopes;
   bool admin_warning = false;
-  std::optional<std::string> error;
+  std::optional<Text> error;
   std::string switch_account_href = "/logout";
 
   static std::vector<DeviceConsentPage> samples();
@@ -179,14 +186,14 @@ struct DeviceDonePage {
 
 struct ErrorPage {
   Layout layout;
-  std::string title = "Something went wrong";
-  std::string message;
-  std::optional<std::string> detail;
+  Text title = Text("error.title");
+  Text message;
+  std::optional<Text> detail;
   std::optional<std::string> back_href;
-  std::string back_label = "Go back";
+  Text back_label = Text("error.back");
   // The way forward, as a button (for example back to the application).
   std::optional<std::string> action_href;
-  std::string action_label = "Continue";
+  Text action_label = Text("common.continue");
 
   static std::vector<ErrorPage> samples();
 };
@@ -203,7 +210,7 @@ struct LogoutPage {
   Layout layout;
   std::string csrf_token;
   std::optional<std::string> user_id;
-  std::optional<std::string> error;
+  std::optional<Text> error;
   // The logout was asked for by an application, not by the user here.
   bool from_application = false;
   std::optional<std::string> client_name;  // the application, when identified
@@ -222,7 +229,7 @@ struct LogoutPage {
 struct SignedOutPage {
   Layout layout;
   std::optional<std::string> return_href;  // the post-logout redirect, state included
-  std::string return_label = "Return to the application";
+  Text return_label = Text("signed_out.return");
 
   static std::vector<SignedOutPage> samples();
 };
@@ -234,7 +241,7 @@ struct SignedInPage {
   std::string csrf_token;
   std::string user_id;
   // The outcome of the last operation ("Your password has been changed").
-  std::optional<std::string> notice;
+  std::optional<Text> notice;
   std::optional<std::string> profile_href;
   std::optional<std::string> sessions_href;
   std::optional<std::string> password_change_href;
@@ -248,11 +255,11 @@ struct SignedInPage {
 // One input of a form whose inputs are data (the step-up stages).
 struct FormField {
   std::string name;
-  std::string label;
+  Text label;
   std::string type = "password";
   std::string autocomplete = "current-password";
-  std::optional<std::string> hint;
-  std::optional<std::string> error;
+  std::optional<Text> hint;
+  std::optional<Text> error;
   bool plain_text = false;
 };
 
@@ -264,11 +271,11 @@ struct ReauthPage {
   std::string csrf_token;
   std::string user_id;
   std::string next;  // the operation to return to: a local path
-  std::string lead;  // what this stage asks for
+  Text lead;         // what this stage asks for
   std::vector<FormField> fields;
   int step = 1;   // this stage's place in the list, from 1
   int steps = 1;  // how many stages there are ("Step 1 of 2" when more than one)
-  std::optional<std::string> error;
+  std::optional<Text> error;
 
   static std::vector<ReauthPage> samples();
 };
@@ -281,10 +288,10 @@ struct PasswordChangePage {
   std::string csrf_token;
   std::string user_id;
   bool end_sessions = true;
-  std::optional<std::string> error;
-  std::optional<std::string> current_password_error;
-  std::optional<std::string> new_password_error;
-  std::optional<std::string> new_password_confirm_error;
+  std::optional<Text> error;
+  std::optional<Text> current_password_error;
+  std::optional<Text> new_password_error;
+  std::optional<Text> new_password_confirm_error;
 
   static std::vector<PasswordChangePage> samples();
 };
@@ -296,7 +303,7 @@ struct DeactivatePage {
   std::string csrf_token;
   std::string user_id;
   bool erase = false;
-  std::optional<std::string> error;
+  std::optional<Text> error;
 
   static std::vector<DeactivatePage> samples();
 };
@@ -310,7 +317,7 @@ struct CrossSigningResetPage {
   std::string user_id;
   bool approved = false;
   std::optional<std::string> approved_until;  // "14:32 UTC"
-  std::optional<std::string> error;
+  std::optional<Text> error;
 
   static std::vector<CrossSigningResetPage> samples();
 };
@@ -320,10 +327,10 @@ struct ProfilePage {
   Layout layout;
   std::string csrf_token;
   std::string user_id;
-  std::string display_name;           // the stored one, or the last attempt
-  std::optional<std::string> notice;  // "Your profile has been saved."
-  std::optional<std::string> error;
-  std::optional<std::string> display_name_error;
+  std::string display_name;    // the stored one, or the last attempt
+  std::optional<Text> notice;  // "Your profile has been saved."
+  std::optional<Text> error;
+  std::optional<Text> display_name_error;
 
   static std::vector<ProfilePage> samples();
 };
@@ -331,8 +338,9 @@ struct ProfilePage {
 // One session of the user as the sessions pages show it. Every text is
 // already formatted for the page.
 struct SessionSummary {
-  std::string kind;                     // "App", "Legacy app", "Browser"
-  std::string name;                     // the client's name, or what the session calls itself
+  Text kind;  // "App", "Legacy app", "Browser"
+  // The client's name (verbatim), or what the session calls itself.
+  Text name;
   std::optional<std::string> logo_uri;  // https only; the page's CSP allows its origin
   std::optional<std::string> device_id;
   std::string created_at;  // "2026-11-28 14:32 UTC"
@@ -348,7 +356,7 @@ struct SessionsPage {
   Layout layout;
   std::string user_id;
   std::vector<SessionSummary> sessions;
-  std::optional<std::string> notice;  // "The session has been ended."
+  std::optional<Text> notice;  // "The session has been ended."
 
   static std::vector<SessionsPage> samples();
 };
@@ -372,7 +380,7 @@ struct SessionEndPage {
   SessionSummary session;
   std::string action;  // where the form posts
   std::string cancel_href;
-  std::optional<std::string> error;
+  std::optional<Text> error;
 
   static std::vector<SessionEndPage> samples();
 };
@@ -380,10 +388,10 @@ struct SessionEndPage {
 // A page that only says what happened (the account is deactivated).
 struct NoticePage {
   Layout layout;
-  std::string title;
-  std::string message;
+  Text title;
+  Text message;
   std::optional<std::string> link_href;
-  std::string link_label = "Continue";
+  Text link_label = Text("common.continue");
 
   static std::vector<NoticePage> samples();
 };
@@ -399,11 +407,11 @@ struct FormPostPage {
   Layout layout;
   std::string action;
   std::vector<Field> fields;
-  std::string title = "Continue";
-  std::string lead = "Returning you to the application…";
+  Text title = Text("common.continue");
+  Text lead = Text("form_post.lead");
   // Shown as an alert above the form (the interstitial before an error).
-  std::optional<std::string> alert;
-  std::string button_label = "Continue";
+  std::optional<Text> alert;
+  Text button_label = Text("common.continue");
   // The page posts itself on load unless false (the user then clicks).
   bool auto_submit = true;
 

@@ -6,8 +6,10 @@
 #include <kainjow/mustache.hpp>
 #include <utility>
 
+#include "i18n/catalogue.h"
 #include "templates/embedded.h"
 #include "templates/html_check.h"
+#include "templates/translation.h"
 
 namespace mxauth::templates {
 namespace {
@@ -114,6 +116,29 @@ void setOptional(mustache::data& data, const std::string& name,
   if (value && !value->empty()) data.set(name, *value);
 }
 
+// Writes the messages of a page in its language.
+class Translator {
+ public:
+  Translator(const i18n::Catalogue& catalogue, std::string_view language)
+      : catalogue_(catalogue), language_(language) {}
+
+  std::string operator()(const Text& text) const { return catalogue_.translate(language_, text); }
+  std::optional<std::string> operator()(const std::optional<Text>& text) const {
+    if (!text || text->empty()) return std::nullopt;
+    return catalogue_.translate(language_, *text);
+  }
+  std::string operator()(std::string_view key, const i18n::Args& args = {}) const {
+    return catalogue_.translate(language_, key, args);
+  }
+  void set(mustache::data& data, const std::string& name, const std::optional<Text>& text) const {
+    if (text && !text->empty()) data.set(name, (*this)(*text));
+  }
+
+ private:
+  const i18n::Catalogue& catalogue_;
+  std::string_view language_;
+};
+
 // One labelled input of a form, as components/field.mustache draws it.
 struct FieldSpec {
   FieldSpec(std::string name_in, std::string label_in, std::string type_in,
@@ -169,22 +194,40 @@ struct Templates::State {
     // kainjow's render() is not const; one render at a time per page.
     std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
   };
-  std::map<std::string, Page, std::less<>> pages;
+  using Pages = std::map<std::string, Page, std::less<>>;
+  i18n::Catalogue catalogue;
+  // One compiled set per language of the catalogue.
+  std::map<std::string, Pages, std::less<>> languages;
   std::vector<StaticAsset> assets;
   std::string stylesheet_href;
   std::string form_post_script_href;
 
-  std::string render(std::string_view page, const mustache::data& data) const {
-    const auto found = pages.find(page);
-    if (found == pages.end()) return {};  // load() guarantees every page exists
+  // The language a page is rendered in: its layout's, when the catalogue
+  // has it, else English.
+  std::string_view languageOf(const Layout& layout) const {
+    return catalogue.supports(layout.lang) ? std::string_view(layout.lang) : i18n::kDefaultLanguage;
+  }
+
+  Translator translator(const Layout& layout) const {
+    return Translator(catalogue, languageOf(layout));
+  }
+
+  std::string render(const Layout& layout, std::string_view page,
+                     const mustache::data& data) const {
+    const auto language = languages.find(languageOf(layout));
+    if (language == languages.end()) return {};  // load() guarantees English
+    const auto found = language->second.find(page);
+    if (found == language->second.end()) return {};  // load() guarantees every page exists
     const std::lock_guard lock(*found->second.mutex);
     return found->second.tmpl->render(data);
   }
 
-  mustache::data base(const Layout& layout, const std::string& title) const {
+  mustache::data base(const Layout& layout, const Text& title) const {
+    Layout effective = layout;
+    effective.lang = std::string(languageOf(layout));
     mustache::data data;
-    data.set("layout", layoutData(layout, stylesheet_href));
-    data.set("title", title);
+    data.set("layout", layoutData(effective, stylesheet_href));
+    data.set("title", translator(layout)(title));
     return data;
   }
 };
@@ -200,7 +243,16 @@ Result<Templates, TemplateError> Templates::load() {
 
 Result<Templates, TemplateError> Templates::loadFrom(std::span<const core::EmbeddedFile> templates,
                                                      std::span<const core::EmbeddedFile> assets) {
+  auto catalogue = i18n::Catalogue::load();
+  if (!catalogue) return unexpected(TemplateError{catalogue.error()});
+  return loadFrom(templates, assets, std::move(catalogue).value());
+}
+
+Result<Templates, TemplateError> Templates::loadFrom(std::span<const core::EmbeddedFile> templates,
+                                                     std::span<const core::EmbeddedFile> assets,
+                                                     i18n::Catalogue catalogue) {
   auto state = std::make_unique<State>();
+  state->catalogue = std::move(catalogue);
   for (const core::EmbeddedFile& file : assets) {
     StaticAsset asset;
     asset.path = "/assets/" + std::string(file.name);
@@ -237,16 +289,22 @@ Result<Templates, TemplateError> Templates::loadFrom(std::span<const core::Embed
         kPagePrefix.size(), file.name.size() - kPagePrefix.size() - kExtension.size());
     auto expanded = expandPartials(file.contents, components, file.name, 0);
     if (!expanded) return unexpected(expanded.error());
-    auto tmpl = std::make_unique<mustache::mustache>(*expanded);
-    if (!tmpl->is_valid()) {
-      return unexpected(TemplateError{std::string(file.name) + ": " + tmpl->error_message()});
+    for (const std::string& language : state->catalogue.languages()) {
+      auto translated =
+          translateTemplate(*expanded, state->catalogue, language, file.name, TemplateKind::Html);
+      if (!translated) return unexpected(TemplateError{translated.error()});
+      auto tmpl = std::make_unique<mustache::mustache>(*translated);
+      if (!tmpl->is_valid()) {
+        return unexpected(TemplateError{std::string(file.name) + " (" + language +
+                                        "): " + tmpl->error_message()});
+      }
+      State::Page page;
+      page.tmpl = std::move(tmpl);
+      state->languages[language].emplace(std::string(stem), std::move(page));
     }
-    State::Page page;
-    page.tmpl = std::move(tmpl);
-    state->pages.emplace(std::string(stem), std::move(page));
   }
   for (const std::string_view required : kRequiredPages) {
-    if (!state->pages.contains(required)) {
+    if (!state->languages[std::string(i18n::kDefaultLanguage)].contains(required)) {
       return unexpected(TemplateError{"missing page template pages/" + std::string(required) +
                                       std::string(kExtension)});
     }
@@ -256,6 +314,8 @@ Result<Templates, TemplateError> Templates::loadFrom(std::span<const core::Embed
 
 const std::vector<StaticAsset>& Templates::assets() const { return state_->assets; }
 
+const i18n::Catalogue& Templates::catalogue() const { return state_->catalogue; }
+
 const StaticAsset* Templates::asset(std::string_view path) const {
   for (const StaticAsset& asset : state_->assets) {
     if (asset.path == path) return &asset;
@@ -264,84 +324,87 @@ const StaticAsset* Templates::asset(std::string_view path) const {
 }
 
 std::string Templates::render(const LoginPage& page) const {
-  mustache::data data = state_->base(page.layout, "Sign in");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("login.title"));
   data.set("csrf_token", page.csrf_token);
   setOptional(data, "next", page.next);
-  setOptional(data, "notice", page.notice);
-  setOptional(data, "error", page.error);
+  tr.set(data, "notice", page.notice);
+  tr.set(data, "error", page.error);
   setOptional(data, "register_href", page.register_href);
   setOptional(data, "recover_href", page.recover_href);
-  FieldSpec username("username", "Username or e-mail address", "text", "username");
+  FieldSpec username("username", tr("field.username_or_email"), "text", "username");
   username.value = page.username;
-  username.error = page.username_error;
+  username.error = tr(page.username_error);
   username.plain_text = true;
   data.set("username_field", fieldData(username));
-  FieldSpec password("password", "Password", "password", "current-password");
-  password.error = page.password_error;
+  FieldSpec password("password", tr("field.password"), "password", "current-password");
+  password.error = tr(page.password_error);
   data.set("password_field", fieldData(password));
-  return state_->render("login", data);
+  return state_->render(page.layout, "login", data);
 }
 
 std::string Templates::render(const RegisterPage& page) const {
-  mustache::data data = state_->base(page.layout, "Create your account");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("register.title"));
   data.set("csrf_token", page.csrf_token);
   setOptional(data, "next", page.next);
-  setOptional(data, "error", page.error);
+  tr.set(data, "error", page.error);
   data.set("homeserver", page.homeserver);
   data.set("login_href", page.login_href);
-  FieldSpec username("username", "Username", "text", "username");
+  FieldSpec username("username", tr("field.username"), "text", "username");
   username.value = page.username;
-  username.error = page.username_error;
-  username.hint = "Lower-case letters, digits and . _ = - / + only.";
+  username.error = tr(page.username_error);
+  username.hint = tr("field.username_hint");
   username.plain_text = true;
   data.set("username_field", fieldData(username));
-  FieldSpec email("email", page.email_required ? "E-mail address" : "E-mail address (optional)",
+  FieldSpec email("email", tr(page.email_required ? "field.email" : "field.email_optional"),
                   "email", "email");
   email.value = page.email;
-  email.error = page.email_error;
+  email.error = tr(page.email_error);
   email.required = page.email_required;
-  if (page.email_required) email.hint = "We will send a 6-digit code to this address.";
+  if (page.email_required) email.hint = tr("field.email_code_hint");
   email.plain_text = true;
   data.set("email_field", fieldData(email));
-  FieldSpec password("password", "Password", "password", "new-password");
-  password.error = page.password_error;
-  password.hint = "At least 8 characters.";
+  FieldSpec password("password", tr("field.password"), "password", "new-password");
+  password.error = tr(page.password_error);
+  password.hint = tr("field.password_hint");
   data.set("password_field", fieldData(password));
-  FieldSpec confirm("password_confirm", "Confirm password", "password", "new-password");
-  confirm.error = page.password_confirm_error;
+  FieldSpec confirm("password_confirm", tr("field.password_confirm"), "password", "new-password");
+  confirm.error = tr(page.password_confirm_error);
   data.set("password_confirm_field", fieldData(confirm));
   if (page.token_required) {
-    FieldSpec token("registration_token", "Registration token", "text", "off");
+    FieldSpec token("registration_token", tr("field.registration_token"), "text", "off");
     token.value = page.registration_token;
-    token.error = page.registration_token_error;
-    token.hint = "This server creates accounts only with a token from its administrator.";
+    token.error = tr(page.registration_token_error);
+    token.hint = tr("field.registration_token_hint");
     token.plain_text = true;
     data.set("registration_token_field", fieldData(token));
   }
   if (page.tos_uri && !page.tos_uri->empty()) {
     data.set("tos_uri", *page.tos_uri);
     data.set("accept_terms", page.accept_terms);
-    data.set("accept_terms_error", page.accept_terms_error && !page.accept_terms_error->empty()
-                                       ? mustache::data(*page.accept_terms_error)
-                                       : mustache::data(false));
+    const std::optional<std::string> terms_error = tr(page.accept_terms_error);
+    data.set("accept_terms_error",
+             terms_error ? mustache::data(*terms_error) : mustache::data(false));
   }
-  return state_->render("register", data);
+  return state_->render(page.layout, "register", data);
 }
 
 std::string Templates::render(const RegisterVerifyPage& page) const {
-  mustache::data data = state_->base(page.layout, "Verify your e-mail address");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("email_verify.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("resend_csrf_token", page.resend_csrf_token);
   data.set("address", page.address);
   data.set("valid_minutes", std::to_string(page.valid_minutes));
   data.set("restart_href", page.restart_href);
-  setOptional(data, "notice", page.notice);
-  setOptional(data, "error", page.error);
-  FieldSpec code("code", "Code", "text", "one-time-code");
-  code.error = page.code_error;
+  tr.set(data, "notice", page.notice);
+  tr.set(data, "error", page.error);
+  FieldSpec code("code", tr("common.code"), "text", "one-time-code");
+  code.error = tr(page.code_error);
   code.plain_text = true;
   data.set("code_field", fieldData(code));
-  return state_->render("register_verify", data);
+  return state_->render(page.layout, "register_verify", data);
 }
 
 namespace {
@@ -359,11 +422,11 @@ mustache::data clientData(const ClientDisplay& display) {
   return client;
 }
 
-mustache::data scopeData(const std::vector<ScopeLine>& lines) {
+mustache::data scopeData(const std::vector<ScopeLine>& lines, const Translator& tr) {
   mustache::data scopes{mustache::data::type::list};
   for (const ScopeLine& line : lines) {
     mustache::data item;
-    item.set("description", line.description);
+    item.set("description", tr(line.description));
     item.set("is_admin", line.is_admin);
     scopes.push_back(item);
   }
@@ -373,58 +436,63 @@ mustache::data scopeData(const std::vector<ScopeLine>& lines) {
 }  // namespace
 
 std::string Templates::render(const ConsentPage& page) const {
-  mustache::data data = state_->base(page.layout, "Allow access");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("consent.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("action", page.action);
   data.set("user_id", page.user_id);
   data.set("switch_account_href", page.switch_account_href);
-  setOptional(data, "error", page.error);
+  tr.set(data, "error", page.error);
   data.set("client", clientData(page.client));
   data.set("has_links", (page.client.policy_uri && !page.client.policy_uri->empty()) ||
                             (page.client.tos_uri && !page.client.tos_uri->empty()));
-  data.set("scopes", scopeData(page.scopes));
+  data.set("scopes", scopeData(page.scopes, tr));
   data.set("admin_warning", page.admin_warning);
-  return state_->render("consent", data);
+  return state_->render(page.layout, "consent", data);
 }
 
 std::string Templates::render(const DeviceLinkPage& page) const {
-  mustache::data data = state_->base(page.layout, "Link a device");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("device_link.title"));
   data.set("csrf_token", page.csrf_token);
-  setOptional(data, "error", page.error);
-  FieldSpec code("code", "Code", "text", "off");
+  tr.set(data, "error", page.error);
+  FieldSpec code("code", tr("common.code"), "text", "off");
   code.value = page.code;
-  code.error = page.code_error;
-  code.hint = "The code shown on the device you are signing in, such as BCDF-GHJK.";
+  code.error = tr(page.code_error);
+  code.hint = tr("field.device_code_hint");
   code.plain_text = true;
   data.set("code_field", fieldData(code));
-  return state_->render("device_link", data);
+  return state_->render(page.layout, "device_link", data);
 }
 
 std::string Templates::render(const DeviceConsentPage& page) const {
-  mustache::data data = state_->base(page.layout, "Sign in another device?");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("device_consent.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("action", page.action);
   data.set("user_id", page.user_id);
   data.set("user_code", page.user_code);
   setOptional(data, "device_id", page.device_id);
   data.set("switch_account_href", page.switch_account_href);
-  setOptional(data, "error", page.error);
+  tr.set(data, "error", page.error);
   data.set("client", clientData(page.client));
-  data.set("scopes", scopeData(page.scopes));
+  data.set("scopes", scopeData(page.scopes, tr));
   data.set("admin_warning", page.admin_warning);
-  return state_->render("device_consent", data);
+  return state_->render(page.layout, "device_consent", data);
 }
 
 std::string Templates::render(const DeviceDonePage& page) const {
-  mustache::data data =
-      state_->base(page.layout, page.approved ? "Device signed in" : "Request denied");
+  mustache::data data = state_->base(
+      page.layout, Text(page.approved ? "device_done.title_approved" : "device_done.title_denied"));
   data.set("approved", page.approved);
   data.set("client_name", page.client_name);
-  return state_->render("device_done", data);
+  return state_->render(page.layout, "device_done", data);
 }
 
 std::string Templates::render(const SsoConfirmPage& page) const {
-  mustache::data data = state_->base(page.layout, "Continue to " + page.destination);
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data =
+      state_->base(page.layout, Text("sso_confirm.title", {{"destination", page.destination}}));
   data.set("csrf_token", page.csrf_token);
   data.set("action", page.action);
   data.set("user_id", page.user_id);
@@ -432,26 +500,28 @@ std::string Templates::render(const SsoConfirmPage& page) const {
   data.set("destination_is_web", page.destination_is_web);
   data.set("redirect_url", page.redirect_url);
   data.set("switch_account_href", page.switch_account_href);
-  setOptional(data, "error", page.error);
-  return state_->render("sso_confirm", data);
+  tr.set(data, "error", page.error);
+  return state_->render(page.layout, "sso_confirm", data);
 }
 
 std::string Templates::render(const ErrorPage& page) const {
+  const Translator tr = state_->translator(page.layout);
   mustache::data data = state_->base(page.layout, page.title);
-  data.set("message", page.message);
-  setOptional(data, "detail", page.detail);
+  data.set("message", tr(page.message));
+  tr.set(data, "detail", page.detail);
   setOptional(data, "back_href", page.back_href);
-  data.set("back_label", page.back_label);
+  data.set("back_label", tr(page.back_label));
   setOptional(data, "action_href", page.action_href);
-  data.set("action_label", page.action_label);
-  return state_->render("error", data);
+  data.set("action_label", tr(page.action_label));
+  return state_->render(page.layout, "error", data);
 }
 
 std::string Templates::render(const LogoutPage& page) const {
-  mustache::data data = state_->base(page.layout, "Sign out");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("logout.title"));
   data.set("csrf_token", page.csrf_token);
   setOptional(data, "user_id", page.user_id);
-  setOptional(data, "error", page.error);
+  tr.set(data, "error", page.error);
   data.set("from_application", page.from_application);
   setOptional(data, "client_name", page.client_name);
   setOptional(data, "client_host", page.client_host);
@@ -464,21 +534,23 @@ std::string Templates::render(const LogoutPage& page) const {
     fields.push_back(item);
   }
   data.set("fields", fields);
-  return state_->render("logout", data);
+  return state_->render(page.layout, "logout", data);
 }
 
 std::string Templates::render(const SignedOutPage& page) const {
-  mustache::data data = state_->base(page.layout, "You're signed out");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("signed_out.title"));
   setOptional(data, "return_href", page.return_href);
-  data.set("return_label", page.return_label);
-  return state_->render("signed_out", data);
+  data.set("return_label", tr(page.return_label));
+  return state_->render(page.layout, "signed_out", data);
 }
 
 std::string Templates::render(const SignedInPage& page) const {
-  mustache::data data = state_->base(page.layout, "Your account");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("signed_in.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
-  setOptional(data, "notice", page.notice);
+  tr.set(data, "notice", page.notice);
   setOptional(data, "profile_href", page.profile_href);
   setOptional(data, "sessions_href", page.sessions_href);
   setOptional(data, "password_change_href", page.password_change_href);
@@ -488,96 +560,104 @@ std::string Templates::render(const SignedInPage& page) const {
   const bool any_action = page.profile_href || page.sessions_href || page.password_change_href ||
                           page.emails_href || page.cross_signing_reset_href || page.deactivate_href;
   data.set("has_actions", any_action);
-  return state_->render("signed_in", data);
+  return state_->render(page.layout, "signed_in", data);
 }
 
 std::string Templates::render(const ReauthPage& page) const {
-  mustache::data data = state_->base(page.layout, "Confirm it's you");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("reauth.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("next", page.next);
-  data.set("lead", page.lead);
-  setOptional(data, "error", page.error);
+  data.set("lead", tr(page.lead));
+  tr.set(data, "error", page.error);
   if (page.steps > 1) {
-    data.set("progress", "Step " + std::to_string(page.step) + " of " + std::to_string(page.steps));
+    data.set("progress", tr("reauth.progress", {{"step", std::to_string(page.step)},
+                                                {"steps", std::to_string(page.steps)}}));
   }
   mustache::data fields{mustache::data::type::list};
   for (const FormField& field : page.fields) {
-    FieldSpec spec(field.name, field.label, field.type, field.autocomplete);
-    spec.hint = field.hint;
-    spec.error = field.error;
+    FieldSpec spec(field.name, tr(field.label), field.type, field.autocomplete);
+    spec.hint = tr(field.hint);
+    spec.error = tr(field.error);
     spec.plain_text = field.plain_text;
     fields.push_back(fieldData(spec));
   }
   data.set("fields", fields);
-  return state_->render("reauth", data);
+  return state_->render(page.layout, "reauth", data);
 }
 
 std::string Templates::render(const PasswordChangePage& page) const {
-  mustache::data data = state_->base(page.layout, "Change your password");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("password_change.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("end_sessions", page.end_sessions);
-  setOptional(data, "error", page.error);
-  FieldSpec current("current_password", "Current password", "password", "current-password");
-  current.error = page.current_password_error;
+  tr.set(data, "error", page.error);
+  FieldSpec current("current_password", tr("field.current_password"), "password",
+                    "current-password");
+  current.error = tr(page.current_password_error);
   data.set("current_password_field", fieldData(current));
-  FieldSpec fresh("new_password", "New password", "password", "new-password");
-  fresh.error = page.new_password_error;
-  fresh.hint = "At least 8 characters; a few words you will remember work well.";
+  FieldSpec fresh("new_password", tr("field.new_password"), "password", "new-password");
+  fresh.error = tr(page.new_password_error);
+  fresh.hint = tr("field.new_password_hint");
   data.set("new_password_field", fieldData(fresh));
-  FieldSpec confirm("new_password_confirm", "Confirm the new password", "password", "new-password");
-  confirm.error = page.new_password_confirm_error;
+  FieldSpec confirm("new_password_confirm", tr("field.new_password_confirm"), "password",
+                    "new-password");
+  confirm.error = tr(page.new_password_confirm_error);
   data.set("new_password_confirm_field", fieldData(confirm));
-  return state_->render("password_change", data);
+  return state_->render(page.layout, "password_change", data);
 }
 
 std::string Templates::render(const DeactivatePage& page) const {
-  mustache::data data = state_->base(page.layout, "Deactivate your account");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("deactivate.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("erase", page.erase);
-  setOptional(data, "error", page.error);
-  return state_->render("deactivate", data);
+  tr.set(data, "error", page.error);
+  return state_->render(page.layout, "deactivate", data);
 }
 
 std::string Templates::render(const CrossSigningResetPage& page) const {
+  const Translator tr = state_->translator(page.layout);
   mustache::data data = state_->base(
-      page.layout, page.approved ? "Identity reset approved" : "Reset your digital identity");
+      page.layout, Text(page.approved ? "cross_signing.title_approved" : "cross_signing.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("approved", page.approved);
   setOptional(data, "approved_until", page.approved_until);
-  setOptional(data, "error", page.error);
-  return state_->render("cross_signing_reset", data);
+  tr.set(data, "error", page.error);
+  return state_->render(page.layout, "cross_signing_reset", data);
 }
 
 std::string Templates::render(const ProfilePage& page) const {
-  mustache::data data = state_->base(page.layout, "Your profile");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("profile.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
-  setOptional(data, "notice", page.notice);
-  setOptional(data, "error", page.error);
-  FieldSpec name("display_name", "Display name", "text", "nickname");
+  tr.set(data, "notice", page.notice);
+  tr.set(data, "error", page.error);
+  FieldSpec name("display_name", tr("field.display_name"), "text", "nickname");
   name.value = page.display_name;
-  name.error = page.display_name_error;
+  name.error = tr(page.display_name_error);
   name.required = false;
-  name.hint = "How others see you in rooms. Leave it empty to show your user ID.";
+  name.hint = tr("field.display_name_hint");
   data.set("display_name_field", fieldData(name));
-  return state_->render("profile", data);
+  return state_->render(page.layout, "profile", data);
 }
 
 namespace {
 
 // Every key session.mustache reads is set (false when absent), for the
 // reason fieldData() gives.
-mustache::data sessionData(const SessionSummary& session) {
+mustache::data sessionData(const SessionSummary& session, const Translator& tr) {
   const auto text = [](const std::optional<std::string>& value) {
     return value && !value->empty() ? mustache::data(*value) : mustache::data(false);
   };
   mustache::data data;
-  data.set("kind", session.kind);
-  data.set("name", session.name);
+  data.set("kind", tr(session.kind));
+  data.set("name", tr(session.name));
   data.set("logo_uri", text(session.logo_uri));
   data.set("device_id", text(session.device_id));
   data.set("created_at", session.created_at);
@@ -592,53 +672,59 @@ mustache::data sessionData(const SessionSummary& session) {
 }  // namespace
 
 std::string Templates::render(const SessionsPage& page) const {
-  mustache::data data = state_->base(page.layout, "Your sessions");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("sessions.title"));
   data.set("user_id", page.user_id);
-  setOptional(data, "notice", page.notice);
+  tr.set(data, "notice", page.notice);
   mustache::data sessions{mustache::data::type::list};
-  for (const SessionSummary& session : page.sessions) sessions.push_back(sessionData(session));
+  for (const SessionSummary& session : page.sessions) sessions.push_back(sessionData(session, tr));
   data.set("sessions", sessions);
   data.set("has_sessions", !page.sessions.empty());
-  return state_->render("sessions", data);
+  return state_->render(page.layout, "sessions", data);
 }
 
 std::string Templates::render(const SessionPage& page) const {
+  const Translator tr = state_->translator(page.layout);
   mustache::data data = state_->base(page.layout, page.session.name);
   data.set("user_id", page.user_id);
-  data.set("session", sessionData(page.session));
+  data.set("session", sessionData(page.session, tr));
   data.set("end_href", page.end_href);
-  return state_->render("session", data);
+  return state_->render(page.layout, "session", data);
 }
 
 std::string Templates::render(const SessionEndPage& page) const {
+  const Translator tr = state_->translator(page.layout);
   mustache::data data = state_->base(
-      page.layout, page.session.is_current ? "Sign out of this browser?" : "End this session?");
+      page.layout,
+      Text(page.session.is_current ? "session_end.title_current" : "session_end.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
-  data.set("session", sessionData(page.session));
+  data.set("session", sessionData(page.session, tr));
   data.set("action", page.action);
   data.set("cancel_href", page.cancel_href);
-  setOptional(data, "error", page.error);
-  return state_->render("session_end", data);
+  tr.set(data, "error", page.error);
+  return state_->render(page.layout, "session_end", data);
 }
 
 std::string Templates::render(const NoticePage& page) const {
+  const Translator tr = state_->translator(page.layout);
   mustache::data data = state_->base(page.layout, page.title);
-  data.set("message", page.message);
+  data.set("message", tr(page.message));
   setOptional(data, "link_href", page.link_href);
-  data.set("link_label", page.link_label);
-  return state_->render("notice", data);
+  data.set("link_label", tr(page.link_label));
+  return state_->render(page.layout, "notice", data);
 }
 
 std::string Templates::render(const EmailsPage& page) const {
-  mustache::data data = state_->base(page.layout, "E-mail addresses");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("emails.title"));
   data.set("user_id", page.user_id);
   data.set("editable", page.editable);
   data.set("add_csrf_token", page.add_csrf_token);
   data.set("primary_csrf_token", page.primary_csrf_token);
   data.set("remove_csrf_token", page.remove_csrf_token);
-  setOptional(data, "notice", page.notice);
-  setOptional(data, "error", page.error);
+  tr.set(data, "notice", page.notice);
+  tr.set(data, "error", page.error);
   mustache::data emails{mustache::data::type::list};
   for (const EmailEntry& entry : page.emails) {
     mustache::data item;
@@ -656,70 +742,75 @@ std::string Templates::render(const EmailsPage& page) const {
   }
   data.set("has_emails", !page.emails.empty());
   data.set("emails", emails);
-  FieldSpec email("email", "E-mail address", "email", "email");
+  FieldSpec email("email", tr("field.email"), "email", "email");
   email.value = page.email;
-  email.error = page.email_error;
+  email.error = tr(page.email_error);
   email.plain_text = true;
-  email.hint = "We will send a 6-digit code to this address.";
+  email.hint = tr("field.email_code_hint");
   data.set("email_field", fieldData(email));
-  return state_->render("emails", data);
+  return state_->render(page.layout, "emails", data);
 }
 
 std::string Templates::render(const EmailVerifyPage& page) const {
-  mustache::data data = state_->base(page.layout, "Verify your e-mail address");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("email_verify.title"));
   data.set("user_id", page.user_id);
   data.set("email_id", page.email_id);
   data.set("address", page.address);
   data.set("csrf_token", page.csrf_token);
   data.set("resend_csrf_token", page.resend_csrf_token);
   data.set("valid_minutes", std::to_string(page.valid_minutes));
-  setOptional(data, "notice", page.notice);
-  setOptional(data, "error", page.error);
-  FieldSpec code("code", "Code", "text", "one-time-code");
-  code.error = page.code_error;
+  tr.set(data, "notice", page.notice);
+  tr.set(data, "error", page.error);
+  FieldSpec code("code", tr("common.code"), "text", "one-time-code");
+  code.error = tr(page.code_error);
   code.plain_text = true;
   data.set("code_field", fieldData(code));
-  return state_->render("email_verify", data);
+  return state_->render(page.layout, "email_verify", data);
 }
 
 std::string Templates::render(const RecoverPage& page) const {
+  const Translator tr = state_->translator(page.layout);
   mustache::data data =
-      state_->base(page.layout, page.sent ? "Check your e-mail" : "Reset your password");
+      state_->base(page.layout, Text(page.sent ? "recover.title_sent" : "recover.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("sent", page.sent);
   data.set("email", page.email);
   data.set("valid_minutes", std::to_string(page.valid_minutes));
-  setOptional(data, "error", page.error);
-  FieldSpec email("email", "E-mail address", "email", "email");
+  tr.set(data, "error", page.error);
+  FieldSpec email("email", tr("field.email"), "email", "email");
   email.value = page.email;
-  email.error = page.email_error;
+  email.error = tr(page.email_error);
   email.plain_text = true;
   data.set("email_field", fieldData(email));
-  return state_->render("recover", data);
+  return state_->render(page.layout, "recover", data);
 }
 
 std::string Templates::render(const RecoverPasswordPage& page) const {
-  mustache::data data = state_->base(page.layout, "Choose a new password");
+  const Translator tr = state_->translator(page.layout);
+  mustache::data data = state_->base(page.layout, Text("recover_password.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("token", page.token);
   data.set("user_id", page.user_id);
-  setOptional(data, "error", page.error);
-  FieldSpec fresh("new_password", "New password", "password", "new-password");
-  fresh.error = page.new_password_error;
-  fresh.hint = "At least 8 characters; a few words you will remember work well.";
+  tr.set(data, "error", page.error);
+  FieldSpec fresh("new_password", tr("field.new_password"), "password", "new-password");
+  fresh.error = tr(page.new_password_error);
+  fresh.hint = tr("field.new_password_hint");
   data.set("new_password_field", fieldData(fresh));
-  FieldSpec confirm("new_password_confirm", "Confirm the new password", "password", "new-password");
-  confirm.error = page.new_password_confirm_error;
+  FieldSpec confirm("new_password_confirm", tr("field.new_password_confirm"), "password",
+                    "new-password");
+  confirm.error = tr(page.new_password_confirm_error);
   data.set("new_password_confirm_field", fieldData(confirm));
-  return state_->render("recover_password", data);
+  return state_->render(page.layout, "recover_password", data);
 }
 
 std::string Templates::render(const FormPostPage& page) const {
+  const Translator tr = state_->translator(page.layout);
   mustache::data data = state_->base(page.layout, page.title);
   data.set("action", page.action);
-  data.set("lead", page.lead);
-  if (page.alert) data.set("alert", *page.alert);
-  data.set("button_label", page.button_label);
+  data.set("lead", tr(page.lead));
+  tr.set(data, "alert", page.alert);
+  data.set("button_label", tr(page.button_label));
   if (page.auto_submit) data.set("script_href", state_->form_post_script_href);
   mustache::data fields{mustache::data::type::list};
   for (const FormPostPage::Field& field : page.fields) {
@@ -729,22 +820,31 @@ std::string Templates::render(const FormPostPage& page) const {
     fields.push_back(item);
   }
   data.set("fields", fields);
-  return state_->render("form_post", data);
+  return state_->render(page.layout, "form_post", data);
 }
 
 namespace {
 
 template <class Page>
 void checkSamples(const Templates& templates, std::string_view name, std::string& problems) {
-  int index = 0;
-  for (const Page& sample : Page::samples()) {
-    const std::string html = templates.render(sample);
-    if (html.empty()) {
-      problems += std::string(name) + " sample " + std::to_string(index) + ": empty output\n";
-    } else if (auto problem = checkHtml(html)) {
-      problems += std::string(name) + " sample " + std::to_string(index) + ": " + *problem + "\n";
+  for (const std::string& language : templates.catalogue().languages()) {
+    int index = 0;
+    for (Page sample : Page::samples()) {
+      sample.layout.lang = language;
+      const std::string html = templates.render(sample);
+      const std::string where =
+          std::string(name) + " sample " + std::to_string(index) + " (" + language + ")";
+      if (html.empty()) {
+        problems += where + ": empty output\n";
+      } else if (auto problem = checkHtml(html)) {
+        problems += where + ": " + *problem + "\n";
+      } else if (html.find("<html lang=\"" + language + "\">") == std::string::npos) {
+        problems += where + ": not rendered in its language\n";
+      } else if (html.find(i18n::kMissingMessage) != std::string::npos) {
+        problems += where + ": names a message the catalogue does not have\n";
+      }
+      ++index;
     }
-    ++index;
   }
 }
 
@@ -754,6 +854,12 @@ Result<void, std::string> checkAllTemplates() {
   auto templates = Templates::load();
   if (!templates) return unexpected(templates.error().message);
   std::string problems;
+  // Every word a user reads comes from the catalogue.
+  for (const core::EmbeddedFile& file : embeddedTemplateFiles()) {
+    if (auto word = untranslatedText(file.contents, TemplateKind::Html)) {
+      problems += std::string(file.name) + ": text outside the catalogue: \"" + *word + "\"\n";
+    }
+  }
   checkSamples<LoginPage>(*templates, "login", problems);
   checkSamples<RegisterPage>(*templates, "register", problems);
   checkSamples<RegisterVerifyPage>(*templates, "register_verify", problems);

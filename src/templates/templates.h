@@ -10,6 +10,12 @@
 //  - partials ({{> name}}, from components/) are expanded when the pages are
 //    loaded, so rendering parses nothing;
 //  - render() is thread-safe;
+//  - every word is a message of the catalogue (i18n/catalogue.h): templates
+//    hold {{t:key}} tags, replaced when loading by the message of each
+//    language (templates/translation.h), so there is one compiled set per
+//    language; render() uses the set of page.layout.lang (English when the
+//    catalogue has no such language) and writes the page's Text fields in
+//    that language;
 //  - pages reference static assets by a URL carrying a hash of their
 //    contents (/assets/mxauth.css?v=…), so assets can be cached for a year.
 
@@ -23,6 +29,7 @@
 
 #include "core/embedded_file.h"
 #include "core/result.h"
+#include "i18n/catalogue.h"
 #include "templates/email_pages.h"
 #include "templates/pages.h"
 
@@ -47,9 +54,13 @@ class Templates {
   // The templates and assets compiled into the binary.
   static Result<Templates, TemplateError> load();
   // From other files (names relative to resources/templates, e.g.
-  // "pages/login.mustache"), for tests of the loader itself.
+  // "pages/login.mustache"), for tests of the loader itself; with the
+  // built-in catalogues, or with others.
   static Result<Templates, TemplateError> loadFrom(std::span<const core::EmbeddedFile> templates,
                                                    std::span<const core::EmbeddedFile> assets);
+  static Result<Templates, TemplateError> loadFrom(std::span<const core::EmbeddedFile> templates,
+                                                   std::span<const core::EmbeddedFile> assets,
+                                                   i18n::Catalogue catalogue);
 
   Templates(Templates&&) noexcept;
   Templates& operator=(Templates&&) noexcept;
@@ -84,6 +95,9 @@ class Templates {
   std::string render(const FormPostPage& page) const;
 
   const std::vector<StaticAsset>& assets() const;
+  // The message catalogues the pages were translated with (languages,
+  // negotiation, and the messages handlers write outside pages).
+  const i18n::Catalogue& catalogue() const;
   // The asset with this path, or nullptr.
   const StaticAsset* asset(std::string_view path) const;
 
@@ -93,9 +107,10 @@ class Templates {
   std::unique_ptr<State> state_;
 };
 
-// Renders every sample of every page and checks that the result is
-// well-formed HTML (checkHtml). For `mxauth templates check` and CI; the
-// error lists each problem with the page and sample that caused it.
+// Renders every sample of every page in every language and checks that the
+// result is well-formed HTML (checkHtml) in that language, and that no
+// template holds words outside {{t:…}} tags (untranslatedText). For `mxauth templates check` and
+// CI; the error lists each problem with the page and sample that caused it.
 Result<void, std::string> checkAllTemplates();
 
 }  // namespace mxauth::templates

@@ -109,7 +109,7 @@ TEST_F(TemplatesTest, TheSignedOutPageOffersTheWayBackOnlyWhenThereIsOne) {
   SignedOutPage page;
   const std::string plain = templates_.render(page);
   page.return_href = "https://client.example/bye?state=a&b";
-  page.return_label = "Return to client.example";
+  page.return_label = Text("common.return_to", {{"destination", "client.example"}});
   const std::string returning = templates_.render(page);
 
   EXPECT_NE(plain.find("You are signed out of mxauth in this browser."), std::string::npos);
@@ -155,7 +155,7 @@ TEST_F(TemplatesTest, LoginFormHasTheStableIdsNamesAndAutocomplete) {
 TEST_F(TemplatesTest, FieldErrorsAreTiedToTheirFieldForAssistiveTechnology) {
   RegisterPage page;
   page.csrf_token = "t";
-  page.username_error = "This username is taken";
+  page.username_error = Text("register.username_taken");
 
   const std::string html = templates_.render(page);
 
@@ -171,7 +171,7 @@ TEST_F(TemplatesTest, FieldErrorsAreTiedToTheirFieldForAssistiveTechnology) {
 TEST_F(TemplatesTest, APageLevelErrorIsNotRepeatedUnderEveryField) {
   LoginPage page;
   page.csrf_token = "t";
-  page.error = "Wrong username or password";
+  page.error = Text("login.wrong_credentials");
 
   const std::string html = templates_.render(page);
 
@@ -187,14 +187,14 @@ TEST_F(TemplatesTest, ConsentFormHasAllowAndDenyButtons) {
   EXPECT_NE(html.find("name=\"action\" value=\"allow\""), std::string::npos);
   EXPECT_NE(html.find("name=\"action\" value=\"deny\""), std::string::npos);
   EXPECT_NE(html.find("referrerpolicy=\"no-referrer\""), std::string::npos);
-  EXPECT_NE(html.find("Administer the server"), std::string::npos);
+  EXPECT_NE(html.find("Server administration"), std::string::npos);
 }
 
 TEST_F(TemplatesTest, ServiceNameAndLanguageComeFromTheLayout) {
   ErrorPage page;
   page.layout.service_name = "Example <Auth>";
   page.layout.lang = "fr";
-  page.message = "m";
+  page.message = Text::verbatim("m");
 
   const std::string html = templates_.render(page);
 

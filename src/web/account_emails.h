@@ -80,10 +80,11 @@ crypto::Sha256Digest emailCodeKey(const WebContext& context);
 // code verifies: an address id, a pending registration) and the code.
 std::string emailCodeHash(const crypto::Sha256Digest& key, std::string_view binding,
                           std::string_view code);
-// Queues templates::VerificationCodeEmail with `code` to `address` in `tx`;
-// false when there is no mailer or it cannot be queued.
+// Queues templates::VerificationCodeEmail with `code` to `address` in `tx`,
+// written in `language` (that of the page that asked for the code); false
+// when there is no mailer or it cannot be queued.
 bool queueEmailCode(storage::Transaction& tx, WebContext& context, std::string_view address,
-                    std::string_view code);
+                    std::string_view code, std::string_view language);
 // The JSON string of an address, for audit details.
 std::string emailJsonString(std::string_view text);
 
@@ -108,7 +109,7 @@ class AccountEmailPages {
                             templates::EmailsPage page) const;
   http::Response renderVerify(const http::Request& request, const ActiveSession& active, int status,
                               templates::EmailVerifyPage page) const;
-  http::Response refused() const;
+  http::Response refused(const http::Request& request) const;
 
   const PageKit& kit_;
   const StepUp& step_up_;

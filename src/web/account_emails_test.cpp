@@ -459,6 +459,22 @@ TEST_F(RecoveryTest, TheLinkIsBuiltFromThePublicBaseNeverFromRequestHeaders) {
   EXPECT_EQ(link.find("evil"), std::string::npos);
 }
 
+TEST_F(RecoveryTest, TheEmailIsWrittenInTheLanguageOfTheRequestThatAskedForIt) {
+  addEmail(alice_, "alice@example.org", true);
+  takeJobs();
+  const http::Response page = request("alice@example.org", {{"Accept-Language", "fr-FR,fr;q=0.9"}});
+  EXPECT_NE(page.body.find("<html lang=\"fr\">"), std::string::npos);
+  const std::vector<email::Message> french = takeMail();
+  ASSERT_EQ(french.size(), 1u);
+  EXPECT_EQ(french.front().subject, "Choisir un nouveau mot de passe pour Example Auth");
+  EXPECT_NE(french.front().text.find("Bonjour,"), std::string::npos);
+
+  request("alice@example.org");
+  const std::vector<email::Message> english = takeMail();
+  ASSERT_EQ(english.size(), 1u);
+  EXPECT_EQ(english.front().subject, "Choose a new password for Example Auth");
+}
+
 TEST_F(RecoveryTest, ANewPasswordEndsEverySessionAndTheLinkWorksOnce) {
   addEmail(alice_, "alice@example.org", true);
   signIn();

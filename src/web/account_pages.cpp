@@ -26,15 +26,29 @@
 namespace mxauth::web {
 namespace {
 
-constexpr std::string_view kWrongCredentials = "Wrong username or password";
+const Text kWrongCredentials{"login.wrong_credentials"};
 constexpr std::string_view kLoginPurpose = "login";
 constexpr std::string_view kRegisterPurpose = "register";
 constexpr std::string_view kLogoutPurpose = kLogoutCsrfPurpose;
 constexpr std::size_t kMaxUsernameInput = 320;
 constexpr std::string_view kAccountPath = "/account/";
 constexpr std::size_t kMaxTokenInput = 128;
-constexpr std::string_view kUnusableToken =
-    "This registration token cannot be used: it is unknown, used up, expired or revoked";
+const Text kUnusableToken{"register.token_unusable"};
+
+// What the register form says about a username the grammar refuses.
+Text localpartProblem(domain::LocalpartError error) {
+  switch (error) {
+    case domain::LocalpartError::Empty:
+      return Text("register.username_empty");
+    case domain::LocalpartError::TooLong:
+      return Text("register.username_too_long");
+    case domain::LocalpartError::InvalidCharacter:
+      return Text("register.username_invalid_character");
+    case domain::LocalpartError::Reserved:
+      return Text("register.username_reserved");
+  }
+  return Text("register.username_invalid");
+}
 
 // Whether a registration token can still be used at `now`.
 bool usable(const storage::RegistrationToken& token, Timestamp now) {
@@ -79,7 +93,7 @@ http::Response AccountPages::renderLogin(const http::Request& request, int statu
                                          templates::LoginPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLoginPurpose);
   if (context.settings.registration_enabled) {
     page.register_href = PageKit::withQuery("/register", {{"next", page.next}});
@@ -98,32 +112,32 @@ http::Response AccountPages::showLogin(const http::Request& request) const {
   page.next = nextOf(request.query);
   const std::string_view username = request.queryParam("username").value_or("");
   if (username.size() <= kMaxUsernameInput) page.username = std::string(username);
-  if (request.queryParam("reauth")) page.notice = "Sign in again to continue.";
+  if (request.queryParam("reauth")) page.notice = Text("login.reauth_notice");
   return renderLogin(request, 200, std::move(page));
 }
 
 http::Response AccountPages::submitLogin(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::LoginPage page;
   page.next = nextOf(*form);
   page.username = fieldOf(*form, "username").substr(0, kMaxUsernameInput);
   const std::string password = fieldOf(*form, "password");
 
   if (!kit_.sessions().verifyCsrf(request, kLoginPurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderLogin(request, 403, std::move(page));
   }
-  if (page.username.empty()) page.username_error = "Enter your username or e-mail address";
-  if (password.empty()) page.password_error = "Enter your password";
+  if (page.username.empty()) page.username_error = Text("login.enter_username");
+  if (password.empty()) page.password_error = Text("form.enter_password");
   if (page.username_error || page.password_error) {
     return renderLogin(request, 400, std::move(page));
   }
 
   const auto overloaded = [&]() {
-    return kit_.errorPage(503, "Temporarily unavailable",
-                          "Too many sign-ins are in progress. Please try again in a moment.");
+    return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                          Text("error.busy_sign_ins"));
   };
   const std::string client_key = http::addressKey(request.remote_address);
   auto user =
@@ -133,13 +147,13 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
   if (!user) {
     switch (user.error().code) {
       case accounts::PasswordLoginError::WrongCredentials:
-        page.error = std::string(kWrongCredentials);
+        page.error = kWrongCredentials;
         return renderLogin(request, 400, std::move(page));
       case accounts::PasswordLoginError::Deactivated:
-        page.error = "This account has been deactivated.";
+        page.error = Text("login.deactivated");
         return renderLogin(request, 403, std::move(page));
       case accounts::PasswordLoginError::Locked:
-        page.error = "This account is locked. Please contact the server administrator.";
+        page.error = Text("login.locked");
         return renderLogin(request, 403, std::move(page));
       case accounts::PasswordLoginError::Overloaded:
         return overloaded();
@@ -147,20 +161,19 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
         // Checklist G.45: the same words whichever limit it was, so that
         // they say nothing about the account.
         const Duration wait = user.error().retry_after;
-        page.error =
-            "Too many sign-in attempts. Please wait " + waitMessage(wait) + " and try again.";
+        page.error = Text("login.too_many_attempts").with("wait", waitMessage(wait));
         http::Response response = renderLogin(request, 429, std::move(page));
         response.setHeader("Retry-After", retryAfterSeconds(wait));
         return response;
       }
       case accounts::PasswordLoginError::Unavailable:
         return kit_.storageFailure(
+            request,
             storage::StorageError{storage::StorageErrorCode::Unavailable, "password check"});
       case accounts::PasswordLoginError::Internal:
         break;
     }
-    return kit_.errorPage(500, "Something went wrong",
-                          "Your password could not be checked. Please try again later.");
+    return kit_.errorPage(request, 500, Text("error.title"), Text("login.check_failed"));
   }
   return startSession(request, user->id, page.next);
 }
@@ -169,21 +182,21 @@ http::Response AccountPages::startSession(const http::Request& request, const do
                                           const std::optional<std::string>& next) const {
   WebContext& context = kit_.context();
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto previous = kit_.sessions().current(request, **tx, context.clock);
-  if (!previous) return kit_.storageFailure(previous.error());
+  if (!previous) return kit_.storageFailure(request, previous.error());
   if (*previous) {
     auto finished = (*tx)->browserSessions().finish(context.clock, (*previous)->session.id);
-    if (!finished) return kit_.storageFailure(finished.error());
+    if (!finished) return kit_.storageFailure(request, finished.error());
   }
   storage::NewBrowserSession fresh;
   fresh.user_id = user;
   fresh.user_agent = boundedUserAgent(request);
   fresh.ip_address = request.remote_address;
   auto added = (*tx)->browserSessions().add(context.rng, context.clock, fresh);
-  if (!added) return kit_.storageFailure(added.error());
+  if (!added) return kit_.storageFailure(request, added.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
 
   http::Response response = http::Response::redirect(next.value_or(std::string(kAccountPath)), 303);
   kit_.sessions().attach(response, added->id, context.rng, context.clock);
@@ -194,7 +207,7 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
                                             templates::RegisterPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kRegisterPurpose);
   page.homeserver = context.settings.homeserver;
   page.login_href = PageKit::withQuery("/login", {{"next", page.next}});
@@ -209,8 +222,7 @@ http::Response AccountPages::renderRegister(const http::Request& request, int st
 
 http::Response AccountPages::showRegister(const http::Request& request) const {
   if (!kit_.settings().registration_enabled) {
-    return kit_.errorPage(404, "Registration is closed",
-                          "This server does not allow new accounts to be created here.");
+    return kit_.errorPage(request, 404, Text("register.closed_title"), Text("register.closed"));
   }
   templates::RegisterPage page;
   page.next = nextOf(request.query);
@@ -220,11 +232,10 @@ http::Response AccountPages::showRegister(const http::Request& request) const {
 http::Response AccountPages::submitRegister(const http::Request& request) const {
   WebContext& context = kit_.context();
   if (!context.settings.registration_enabled) {
-    return kit_.errorPage(404, "Registration is closed",
-                          "This server does not allow new accounts to be created here.");
+    return kit_.errorPage(request, 404, Text("register.closed_title"), Text("register.closed"));
   }
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::RegisterPage page;
   page.next = nextOf(*form);
   page.username = fieldOf(*form, "username").substr(0, kMaxUsernameInput);
@@ -235,42 +246,44 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   page.accept_terms = form->contains("accept_terms");
 
   if (!kit_.sessions().verifyCsrf(request, kRegisterPurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderRegister(request, 403, std::move(page));
   }
 
   auto localpart = domain::Localpart::parse(page.username, context.settings.homeserver);
-  if (!localpart) page.username_error = std::string(domain::describe(localpart.error()));
+  if (!localpart) page.username_error = localpartProblem(localpart.error());
   if (page.email.empty() && context.settings.email_verification_required) {
-    page.email_error = "Enter your e-mail address: this server sends it a code to finish";
+    page.email_error = Text("register.email_required");
   } else if (!page.email.empty() && !domain::isValidEmailAddress(page.email)) {
-    page.email_error = "This is not a valid e-mail address";
+    page.email_error = Text("register.email_invalid");
   }
-  page.password_error =
-      passwordProblem(password, localpart ? localpart->str() : std::string_view(page.username));
+  if (auto problem = passwordProblem(
+          password, localpart ? localpart->str() : std::string_view(page.username))) {
+    page.password_error = std::move(problem);
+  }
   if (!page.password_error && password != confirm) {
-    page.password_confirm_error = "The passwords do not match";
+    page.password_confirm_error = Text("form.passwords_mismatch");
   }
   const bool token_required = context.settings.registration_token_required;
   const std::string token_hash = crypto::tokenHashHex(page.registration_token);
   if (token_required) {
     if (page.registration_token.empty()) {
-      page.registration_token_error = "Enter your registration token";
+      page.registration_token_error = Text("register.enter_token");
     } else {
       // A first look, before the costly password hash; the use that counts
       // is the conditional write in the transaction below.
       auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-      if (!tx) return kit_.storageFailure(tx.error());
+      if (!tx) return kit_.storageFailure(request, tx.error());
       auto found = (*tx)->registrationTokens().findByHash(token_hash);
-      if (!found) return kit_.storageFailure(found.error());
+      if (!found) return kit_.storageFailure(request, found.error());
       if (!*found || !usable(**found, context.clock.now())) {
-        page.registration_token_error = std::string(kUnusableToken);
+        page.registration_token_error = kUnusableToken;
       }
     }
   }
   const bool terms = context.settings.tos_uri && !context.settings.tos_uri->empty();
   if (terms && !page.accept_terms) {
-    page.accept_terms_error = "Accept the terms of service to continue";
+    page.accept_terms_error = Text("register.accept_terms_required");
   }
   if (page.username_error || page.email_error || page.password_error ||
       page.password_confirm_error || page.registration_token_error || page.accept_terms_error) {
@@ -278,14 +291,14 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   }
 
   const auto taken = [&]() {
-    page.username_error = "This username is taken";
+    page.username_error = Text("register.username_taken");
     return renderRegister(request, 409, std::move(page));
   };
   {
     auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return kit_.storageFailure(tx.error());
+    if (!tx) return kit_.storageFailure(request, tx.error());
     auto existing = (*tx)->users().findByLocalpart(localpart->str());
-    if (!existing) return kit_.storageFailure(existing.error());
+    if (!existing) return kit_.storageFailure(request, existing.error());
     if (*existing) return taken();
   }
   // The homeserver has the last word on a localpart (spec-digest §5.5):
@@ -293,9 +306,8 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   if (context.homeserver != nullptr) {
     auto available = context.homeserver->isLocalpartAvailable(localpart->str());
     if (!available) {
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "The homeserver cannot be reached right now, so no account can be "
-                            "created. Please try again in a moment.");
+      return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                            Text("register.homeserver_unreachable"));
     }
     switch (*available) {
       case homeserver::LocalpartAvailability::Available:
@@ -303,10 +315,10 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
       case homeserver::LocalpartAvailability::InUse:
         return taken();
       case homeserver::LocalpartAvailability::Invalid:
-        page.username_error = "The homeserver does not accept this username";
+        page.username_error = Text("register.username_refused");
         return renderRegister(request, 400, std::move(page));
       case homeserver::LocalpartAvailability::Exclusive:
-        page.username_error = "This username is reserved on this homeserver";
+        page.username_error = Text("register.username_exclusive");
         return renderRegister(request, 409, std::move(page));
     }
   }
@@ -314,10 +326,10 @@ http::Response AccountPages::submitRegister(const http::Request& request) const 
   auto hash = context.hasher.hash(context.rng, password);
   if (!hash) {
     if (hash.error() == crypto::PasswordError::Overloaded) {
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "Too many sign-ins are in progress. Please try again in a moment.");
+      return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                            Text("error.busy_sign_ins"));
     }
-    page.password_error = std::string(crypto::describe(hash.error()));
+    page.password_error = Text("form.password_refused");
     return renderRegister(request, 400, std::move(page));
   }
 
@@ -424,36 +436,37 @@ http::Response AccountPages::refuseAccount(const http::Request& request,
                                            const AccountFailure& failure) const {
   switch (failure.refusal) {
     case AccountRefusal::Taken:
-      page.username_error = "This username is taken";
+      page.username_error = Text("register.username_taken");
       return renderRegister(request, 409, std::move(page));
     case AccountRefusal::TokenUnusable:
-      page.registration_token_error = std::string(kUnusableToken);
+      page.registration_token_error = kUnusableToken;
       return renderRegister(request, 400, std::move(page));
     case AccountRefusal::EmailInUse:
-      page.email_error = "This address is already in use by another account";
+      page.email_error = Text("register.email_in_use");
       return renderRegister(request, 409, std::move(page));
     case AccountRefusal::PendingGone:
-      page.error = "This registration has expired or was already completed. Please start again.";
+      page.error = Text("register.pending_gone");
       return renderRegister(request, 400, std::move(page));
     case AccountRefusal::Storage:
       break;
   }
-  return kit_.storageFailure(failure.error.value_or(
-      storage::StorageError{storage::StorageErrorCode::Internal, "account creation"}));
+  return kit_.storageFailure(
+      request, failure.error.value_or(
+                   storage::StorageError{storage::StorageErrorCode::Internal, "account creation"}));
 }
 
 http::Response AccountPages::showLogout(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
   if (!*active) return http::Response::redirect("/login", 303);
 
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::LogoutPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
   page.user_id = "@" + (*active)->user.localpart + ":" + context.settings.homeserver;
   http::Response response = kit_.html(200, context.templates.render(page));
@@ -464,28 +477,28 @@ http::Response AccountPages::showLogout(const http::Request& request) const {
 http::Response AccountPages::submitLogout(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   // The confirmation an application's logout request asked for.
   if (isEndSessionForm(*form)) return EndSessionPages(kit_).submitConfirmation(request, *form);
   if (!kit_.sessions().verifyCsrf(request, kLogoutPurpose, form->get("csrf").value_or(""))) {
     const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
     templates::LogoutPage page;
-    page.layout = kit_.layout();
+    page.layout = kit_.layout(request);
     page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     http::Response response = kit_.html(403, context.templates.render(page));
     kit_.sessions().issueCsrfCookie(response, csrf);
     return response;
   }
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   if (*active) {
     auto finished = (*tx)->browserSessions().finish(context.clock, (*active)->session.id);
-    if (!finished) return kit_.storageFailure(finished.error());
+    if (!finished) return kit_.storageFailure(request, finished.error());
     auto committed = (*tx)->commit();
-    if (!committed) return kit_.storageFailure(committed.error());
+    if (!committed) return kit_.storageFailure(request, committed.error());
   }
   http::Response response = http::Response::redirect("/login", 303);
   kit_.sessions().clear(response);
@@ -508,15 +521,16 @@ http::Response AccountPages::followAccountAction(const http::Request& request,
   // wrong one, and let the user choose.
   const std::string signed_in = "@" + active->user.localpart + ":" + context.settings.homeserver;
   templates::ErrorPage page;
-  page.layout = kit_.layout();
-  page.title = "This link is for another account";
-  page.message = "The link you followed is for @" + *hinted + ":" + context.settings.homeserver +
-                 ", but you are signed in as " + signed_in + ".";
-  page.detail = "To use the other account, sign out and sign in to it, then open the link again.";
+  page.layout = kit_.layout(request);
+  page.title = Text("account.other_account_title");
+  page.message = Text("account.other_account",
+                      {{"link_user_id", "@" + *hinted + ":" + context.settings.homeserver},
+                       {"user_id", signed_in}});
+  page.detail = Text("account.other_account_detail");
   page.action_href = std::move(target);
-  page.action_label = "Continue as " + signed_in;
+  page.action_label = Text("account.continue_as", {{"user_id", signed_in}});
   page.back_href = "/logout";
-  page.back_label = "Sign out";
+  page.back_label = Text("common.sign_out");
   return kit_.html(200, context.templates.render(page));
 }
 
@@ -525,9 +539,9 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   // MSC4191 deep links (web/account_actions.h): only navigation; the page
   // asks for login, step-up and confirmation itself.
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
   if (const auto action = request.queryParam("action")) {
     if (auto target = accountActionTarget(context.settings, *action, request)) {
@@ -540,11 +554,11 @@ http::Response AccountPages::showAccount(const http::Request& request) const {
   }
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::SignedInPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLogoutPurpose);
   page.user_id = "@" + (*active)->user.localpart + ":" + context.settings.homeserver;
   if (request.queryParam("done") == "password") {
-    page.notice = "Your password has been changed.";
+    page.notice = Text("account.password_changed");
   }
   page.profile_href = std::string(kProfilePath);
   page.sessions_href = std::string(kSessionsPath);

@@ -35,6 +35,37 @@ TEST_F(AccountPagesTest, LoginPageSetsACsrfCookieAndCarriesItsToken) {
   EXPECT_NE(page.body.find("Example Auth"), std::string::npos);
 }
 
+TEST_F(AccountPagesTest, PagesFollowAcceptLanguageAndSayWhichLanguageTheyAreIn) {
+  const http::Response english = account_->showLogin(get("/login"));
+  EXPECT_EQ(english.header("Content-Language"), "en");
+  EXPECT_EQ(english.header("Vary"), "Accept-Language");
+  EXPECT_NE(english.body.find("<html lang=\"en\">"), std::string::npos);
+
+  http::Request request = get("/login");
+  request.headers.add("Accept-Language", "de-DE, fr-CA;q=0.8, en;q=0.5");
+  const http::Response french = account_->showLogin(request);
+  EXPECT_EQ(french.header("Content-Language"), "fr");
+  EXPECT_NE(french.body.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(french.body.find("<title>Se connecter · Example Auth</title>"), std::string::npos);
+  EXPECT_NE(french.body.find(">Nom d’utilisateur ou adresse e-mail</label>"), std::string::npos);
+  EXPECT_EQ(french.body.find("Sign in"), std::string::npos);
+}
+
+TEST_F(AccountPagesTest, AHandlersErrorIsWrittenInThePagesLanguage) {
+  addUser("alice", "correct horse battery");
+  const http::Response page = account_->showLogin(get("/login"));
+  remember(page);
+  http::Request request = post(
+      "/login", {{"csrf", csrfOf(page)}, {"username", "alice"}, {"password", "wrong password!"}});
+  request.headers.add("Accept-Language", "fr");
+
+  const http::Response failed = account_->submitLogin(request);
+
+  EXPECT_EQ(failed.status, 400);
+  EXPECT_NE(failed.body.find("Nom d’utilisateur ou mot de passe incorrect"), std::string::npos);
+  EXPECT_EQ(failed.body.find("Wrong username or password"), std::string::npos);
+}
+
 TEST_F(AccountPagesTest, LoginWithLocalpartRedirectsWith303AndSetsTheSession) {
   addUser("alice", "correct horse battery");
 

@@ -27,15 +27,15 @@ bool isControlAt(std::string_view text, std::size_t at) {
 
 }  // namespace
 
-std::optional<std::string> displayNameProblem(std::string_view display_name) {
-  if (!http::isValidUtf8(display_name)) return "This name is not valid text";
+std::optional<Text> displayNameProblem(std::string_view display_name) {
+  if (!http::isValidUtf8(display_name)) return Text("profile.name_not_text");
   std::size_t code_points = 0;
   for (std::size_t i = 0; i < display_name.size(); ++i) {
-    if (isControlAt(display_name, i)) return "Use letters, digits, spaces and punctuation only";
+    if (isControlAt(display_name, i)) return Text("profile.name_control");
     if ((static_cast<unsigned char>(display_name[i]) & 0xc0) != 0x80) ++code_points;
   }
   if (code_points > kMaxDisplayNameLength) {
-    return "Use at most " + std::to_string(kMaxDisplayNameLength) + " characters";
+    return Text("profile.name_too_long", {{"count", std::to_string(kMaxDisplayNameLength)}});
   }
   return std::nullopt;
 }
@@ -43,20 +43,20 @@ std::optional<std::string> displayNameProblem(std::string_view display_name) {
 http::Response ProfilePages::showProfile(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
   if (!*active) {
     return http::Response::redirect(PageKit::withQuery("/login", {{"next", kProfilePath}}), 303);
   }
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::ProfilePage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kProfilePurpose);
   page.user_id = matrixUserId((*active)->user, context.settings.homeserver);
   page.display_name = (*active)->user.display_name.value_or("");
-  if (request.queryParam("saved")) page.notice = "Your profile has been saved.";
+  if (request.queryParam("saved")) page.notice = Text("profile.saved");
   http::Response response = kit_.html(200, context.templates.render(page));
   kit_.sessions().issueCsrfCookie(response, csrf);
   kit_.sessions().refresh(response, **active, context.rng, context.clock);
@@ -66,11 +66,11 @@ http::Response ProfilePages::showProfile(const http::Request& request) const {
 http::Response ProfilePages::submitProfile(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   auto read = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!read) return kit_.storageFailure(read.error());
+  if (!read) return kit_.storageFailure(request, read.error());
   auto active = kit_.sessions().current(request, **read, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   read->reset();
   if (!*active) {
     return http::Response::redirect(PageKit::withQuery("/login", {{"next", kProfilePath}}), 303);
@@ -79,7 +79,7 @@ http::Response ProfilePages::submitProfile(const http::Request& request) const {
   const std::string_view submitted = trimSpaces(form->get("display_name").value_or(""));
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::ProfilePage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kProfilePurpose);
   page.user_id = matrixUserId((*active)->user, context.settings.homeserver);
   // Shown again as typed, but never more than a page can hold.
@@ -92,7 +92,7 @@ http::Response ProfilePages::submitProfile(const http::Request& request) const {
     return response;
   };
   if (!kit_.sessions().verifyCsrf(request, kProfilePurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return again(403);
   }
   page.display_name_error = displayNameProblem(submitted);
@@ -101,14 +101,14 @@ http::Response ProfilePages::submitProfile(const http::Request& request) const {
   std::optional<std::string> display_name;
   if (!submitted.empty()) display_name = std::string(submitted);
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto stored = (*tx)->users().setDisplayName((*active)->user.id, display_name);
-  if (!stored) return kit_.storageFailure(stored.error());
+  if (!stored) return kit_.storageFailure(request, stored.error());
   auto queued =
       jobs::enqueueDisplayNameProvisioning(**tx, context.rng, context.clock, (*active)->user.id);
-  if (!queued) return kit_.storageFailure(queued.error());
+  if (!queued) return kit_.storageFailure(request, queued.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   return http::Response::redirect(std::string(kProfilePath) + "?saved=1", 303);
 }
 

@@ -28,7 +28,7 @@ inline constexpr std::string_view kProfilePath = "/account/profile";
 inline constexpr std::size_t kMaxDisplayNameLength = 256;
 
 // Why `display_name` (already trimmed) cannot be stored, or nullopt.
-std::optional<std::string> displayNameProblem(std::string_view display_name);
+std::optional<templates::Text> displayNameProblem(std::string_view display_name);
 
 class ProfilePages {
  public:

@@ -42,7 +42,7 @@ http::Response AccountSecurityPages::render(const http::Request& request,
                                             std::string_view purpose, Page page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, purpose);
   page.user_id = userIdOf(kit_, active);
   http::Response response = kit_.html(status, context.templates.render(page));
@@ -50,15 +50,15 @@ http::Response AccountSecurityPages::render(const http::Request& request,
   return response;
 }
 
-http::Response AccountSecurityPages::disabled() const {
-  return kit_.errorPage(404, "Not available",
-                        "This server does not allow this change from the account pages.");
+http::Response AccountSecurityPages::disabled(const http::Request& request) const {
+  return kit_.errorPage(request, 404, Text("error.not_available_title"),
+                        Text("account.change_disabled"));
 }
 
 // --- Password change -------------------------------------------------------
 
 http::Response AccountSecurityPages::showPasswordChange(const http::Request& request) const {
-  if (!kit_.settings().password_change_enabled) return disabled();
+  if (!kit_.settings().password_change_enabled) return disabled(request);
   auto active = step_up_.require(request, kPasswordChangePath);
   if (!active) return std::move(active).error();
   return render(request, *active, 200, kPasswordChangePurpose, templates::PasswordChangePage{});
@@ -66,28 +66,28 @@ http::Response AccountSecurityPages::showPasswordChange(const http::Request& req
 
 http::Response AccountSecurityPages::submitPasswordChange(const http::Request& request) const {
   WebContext& context = kit_.context();
-  if (!kit_.settings().password_change_enabled) return disabled();
+  if (!kit_.settings().password_change_enabled) return disabled(request);
   auto active = step_up_.require(request, kPasswordChangePath);
   if (!active) return std::move(active).error();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::PasswordChangePage page;
   page.end_sessions = form->contains("end_sessions");
   if (!kit_.sessions().verifyCsrf(request, kPasswordChangePurpose,
                                   form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return render(request, *active, 403, kPasswordChangePurpose, std::move(page));
   }
   const std::string_view current = form->get("current_password").value_or("");
   const std::string_view fresh = form->get("new_password").value_or("");
   const std::string_view confirm = form->get("new_password_confirm").value_or("");
-  if (current.empty()) page.current_password_error = "Enter your current password";
+  if (current.empty()) page.current_password_error = Text("password_change.enter_current");
   page.new_password_error = passwordProblem(fresh, active->user.localpart);
   if (!page.new_password_error && fresh == current) {
-    page.new_password_error = "Choose a password different from your current one";
+    page.new_password_error = Text("password_change.same");
   }
   if (!page.new_password_error && fresh != confirm) {
-    page.new_password_confirm_error = "The passwords do not match";
+    page.new_password_confirm_error = Text("form.passwords_mismatch");
   }
   if (page.current_password_error || page.new_password_error || page.new_password_confirm_error) {
     return render(request, *active, 400, kPasswordChangePurpose, std::move(page));
@@ -105,8 +105,7 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
       page.current_password_error = checked.field_error;
       return render(request, *active, 400, kPasswordChangePurpose, std::move(page));
     case StageResult::RateLimited: {
-      page.error =
-          "Too many attempts. Please wait " + waitMessage(checked.retry_after) + " and try again.";
+      page.error = Text("form.too_many_attempts").with("wait", waitMessage(checked.retry_after));
       http::Response response =
           render(request, *active, 429, kPasswordChangePurpose, std::move(page));
       response.setHeader("Retry-After", retryAfterSeconds(checked.retry_after));
@@ -115,28 +114,28 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
     case StageResult::Overloaded:
     case StageResult::Unavailable:
     case StageResult::Internal:
-      return stageFailurePage(kit_, checked.result, "Your password");
+      return stageFailurePage(kit_, request, checked.result, Text("reauth.what_password"));
   }
 
   // Hashed before the transaction, so that the slow hash holds no connection.
   auto hash = context.hasher.hash(context.rng, fresh);
   if (!hash) {
     if (hash.error() == crypto::PasswordError::Overloaded) {
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "Too many sign-ins are in progress. Please try again in a moment.");
+      return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                            Text("error.busy_sign_ins"));
     }
-    page.new_password_error = "This password cannot be used";
+    page.new_password_error = Text("form.password_refused");
     return render(request, *active, 400, kPasswordChangePurpose, std::move(page));
   }
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto added = (*tx)->userPasswords().add(context.rng, context.clock, active->user.id, *hash,
                                           accounts::kPasswordSchemeVersion, std::nullopt);
-  if (!added) return kit_.storageFailure(added.error());
+  if (!added) return kit_.storageFailure(request, added.error());
   EndedSessions ended;
   if (page.end_sessions) {
     auto finished = endUserSessions(**tx, context, active->user.id, active->session.id, true);
-    if (!finished) return kit_.storageFailure(finished.error());
+    if (!finished) return kit_.storageFailure(request, finished.error());
     ended = std::move(*finished);
   }
   std::string details = "{\"other_sessions_ended\":";
@@ -147,9 +146,9 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
              "}";
   auto audited = recordAudit(**tx, context, request, active->user.id, kAuditPasswordChange,
                              std::move(details));
-  if (!audited) return kit_.storageFailure(audited.error());
+  if (!audited) return kit_.storageFailure(request, audited.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   forgetInCache(context, ended);
   return http::Response::redirect("/account/?done=password", 303);
 }
@@ -157,7 +156,7 @@ http::Response AccountSecurityPages::submitPasswordChange(const http::Request& r
 // --- Deactivation ----------------------------------------------------------
 
 http::Response AccountSecurityPages::showDeactivate(const http::Request& request) const {
-  if (!kit_.settings().deactivation_enabled) return disabled();
+  if (!kit_.settings().deactivation_enabled) return disabled(request);
   auto active = step_up_.require(request, kDeactivatePath);
   if (!active) return std::move(active).error();
   return render(request, *active, 200, kDeactivatePurpose, templates::DeactivatePage{});
@@ -165,39 +164,39 @@ http::Response AccountSecurityPages::showDeactivate(const http::Request& request
 
 http::Response AccountSecurityPages::submitDeactivate(const http::Request& request) const {
   WebContext& context = kit_.context();
-  if (!kit_.settings().deactivation_enabled) return disabled();
+  if (!kit_.settings().deactivation_enabled) return disabled(request);
   auto active = step_up_.require(request, kDeactivatePath);
   if (!active) return std::move(active).error();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::DeactivatePage page;
   page.erase = form->contains("erase");
   if (!kit_.sessions().verifyCsrf(request, kDeactivatePurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return render(request, *active, 403, kDeactivatePurpose, std::move(page));
   }
 
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   // Every session ends, this browser's too, and the homeserver deletes the
   // user (with their devices): the same change as `mxauth user deactivate`.
   auto deactivated = accounts::changeAccount(**tx, context.rng, context.clock, active->user.id,
                                              accounts::AccountChange::Deactivate, page.erase);
-  if (!deactivated) return kit_.storageFailure(deactivated.error());
-  if (!*deactivated) return kit_.storageFailure({storage::StorageErrorCode::Conflict, "user gone"});
+  if (!deactivated) return kit_.storageFailure(request, deactivated.error());
+  if (!*deactivated)
+    return kit_.storageFailure(request, {storage::StorageErrorCode::Conflict, "user gone"});
   const accounts::EndedSessions* ended = &(*deactivated)->ended;
   auto audited = recordAudit(**tx, context, request, active->user.id, kAuditDeactivate,
                              page.erase ? "{\"erase\":true}" : "{\"erase\":false}");
-  if (!audited) return kit_.storageFailure(audited.error());
+  if (!audited) return kit_.storageFailure(request, audited.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   forgetInCache(context, *ended);
 
   templates::NoticePage notice;
-  notice.layout = kit_.layout();
-  notice.title = "Account deactivated";
-  notice.message = "Your account " + userIdOf(kit_, *active) +
-                   " has been deactivated and you have been signed out everywhere.";
+  notice.layout = kit_.layout(request);
+  notice.title = Text("deactivate.done_title");
+  notice.message = Text("deactivate.done", {{"user_id", userIdOf(kit_, *active)}});
   http::Response response = kit_.html(200, context.templates.render(notice));
   kit_.sessions().clear(response);
   return response;
@@ -217,11 +216,11 @@ http::Response AccountSecurityPages::submitCrossSigningReset(const http::Request
   auto active = step_up_.require(request, kCrossSigningResetPath);
   if (!active) return std::move(active).error();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::CrossSigningResetPage page;
   if (!kit_.sessions().verifyCsrf(request, kCrossSigningResetPurpose,
                                   form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return render(request, *active, 403, kCrossSigningResetPurpose, std::move(page));
   }
   // Synchronous, outside any transaction (homeserver_connection.h): the
@@ -229,18 +228,18 @@ http::Response AccountSecurityPages::submitCrossSigningReset(const http::Request
   if (context.homeserver != nullptr) {
     auto allowed = context.homeserver->allowCrossSigningReset(active->user.localpart);
     if (!allowed) {
-      page.error = "The homeserver could not be reached. Please try again in a moment.";
+      page.error = Text("error.homeserver_unreachable");
       return render(request, *active, 503, kCrossSigningResetPurpose, std::move(page));
     }
   }
   const Timestamp until = context.clock.now() + kCrossSigningResetWindow;
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto audited = recordAudit(**tx, context, request, active->user.id, kAuditCrossSigningReset,
                              "{\"window_seconds\":600}");
-  if (!audited) return kit_.storageFailure(audited.error());
+  if (!audited) return kit_.storageFailure(request, audited.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   page.approved = true;
   page.approved_until = clockTime(until);
   return render(request, *active, 200, kCrossSigningResetPurpose, std::move(page));

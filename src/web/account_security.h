@@ -62,7 +62,7 @@ class AccountSecurityPages {
   template <class Page>
   http::Response render(const http::Request& request, const ActiveSession& active, int status,
                         std::string_view purpose, Page page) const;
-  http::Response disabled() const;
+  http::Response disabled(const http::Request& request) const;
 
   const PageKit& kit_;
   const StepUp& step_up_;

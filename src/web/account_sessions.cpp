@@ -73,10 +73,11 @@ class SessionDescriber {
     found.device_id = session.device_id;
     found.created_at = session.created_at;
     templates::SessionSummary& summary = found.summary;
-    summary.kind = "App";
+    summary.kind = Text("sessions.kind_app");
     auto display = clientOf(session.client_id);
     if (!display) return unexpected(std::move(display).error());
-    summary.name = display->name;
+    summary.name =
+        display->name.empty() ? Text("sessions.unknown_app") : Text::verbatim(display->name);
     summary.logo_uri = display->logo_uri;
     if (summary.logo_uri) logo_sources_.insert(cspSourceFor(*summary.logo_uri));
     summary.device_id = session.device_id;
@@ -95,10 +96,10 @@ class SessionDescriber {
     found.device_id = session.device_id;
     found.created_at = session.created_at;
     templates::SessionSummary& summary = found.summary;
-    summary.kind = "App (legacy sign-in)";
+    summary.kind = Text("sessions.kind_legacy");
     summary.name = session.display_name && !session.display_name->empty()
-                       ? *session.display_name
-                       : std::string("Matrix app");
+                       ? Text::verbatim(*session.display_name)
+                       : Text("sessions.matrix_app");
     summary.device_id = session.device_id;
     summary.created_at = dateTime(session.created_at);
     if (session.last_active_at) summary.last_active_at = dateTime(*session.last_active_at);
@@ -114,7 +115,7 @@ class SessionDescriber {
     found.id = session.id.str();
     found.created_at = session.created_at;
     templates::SessionSummary& summary = found.summary;
-    summary.kind = "Browser";
+    summary.kind = Text("sessions.kind_browser");
     summary.name = browserName(session.user_agent);
     summary.created_at = dateTime(session.created_at);
     // The browser's last sign-in (a login or a step-up).
@@ -148,7 +149,7 @@ class SessionDescriber {
     if (*client) {
       display = clientDisplay(**client, request_);
     } else {
-      display.name = "Unknown app";
+      display.name.clear();  // shown as "Unknown app"
     }
     clients_.emplace(id.str(), display);
     return display;
@@ -265,9 +266,9 @@ Result<ActiveSession, http::Response> signedIn(const PageKit& kit, const http::R
                                                std::string_view here) {
   WebContext& context = kit.context();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return unexpected(kit.storageFailure(tx.error()));
+  if (!tx) return unexpected(kit.storageFailure(request, tx.error()));
   auto active = kit.sessions().current(request, **tx, context.clock);
-  if (!active) return unexpected(kit.storageFailure(active.error()));
+  if (!active) return unexpected(kit.storageFailure(request, active.error()));
   if (!*active) {
     return unexpected(
         http::Response::redirect(PageKit::withQuery("/login", {{"next", here}}), 303));
@@ -302,7 +303,7 @@ std::string sessionPath(std::string_view id) {
 
 std::string sessionEndPath(std::string_view id) { return sessionPath(id) + "/end"; }
 
-std::string browserName(std::string_view user_agent) {
+Text browserName(std::string_view user_agent) {
   const auto has = [&](std::string_view part) {
     return user_agent.find(part) != std::string_view::npos;
   };
@@ -328,19 +329,20 @@ std::string browserName(std::string_view user_agent) {
   } else if (has("Linux")) {
     system = "Linux";
   }
-  if (browser.empty()) return system.empty() ? "Web browser" : "Web browser on " + system;
-  return system.empty() ? browser : browser + " on " + system;
+  if (browser.empty() && system.empty()) return Text("sessions.web_browser");
+  if (browser.empty()) return Text("sessions.web_browser_on", {{"system", system}});
+  if (system.empty()) return Text::verbatim(browser);
+  return Text("sessions.browser_on", {{"browser", browser}, {"system", system}});
 }
 
-http::Response SessionPages::notFound() const {
+http::Response SessionPages::notFound(const http::Request& request) const {
   WebContext& context = kit_.context();
   templates::ErrorPage page;
-  page.layout = kit_.layout();
-  page.title = "Session not found";
-  page.message =
-      "This session or device does not exist, has already ended, or belongs to another account.";
+  page.layout = kit_.layout(request);
+  page.title = Text("sessions.not_found_title");
+  page.message = Text("sessions.not_found");
   page.back_href = std::string(kSessionsPath);
-  page.back_label = "See your sessions";
+  page.back_label = Text("sessions.see_all");
   return kit_.html(404, context.templates.render(page));
 }
 
@@ -349,17 +351,17 @@ http::Response SessionPages::showSessions(const http::Request& request) const {
   auto active = signedIn(kit_, request, kSessionsPath);
   if (!active) return std::move(active).error();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   SessionDescriber describer(**tx, request, *active);
   auto sessions = listSessions(**tx, describer, *active, context);
-  if (!sessions) return kit_.storageFailure(sessions.error());
+  if (!sessions) return kit_.storageFailure(request, sessions.error());
   tx->reset();
 
   templates::SessionsPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.user_id = matrixUserId(active->user, context.settings.homeserver);
   for (FoundSession& session : *sessions) page.sessions.push_back(std::move(session.summary));
-  if (request.queryParam("done") == "ended") page.notice = "The session has been ended.";
+  if (request.queryParam("done") == "ended") page.notice = Text("sessions.ended");
   http::Response response = kit_.html(200, context.templates.render(page));
   const std::string logos = describer.logoSources();
   if (!logos.empty())
@@ -374,15 +376,15 @@ http::Response SessionPages::showSession(const http::Request& request) const {
   auto active = signedIn(kit_, request, sessionPath(id));
   if (!active) return std::move(active).error();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   SessionDescriber describer(**tx, request, *active);
   auto found = findSession(**tx, describer, *active, context, id);
-  if (!found) return kit_.storageFailure(found.error());
+  if (!found) return kit_.storageFailure(request, found.error());
   tx->reset();
-  if (!*found) return notFound();
+  if (!*found) return notFound(request);
 
   templates::SessionPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.user_id = matrixUserId(active->user, context.settings.homeserver);
   page.session = std::move((*found)->summary);
   page.end_href = sessionEndPath(id);
@@ -399,16 +401,16 @@ http::Response SessionPages::showEnd(const http::Request& request) const {
   auto active = step_up_.require(request, sessionEndPath(id));
   if (!active) return std::move(active).error();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   SessionDescriber describer(**tx, request, *active);
   auto found = findSession(**tx, describer, *active, context, id);
-  if (!found) return kit_.storageFailure(found.error());
+  if (!found) return kit_.storageFailure(request, found.error());
   tx->reset();
-  if (!*found) return notFound();
+  if (!*found) return notFound(request);
 
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::SessionEndPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, endPurpose(id));
   page.user_id = matrixUserId(active->user, context.settings.homeserver);
   page.session = std::move((*found)->summary);
@@ -425,67 +427,67 @@ http::Response SessionPages::submitEnd(const http::Request& request) const {
   auto active = step_up_.require(request, sessionEndPath(id));
   if (!active) return std::move(active).error();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   if (!kit_.sessions().verifyCsrf(request, endPurpose(id), form->get("csrf").value_or(""))) {
     // The confirmation again, with a fresh token and the reason.
     templates::ErrorPage page;
-    page.layout = kit_.layout();
-    page.title = "Please try again";
-    page.message = std::string(kExpiredForm);
+    page.layout = kit_.layout(request);
+    page.title = Text("sessions.try_again_title");
+    page.message = kExpiredForm;
     page.action_href = sessionEndPath(id);
-    page.action_label = "Back to the confirmation";
+    page.action_label = Text("sessions.back_to_confirmation");
     return kit_.html(403, context.templates.render(page));
   }
 
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   SessionDescriber describer(**tx, request, *active);
   auto found = findSession(**tx, describer, *active, context, id);
-  if (!found) return kit_.storageFailure(found.error());
-  if (!*found) return notFound();
+  if (!found) return kit_.storageFailure(request, found.error());
+  if (!*found) return notFound(request);
   const FoundSession& session = **found;
   switch (session.kind) {
     case SessionKind::OAuth: {
       const domain::OAuthSessionId oauth_id(session.id);
       auto finished = (*tx)->oauthSessions().finish(context.clock, oauth_id);
-      if (!finished) return kit_.storageFailure(finished.error());
-      if (!*finished) return notFound();  // ended meanwhile
+      if (!finished) return kit_.storageFailure(request, finished.error());
+      if (!*finished) return notFound(request);  // ended meanwhile
       auto ended = (*tx)->oauthSessions().lookup(oauth_id);
-      if (!ended) return kit_.storageFailure(ended.error());
+      if (!ended) return kit_.storageFailure(request, ended.error());
       if (*ended) {
         // The consent goes with the last session of its client
         // (oauth/session_end.h).
         auto forgotten =
             (*tx)->oauthConsents().forgetUnlessInUse(active->user.id, (*ended)->client_id);
-        if (!forgotten) return kit_.storageFailure(forgotten.error());
+        if (!forgotten) return kit_.storageFailure(request, forgotten.error());
       }
       break;
     }
     case SessionKind::Compat: {
       auto finished =
           (*tx)->compatSessions().finish(context.clock, domain::CompatSessionId(session.id));
-      if (!finished) return kit_.storageFailure(finished.error());
-      if (!*finished) return notFound();  // ended meanwhile
+      if (!finished) return kit_.storageFailure(request, finished.error());
+      if (!*finished) return notFound(request);  // ended meanwhile
       break;
     }
     case SessionKind::Browser: {
       auto finished =
           (*tx)->browserSessions().finish(context.clock, domain::BrowserSessionId(session.id));
-      if (!finished) return kit_.storageFailure(finished.error());
-      if (!*finished) return notFound();  // ended meanwhile
+      if (!finished) return kit_.storageFailure(request, finished.error());
+      if (!*finished) return notFound(request);  // ended meanwhile
       break;
     }
   }
   if (session.device_id) {
     auto queued = jobs::enqueueDeviceDeletion(**tx, context.rng, context.clock, active->user.id,
                                               *session.device_id);
-    if (!queued) return kit_.storageFailure(queued.error());
+    if (!queued) return kit_.storageFailure(request, queued.error());
   }
   auto audited =
       recordAudit(**tx, context, request, active->user.id, kAuditSessionEnd, detailsJson(session));
-  if (!audited) return kit_.storageFailure(audited.error());
+  if (!audited) return kit_.storageFailure(request, audited.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   if (session.kind != SessionKind::Browser && context.introspection_cache != nullptr) {
     context.introspection_cache->invalidateSession(session.id);
   }
@@ -506,13 +508,13 @@ http::Response SessionPages::byDevice(const http::Request& request, bool end) co
       {{"device_id", device_id.size() <= kMaxDeviceIdLength ? device_id : std::string_view()}});
   auto active = signedIn(kit_, request, here);
   if (!active) return std::move(active).error();
-  if (device_id.empty() || device_id.size() > kMaxDeviceIdLength) return notFound();
+  if (device_id.empty() || device_id.size() > kMaxDeviceIdLength) return notFound(request);
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto found = findSessionByDevice(**tx, active->user.id, device_id);
-  if (!found) return kit_.storageFailure(found.error());
+  if (!found) return kit_.storageFailure(request, found.error());
   tx->reset();
-  if (!*found) return notFound();
+  if (!*found) return notFound(request);
   return http::Response::redirect(end ? sessionEndPath(**found) : sessionPath(**found), 303);
 }
 

@@ -49,7 +49,7 @@ std::string sessionPath(std::string_view id);
 std::string sessionEndPath(std::string_view id);
 
 // "Firefox on Linux", from a User-Agent header; "Web browser" when unknown.
-std::string browserName(std::string_view user_agent);
+templates::Text browserName(std::string_view user_agent);
 
 class SessionPages {
  public:
@@ -64,7 +64,7 @@ class SessionPages {
 
  private:
   http::Response byDevice(const http::Request& request, bool end) const;
-  http::Response notFound() const;
+  http::Response notFound(const http::Request& request) const;
 
   const PageKit& kit_;
   const StepUp& step_up_;

@@ -340,17 +340,27 @@ TEST_F(SessionPagesTest, ALoginHintPreFillsTheLoginOrSaysWhenAnotherUserIsSigned
   EXPECT_EQ(test::locationOf(foreign_server), "/account/sessions");
 }
 
+std::string english(const templates::Text& text) {
+  auto catalogue = i18n::Catalogue::load();
+  return catalogue ? catalogue->translate("en", text) : std::string();
+}
+
 TEST(BrowserNames, NameTheBrowserAndTheSystem) {
-  EXPECT_EQ(browserName("Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"),
+  EXPECT_EQ(english(browserName(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0")),
             "Firefox on Linux");
-  EXPECT_EQ(browserName("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, "
-                        "like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0"),
-            "Edge on Windows");
   EXPECT_EQ(
-      browserName("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
-                  "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"),
+      english(browserName("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, "
+                          "like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0")),
+      "Edge on Windows");
+  EXPECT_EQ(
+      english(browserName("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) "
+                          "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 "
+                          "Safari/604.1")),
       "Safari on iOS");
-  EXPECT_EQ(browserName(""), "Web browser");
+  EXPECT_EQ(english(browserName("")), "Web browser");
+  EXPECT_EQ(english(browserName("Mozilla/5.0 (X11; Linux x86_64) Unknown/1")),
+            "Web browser on Linux");
 }
 
 }  // namespace

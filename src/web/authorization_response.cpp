@@ -23,6 +23,7 @@ http::Response formPostResponse(const templates::Templates& templates, const Res
   for (const auto& [name, value] : params) page.fields.push_back({name, value});
   http::Response response = http::Response::html(status, templates.render(page));
   response.setHeader("Cache-Control", "no-store");
+  setContentLanguage(response);
   response.setHeader("Referrer-Policy", "no-referrer");
   // The server's default CSP says form-action 'self', which would stop this
   // one form; the handler's own header wins (http/middleware.h).
@@ -93,11 +94,13 @@ http::Response authorizationErrorInterstitial(const templates::Templates& templa
                                               const oauth::OAuthError& error,
                                               std::string_view client_name,
                                               std::string_view client_host) {
-  const std::string title = "This request can't continue";
-  const std::string message =
-      std::string(client_name) + " sent a sign-in request that this server can't accept.";
-  const std::string label = client_host.empty() ? std::string("Return to the application")
-                                                : "Return to " + std::string(client_host);
+  const templates::Text title("authorization.refused_title");
+  const templates::Text message("authorization.refused",
+                                {{"client_name", std::string(client_name)}});
+  const templates::Text label =
+      client_host.empty()
+          ? templates::Text("signed_out.return")
+          : templates::Text("common.return_to", {{"destination", std::string(client_host)}});
   std::vector<std::pair<std::string, std::string>> params = errorParams(error);
   if (target.mode == domain::ResponseMode::FormPost) {
     if (target.state) params.emplace_back("state", *target.state);
@@ -106,7 +109,7 @@ http::Response authorizationErrorInterstitial(const templates::Templates& templa
     page.layout = layout;
     page.title = title;
     page.alert = message;
-    page.lead = error.description;
+    page.lead = templates::Text::verbatim(error.description);
     page.button_label = label;
     page.auto_submit = false;
     return formPostResponse(templates, target, std::move(page), params, 400);
@@ -118,11 +121,13 @@ http::Response authorizationErrorInterstitial(const templates::Templates& templa
   page.layout = layout;
   page.title = title;
   page.message = message;
-  if (!error.description.empty()) page.detail = error.description;
+  // The description is for developers: in English, as in the redirect.
+  if (!error.description.empty()) page.detail = templates::Text::verbatim(error.description);
   page.action_href = std::string(redirect.header("Location").value_or(""));
   page.action_label = label;
   http::Response response = http::Response::html(400, templates.render(page));
   response.setHeader("Cache-Control", "no-store");
+  setContentLanguage(response);
   return response;
 }
 

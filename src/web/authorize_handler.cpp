@@ -140,40 +140,39 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
   http::FormParams params;
   if (request.method == http::Method::Post) {
     auto form = request.form();
-    if (!form) return kit_.badForm();
+    if (!form) return kit_.badForm(request);
     params = std::move(*form);
   } else {
     params = request.query;
   }
-  const auto invalid = [&](std::string message) {
-    return kit_.errorPage(400, "Invalid request",
-                          std::move(message) + " Return to the application and try again.");
+  const auto invalid = [&](const char* key) {
+    return kit_.errorPage(request, 400, Text("authorize.invalid_title"),
+                          Text("authorize.invalid").with("problem", Text(key)));
   };
 
   // 1. Problems with the client or where to answer it: a page, never a
   //    redirect (RFC 6749 §4.1.2.1).
   const auto client_id = params.getUnique("client_id");
-  if (!client_id) return invalid("The client_id parameter was given more than once.");
-  if (!*client_id || (*client_id)->empty()) return invalid("The request has no client_id.");
+  if (!client_id) return invalid("authorize.client_id_repeated");
+  if (!*client_id || (*client_id)->empty()) return invalid("authorize.no_client_id");
   const auto redirect_uri = params.getUnique("redirect_uri");
-  if (!redirect_uri) return invalid("The redirect_uri parameter was given more than once.");
+  if (!redirect_uri) return invalid("authorize.redirect_uri_repeated");
   const auto response_mode = params.getUnique("response_mode");
-  if (!response_mode) return invalid("The response_mode parameter was given more than once.");
+  if (!response_mode) return invalid("authorize.response_mode_repeated");
 
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto client = oauth::loadClient(**tx, **client_id);
-  if (!client) return kit_.storageFailure(client.error());
-  if (!*client) return invalid("The application is not registered with this server.");
+  if (!client) return kit_.storageFailure(request, client.error());
+  if (!*client) return invalid("error.unknown_client");
   const auto matched = oauth::matchRedirectUri((*client)->metadata, *redirect_uri);
   if (!matched) {
-    return invalid(*redirect_uri ? "The redirect_uri is not registered for this application."
-                                 : "The request has no redirect_uri.");
+    return invalid(*redirect_uri ? "authorize.redirect_uri_unknown" : "authorize.no_redirect_uri");
   }
   domain::ResponseMode mode = domain::ResponseMode::Query;
   if (*response_mode) {
     const auto parsed = parseResponseMode(**response_mode);
-    if (!parsed) return invalid("The response_mode is not supported.");
+    if (!parsed) return invalid("authorize.response_mode_unsupported");
     mode = *parsed;
   }
 
@@ -192,14 +191,14 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
                         error.code == OAuthErrorCode::ConsentRequired;
     if (!(*client)->client.is_static && !silent) {
       auto active = kit_.sessions().current(request, **tx, context.clock);
-      if (!active) return kit_.storageFailure(active.error());
+      if (!active) return kit_.storageFailure(request, active.error());
       if (!*active) {
         const templates::ClientDisplay display = clientDisplay(**client, request);
-        return authorizationErrorInterstitial(context.templates, kit_.layout(), target, error,
-                                              display.name, display.host.value_or(""));
+        return authorizationErrorInterstitial(context.templates, kit_.layout(request), target,
+                                              error, display.name, display.host.value_or(""));
       }
     }
-    return authorizationError(context.templates, kit_.layout(), target, error);
+    return authorizationError(context.templates, kit_.layout(request), target, error);
   };
   const auto fail = [&](OAuthErrorCode code, std::string description) {
     return failWith(oauth::oauthError(code, std::move(description)));
@@ -290,9 +289,10 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
     login_hint = std::string(*hint);
   }
 
-  // display, ui_locales, claims_locales and acr_values (OIDC Core
-  // §3.1.2.1) are accepted and have no effect: one display, one language,
-  // one authentication level.
+  // display, claims_locales and acr_values (OIDC Core §3.1.2.1) are
+  // accepted and have no effect: one display, one authentication level.
+  // ui_locales chooses the language of this request's pages (the login
+  // and consent pages that follow keep it: PageKit::rememberUiLocales).
 
   // OIDC Core §3.1.2.1: an ID token we issued, naming the user the client
   // expects; checked as at the end-session endpoint (our keys, our issuer,
@@ -312,7 +312,7 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
     id_token_hint = std::move(*verified);
   }
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   const bool hint_names_another_user =
       id_token_hint && *active && (*active)->user.id.str() != id_token_hint->subject;
 
@@ -335,7 +335,7 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
       return failWith(allowed.error());
     }
     auto given = consentAlreadyGiven(**tx, session.user.id, **client, target.redirect_uri, *scope);
-    if (!given) return kit_.storageFailure(given.error());
+    if (!given) return kit_.storageFailure(request, given.error());
     if (!*given)
       return fail(OAuthErrorCode::ConsentRequired, "The user must consent interactively.");
   }
@@ -349,7 +349,7 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
       auto hinted = domain::UserId::parse(id_token_hint->subject);
       auto user = hinted ? (*tx)->users().lookup(*hinted)
                          : Result<std::optional<domain::User>, storage::StorageError>();
-      if (!user) return kit_.storageFailure(user.error());
+      if (!user) return kit_.storageFailure(request, user.error());
       if (*user) login_hint = "mxid:" + matrixUserId(**user, context.settings.homeserver);
     }
   }
@@ -368,23 +368,26 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
   grant.max_age = max_age;
 
   auto write = context.database.begin();
-  if (!write) return kit_.storageFailure(write.error());
+  if (!write) return kit_.storageFailure(request, write.error());
   auto added = (*write)->authorizationGrants().add(context.rng, context.clock, grant);
-  if (!added) return kit_.storageFailure(added.error());
+  if (!added) return kit_.storageFailure(request, added.error());
   if (hasPrompt(grant.prompt, "none")) {
     // Silent success: the checks above passed, and the code is issued now.
     auto code = issueCode(**write, context, *added, *scope, **active);
-    if (!code) return kit_.storageFailure(code.error());
+    if (!code) return kit_.storageFailure(request, code.error());
     if (!*code) {
       return authorizationError(
-          context.templates, kit_.layout(), target,
+          context.templates, kit_.layout(request), target,
           oauth::oauthError(OAuthErrorCode::ServerError, "The request was answered twice."));
     }
-    return authorizationResponse(context.templates, kit_.layout(), target, {{"code", **code}});
+    return authorizationResponse(context.templates, kit_.layout(request), target,
+                                 {{"code", **code}});
   }
   auto committed = (*write)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
-  return http::Response::redirect(continuePath(added->id), 303);
+  if (!committed) return kit_.storageFailure(request, committed.error());
+  http::Response redirect = http::Response::redirect(continuePath(added->id), 303);
+  kit_.rememberUiLocales(request, redirect);
+  return redirect;
 }
 
 http::Response AuthorizeHandler::showContinue(const http::Request& request) const {
@@ -398,9 +401,7 @@ http::Response AuthorizeHandler::submitContinue(const http::Request& request) co
 http::Response AuthorizeHandler::continueGrant(const http::Request& request, bool submitted) const {
   WebContext& context = kit_.context();
   const auto expired = [&]() {
-    return kit_.errorPage(400, "This request is no longer valid",
-                          "This authorization request has expired or was already completed. "
-                          "Return to the application and start again.");
+    return kit_.errorPage(request, 400, Text("authorize.expired_title"), Text("authorize.expired"));
   };
   const auto id = domain::AuthorizationGrantId::parse(request.queryParam("id").value_or(""));
   if (!id) return expired();
@@ -408,21 +409,21 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   std::optional<http::FormParams> form;
   if (submitted) {
     auto parsed = request.form();
-    if (!parsed) return kit_.badForm();
+    if (!parsed) return kit_.badForm(request);
     form = std::move(*parsed);
   }
 
   auto tx = context.database.begin(submitted ? storage::TransactionMode::ReadWrite
                                              : storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   storage::Transaction& transaction = **tx;
   auto grant = transaction.authorizationGrants().lookup(*id);
-  if (!grant) return kit_.storageFailure(grant.error());
+  if (!grant) return kit_.storageFailure(request, grant.error());
   if (!*grant || !(*grant)->isPending()) return expired();
   const Timestamp now = context.clock.now();
   if (now - (*grant)->created_at > context.settings.grant_lifetime) return expired();
   auto client = oauth::loadClient(transaction, (*grant)->client_id);
-  if (!client) return kit_.storageFailure(client.error());
+  if (!client) return kit_.storageFailure(request, client.error());
   if (!*client) return expired();
 
   ResponseTarget target;
@@ -431,12 +432,12 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   target.state = (*grant)->state;
   target.issuer = context.settings.public_base;
   const auto failWith = [&](const oauth::OAuthError& error) {
-    return authorizationError(context.templates, kit_.layout(), target, error);
+    return authorizationError(context.templates, kit_.layout(request), target, error);
   };
 
   const std::string here = continuePath(*id);
   auto active = kit_.sessions().current(request, transaction, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   if (!*active) {
     if (hasPrompt((*grant)->prompt, "create") && context.settings.registration_enabled) {
       return http::Response::redirect(PageKit::withQuery("/register", {{"next", here}}), 303);
@@ -464,32 +465,32 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
     if (!submitted) {
       tx->reset();
       auto write = context.database.begin();
-      if (!write) return kit_.storageFailure(write.error());
+      if (!write) return kit_.storageFailure(request, write.error());
       auto cancelled = (*write)->authorizationGrants().cancel(context.clock, *id);
-      if (!cancelled) return kit_.storageFailure(cancelled.error());
+      if (!cancelled) return kit_.storageFailure(request, cancelled.error());
       auto committed = (*write)->commit();
-      if (!committed) return kit_.storageFailure(committed.error());
+      if (!committed) return kit_.storageFailure(request, committed.error());
     } else {
       auto cancelled = transaction.authorizationGrants().cancel(context.clock, *id);
-      if (!cancelled) return kit_.storageFailure(cancelled.error());
+      if (!cancelled) return kit_.storageFailure(request, cancelled.error());
       auto committed = transaction.commit();
-      if (!committed) return kit_.storageFailure(committed.error());
+      if (!committed) return kit_.storageFailure(request, committed.error());
     }
     return failWith(allowed.error());
   }
 
   const std::string purpose = std::string(kConsentPurposePrefix) + id->str();
-  const auto renderConsent = [&](int status, std::optional<std::string> error) {
+  const auto renderConsent = [&](int status, std::optional<Text> error) {
     const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
     templates::ConsentPage page;
-    page.layout = kit_.layout();
+    page.layout = kit_.layout(request);
     page.csrf_token = kit_.sessions().csrfToken(csrf, purpose);
     page.action = here;
     page.user_id = matrixUserId(session.user, context.settings.homeserver);
     page.client = clientDisplay(**client, request);
     for (const oauth::ScopeSet::Token& token : scope->tokens()) {
       const bool is_admin = token.kind == oauth::ScopeTokenKind::SynapseAdmin;
-      page.scopes.push_back({oauth::describeScope(token.value), is_admin});
+      page.scopes.push_back({scopeText(token.value), is_admin});
       page.admin_warning = page.admin_warning || is_admin;
     }
     page.error = std::move(error);
@@ -509,41 +510,40 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   if (!submitted) {
     auto given =
         consentAlreadyGiven(transaction, session.user.id, **client, (*grant)->redirect_uri, *scope);
-    if (!given) return kit_.storageFailure(given.error());
+    if (!given) return kit_.storageFailure(request, given.error());
     // First-time or wider scopes, or a client whose identity is not proven:
     // the consent page (web/consent.h).
     if (!*given) return renderConsent(200, std::nullopt);
     tx->reset();
     auto write = context.database.begin();
-    if (!write) return kit_.storageFailure(write.error());
+    if (!write) return kit_.storageFailure(request, write.error());
     auto code = issueCode(**write, context, **grant, *scope, session);
-    if (!code) return kit_.storageFailure(code.error());
+    if (!code) return kit_.storageFailure(request, code.error());
     if (!*code) return expired();
-    return authorizationResponse(context.templates, kit_.layout(), target, {{"code", **code}});
+    return authorizationResponse(context.templates, kit_.layout(request), target,
+                                 {{"code", **code}});
   }
 
   if (!kit_.sessions().verifyCsrf(request, purpose, form->get("csrf").value_or(""))) {
-    return renderConsent(403,
-                         "This form has expired or was not sent from this site. Please "
-                         "try again.");
+    return renderConsent(403, kExpiredForm);
   }
   const std::string_view action = form->get("action").value_or("");
   if (action == "deny") {
     auto cancelled = transaction.authorizationGrants().cancel(context.clock, *id);
-    if (!cancelled) return kit_.storageFailure(cancelled.error());
+    if (!cancelled) return kit_.storageFailure(request, cancelled.error());
     if (!*cancelled) return expired();
     auto committed = transaction.commit();
-    if (!committed) return kit_.storageFailure(committed.error());
+    if (!committed) return kit_.storageFailure(request, committed.error());
     return failWith(
         oauth::oauthError(OAuthErrorCode::AccessDenied, "The user denied the request."));
   }
-  if (action != "allow") return renderConsent(400, "Choose Allow or Deny.");
+  if (action != "allow") return renderConsent(400, Text("consent.choose"));
 
   auto code = issueCode(transaction, context, **grant, *scope, session);
-  if (!code) return kit_.storageFailure(code.error());
+  if (!code) return kit_.storageFailure(request, code.error());
   // Conditional: another submit of this form already fulfilled the grant.
   if (!*code) return expired();
-  return authorizationResponse(context.templates, kit_.layout(), target, {{"code", **code}});
+  return authorizationResponse(context.templates, kit_.layout(request), target, {{"code", **code}});
 }
 
 }  // namespace mxauth::web

@@ -252,6 +252,58 @@ TEST_F(AuthorizeHandlerTest, FullFlowLogsInAsksForConsentAndRedirectsWithACode) 
   EXPECT_TRUE((*session)->authenticated_at.has_value());
 }
 
+TEST_F(AuthorizeHandlerTest, UiLocalesChooseTheLanguageOfTheLoginAndConsentPagesThatFollow) {
+  addUser("alice", "correct horse battery");
+
+  // The browser prefers English; the application asks for French.
+  const http::Response started = authorize({{"ui_locales", "de fr-CA en"}});
+  ASSERT_EQ(started.status, 303);
+  const std::string continue_url = test::locationOf(started);
+  ASSERT_TRUE(cookie("__Host-mxauth-lang").has_value());
+  EXPECT_EQ(*cookie("__Host-mxauth-lang"), "fr");
+
+  const auto english_browser = [&](const std::string& target) {
+    http::Request request = get(target);
+    request.headers.add("Accept-Language", "en-GB, en;q=0.9");
+    return request;
+  };
+  const http::Response login =
+      account_->showLogin(english_browser("/login?next=" + http::percentEncode(continue_url)));
+  EXPECT_NE(login.body.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(login.body.find("<title>Se connecter · "), std::string::npos);
+  EXPECT_EQ(login.header("Content-Language"), "fr");
+  EXPECT_EQ(login.header("Vary"), "Accept-Language");
+
+  logIn("alice", "correct horse battery", continue_url);
+  const http::Response page = authorize_->showContinue(english_browser(continue_url));
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("<html lang=\"fr\">"), std::string::npos);
+  EXPECT_NE(page.body.find("souhaite accéder à votre compte"), std::string::npos);
+  EXPECT_NE(page.body.find("value=\"allow\">Autoriser</button>"), std::string::npos);
+  EXPECT_NE(page.body.find("Un nouvel appareil d’identifiant ABCDEFGHIJ"), std::string::npos);
+  // Data is never translated.
+  EXPECT_NE(page.body.find("Example App"), std::string::npos);
+  EXPECT_EQ(page.header("Content-Language"), "fr");
+
+  // The next request without ui_locales forgets the choice: the browser's
+  // language again.
+  const http::Response again = authorize();
+  EXPECT_FALSE(cookie("__Host-mxauth-lang").has_value());
+  const http::Response english = authorize_->showContinue(english_browser(test::locationOf(again)));
+  EXPECT_NE(english.body.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(english.body.find("wants to access your account"), std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, AnUnsupportedUiLocaleLeavesTheBrowsersLanguage) {
+  const http::Response started = authorize({{"ui_locales", "de it"}});
+  ASSERT_EQ(started.status, 303);
+  EXPECT_FALSE(cookie("__Host-mxauth-lang").has_value());
+  http::Request request = get("/login");
+  request.headers.add("Accept-Language", "fr");
+  const http::Response login = account_->showLogin(request);
+  EXPECT_NE(login.body.find("<html lang=\"fr\">"), std::string::npos);
+}
+
 TEST_F(AuthorizeHandlerTest, TheCodeIsRedeemedOnceAtTheTokenEndpointWithItsVerifier) {
   addUser("alice", "correct horse battery");
   logIn("alice", "correct horse battery");

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "oauth/redirect_uri.h"
+#include "oauth/scope.h"
 #include "web/navigation.h"
 
 namespace mxauth::web {
@@ -45,6 +46,13 @@ templates::ClientDisplay clientDisplay(const oauth::RegisteredClient& client,
 
 std::string matrixUserId(const domain::User& user, std::string_view homeserver) {
   return "@" + user.localpart + ":" + std::string(homeserver);
+}
+
+templates::Text scopeText(std::string_view token) {
+  oauth::ScopeDescription description = oauth::describeScope(token);
+  if (description.argument_name.empty()) return templates::Text(std::move(description.key));
+  return templates::Text(std::move(description.key),
+                         {{std::move(description.argument_name), std::move(description.argument)}});
 }
 
 }  // namespace mxauth::web

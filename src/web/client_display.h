@@ -19,6 +19,9 @@ namespace mxauth::web {
 templates::ClientDisplay clientDisplay(const oauth::RegisteredClient& client,
                                        const http::Request& request);
 
+// The consent pages' line for one scope token (oauth::describeScope).
+templates::Text scopeText(std::string_view token);
+
 // "@localpart:server_name".
 std::string matrixUserId(const domain::User& user, std::string_view homeserver);
 

@@ -16,8 +16,7 @@ namespace {
 constexpr std::string_view kLinkPurpose = "device-link";
 constexpr std::string_view kDeviceConsentPurposePrefix = "device-consent:";
 constexpr std::string_view kDevicePathPrefix = "/device/";
-constexpr std::string_view kWrongCode =
-    "That code is not valid or has expired. Check the code on your device.";
+const Text kWrongCode{"device_link.code_invalid"};
 // Longer input is not a code; it is cut before it is echoed back.
 constexpr std::size_t kMaxCodeInput = 64;
 
@@ -31,7 +30,7 @@ http::Response DeviceLinkPages::renderLink(const http::Request& request, int sta
                                            templates::DeviceLinkPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kLinkPurpose);
   http::Response response = kit_.html(status, context.templates.render(page));
   kit_.sessions().issueCsrfCookie(response, csrf);
@@ -52,16 +51,16 @@ http::Response DeviceLinkPages::showLink(const http::Request& request) const {
 http::Response DeviceLinkPages::submitLink(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::DeviceLinkPage page;
   const std::string_view typed = form->get("code").value_or("");
   page.code = std::string(typed.substr(0, kMaxCodeInput));
   if (!kit_.sessions().verifyCsrf(request, kLinkPurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderLink(request, 403, std::move(page));
   }
   if (typed.empty()) {
-    page.code_error = "Enter the code shown on your device.";
+    page.code_error = Text("device_link.enter_code");
     return renderLink(request, 400, std::move(page));
   }
 
@@ -71,8 +70,7 @@ http::Response DeviceLinkPages::submitLink(const http::Request& request) const {
     const core::RateDecision decision = context.device_link_limiter->tryAcquire(client_key);
     if (!decision.allowed) {
       if (context.on_device_link_limited) context.on_device_link_limited();
-      page.error = "Too many wrong codes. Please wait " + waitMessage(decision.retry_after) +
-                   " and try again.";
+      page.error = Text("device_link.too_many").with("wait", waitMessage(decision.retry_after));
       http::Response response = renderLink(request, 429, std::move(page));
       response.setHeader("Retry-After", retryAfterSeconds(decision.retry_after));
       return response;
@@ -82,13 +80,13 @@ http::Response DeviceLinkPages::submitLink(const http::Request& request) const {
   std::optional<domain::DeviceCodeGrant> grant;
   if (const auto code = oauth::normalizeUserCode(typed)) {
     auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return kit_.storageFailure(tx.error());
+    if (!tx) return kit_.storageFailure(request, tx.error());
     auto found = (*tx)->deviceCodeGrants().findByUserCode(*code);
-    if (!found) return kit_.storageFailure(found.error());
+    if (!found) return kit_.storageFailure(request, found.error());
     if (*found && (*found)->isPendingAt(context.clock.now())) grant = std::move(**found);
   }
   if (!grant) {
-    page.code_error = std::string(kWrongCode);
+    page.code_error = kWrongCode;
     return renderLink(request, 400, std::move(page));
   }
   if (context.device_link_limiter != nullptr) context.device_link_limiter->refund(client_key);
@@ -106,33 +104,32 @@ http::Response DeviceLinkPages::submitConsent(const http::Request& request) cons
 http::Response DeviceLinkPages::consent(const http::Request& request, bool submitted) const {
   WebContext& context = kit_.context();
   const auto expired = [&]() {
-    return kit_.errorPage(400, "This code is no longer valid",
-                          "This sign-in request has expired or was already answered. Start "
-                          "again on your device to get a new code.");
+    return kit_.errorPage(request, 400, Text("device_link.expired_title"),
+                          Text("device_link.expired"));
   };
   const auto id = domain::DeviceCodeGrantId::parse(request.pathParam("id").value_or(""));
   if (!id) return expired();
   std::optional<http::FormParams> form;
   if (submitted) {
     auto parsed = request.form();
-    if (!parsed) return kit_.badForm();
+    if (!parsed) return kit_.badForm(request);
     form = std::move(*parsed);
   }
 
   auto tx = context.database.begin(submitted ? storage::TransactionMode::ReadWrite
                                              : storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   storage::Transaction& transaction = **tx;
   auto grant = transaction.deviceCodeGrants().lookup(*id);
-  if (!grant) return kit_.storageFailure(grant.error());
+  if (!grant) return kit_.storageFailure(request, grant.error());
   if (!*grant || !(*grant)->isPendingAt(context.clock.now())) return expired();
   auto client = oauth::loadClient(transaction, (*grant)->client_id);
-  if (!client) return kit_.storageFailure(client.error());
+  if (!client) return kit_.storageFailure(request, client.error());
   if (!*client) return expired();
 
   const std::string here = devicePath(*id);
   auto active = kit_.sessions().current(request, transaction, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   if (!*active) {
     return http::Response::redirect(PageKit::withQuery("/login", {{"next", here}}), 303);
   }
@@ -145,22 +142,21 @@ http::Response DeviceLinkPages::consent(const http::Request& request, bool submi
     // request is denied, so the device stops polling.
     tx->reset();
     auto write = context.database.begin();
-    if (!write) return kit_.storageFailure(write.error());
+    if (!write) return kit_.storageFailure(request, write.error());
     auto denied = (*write)->deviceCodeGrants().deny(context.clock, *id);
-    if (!denied) return kit_.storageFailure(denied.error());
+    if (!denied) return kit_.storageFailure(request, denied.error());
     auto committed = (*write)->commit();
-    if (!committed) return kit_.storageFailure(committed.error());
-    return kit_.errorPage(403, "This device cannot be signed in",
-                          "The device asked for server administration rights, which your "
-                          "account does not have. The request was denied.");
+    if (!committed) return kit_.storageFailure(request, committed.error());
+    return kit_.errorPage(request, 403, Text("device_link.admin_denied_title"),
+                          Text("device_link.admin_denied"));
   }
 
   const templates::ClientDisplay display = clientDisplay(**client, request);
   const std::string purpose = std::string(kDeviceConsentPurposePrefix) + id->str();
-  const auto render = [&](int status, std::optional<std::string> error) {
+  const auto render = [&](int status, std::optional<Text> error) {
     const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
     templates::DeviceConsentPage page;
-    page.layout = kit_.layout();
+    page.layout = kit_.layout(request);
     page.csrf_token = kit_.sessions().csrfToken(csrf, purpose);
     page.action = here;
     page.user_id = matrixUserId(session.user, context.settings.homeserver);
@@ -169,7 +165,7 @@ http::Response DeviceLinkPages::consent(const http::Request& request, bool submi
     page.user_code = oauth::displayUserCode((*grant)->user_code);
     for (const oauth::ScopeSet::Token& token : scope->tokens()) {
       const bool is_admin = token.kind == oauth::ScopeTokenKind::SynapseAdmin;
-      page.scopes.push_back({oauth::describeScope(token.value), is_admin});
+      page.scopes.push_back({scopeText(token.value), is_admin});
       page.admin_warning = page.admin_warning || is_admin;
     }
     page.error = std::move(error);
@@ -184,23 +180,23 @@ http::Response DeviceLinkPages::consent(const http::Request& request, bool submi
   };
   if (!submitted) return render(200, std::nullopt);
   if (!kit_.sessions().verifyCsrf(request, purpose, form->get("csrf").value_or(""))) {
-    return render(403, std::string(kExpiredForm));
+    return render(403, kExpiredForm);
   }
 
   const std::string_view action = form->get("action").value_or("");
-  if (action != "allow" && action != "deny") return render(400, "Choose Sign in or Deny.");
+  if (action != "allow" && action != "deny") return render(400, Text("device_consent.choose"));
   const bool allow = action == "allow";
   auto decided = allow ? transaction.deviceCodeGrants().approve(context.clock, *id, session.user.id,
                                                                 session.session.id)
                        : transaction.deviceCodeGrants().deny(context.clock, *id);
-  if (!decided) return kit_.storageFailure(decided.error());
+  if (!decided) return kit_.storageFailure(request, decided.error());
   // Conditional: another submit of this form already decided.
   if (!*decided) return expired();
   auto committed = transaction.commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
 
   templates::DeviceDonePage done;
-  done.layout = kit_.layout();
+  done.layout = kit_.layout(request);
   done.approved = allow;
   done.client_name = display.name;
   http::Response response = kit_.html(200, context.templates.render(done));

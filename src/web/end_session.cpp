@@ -58,16 +58,16 @@ std::optional<std::string> parameter(const http::FormParams& params, std::string
 
 // A 400 page for a request the application got wrong: nobody is signed out
 // and nothing is redirected, but the user may still sign out here.
-http::Response refuse(const PageKit& kit, std::string reason) {
+http::Response refuse(const PageKit& kit, const http::Request& request, Text reason) {
   templates::ErrorPage page;
-  page.layout = kit.layout();
-  page.title = "This sign-out can't continue";
+  page.layout = kit.layout(request);
+  page.title = Text("end_session.refused_title");
   page.message = std::move(reason);
-  page.detail = "You have not been signed out. You can still sign out of this browser here.";
+  page.detail = Text("end_session.refused_detail");
   page.action_href = "/logout";
-  page.action_label = "Sign out";
+  page.action_label = Text("common.sign_out");
   page.back_href = "/account/";
-  page.back_label = "Your account";
+  page.back_label = Text("signed_in.title");
   return kit.html(400, kit.context().templates.render(page));
 }
 
@@ -87,12 +87,12 @@ std::optional<std::string> clientHost(const oauth::RegisteredClient& client) {
 
 // What a button back to `uri` is called: "Return to <host>" for a web
 // address, "Return to <application>" for an app's own scheme.
-std::string returnLabel(std::string_view uri, const std::string& client_name) {
+Text returnLabel(std::string_view uri, const std::string& client_name) {
   const std::optional<oauth::UriParts> parts = oauth::splitUri(uri);
   if (parts && (parts->scheme == "https" || parts->scheme == "http") && !parts->host.empty()) {
-    return "Return to " + domain::asciiLowercase(parts->host);
+    return Text("common.return_to", {{"destination", domain::asciiLowercase(parts->host)}});
   }
-  return "Return to " + client_name;
+  return Text("common.return_to", {{"destination", client_name}});
 }
 
 std::string locationOf(const PostLogoutRedirect& redirect) {
@@ -128,51 +128,47 @@ verifiedHint(const WebContext& context, storage::Transaction& transaction, std::
 
 // Steps 1 to 4 of the header comment: the checked request, or the page
 // that refuses it.
-Result<CheckedLogout, http::Response> checkRequest(const PageKit& kit,
+Result<CheckedLogout, http::Response> checkRequest(const PageKit& kit, const http::Request& request,
                                                    const http::FormParams& params,
                                                    storage::Transaction& transaction) {
   if (const auto duplicate = params.firstDuplicate(); duplicate && isParameter(*duplicate)) {
-    return unexpected(
-        refuse(kit, "The " + std::string(*duplicate) + " parameter was given more than once."));
+    return unexpected(refuse(
+        kit, request, Text("end_session.repeated", {{"parameter", std::string(*duplicate)}})));
   }
   const std::optional<std::string> token = parameter(params, kIdTokenHint);
   const std::optional<std::string> client_id = parameter(params, kClientId);
   const std::optional<std::string> uri = parameter(params, kPostLogoutRedirectUri);
   const std::optional<std::string> state = parameter(params, kState);
   if (state && state->size() > kMaxStateBytes) {
-    return unexpected(refuse(kit, "The application's state parameter is too long."));
+    return unexpected(refuse(kit, request, Text("end_session.state_too_long")));
   }
   if (token && token->size() > kMaxHintBytes) {
-    return unexpected(refuse(kit, "The application's id_token_hint is too long."));
+    return unexpected(refuse(kit, request, Text("end_session.hint_too_long")));
   }
 
   CheckedLogout checked;
   if (token) {
     auto verified = verifiedHint(kit.context(), transaction, *token);
-    if (!verified) return unexpected(kit.storageFailure(verified.error()));
+    if (!verified) return unexpected(kit.storageFailure(request, verified.error()));
     // A hint that failed: no client, so no redirect (§4).
     if (!*verified) return checked;
     if (client_id && *client_id != (*verified)->second.id().str()) {
-      return unexpected(refuse(kit,
-                               "The request names one application in client_id and another in "
-                               "id_token_hint."));
+      return unexpected(refuse(kit, request, Text("end_session.client_mismatch")));
     }
     checked.hint = std::move((*verified)->first);
     checked.client = std::move((*verified)->second);
   } else if (client_id) {
     auto client = oauth::loadClient(transaction, *client_id);
-    if (!client) return unexpected(kit.storageFailure(client.error()));
+    if (!client) return unexpected(kit.storageFailure(request, client.error()));
     if (!*client) {
-      return unexpected(refuse(kit, "The application is not registered with this server."));
+      return unexpected(refuse(kit, request, Text("error.unknown_client")));
     }
     checked.client = std::move(**client);
   }
   if (uri && checked.client) {
     auto matched = oauth::matchPostLogoutRedirectUri(checked.client->metadata, *uri);
     if (!matched) {
-      return unexpected(refuse(kit,
-                               "The address the application asked to return to after signing "
-                               "out is not registered for it."));
+      return unexpected(refuse(kit, request, Text("end_session.uri_unknown")));
     }
     checked.redirect = PostLogoutRedirect{std::move(*matched), state};
   }
@@ -210,7 +206,7 @@ Result<void, storage::StorageError> finishBrowserSession(const WebContext& conte
 http::Response signedOutPage(const PageKit& kit, const http::Request& request,
                              const CheckedLogout& checked) {
   templates::SignedOutPage page;
-  page.layout = kit.layout();
+  page.layout = kit.layout(request);
   if (checked.redirect && checked.client) {
     page.return_href = locationOf(*checked.redirect);
     page.return_label = returnLabel(checked.redirect->uri, clientName(*checked.client, request));
@@ -222,11 +218,11 @@ http::Response signedOutPage(const PageKit& kit, const http::Request& request,
 http::Response confirmationPage(const PageKit& kit, const http::Request& request,
                                 const std::optional<ActiveSession>& session,
                                 const CheckedLogout& checked, int status,
-                                std::optional<std::string> error) {
+                                std::optional<Text> error) {
   WebContext& context = kit.context();
   const CsrfCookie csrf = kit.sessions().csrfCookie(request, context.rng);
   templates::LogoutPage page;
-  page.layout = kit.layout();
+  page.layout = kit.layout(request);
   page.csrf_token = kit.sessions().csrfToken(csrf, kLogoutCsrfPurpose);
   if (session) page.user_id = "@" + session->user.localpart + ":" + context.settings.homeserver;
   page.error = std::move(error);
@@ -259,7 +255,7 @@ http::Response confirmationPage(const PageKit& kit, const http::Request& request
 // POST /oauth2/logout: the same request as a GET (see the header comment).
 http::Response getInsteadOfPost(const PageKit& kit, const http::Request& request) {
   auto form = request.form();
-  if (!form) return kit.badForm();
+  if (!form) return kit.badForm(request);
   std::vector<http::FormParams::Entry> forwarded;
   for (const http::FormParams::Entry& entry : form->entries()) {
     if (isParameter(entry.first)) forwarded.push_back(entry);
@@ -281,11 +277,11 @@ http::Response EndSessionPages::endSession(const http::Request& request) const {
   if (request.method == http::Method::Post) return getInsteadOfPost(kit_, request);
   WebContext& context = kit_.context();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
-  auto checked = checkRequest(kit_, request.query, **tx);
+  if (!tx) return kit_.storageFailure(request, tx.error());
+  auto checked = checkRequest(kit_, request, request.query, **tx);
   if (!checked) return std::move(checked.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
 
   if (!*active) {
@@ -302,7 +298,7 @@ http::Response EndSessionPages::endSession(const http::Request& request) const {
     return confirmationPage(kit_, request, session, *checked, 200, std::nullopt);
   }
   auto finished = finishBrowserSession(context, session.session.id);
-  if (!finished) return kit_.storageFailure(finished.error());
+  if (!finished) return kit_.storageFailure(request, finished.error());
   http::Response response = checked->redirect ? redirectTo(*checked->redirect)
                                               : signedOutPage(kit_, request, CheckedLogout());
   kit_.sessions().clear(response);
@@ -313,19 +309,19 @@ http::Response EndSessionPages::submitConfirmation(const http::Request& request,
                                                    const http::FormParams& form) const {
   WebContext& context = kit_.context();
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto checked = checkForm(form, **tx);
-  if (!checked) return kit_.storageFailure(checked.error());
+  if (!checked) return kit_.storageFailure(request, checked.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   if (!kit_.sessions().verifyCsrf(request, kLogoutCsrfPurpose, form.get("csrf").value_or(""))) {
-    return confirmationPage(kit_, request, *active, *checked, 403, std::string(kExpiredForm));
+    return confirmationPage(kit_, request, *active, *checked, 403, kExpiredForm);
   }
   if (*active) {
     auto finished = (*tx)->browserSessions().finish(context.clock, (*active)->session.id);
-    if (!finished) return kit_.storageFailure(finished.error());
+    if (!finished) return kit_.storageFailure(request, finished.error());
     auto committed = (*tx)->commit();
-    if (!committed) return kit_.storageFailure(committed.error());
+    if (!committed) return kit_.storageFailure(request, committed.error());
   }
   http::Response response = checked->redirect ? redirectTo(*checked->redirect)
                                               : signedOutPage(kit_, request, CheckedLogout());

@@ -192,9 +192,12 @@ TEST_F(EndSessionTest, WithoutAHintTheUserConfirmsFirstAndThenReturnsToTheRegist
 
   expectConfirmationPage(page);
   EXPECT_TRUE(signedIn());
-  EXPECT_NE(page.body.find("<strong>Example App</strong> (app.example) asks to sign you out"),
+  // ui_locales (RP-Initiated Logout §2) chooses the page's language.
+  EXPECT_EQ(page.header("Content-Language"), "fr");
+  EXPECT_NE(page.body.find("<strong>Example App</strong> (app.example) demande à vous déconnecter"),
             std::string::npos);
-  EXPECT_NE(page.body.find("Signed in as <strong>@alice:example.com</strong>"), std::string::npos);
+  EXPECT_NE(page.body.find("Session ouverte avec <strong>@alice:example.com</strong>"),
+            std::string::npos);
   EXPECT_NE(page.header("Content-Security-Policy")->find("form-action 'self' https://app.example"),
             std::string::npos);
   const test::Form fields = hiddenFieldsOf(page);

@@ -17,9 +17,10 @@
 
 namespace mxauth::web {
 
+using templates::Text;
+
 // What a form with a missing or stale CSRF token says above the form.
-inline constexpr std::string_view kExpiredForm =
-    "This form has expired or was not sent from this site. Please try again.";
+inline const Text kExpiredForm{"form.expired"};
 
 class PageKit;
 // "@alice:example.org" for the signed-in user.
@@ -32,18 +33,33 @@ class PageKit {
   WebContext& context() const { return context_; }
   const SessionManager& sessions() const { return sessions_; }
   const WebSettings& settings() const { return context_.settings; }
-  templates::Layout layout() const;
+  // The layout of a page answering `request`, in the language negotiated
+  // for it (pageLanguage()).
+  templates::Layout layout(const http::Request& request) const;
+  // The language of the pages for this request: the first supported tag of
+  // its `ui_locales` query parameter (OIDC Core §3.1.2.1, on /authorize and
+  // the end-session endpoint), else the language an /authorize request's
+  // ui_locales chose for the pages that follow it (the language cookie,
+  // rememberUiLocales()), else the Accept-Language header, else English.
+  std::string pageLanguage(const http::Request& request) const;
+  // After /authorize: keeps the language its ui_locales chose for the
+  // login and consent pages that follow (a cookie that lives as long as the
+  // grant), or forgets an earlier choice when this request made none.
+  void rememberUiLocales(const http::Request& request, http::Response& response) const;
 
   // text/html with the body; the server adds CSP, X-Frame-Options and
   // Referrer-Policy (http/middleware.h). Pages are never cached: they carry
-  // CSRF tokens and personal data.
+  // CSRF tokens and personal data. Content-Language is the page's language
+  // (its <html lang>), with Vary: Accept-Language.
   http::Response html(int status, std::string body) const;
-  http::Response errorPage(int status, std::string title, std::string message) const;
+  http::Response errorPage(const http::Request& request, int status, Text title,
+                           Text message) const;
   // 503 when the database is unavailable (retrying may help), else 500.
-  http::Response storageFailure(const storage::StorageError& error) const;
+  http::Response storageFailure(const http::Request& request,
+                                const storage::StorageError& error) const;
   // A 400 page for a form body that is not application/x-www-form-urlencoded
   // or does not decode.
-  http::Response badForm() const;
+  http::Response badForm(const http::Request& request) const;
 
   // "/login?next=<path>" and the like: `path` with its query parameters
   // percent-encoded; empty values are left out.
@@ -52,13 +68,19 @@ class PageKit {
       std::initializer_list<std::pair<std::string_view, std::optional<std::string_view>>> params);
 
  private:
+  std::string languageCookie() const;
+
   WebContext& context_;
   SessionManager sessions_;
 };
 
 // "42 seconds" (for "Please wait 42 seconds"), from a rate limiter's wait
-// rounded up to whole seconds; "3 minutes" from two minutes on.
-std::string waitMessage(Duration retry_after);
+// rounded up to whole seconds; "3 minutes" from two minutes on: a message
+// to pass as the {wait} argument of another (Text::with).
+Text waitMessage(Duration retry_after);
+// Content-Language and Vary for a page whose body starts like the
+// templates' head (<html lang="…">).
+void setContentLanguage(http::Response& response);
 // The Retry-After header value (RFC 9110 §10.2.3) for that wait: whole
 // seconds, rounded up.
 std::string retryAfterSeconds(Duration retry_after);

@@ -27,21 +27,21 @@ std::size_t countCharacters(std::string_view text) {
 
 }  // namespace
 
-std::optional<std::string> passwordProblem(std::string_view password, std::string_view username) {
+std::optional<Text> passwordProblem(std::string_view password, std::string_view username) {
   if (countCharacters(password) < kMinPasswordLength) {
-    return "Use at least " + std::to_string(kMinPasswordLength) + " characters";
+    return Text("password.too_short", {{"count", std::to_string(kMinPasswordLength)}});
   }
   if (std::all_of(password.begin(), password.end(),
                   [&](char c) { return c == password.front(); })) {
-    return std::string("Do not repeat a single character");
+    return Text("password.repeated_character");
   }
   const std::string lowered = domain::asciiLowercase(password);
   if (!username.empty() && lowered == domain::asciiLowercase(username)) {
-    return std::string("Do not use your username as your password");
+    return Text("password.is_username");
   }
   if (std::find(kCommonPasswords.begin(), kCommonPasswords.end(), lowered) !=
       kCommonPasswords.end()) {
-    return std::string("This password is too common; choose another");
+    return Text("password.too_common");
   }
   return std::nullopt;
 }

@@ -8,7 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "templates/pages.h"
+
 namespace mxauth::web {
+
+using templates::Text;
 
 inline constexpr std::size_t kMinPasswordLength = 8;  // characters, not bytes
 
@@ -16,6 +20,7 @@ inline constexpr std::size_t kMinPasswordLength = 8;  // characters, not bytes
 // acceptable. Refused: fewer than kMinPasswordLength characters, one
 // character repeated, the username itself (case-insensitively), or one of
 // the most common passwords.
-std::optional<std::string> passwordProblem(std::string_view password, std::string_view username);
+std::optional<templates::Text> passwordProblem(std::string_view password,
+                                               std::string_view username);
 
 }  // namespace mxauth::web

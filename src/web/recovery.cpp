@@ -77,21 +77,17 @@ RecoveryPages::RecoveryPages(const PageKit& kit)
       per_email_(kit.context().clock,
                  limiterOptions(kRecoveryPerEmailBurst, kRecoveryPerEmailInterval)) {}
 
-http::Response RecoveryPages::unavailable() const {
-  return kit_.errorPage(404, "Not available",
-                        "This server does not offer password recovery by e-mail. Please contact "
-                        "the server administrator.");
+http::Response RecoveryPages::unavailable(const http::Request& request) const {
+  return kit_.errorPage(request, 404, Text("error.not_available_title"), Text("recover.disabled"));
 }
 
-http::Response RecoveryPages::deadLink() const {
+http::Response RecoveryPages::deadLink(const http::Request& request) const {
   templates::NoticePage notice;
-  notice.layout = kit_.layout();
-  notice.title = "This link cannot be used";
-  notice.message =
-      "The link has expired or was already used. Links are valid for a short time and work "
-      "once. You can ask for a new one.";
+  notice.layout = kit_.layout(request);
+  notice.title = Text("recover.link_invalid_title");
+  notice.message = Text("recover.link_invalid");
   notice.link_href = std::string(kRecoverPath);
-  notice.link_label = "Ask for a new link";
+  notice.link_label = Text("recover.ask_again");
   return kit_.html(400, kit_.context().templates.render(notice));
 }
 
@@ -99,7 +95,7 @@ http::Response RecoveryPages::renderRecover(const http::Request& request, int st
                                             templates::RecoverPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kRecoverPurpose);
   page.valid_minutes = static_cast<int>(
       (context.settings.recovery_link_ttl + std::chrono::seconds(59)) / std::chrono::minutes(1));
@@ -112,7 +108,7 @@ http::Response RecoveryPages::renderPassword(const http::Request& request, int s
                                              templates::RecoverPasswordPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kRecoverPasswordPurpose);
   http::Response response = kit_.html(status, context.templates.render(page));
   kit_.sessions().issueCsrfCookie(response, csrf);
@@ -120,34 +116,33 @@ http::Response RecoveryPages::renderPassword(const http::Request& request, int s
 }
 
 http::Response RecoveryPages::showRecover(const http::Request& request) const {
-  if (!kit_.settings().password_recovery_enabled) return unavailable();
+  if (!kit_.settings().password_recovery_enabled) return unavailable(request);
   return renderRecover(request, 200, templates::RecoverPage{});
 }
 
 http::Response RecoveryPages::submitRecover(const http::Request& request) const {
   WebContext& context = kit_.context();
-  if (!kit_.settings().password_recovery_enabled) return unavailable();
+  if (!kit_.settings().password_recovery_enabled) return unavailable(request);
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   templates::RecoverPage page;
   const std::string address(form->get("email").value_or("").substr(0, 1024));
   page.email = address.substr(0, kMaxAddressInput);
   if (!kit_.sessions().verifyCsrf(request, kRecoverPurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderRecover(request, 403, std::move(page));
   }
   if (address.empty()) {
-    page.email_error = "Enter your e-mail address";
+    page.email_error = Text("recover.enter_email");
   } else if (address.size() > kMaxAddressInput || !domain::isValidEmailAddress(address)) {
-    page.email_error = "Enter a valid e-mail address, such as name@example.org";
+    page.email_error = Text("form.email_invalid");
   }
   if (page.email_error) return renderRecover(request, 400, std::move(page));
 
   // The limits apply whether or not the address is known, so that a 429
   // says nothing about it.
   const auto limited = [&](const core::RateDecision& decision) {
-    page.error =
-        "Too many requests. Please wait " + waitMessage(decision.retry_after) + " and try again.";
+    page.error = Text("recover.too_many").with("wait", waitMessage(decision.retry_after));
     http::Response response = renderRecover(request, 429, std::move(page));
     response.setHeader("Retry-After", retryAfterSeconds(decision.retry_after));
     return response;
@@ -159,13 +154,13 @@ http::Response RecoveryPages::submitRecover(const http::Request& request) const 
   if (!by_email.allowed) return limited(by_email);
 
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto user = (*tx)->users().findByEmail(address);
-  if (!user) return kit_.storageFailure(user.error());
+  if (!user) return kit_.storageFailure(request, user.error());
   if (*user && (*user)->canLogIn() && context.mailer != nullptr &&
       context.email_templates != nullptr) {
     auto emails = (*tx)->userEmails().listForUser((*user)->id);
-    if (!emails) return kit_.storageFailure(emails.error());
+    if (!emails) return kit_.storageFailure(request, emails.error());
     const domain::UserEmail* target = nullptr;
     for (const domain::UserEmail& email : *emails) {
       if (email.isConfirmed() && lowerAscii(email.address) == lowerAscii(address)) {
@@ -177,9 +172,10 @@ http::Response RecoveryPages::submitRecover(const http::Request& request) const 
       auto added = (*tx)->recoveryTickets().add(
           context.rng, context.clock, (*user)->id, target->id, tokenHash(token),
           context.clock.now() + context.settings.recovery_link_ttl);
-      if (!added) return kit_.storageFailure(added.error());
+      if (!added) return kit_.storageFailure(request, added.error());
       templates::PasswordRecoveryEmail message;
       message.layout.service_name = context.settings.service_name;
+      message.layout.lang = kit_.pageLanguage(request);
       message.username = "@" + (*user)->localpart + ":" + context.settings.homeserver;
       message.link = recoveryLink(context.settings, token);
       message.valid_minutes = page.valid_minutes;
@@ -187,11 +183,11 @@ http::Response RecoveryPages::submitRecover(const http::Request& request) const 
       auto queued = context.mailer->queue(
           **tx, email::Message{target->address, rendered.subject, rendered.text, rendered.html});
       if (!queued) {
-        return kit_.errorPage(503, "Temporarily unavailable",
-                              "The e-mail could not be sent. Please try again in a moment.");
+        return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                              Text("recover.not_sent"));
       }
       auto committed = (*tx)->commit();
-      if (!committed) return kit_.storageFailure(committed.error());
+      if (!committed) return kit_.storageFailure(request, committed.error());
     }
   }
   page.sent = true;
@@ -200,14 +196,14 @@ http::Response RecoveryPages::submitRecover(const http::Request& request) const 
 
 http::Response RecoveryPages::showRecoverPassword(const http::Request& request) const {
   WebContext& context = kit_.context();
-  if (!kit_.settings().password_recovery_enabled) return unavailable();
+  if (!kit_.settings().password_recovery_enabled) return unavailable(request);
   const std::string_view token = request.queryParam("token").value_or("");
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto live = liveTicket(**tx, context.clock, token);
-  if (!live) return kit_.storageFailure(live.error());
+  if (!live) return kit_.storageFailure(request, live.error());
   tx->reset();
-  if (!*live) return deadLink();
+  if (!*live) return deadLink(request);
   templates::RecoverPasswordPage page;
   page.token = std::string(token);
   page.user_id = "@" + (*live)->user.localpart + ":" + context.settings.homeserver;
@@ -216,17 +212,17 @@ http::Response RecoveryPages::showRecoverPassword(const http::Request& request) 
 
 http::Response RecoveryPages::submitRecoverPassword(const http::Request& request) const {
   WebContext& context = kit_.context();
-  if (!kit_.settings().password_recovery_enabled) return unavailable();
+  if (!kit_.settings().password_recovery_enabled) return unavailable(request);
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   const std::string token(form->get("token").value_or("").substr(0, kMaxTokenInput + 1));
   std::optional<LiveTicket> ticket;
   {
     auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return kit_.storageFailure(tx.error());
+    if (!tx) return kit_.storageFailure(request, tx.error());
     auto live = liveTicket(**tx, context.clock, token);
-    if (!live) return kit_.storageFailure(live.error());
-    if (!*live) return deadLink();
+    if (!live) return kit_.storageFailure(request, live.error());
+    if (!*live) return deadLink(request);
     ticket = std::move(*live);
   }
   templates::RecoverPasswordPage page;
@@ -234,14 +230,14 @@ http::Response RecoveryPages::submitRecoverPassword(const http::Request& request
   page.user_id = "@" + ticket->user.localpart + ":" + context.settings.homeserver;
   if (!kit_.sessions().verifyCsrf(request, kRecoverPasswordPurpose,
                                   form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderPassword(request, 403, std::move(page));
   }
   const std::string_view fresh = form->get("new_password").value_or("");
   const std::string_view confirm = form->get("new_password_confirm").value_or("");
   page.new_password_error = passwordProblem(fresh, ticket->user.localpart);
   if (!page.new_password_error && fresh != confirm) {
-    page.new_password_confirm_error = "The passwords do not match";
+    page.new_password_confirm_error = Text("form.passwords_mismatch");
   }
   if (page.new_password_error || page.new_password_confirm_error) {
     return renderPassword(request, 400, std::move(page));
@@ -250,46 +246,44 @@ http::Response RecoveryPages::submitRecoverPassword(const http::Request& request
   auto hash = context.hasher.hash(context.rng, fresh);
   if (!hash) {
     if (hash.error() == crypto::PasswordError::Overloaded) {
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "Too many sign-ins are in progress. Please try again in a moment.");
+      return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                            Text("error.busy_sign_ins"));
     }
-    page.new_password_error = "This password cannot be used";
+    page.new_password_error = Text("form.password_refused");
     return renderPassword(request, 400, std::move(page));
   }
 
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   // Single use: only the request whose conditional write consumed the
   // ticket goes on; a concurrent one gets the dead-link page.
   auto consumed = (*tx)->recoveryTickets().consume(context.clock, ticket->ticket.id);
-  if (!consumed) return kit_.storageFailure(consumed.error());
-  if (!*consumed) return deadLink();
+  if (!consumed) return kit_.storageFailure(request, consumed.error());
+  if (!*consumed) return deadLink(request);
   // Still allowed to sign in (not locked or deactivated meanwhile).
   auto user = (*tx)->users().lookup(ticket->user.id);
-  if (!user) return kit_.storageFailure(user.error());
-  if (!*user || !(*user)->canLogIn()) return deadLink();
+  if (!user) return kit_.storageFailure(request, user.error());
+  if (!*user || !(*user)->canLogIn()) return deadLink(request);
   auto added = (*tx)->userPasswords().add(context.rng, context.clock, ticket->user.id, *hash,
                                           accounts::kPasswordSchemeVersion, std::nullopt);
-  if (!added) return kit_.storageFailure(added.error());
+  if (!added) return kit_.storageFailure(request, added.error());
   auto others = (*tx)->recoveryTickets().consumeAllForUser(context.clock, ticket->user.id);
-  if (!others) return kit_.storageFailure(others.error());
+  if (!others) return kit_.storageFailure(request, others.error());
   auto ended = endUserSessions(**tx, context, ticket->user.id, std::nullopt, true);
-  if (!ended) return kit_.storageFailure(ended.error());
+  if (!ended) return kit_.storageFailure(request, ended.error());
   auto audited = recordAudit(**tx, context, request, ticket->user.id, kAuditPasswordRecovery,
                              "{\"sessions_ended\":" + std::to_string(ended->total()) + "}");
-  if (!audited) return kit_.storageFailure(audited.error());
+  if (!audited) return kit_.storageFailure(request, audited.error());
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   forgetInCache(context, *ended);
 
   templates::NoticePage notice;
-  notice.layout = kit_.layout();
-  notice.title = "Password changed";
-  notice.message = "The password of " + page.user_id +
-                   " has been changed and every session of the account has ended. Sign in "
-                   "with the new password.";
+  notice.layout = kit_.layout(request);
+  notice.title = Text("recover.done_title");
+  notice.message = Text("recover.done", {{"user_id", page.user_id}});
   notice.link_href = "/login";
-  notice.link_label = "Sign in";
+  notice.link_label = Text("login.title");
   http::Response response = kit_.html(200, context.templates.render(notice));
   kit_.sessions().clear(response);
   return response;

@@ -69,8 +69,8 @@ class RecoveryPages {
   http::Response submitRecoverPassword(const http::Request& request) const;
 
  private:
-  http::Response unavailable() const;
-  http::Response deadLink() const;
+  http::Response unavailable(const http::Request& request) const;
+  http::Response deadLink(const http::Request& request) const;
   http::Response renderRecover(const http::Request& request, int status,
                                templates::RecoverPage page) const;
   http::Response renderPassword(const http::Request& request, int status,

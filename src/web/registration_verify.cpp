@@ -28,8 +28,7 @@ constexpr std::size_t kPendingCookieBytes = 32;
 // Long enough for every code of the hour; the row decides what is valid.
 constexpr std::chrono::hours kPendingCookieLifetime{1};
 constexpr std::string_view kPendingCodeBinding = "register\n";
-constexpr std::string_view kPendingTooMany =
-    "Too many codes were sent to this address in the last hour. Please try again later.";
+const Text kPendingTooMany{"register_verify.too_many_codes"};
 
 std::string pendingCookieName(const SessionManager& sessions) {
   return sessions.secureCookies() ? "__Host-mxauth-register" : "mxauth-register";
@@ -95,22 +94,22 @@ http::Response AccountPages::startEmailVerification(
   const Timestamp now = context.clock.now();
 
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   // A new registration from this browser replaces its earlier one.
   if (const auto previous_hash = pendingBrowserHash(sessions, request)) {
     auto previous = (*tx)->pendingRegistrations().findByBrowserHash(*previous_hash);
-    if (!previous) return kit_.storageFailure(previous.error());
+    if (!previous) return kit_.storageFailure(request, previous.error());
     if (*previous) {
       auto removed = (*tx)->pendingRegistrations().remove((*previous)->id);
-      if (!removed) return kit_.storageFailure(removed.error());
+      if (!removed) return kit_.storageFailure(request, removed.error());
     }
   }
   auto sent = (*tx)->pendingRegistrations().countCodesSince(pendingSendKey(page.email),
                                                             now - std::chrono::hours(1));
-  if (!sent) return kit_.storageFailure(sent.error());
+  if (!sent) return kit_.storageFailure(request, sent.error());
   if (*sent >= kMaxCodesPerHour) {
     tx->reset();
-    page.email_error = std::string(kPendingTooMany);
+    page.email_error = kPendingTooMany;
     http::Response response = renderRegister(request, 429, std::move(page));
     response.setHeader("Retry-After", "3600");
     return response;
@@ -128,17 +127,17 @@ http::Response AccountPages::startEmailVerification(
   fresh.terms_uri = terms_uri;
   fresh.registration_token_hash = token_hash;
   auto added = (*tx)->pendingRegistrations().add(context.rng, context.clock, fresh);
-  if (!added) return kit_.storageFailure(added.error());
+  if (!added) return kit_.storageFailure(request, added.error());
   auto counted = (*tx)->pendingRegistrations().recordCodeSent(
       context.clock, pendingSendKey(page.email), now - std::chrono::hours(1));
-  if (!counted) return kit_.storageFailure(counted.error());
-  if (!queueEmailCode(**tx, context, page.email, code)) {
+  if (!counted) return kit_.storageFailure(request, counted.error());
+  if (!queueEmailCode(**tx, context, page.email, code, kit_.pageLanguage(request))) {
     tx->reset();
-    return kit_.errorPage(503, "Temporarily unavailable",
-                          "The code could not be sent. Please try again in a moment.");
+    return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                          Text("emails.code_not_sent"));
   }
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   http::Response response = http::Response::redirect(std::string(kPendingVerifyPath), 303);
   response.setCookie(pendingCookie(sessions, cookie).maxAge(kPendingCookieLifetime));
   return response;
@@ -148,7 +147,7 @@ http::Response AccountPages::renderRegisterVerify(const http::Request& request, 
                                                   templates::RegisterVerifyPage page) const {
   WebContext& context = kit_.context();
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, kPendingVerifyPurpose);
   page.resend_csrf_token = kit_.sessions().csrfToken(csrf, kPendingResendPurpose);
   page.valid_minutes = static_cast<int>(kEmailCodeLifetime.count());
@@ -165,9 +164,9 @@ http::Response AccountPages::showRegisterVerify(const http::Request& request) co
   const auto browser_hash = pendingBrowserHash(kit_.sessions(), request);
   if (!browser_hash) return http::Response::redirect("/register", 303);
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto pending = (*tx)->pendingRegistrations().findByBrowserHash(*browser_hash);
-  if (!pending) return kit_.storageFailure(pending.error());
+  if (!pending) return kit_.storageFailure(request, pending.error());
   if (!*pending) {
     tx->reset();
     http::Response response = http::Response::redirect("/register", 303);
@@ -176,11 +175,11 @@ http::Response AccountPages::showRegisterVerify(const http::Request& request) co
   }
   if (isVoid(**pending, context.clock.now())) {
     auto removed = (*tx)->pendingRegistrations().remove((*pending)->id);
-    if (!removed) return kit_.storageFailure(removed.error());
+    if (!removed) return kit_.storageFailure(request, removed.error());
     auto committed = (*tx)->commit();
-    if (!committed) return kit_.storageFailure(committed.error());
+    if (!committed) return kit_.storageFailure(request, committed.error());
     templates::RegisterPage page = registerPageOf(**pending);
-    page.error = "Your code has expired. Please fill in the form again to get a new one.";
+    page.error = Text("register_verify.expired");
     http::Response response = renderRegister(request, 200, std::move(page));
     clearPendingCookie(kit_.sessions(), response);
     return response;
@@ -189,7 +188,7 @@ http::Response AccountPages::showRegisterVerify(const http::Request& request) co
   templates::RegisterVerifyPage page;
   page.address = (*pending)->email;
   page.restart_href = PageKit::withQuery("/register", {{"next", (*pending)->next}});
-  if (request.queryParam("sent") == "1") page.notice = "We sent a new code.";
+  if (request.queryParam("sent") == "1") page.notice = Text("emails.code_resent");
   return renderRegisterVerify(request, 200, std::move(page));
 }
 
@@ -200,20 +199,20 @@ http::Response AccountPages::submitRegisterVerify(const http::Request& request) 
     return http::Response::redirect("/register", 303);
   }
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   const auto browser_hash = pendingBrowserHash(sessions, request);
   if (!browser_hash) return http::Response::redirect("/register", 303);
 
   // The pending registration, or the register form when it is gone or
   // void (a void one is deleted: the user must start again).
   const auto voided = [&](const storage::PendingRegistration& pending,
-                          std::string message) -> http::Response {
+                          Text message) -> http::Response {
     auto tx = context.database.begin();
-    if (!tx) return kit_.storageFailure(tx.error());
+    if (!tx) return kit_.storageFailure(request, tx.error());
     auto removed = (*tx)->pendingRegistrations().remove(pending.id);
-    if (!removed) return kit_.storageFailure(removed.error());
+    if (!removed) return kit_.storageFailure(request, removed.error());
     auto committed = (*tx)->commit();
-    if (!committed) return kit_.storageFailure(committed.error());
+    if (!committed) return kit_.storageFailure(request, committed.error());
     templates::RegisterPage page = registerPageOf(pending);
     page.error = std::move(message);
     http::Response response = renderRegister(request, 400, std::move(page));
@@ -223,9 +222,9 @@ http::Response AccountPages::submitRegisterVerify(const http::Request& request) 
   std::optional<storage::PendingRegistration> pending;
   {
     auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-    if (!tx) return kit_.storageFailure(tx.error());
+    if (!tx) return kit_.storageFailure(request, tx.error());
     auto found = (*tx)->pendingRegistrations().findByBrowserHash(*browser_hash);
-    if (!found) return kit_.storageFailure(found.error());
+    if (!found) return kit_.storageFailure(request, found.error());
     pending = std::move(*found);
   }
   if (!pending) {
@@ -237,57 +236,55 @@ http::Response AccountPages::submitRegisterVerify(const http::Request& request) 
   page.address = pending->email;
   page.restart_href = PageKit::withQuery("/register", {{"next", pending->next}});
   if (!sessions.verifyCsrf(request, kPendingVerifyPurpose, form->get("csrf").value_or(""))) {
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderRegisterVerify(request, 403, std::move(page));
   }
   if (isVoid(*pending, context.clock.now())) {
-    return voided(*pending, pending->attempts_left <= 0
-                                ? "Too many wrong codes. Please fill in the form again."
-                                : "Your code has expired. Please fill in the form again to get "
-                                  "a new one.");
+    return voided(*pending, Text(pending->attempts_left <= 0 ? "register_verify.too_many_wrong"
+                                                             : "register_verify.expired"));
   }
   const std::string typed = typedEmailCode(form->get("code").value_or(""));
   if (typed.empty()) {
-    page.code_error = "Enter the code from the e-mail";
+    page.code_error = Text("form.enter_email_code");
     return renderRegisterVerify(request, 400, std::move(page));
   }
   {
     // The guess counts before it is compared, in its own commit.
     auto tx = context.database.begin();
-    if (!tx) return kit_.storageFailure(tx.error());
+    if (!tx) return kit_.storageFailure(request, tx.error());
     auto counted = (*tx)->pendingRegistrations().recordAttempt(context.clock, pending->id);
-    if (!counted) return kit_.storageFailure(counted.error());
+    if (!counted) return kit_.storageFailure(request, counted.error());
     if (!*counted) {
       tx->reset();
-      return voided(*pending, "Too many wrong codes. Please fill in the form again.");
+      return voided(*pending, Text("register_verify.too_many_wrong"));
     }
     auto committed = (*tx)->commit();
-    if (!committed) return kit_.storageFailure(committed.error());
+    if (!committed) return kit_.storageFailure(request, committed.error());
   }
   const int attempts_left = pending->attempts_left - 1;
   const bool right = crypto::constantTimeEquals(pendingCodeHash(context, *browser_hash, typed),
                                                 pending->code_hash);
   if (!right) {
     if (attempts_left <= 0) {
-      return voided(*pending, "Too many wrong codes. Please fill in the form again.");
+      return voided(*pending, Text("register_verify.too_many_wrong"));
     }
-    page.code_error = "Wrong code. " + std::to_string(attempts_left) +
-                      (attempts_left == 1 ? " attempt" : " attempts") + " left.";
+    page.code_error = attempts_left == 1 ? Text("register_verify.wrong_code_last")
+                                         : Text("register_verify.wrong_code",
+                                                {{"count", std::to_string(attempts_left)}});
     return renderRegisterVerify(request, 400, std::move(page));
   }
 
   templates::RegisterPage form_again = registerPageOf(*pending);
   auto localpart = domain::Localpart::parse(pending->localpart, context.settings.homeserver);
-  if (!localpart) return voided(*pending, std::string(domain::describe(localpart.error())));
+  if (!localpart) return voided(*pending, Text("register.username_invalid"));
   // The homeserver has the last word on a localpart (spec-digest §5.5),
   // and it may have given this one away since the form was checked.
   bool homeserver_refuses = false;
   if (context.homeserver != nullptr) {
     auto available = context.homeserver->isLocalpartAvailable(localpart->str());
     if (!available) {
-      return kit_.errorPage(503, "Temporarily unavailable",
-                            "The homeserver cannot be reached right now, so no account can be "
-                            "created. Please enter the code again in a moment.");
+      return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                            Text("register_verify.homeserver_unreachable"));
     }
     homeserver_refuses = *available != homeserver::LocalpartAvailability::Available;
   }
@@ -312,11 +309,11 @@ http::Response AccountPages::submitRegisterVerify(const http::Request& request) 
     // with what went wrong.
     if (created.error().refusal != AccountRefusal::PendingGone) {
       auto tx = context.database.begin();
-      if (!tx) return kit_.storageFailure(tx.error());
+      if (!tx) return kit_.storageFailure(request, tx.error());
       auto removed = (*tx)->pendingRegistrations().remove(pending->id);
-      if (!removed) return kit_.storageFailure(removed.error());
+      if (!removed) return kit_.storageFailure(request, removed.error());
       auto committed = (*tx)->commit();
-      if (!committed) return kit_.storageFailure(committed.error());
+      if (!committed) return kit_.storageFailure(request, committed.error());
     }
     http::Response response = refuseAccount(request, std::move(form_again), created.error());
     clearPendingCookie(sessions, response);
@@ -334,13 +331,13 @@ http::Response AccountPages::submitRegisterResend(const http::Request& request) 
     return http::Response::redirect("/register", 303);
   }
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   const auto browser_hash = pendingBrowserHash(sessions, request);
   if (!browser_hash) return http::Response::redirect("/register", 303);
   auto tx = context.database.begin();
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto pending = (*tx)->pendingRegistrations().findByBrowserHash(*browser_hash);
-  if (!pending) return kit_.storageFailure(pending.error());
+  if (!pending) return kit_.storageFailure(request, pending.error());
   if (!*pending || isVoid(**pending, context.clock.now())) {
     // Gone or void: the verify page says so and starts again.
     tx->reset();
@@ -351,16 +348,16 @@ http::Response AccountPages::submitRegisterResend(const http::Request& request) 
   page.restart_href = PageKit::withQuery("/register", {{"next", (*pending)->next}});
   if (!sessions.verifyCsrf(request, kPendingResendPurpose, form->get("csrf").value_or(""))) {
     tx->reset();
-    page.error = std::string(kExpiredForm);
+    page.error = kExpiredForm;
     return renderRegisterVerify(request, 403, std::move(page));
   }
   const Timestamp now = context.clock.now();
   const std::string key = pendingSendKey((*pending)->email);
   auto sent = (*tx)->pendingRegistrations().countCodesSince(key, now - std::chrono::hours(1));
-  if (!sent) return kit_.storageFailure(sent.error());
+  if (!sent) return kit_.storageFailure(request, sent.error());
   if (*sent >= kMaxCodesPerHour) {
     tx->reset();
-    page.error = std::string(kPendingTooMany);
+    page.error = kPendingTooMany;
     http::Response response = renderRegisterVerify(request, 429, std::move(page));
     response.setHeader("Retry-After", "3600");
     return response;
@@ -369,17 +366,18 @@ http::Response AccountPages::submitRegisterResend(const http::Request& request) 
   auto replaced = (*tx)->pendingRegistrations().replaceCode(
       (*pending)->id, pendingCodeHash(context, *browser_hash, code), now + kEmailCodeLifetime,
       kMaxCodeAttempts);
-  if (!replaced) return kit_.storageFailure(replaced.error());
+  if (!replaced) return kit_.storageFailure(request, replaced.error());
   auto counted =
       (*tx)->pendingRegistrations().recordCodeSent(context.clock, key, now - std::chrono::hours(1));
-  if (!counted) return kit_.storageFailure(counted.error());
-  if (!*replaced || !queueEmailCode(**tx, context, (*pending)->email, code)) {
+  if (!counted) return kit_.storageFailure(request, counted.error());
+  if (!*replaced ||
+      !queueEmailCode(**tx, context, (*pending)->email, code, kit_.pageLanguage(request))) {
     tx->reset();
-    return kit_.errorPage(503, "Temporarily unavailable",
-                          "The code could not be sent. Please try again in a moment.");
+    return kit_.errorPage(request, 503, Text("error.unavailable_title"),
+                          Text("emails.code_not_sent"));
   }
   auto committed = (*tx)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   return http::Response::redirect(std::string(kPendingVerifyPath) + "?sent=1", 303);
 }
 

@@ -184,8 +184,9 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
              [routes](http::Request& r) { return routes->compat_sso.submitConfirm(r); });
 }
 
-http::Response notFoundPage(WebContext& context) {
-  return PageKit(context).errorPage(404, "Page not found", "There is no page at this address.");
+http::Response notFoundPage(WebContext& context, const http::Request& request) {
+  return PageKit(context).errorPage(request, 404, Text("routes.not_found_title"),
+                                    Text("routes.not_found"));
 }
 
 }  // namespace mxauth::web

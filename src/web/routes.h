@@ -27,6 +27,6 @@ namespace mxauth::web {
 void mountWebRoutes(http::Router& router, WebContext& context);
 
 // An HTML 404 page, for Router::setNotFound on browser paths if wanted.
-http::Response notFoundPage(WebContext& context);
+http::Response notFoundPage(WebContext& context, const http::Request& request);
 
 }  // namespace mxauth::web

@@ -94,7 +94,7 @@ TEST_F(RoutesTest, EveryPageForbidsFramingAndReferrers) {
   pages.emplace_back(
       "form_post error",
       dispatch(get(authorizeQuery({{"response_mode", "form_post"}, {"response_type", "token"}}))));
-  http::Response not_found = notFoundPage(*context_);
+  http::Response not_found = notFoundPage(*context_, get("/no/such/page"));
   http::applyDefaultHeaders(not_found, "req-2");
   pages.emplace_back("404", std::move(not_found));
 
@@ -142,7 +142,7 @@ TEST_F(RoutesTest, ThePagesOwnPolicyWinsOverTheServerDefault) {
 }
 
 TEST_F(RoutesTest, NotFoundPageIsHtml) {
-  const http::Response response = notFoundPage(*context_);
+  const http::Response response = notFoundPage(*context_, get("/no/such/page"));
 
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.header("Content-Type"), "text/html; charset=utf-8");

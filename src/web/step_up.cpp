@@ -90,17 +90,17 @@ std::string returnPath(std::optional<std::string_view> next) {
 
 StagePrompt PasswordStage::prompt(const StageAttempt& /*attempt*/) const {
   StagePrompt prompt;
-  prompt.lead = "For your security, enter your password to continue.";
+  prompt.lead = Text("reauth.password_lead");
   templates::FormField password;
   password.name = "password";
-  password.label = "Password";
+  password.label = Text("field.password");
   prompt.fields.push_back(std::move(password));
   return prompt;
 }
 
 StageOutcome PasswordStage::check(const StageAttempt& attempt, const http::FormParams& form) const {
   const std::string_view password = form.get("password").value_or("");
-  if (password.empty()) return {StageResult::Failed, "Enter your password", {}};
+  if (password.empty()) return {StageResult::Failed, Text("form.enter_password"), {}};
   WebContext& context = attempt.kit.context();
   const std::string client_key = http::addressKey(attempt.request.remote_address);
   // The login throttle (accounts/login_throttle.h) counts this attempt per
@@ -110,17 +110,18 @@ StageOutcome PasswordStage::check(const StageAttempt& attempt, const http::FormP
                                context.settings.homeserver, context.login_throttle, client_key},
                               attempt.active.user.localpart, password);
   if (user) {
-    if (user->id != attempt.active.user.id) return {StageResult::Failed, "Wrong password", {}};
+    if (user->id != attempt.active.user.id)
+      return {StageResult::Failed, Text("reauth.wrong_password"), {}};
     return {StageResult::Passed, std::nullopt, {}};
   }
   switch (user.error().code) {
     case accounts::PasswordLoginError::WrongCredentials:
-      return {StageResult::Failed, "Wrong password", {}};
+      return {StageResult::Failed, Text("reauth.wrong_password"), {}};
     case accounts::PasswordLoginError::Deactivated:
     case accounts::PasswordLoginError::Locked:
       // The session ends with the account (web/session.h); this attempt
       // raced the change.
-      return {StageResult::Failed, "This account can no longer sign in", {}};
+      return {StageResult::Failed, Text("reauth.cannot_sign_in"), {}};
     case accounts::PasswordLoginError::RateLimited:
       return {StageResult::RateLimited, std::nullopt, user.error().retry_after};
     case accounts::PasswordLoginError::Overloaded:
@@ -186,6 +187,7 @@ bool EmailCodeStage::begin(const StageAttempt& attempt) const {
   if (!*address) return true;  // prompt() says why the stage cannot pass
   templates::VerificationCodeEmail email;
   email.layout.service_name = context.settings.service_name;
+  email.layout.lang = attempt.kit.pageLanguage(attempt.request);
   email.code = codeFor(attempt);
   email.address = **address;
   email.valid_minutes = static_cast<int>(kProgressLifetime.count());
@@ -203,15 +205,13 @@ StagePrompt EmailCodeStage::prompt(const StageAttempt& attempt) const {
   StagePrompt prompt;
   auto address = confirmedAddress(context, attempt.active.user.id);
   if (context.mailer == nullptr || !address || !*address) {
-    prompt.lead =
-        "This step needs a code sent to a verified e-mail address, and your account has none "
-        "that can be used. Please contact the server administrator.";
+    prompt.lead = Text("reauth.no_email");
     return prompt;
   }
-  prompt.lead = "We sent a 6-digit code to " + maskedAddress(**address) + ". Enter it to continue.";
+  prompt.lead = Text("reauth.email_lead", {{"address", maskedAddress(**address)}});
   templates::FormField code;
   code.name = "code";
-  code.label = "Code";
+  code.label = Text("common.code");
   code.type = "text";
   code.autocomplete = "one-time-code";
   code.plain_text = true;
@@ -222,12 +222,12 @@ StagePrompt EmailCodeStage::prompt(const StageAttempt& attempt) const {
 StageOutcome EmailCodeStage::check(const StageAttempt& attempt,
                                    const http::FormParams& form) const {
   WebContext& context = attempt.kit.context();
-  if (context.mailer == nullptr) return {StageResult::Failed, "No code can be sent", {}};
+  if (context.mailer == nullptr) return {StageResult::Failed, Text("reauth.no_code"), {}};
   std::string typed;
   for (const char c : form.get("code").value_or("")) {
     if (c >= '0' && c <= '9') typed.push_back(c);  // "123 456" is fine
   }
-  if (typed.empty()) return {StageResult::Failed, "Enter the code from the e-mail", {}};
+  if (typed.empty()) return {StageResult::Failed, Text("form.enter_email_code"), {}};
   // The login limits (checklist G.45): every attempt per address, wrong
   // codes per account, as for passwords.
   const std::string account = attempt.active.user.localpart;
@@ -248,7 +248,7 @@ StageOutcome EmailCodeStage::check(const StageAttempt& attempt,
       throttle->settleAccount(account);
     }
   }
-  if (!right) return {StageResult::Failed, "Wrong code", {}};
+  if (!right) return {StageResult::Failed, Text("form.wrong_code"), {}};
   return {StageResult::Passed, std::nullopt, {}};
 }
 
@@ -334,10 +334,8 @@ void StepUp::writeProgress(http::Response& response, const StepUpProgress& progr
                          .path("/"));
 }
 
-http::Response StepUp::misconfiguredPage() const {
-  return kit_.errorPage(500, "Something went wrong",
-                        "Re-authentication is not configured correctly on this server. Please "
-                        "contact the server administrator.");
+http::Response StepUp::misconfiguredPage(const http::Request& request) const {
+  return kit_.errorPage(request, 500, Text("error.title"), Text("reauth.misconfigured"));
 }
 
 bool StepUp::isRecent(const http::Request& request, const ActiveSession& active) const {
@@ -353,15 +351,15 @@ Result<ActiveSession, http::Response> StepUp::require(const http::Request& reque
                                                       std::string_view here) const {
   WebContext& context = kit_.context();
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return unexpected(kit_.storageFailure(tx.error()));
+  if (!tx) return unexpected(kit_.storageFailure(request, tx.error()));
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return unexpected(kit_.storageFailure(active.error()));
+  if (!active) return unexpected(kit_.storageFailure(request, active.error()));
   tx->reset();
   if (!*active) {
     return unexpected(
         http::Response::redirect(PageKit::withQuery("/login", {{"next", here}}), 303));
   }
-  if (misconfigured_) return unexpected(misconfiguredPage());
+  if (misconfigured_) return unexpected(misconfiguredPage(request));
   if (!isRecent(request, **active)) {
     return unexpected(http::Response::redirect(
         PageKit::withQuery(std::string(kReauthPath), {{"next", here}}), 303));
@@ -371,14 +369,14 @@ Result<ActiveSession, http::Response> StepUp::require(const http::Request& reque
 
 http::Response StepUp::renderStage(const http::Request& request, const ActiveSession& active,
                                    const StepUpProgress& progress, const std::string& next,
-                                   int status, std::optional<std::string> error,
-                                   std::optional<std::string> field_error) const {
+                                   int status, std::optional<Text> error,
+                                   std::optional<Text> field_error) const {
   WebContext& context = kit_.context();
   const StepUpStage& stage = *stages_.at(progress.done);
   const StagePrompt prompt = stage.prompt({kit_, request, active, progress.id});
   const CsrfCookie csrf = kit_.sessions().csrfCookie(request, context.rng);
   templates::ReauthPage page;
-  page.layout = kit_.layout();
+  page.layout = kit_.layout(request);
   page.csrf_token = kit_.sessions().csrfToken(csrf, csrfPurpose(progress));
   page.user_id = userIdOf(kit_, active);
   page.next = next;
@@ -394,17 +392,18 @@ http::Response StepUp::renderStage(const http::Request& request, const ActiveSes
   return response;
 }
 
-http::Response stageFailurePage(const PageKit& kit, StageResult result, std::string_view what) {
+http::Response stageFailurePage(const PageKit& kit, const http::Request& request,
+                                StageResult result, const Text& what) {
   switch (result) {
     case StageResult::Overloaded:
-      return kit.errorPage(503, "Temporarily unavailable",
-                           "Too many sign-ins are in progress. Please try again in a moment.");
+      return kit.errorPage(request, 503, Text("error.unavailable_title"),
+                           Text("error.busy_sign_ins"));
     case StageResult::Unavailable:
       return kit.storageFailure(
-          storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up check"});
+          request, storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up check"});
     default:
-      return kit.errorPage(500, "Something went wrong",
-                           std::string(what) + " could not be checked. Please try again later.");
+      return kit.errorPage(request, 500, Text("error.title"),
+                           Text("reauth.check_failed").with("what", what));
   }
 }
 
@@ -412,15 +411,15 @@ http::Response StepUp::showReauth(const http::Request& request) const {
   WebContext& context = kit_.context();
   const std::string next = returnPath(request.queryParam("next"));
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
   if (!*active) {
     return http::Response::redirect(
         PageKit::withQuery("/login", {{"next", std::string_view(request.target)}}), 303);
   }
-  if (misconfigured_) return misconfiguredPage();
+  if (misconfigured_) return misconfiguredPage(request);
   if (isRecent(request, **active)) return http::Response::redirect(next, 303);
   auto progress = readProgress(request, **active);
   // A completed step-up that is no longer recent starts again.
@@ -428,7 +427,7 @@ http::Response StepUp::showReauth(const http::Request& request) const {
     progress = startProgress(**active);
     if (!stages_.front()->begin({kit_, request, **active, progress->id})) {
       return kit_.storageFailure(
-          storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up stage"});
+          request, storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up stage"});
     }
   }
   return renderStage(request, **active, *progress, next, 200, std::nullopt, std::nullopt);
@@ -437,12 +436,12 @@ http::Response StepUp::showReauth(const http::Request& request) const {
 http::Response StepUp::submitReauth(const http::Request& request) const {
   WebContext& context = kit_.context();
   auto form = request.form();
-  if (!form) return kit_.badForm();
+  if (!form) return kit_.badForm(request);
   const std::string next = returnPath(form->get("next"));
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
-  if (!tx) return kit_.storageFailure(tx.error());
+  if (!tx) return kit_.storageFailure(request, tx.error());
   auto active = kit_.sessions().current(request, **tx, context.clock);
-  if (!active) return kit_.storageFailure(active.error());
+  if (!active) return kit_.storageFailure(request, active.error());
   tx->reset();
   if (!*active) {
     return http::Response::redirect(
@@ -450,7 +449,7 @@ http::Response StepUp::submitReauth(const http::Request& request) const {
             "/login", {{"next", PageKit::withQuery(std::string(kReauthPath), {{"next", next}})}}),
         303);
   }
-  if (misconfigured_) return misconfiguredPage();
+  if (misconfigured_) return misconfiguredPage(request);
 
   auto progress = readProgress(request, **active);
   const bool pending = progress && !progress->completed_at && progress->done < stages_.size();
@@ -459,8 +458,7 @@ http::Response StepUp::submitReauth(const http::Request& request) const {
   if (!pending || !kit_.sessions().verifyCsrf(request, csrfPurpose(*progress),
                                               form->get("csrf").value_or(""))) {
     if (!pending) progress = startProgress(**active);
-    return renderStage(request, **active, *progress, next, 403, std::string(kExpiredForm),
-                       std::nullopt);
+    return renderStage(request, **active, *progress, next, 403, kExpiredForm, std::nullopt);
   }
 
   const StepUpStage& stage = *stages_.at(progress->done);
@@ -472,17 +470,17 @@ http::Response StepUp::submitReauth(const http::Request& request) const {
       return renderStage(request, **active, *progress, next, 400, std::nullopt,
                          outcome.field_error);
     case StageResult::RateLimited: {
-      http::Response response = renderStage(
-          request, **active, *progress, next, 429,
-          "Too many attempts. Please wait " + waitMessage(outcome.retry_after) + " and try again.",
-          std::nullopt);
+      http::Response response =
+          renderStage(request, **active, *progress, next, 429,
+                      Text("form.too_many_attempts").with("wait", waitMessage(outcome.retry_after)),
+                      std::nullopt);
       response.setHeader("Retry-After", retryAfterSeconds(outcome.retry_after));
       return response;
     }
     case StageResult::Overloaded:
     case StageResult::Unavailable:
     case StageResult::Internal:
-      return stageFailurePage(kit_, outcome.result, "This step");
+      return stageFailurePage(kit_, request, outcome.result, Text("reauth.what_step"));
   }
 
   // The stage passed: a new progress id, so that this stage's form (and
@@ -493,7 +491,7 @@ http::Response StepUp::submitReauth(const http::Request& request) const {
   if (advanced.done < stages_.size()) {
     if (!stages_.at(advanced.done)->begin({kit_, request, **active, advanced.id})) {
       return kit_.storageFailure(
-          storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up stage"});
+          request, storage::StorageError{storage::StorageErrorCode::Unavailable, "step-up stage"});
     }
     http::Response response =
         http::Response::redirect(PageKit::withQuery(std::string(kReauthPath), {{"next", next}}));
@@ -501,16 +499,16 @@ http::Response StepUp::submitReauth(const http::Request& request) const {
     return response;
   }
   auto write = context.database.begin();
-  if (!write) return kit_.storageFailure(write.error());
+  if (!write) return kit_.storageFailure(request, write.error());
   auto reauthenticated =
       (*write)->browserSessions().reauthenticate(context.clock, (*active)->session.id);
-  if (!reauthenticated) return kit_.storageFailure(reauthenticated.error());
+  if (!reauthenticated) return kit_.storageFailure(request, reauthenticated.error());
   if (!*reauthenticated) {
     // The session ended meanwhile (signed out elsewhere).
     return http::Response::redirect(PageKit::withQuery("/login", {{"next", next}}), 303);
   }
   auto committed = (*write)->commit();
-  if (!committed) return kit_.storageFailure(committed.error());
+  if (!committed) return kit_.storageFailure(request, committed.error());
   advanced.completed_at = (*reauthenticated)->authenticated_at;
   http::Response response = http::Response::redirect(next, 303);
   writeProgress(response, advanced);

@@ -81,17 +81,18 @@ enum class StageResult {
 
 struct StageOutcome {
   StageResult result = StageResult::Internal;
-  std::optional<std::string> field_error;  // next to the stage's first input
+  std::optional<Text> field_error;  // next to the stage's first input
   Duration retry_after{0};
 };
 
 // The page for a check that could not be made (Overloaded, Unavailable,
 // Internal); `what` names what was being checked ("Your password").
-http::Response stageFailurePage(const PageKit& kit, StageResult result, std::string_view what);
+http::Response stageFailurePage(const PageKit& kit, const http::Request& request,
+                                StageResult result, const Text& what);
 
 // What a stage shows on form#reauth.
 struct StagePrompt {
-  std::string lead;
+  Text lead;
   std::vector<templates::FormField> fields;
 };
 
@@ -189,11 +190,10 @@ class StepUp {
   StepUpProgress startProgress(const ActiveSession& active) const;
   void writeProgress(http::Response& response, const StepUpProgress& progress) const;
   std::string stageList() const;
-  http::Response misconfiguredPage() const;
+  http::Response misconfiguredPage(const http::Request& request) const;
   http::Response renderStage(const http::Request& request, const ActiveSession& active,
                              const StepUpProgress& progress, const std::string& next, int status,
-                             std::optional<std::string> error,
-                             std::optional<std::string> field_error) const;
+                             std::optional<Text> error, std::optional<Text> field_error) const;
 
   const PageKit& kit_;
   std::vector<std::unique_ptr<StepUpStage>> stages_;

@@ -24,10 +24,10 @@ class CodeStage final : public StepUpStage {
   bool provedByPasswordLogin() const override { return false; }
   StagePrompt prompt(const StageAttempt& /*attempt*/) const override {
     StagePrompt prompt;
-    prompt.lead = "Enter the code we sent you.";
+    prompt.lead = Text::verbatim("Enter the code we sent you.");
     templates::FormField code;
     code.name = "code";
-    code.label = "Code";
+    code.label = Text("common.code");
     code.type = "text";
     code.autocomplete = "one-time-code";
     prompt.fields.push_back(code);
@@ -35,7 +35,7 @@ class CodeStage final : public StepUpStage {
   }
   StageOutcome check(const StageAttempt& /*attempt*/, const http::FormParams& form) const override {
     if (form.get("code") == "123456") return {StageResult::Passed, std::nullopt, {}};
-    return {StageResult::Failed, "Wrong code", {}};
+    return {StageResult::Failed, Text("form.wrong_code"), {}};
   }
 };
 

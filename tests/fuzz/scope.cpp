@@ -29,7 +29,7 @@ constexpr oauth::GrantKind kGrants[] = {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
-  MXAUTH_FUZZ_CHECK(!oauth::describeScope(text).empty());
+  MXAUTH_FUZZ_CHECK(!oauth::describeScope(text).key.empty());
   (void)oauth::isValidScopeToken(text);
   (void)oauth::isValidDeviceId(text);
 
@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& token : scope.tokens()) {
     MXAUTH_FUZZ_CHECK(oauth::isValidScopeToken(token.value));
     MXAUTH_FUZZ_CHECK(scope.contains(token.value));
-    MXAUTH_FUZZ_CHECK(!oauth::describeScope(token.value).empty());
+    MXAUTH_FUZZ_CHECK(!oauth::describeScope(token.value).key.empty());
     // Each token alone is a scope of its own, except a device scope, which
     // needs the API scope beside it.
     auto alone = oauth::ScopeSet::parse(token.value);

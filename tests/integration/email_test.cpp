@@ -323,6 +323,27 @@ TEST_F(EmailCommandTest, EmailTestDeliversTheTestMessageThroughTheConfiguredServ
   EXPECT_NE(data.find("https://auth.example.org/"), std::string::npos);
 }
 
+TEST_F(EmailCommandTest, EmailTestWritesInTheLanguageItIsGiven) {
+  SmtpSink sink(withLogin());
+  ASSERT_NE(sink.port(), 0) << sink.error();
+
+  CommandResult french =
+      runMxauth({"email", "test", "ops@example.org", "--lang", "fr"}, smtpEnv(sink), dir_.path());
+  EXPECT_EQ(french.exit_code, 0) << french.out << french.err;
+  CommandResult unknown =
+      runMxauth({"email", "test", "ops@example.org", "--lang", "tlh"}, smtpEnv(sink), dir_.path());
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.out << unknown.err;
+  EXPECT_NE(unknown.err.find("no messages in the language \"tlh\" (known: en, fr)"),
+            std::string::npos)
+      << unknown.err;
+
+  const auto received = sink.messages();
+  ASSERT_EQ(received.size(), 1u);
+  const std::string& data = received[0].data;
+  EXPECT_NE(data.find("Subject: Message de test de Example Auth\r\n"), std::string::npos) << data;
+  EXPECT_EQ(data.find("Test message"), std::string::npos) << data;
+}
+
 TEST_F(EmailCommandTest, EmailTestFailsWithTheSmtpErrorAndNeverThePassword) {
   SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
