@@ -131,6 +131,16 @@ export class MxauthServer {
     return JSON.parse(this.cli(['user', 'add', name, '--password-stdin', ...extra], `${password}\n`));
   }
 
+  // Moves the browser sessions' authentication time back by SECONDS in the
+  // SQLite database (the server reads it on every request): a stale session
+  // for step-up tests without waiting for the clock. `.timeout` waits for
+  // the server's own short write transactions instead of failing busy.
+  ageBrowserSessions(seconds) {
+    const result = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(this.dir, 'data', 'mxauth.db'),
+      `UPDATE browser_sessions SET authenticated_at = authenticated_at - ${seconds * 1000};`], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+  }
+
   async stop() {
     if (this.child && this.child.exitCode === null) {
       const done = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

@@ -12,9 +12,7 @@
 // (artifacts/account-<scheme>-<page>.png), and each completed operation is
 // read back with `mxauth audit list`.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launchBrowser, screenshot } from '../lib/browser.js';
@@ -70,17 +68,6 @@ async function signedInPage(server) {
   await submitLogin(page, ALICE.name, ALICE.password);
   assert.equal(new URL(page.url()).pathname, '/account/');
   return page;
-}
-
-// Moves the browser sessions' authentication time back by SECONDS in the
-// SQLite database (the server reads it on every request): a stale session
-// without waiting for the clock.
-function ageBrowserSessions(server, seconds) {
-  // .timeout: wait for the server's own short write transactions (the job
-  // runner's polls) instead of failing with SQLITE_BUSY.
-  const result = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(server.dir, 'data', 'mxauth.db'),
-    `UPDATE browser_sessions SET authenticated_at = authenticated_at - ${seconds * 1000};`], { encoding: 'utf8' });
-  assert.equal(result.status, 0, result.stderr);
 }
 
 // The page in light and in dark mode (artifacts/account-<scheme>-NAME.png).
@@ -205,7 +192,7 @@ test('a fresh session changes the password without a prompt; the other sessions 
 test('a stale session is asked for its password, comes back to the operation, and the homeserver records the cross-signing reset', async () => {
   await withAlice({}, async (hs) => {
     const page = await signedInPage(hs.server);
-    ageBrowserSessions(hs.server, 61);
+    hs.server.ageBrowserSessions(61);
 
     await page.goto(hs.server.url('/account/cross-signing-reset'));
     await page.waitForSelector('form#reauth');
@@ -249,7 +236,7 @@ test('wrong step-up passwords are limited together with the logins', async () =>
     MXAUTH_RATE_LIMITS__LOGIN__PER_ACCOUNT__REFILL_INTERVAL: '3600',
   }, async (hs) => {
     const page = await signedInPage(hs.server);
-    ageBrowserSessions(hs.server, 61);
+    hs.server.ageBrowserSessions(61);
     await page.goto(hs.server.url('/account/password'));
     await page.waitForSelector('form#reauth');
     for (let attempt = 0; attempt < 2; attempt += 1) {

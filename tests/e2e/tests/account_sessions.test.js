@@ -12,9 +12,7 @@
 // browser's own session signs out. Every page is captured in light and
 // dark mode (artifacts/sessions-<scheme>-<page>.png).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launchBrowser, screenshot } from '../lib/browser.js';
@@ -68,12 +66,6 @@ async function signedInPage(server) {
   await submitLogin(page, ALICE.name, ALICE.password);
   assert.equal(new URL(page.url()).pathname, '/account/');
   return page;
-}
-
-function ageBrowserSessions(server, seconds) {
-  const result = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(server.dir, 'data', 'mxauth.db'),
-    `UPDATE browser_sessions SET authenticated_at = authenticated_at - ${seconds * 1000};`], { encoding: 'utf8' });
-  assert.equal(result.status, 0, result.stderr);
 }
 
 async function capture(page, name) {
@@ -204,7 +196,7 @@ test('the sessions list shows OAuth, compat and browser sessions; one is ended b
     await capture(page, 'session');
 
     // A stale sign-in, then the deep link a client would open.
-    ageBrowserSessions(hs.server, 61);
+    hs.server.ageBrowserSessions(61);
     const metadata = await (await fetch(hs.server.url('/.well-known/openid-configuration'))).json();
     await page.goto(`${metadata.account_management_uri}?action=org.matrix.device_delete&device_id=${oauthDevice}`);
     await page.waitForSelector('form#reauth');

@@ -13,6 +13,7 @@ import { launchBrowser, screenshot } from '../lib/browser.js';
 import { allowConsent, registerClient, startCallbackServer, submitLogin } from '../lib/flow.js';
 import { MxauthServer } from '../lib/server.js';
 import { plainText, startSmtpSink } from '../lib/smtp.js';
+import { withHomeserver } from '../lib/synapse.js';
 
 const DAVE = { name: 'dave', password: 'dave uses a long passphrase' };
 
@@ -48,12 +49,12 @@ before(async () => {
 });
 
 // Starts a device authorization (RFC 8628) and returns its user code.
-async function startDeviceGrant() {
-  const response = await fetch(server.url('/oauth2/device'), {
+async function startDeviceGrant(on = server, deviceApp = deviceClient) {
+  const response = await fetch(on.url('/oauth2/device'), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
-      client_id: deviceClient.client_id,
+      client_id: deviceApp.client_id,
       scope: 'openid urn:matrix:client:api:* urn:matrix:client:device:LANGTV0001',
     }).toString(),
   });
@@ -67,11 +68,11 @@ after(async () => {
   assert.equal(await server.stop(), 0);
 });
 
-function authorizationUrl(params) {
-  const url = new URL(server.url('/authorize'));
+function authorizationUrl(params, on = server, app = client) {
+  const url = new URL(on.url('/authorize'));
   url.search = new URLSearchParams({
     response_type: 'code',
-    client_id: client.client_id,
+    client_id: app.client_id,
     redirect_uri: `${callback.origin}/cb`,
     scope: 'openid urn:matrix:client:api:* urn:matrix:client:device:LANGDEVICE',
     code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
@@ -243,4 +244,101 @@ test('ui_locales=fr on /authorize gives French login and consent pages to an Eng
   } finally {
     await context.close();
   }
+});
+
+// The pages only other settings or a homeserver lead to, in both languages:
+// registration finished by an e-mail code, the device-approved and
+// form_post pages, re-authentication of a stale session, the approved
+// cross-signing reset and the deactivated account.
+async function walkThroughStricterPages(hs, apps, locale, lang) {
+  const texts = {};
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  const visit = async (name, response) => {
+    const facts = await pageFacts(page);
+    assert.equal(facts.lang, lang, `${name}: <html lang>`);
+    if (response) assert.equal(response.headers()['content-language'], lang, `${name}: Content-Language`);
+    assert.equal(facts.overflows, false, `${name}: scrolls sideways`);
+    assert.ok(!facts.text.includes('[missing message'), `${name}: names an unknown message`);
+    texts[name] = facts.text;
+    await screenshot(page, `languages-${lang}-${name}`);
+  };
+  const submit = async (selector) => {
+    const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+    return response;
+  };
+  try {
+    const user = { name: `strict.${lang}`, password: `${lang} has a strict passphrase`, email: `strict.${lang}@example.test` };
+    await page.goto(hs.server.url('/register'));
+    for (const [name, value] of Object.entries({
+      username: user.name, email: user.email, password: user.password, password_confirm: user.password,
+    })) await page.fill(`form#register [name=${name}]`, value);
+    const mails = smtp.count();
+    await visit('register-verify', await submit('form#register button[type=submit]'));
+    assert.equal(new URL(page.url()).pathname, '/register/verify');
+    const code = (await nextMail(mails)).match(/^ {4}(\d{6})$/m)[1];
+    await page.fill('form#email-verify [name=code]', code);
+    await submit('form#email-verify button[type=submit]');
+    await page.waitForURL('**/account/');
+
+    await page.goto(hs.server.url('/link'));
+    await page.fill('form#link [name=code]', await startDeviceGrant(hs.server, apps.device));
+    await submit('form#link button[type=submit]');
+    await page.waitForSelector('form#consent');
+    await visit('device-approved', await submit('form#consent button[name=action][value=allow]'));
+
+    // form_post (OAuth 2.0 Form Post Response Mode) with its script held
+    // back, so that the page stays to be seen.
+    await page.route('**/assets/form_post.js*', (route) => route.abort());
+    await page.goto(authorizationUrl({ response_mode: 'form_post', state: lang }, hs.server, apps.web).toString());
+    await page.waitForSelector('form#consent');
+    await visit('form-post', await submit('form#consent button[name=action][value=allow]'));
+    assert.equal(await page.locator('form#form-post input[name=state]').inputValue(), lang);
+
+    hs.server.ageBrowserSessions(3600);
+    await page.goto(hs.server.url('/account/cross-signing-reset'));
+    await page.waitForSelector('form#reauth');
+    await visit('reauth');
+    await page.fill('form#reauth [name=password]', user.password);
+    await submit('form#reauth button[type=submit]');
+    await page.waitForSelector('form#cross-signing-reset');
+    await visit('cross-signing-approved', await submit('form#cross-signing-reset button[type=submit]'));
+
+    await page.goto(hs.server.url('/account/deactivate'));
+    await page.waitForSelector('form#deactivate');
+    await visit('deactivated', await submit('form#deactivate button[type=submit]'));
+  } finally {
+    await context.close();
+  }
+  return texts;
+}
+
+test('the pages of stricter settings and of a homeserver, in English and in French', async () => {
+  await withHomeserver({ env: { ...smtp.env, MXAUTH_ACCOUNT__EMAIL_VERIFICATION_REQUIRED: 'true' } }, async (hs) => {
+    const apps = {
+      web: await registerClient(hs.server, {
+        client_name: 'Languages Form Post App',
+        client_uri: 'https://form-post.example.test/',
+        redirect_uris: ['http://127.0.0.1/cb'],
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      }),
+      device: await registerClient(hs.server, {
+        client_name: 'Languages TV App',
+        client_uri: 'https://tv.example.test/',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+        response_types: [],
+      }),
+    };
+    const english = await walkThroughStricterPages(hs, apps, 'en-US', 'en');
+    const french = await walkThroughStricterPages(hs, apps, 'fr-FR', 'fr');
+    assert.deepEqual(Object.keys(french), Object.keys(english));
+    for (const name of Object.keys(english)) {
+      assert.notEqual(french[name], english[name], `${name}: the French page reads like the English one`);
+    }
+  });
 });
