@@ -40,11 +40,13 @@ run "crash safety: $((3 * scale)) kills per backend, seed $seed" \
   node --test tests/crash_safety.test.js
 run "slow clients: slowloris for $((8 * scale)) s" \
   MXAUTH_SLOW_LORIS_SECONDS=$((8 * scale)) node --test tests/slow_clients.test.js
-# Parallel logins stay within what the password pool admits at once (its
-# threads plus its queue, 68 on two cores); more would rightly get 503.
+# Parallel logins and registrations (each hashes a password) stay within
+# what the password pool admits at once (its threads plus its queue, 68 on
+# two cores); more would rightly get 503.
 logins=$((20 * scale < 60 ? 20 * scale : 60))
-run "races: $logins parallel logins, $((12 * scale)) registrants" \
-  MXAUTH_RACE_LOGINS=$logins MXAUTH_RACE_REGISTRANTS=$((12 * scale)) \
+registrants=$((12 * scale < 60 ? 12 * scale : 60))
+run "races: $logins parallel logins, $registrants registrants" \
+  MXAUTH_RACE_LOGINS=$logins MXAUTH_RACE_REGISTRANTS=$registrants \
   node --test tests/login_races.test.js tests/token_races.test.js
 run "two instances" node --test tests/two_instances.test.js
 
