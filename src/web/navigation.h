@@ -18,7 +18,8 @@ namespace mxauth::web {
 std::optional<std::string> safeLocalPath(std::string_view next);
 
 // The language tags of an Accept-Language header (RFC 9110 §12.5.4), most
-// preferred first (by q-value, then order); "*" and q=0 entries dropped.
+// preferred first (by q-value, then order), lower-cased as i18n reads them
+// (i18n::languageRanges); "*" and q=0 entries dropped.
 // At most 16 tags are kept.
 std::vector<std::string> preferredLanguages(std::string_view accept_language);
 

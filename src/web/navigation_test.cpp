@@ -24,7 +24,7 @@ TEST(SafeLocalPathTest, RefusesEveryFormOfAnotherHost) {
 
 TEST(PreferredLanguagesTest, OrdersByQualityThenPosition) {
   EXPECT_EQ(preferredLanguages("de;q=0.5, fr-CA, fr;q=0.9, en;q=0.9, *;q=0.1"),
-            (std::vector<std::string>{"fr-CA", "fr", "en", "de"}));
+            (std::vector<std::string>{"fr-ca", "fr", "en", "de"}));
 }
 
 TEST(PreferredLanguagesTest, DropsZeroQualityAndMalformedEntries) {

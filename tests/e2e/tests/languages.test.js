@@ -93,6 +93,21 @@ async function pageFacts(page) {
   }));
 }
 
+// Checks the page in the browser now (its language, Content-Language when
+// a RESPONSE is given, no sideways scroll, no unknown message), keeps its
+// text in TEXTS under NAME and saves its screenshot.
+function pageVisitor(page, lang, texts) {
+  return async (name, response) => {
+    const facts = await pageFacts(page);
+    assert.equal(facts.lang, lang, `${name}: <html lang>`);
+    if (response) assert.equal(response.headers()['content-language'], lang, `${name}: Content-Language`);
+    assert.equal(facts.overflows, false, `${name}: scrolls sideways`);
+    assert.ok(!facts.text.includes('[missing message'), `${name}: names an unknown message`);
+    texts[name] = facts.text;
+    await screenshot(page, `languages-${lang}-${name}`);
+  };
+}
+
 // The next message the SMTP sink receives, as plain text.
 async function nextMail(count) {
   return plainText(await smtp.message(count + 1));
@@ -104,15 +119,7 @@ async function walkThroughPages(locale, lang) {
   const texts = {};
   const context = await browser.newContext({ locale });
   const page = await context.newPage();
-  const visit = async (name, response) => {
-    const facts = await pageFacts(page);
-    assert.equal(facts.lang, lang, `${name}: <html lang>`);
-    if (response) assert.equal(response.headers()['content-language'], lang, `${name}: Content-Language`);
-    assert.equal(facts.overflows, false, `${name}: scrolls sideways`);
-    assert.ok(!facts.text.includes('[missing message'), `${name}: names an unknown message`);
-    texts[name] = facts.text;
-    await screenshot(page, `languages-${lang}-${name}`);
-  };
+  const visit = pageVisitor(page, lang, texts);
   const go = async (name, path) => visit(name, await page.goto(server.url(path)));
   const submit = async (selector) => {
     const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
@@ -254,15 +261,7 @@ async function walkThroughStricterPages(hs, apps, locale, lang) {
   const texts = {};
   const context = await browser.newContext({ locale });
   const page = await context.newPage();
-  const visit = async (name, response) => {
-    const facts = await pageFacts(page);
-    assert.equal(facts.lang, lang, `${name}: <html lang>`);
-    if (response) assert.equal(response.headers()['content-language'], lang, `${name}: Content-Language`);
-    assert.equal(facts.overflows, false, `${name}: scrolls sideways`);
-    assert.ok(!facts.text.includes('[missing message'), `${name}: names an unknown message`);
-    texts[name] = facts.text;
-    await screenshot(page, `languages-${lang}-${name}`);
-  };
+  const visit = pageVisitor(page, lang, texts);
   const submit = async (selector) => {
     const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
     return response;
