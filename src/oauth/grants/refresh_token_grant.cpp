@@ -61,8 +61,9 @@ Result<http::Response, OAuthError> rotate(const GrantContext& context,
   if (!consumed) return unexpected(storageFailure(consumed.error()));
   if (!*consumed)
     return unexpected(invalidRefreshToken("lost the race to consume " + token.id.str()));
-  auto revoked = context.tx.accessTokens().revoke(context.clock, token.access_token_id);
-  if (!revoked) return unexpected(storageFailure(revoked.error()));
+  // The old access token dies with the COMMIT, in the same round trip.
+  auto retired = context.tx.accessTokens().retire(context.clock, token.access_token_id);
+  if (!retired) return unexpected(storageFailure(retired.error()));
   return finishRotation(context, session, *issued);
 }
 

@@ -1,8 +1,11 @@
 #include "storage/postgres/postgres_connection.h"
 
 #include <charconv>
+#include <span>
+#include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace mxauth::storage::postgres {
 namespace {
@@ -87,11 +90,42 @@ StorageError PostgresConnection::failure(const PGresult* result, std::string_vie
   return StorageError{code, std::string(what) + ": " + message};
 }
 
+namespace {
+
+// Parameters as libpq wants them: text, or a null pointer for NULL.
+class TextParams {
+ public:
+  explicit TextParams(std::span<const sql::Param> params)
+      : texts_(params.size()), values_(params.size(), nullptr) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const sql::Param::Value& value = params[i].value();
+      if (std::holds_alternative<std::monostate>(value)) continue;
+      if (const auto* number = std::get_if<std::int64_t>(&value)) {
+        texts_[i] = std::to_string(*number);
+      } else if (const auto* flag = std::get_if<bool>(&value)) {
+        texts_[i] = *flag ? "true" : "false";
+      } else {
+        texts_[i] = std::get<std::string>(value);
+      }
+      values_[i] = texts_[i].c_str();
+    }
+  }
+
+  int count() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return values_.data(); }
+
+ private:
+  std::vector<std::string> texts_;
+  std::vector<const char*> values_;
+};
+
+}  // namespace
+
 Result<const std::string*, StorageError> PostgresConnection::prepared(std::string_view sql) {
   std::string key(sql);
   auto found = statement_names_.find(key);
   if (found != statement_names_.end()) return &found->second;
-  std::string name = "mxauth_" + std::to_string(statement_names_.size() + 1);
+  std::string name = "mxauth_" + std::to_string(++statements_named_);
   // Parameter types are left to the server to infer from their use.
   ResultPtr result(PQprepare(connection_, name.c_str(), key.c_str(), 0, nullptr));
   if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
@@ -102,10 +136,115 @@ Result<const std::string*, StorageError> PostgresConnection::prepared(std::strin
 
 bool PostgresConnection::reconnect() {
   PQreset(connection_);
+  queued_.clear();
+  preparing_.clear();
+  unread_ = 0;
   if (PQstatus(connection_) != CONNECTION_OK) return false;
   statement_names_.clear();  // the new session has none of them
   failed_ = false;
   return true;
+}
+
+void PostgresConnection::settle() {
+  for (; unread_ > 0; --unread_) {
+    while (PGresult* result = PQgetResult(connection_)) PQclear(result);
+  }
+}
+
+Result<void, StorageError> PostgresConnection::sendWithoutWaiting(const char* command) {
+  settle();
+  if (PQsendQuery(connection_, command) != 1) {
+    failed_ = true;
+    return unexpected(failure(nullptr, "cannot send " + std::string(command)));
+  }
+  ++unread_;
+  return {};
+}
+
+Result<void, StorageError> PostgresConnection::enterPipeline() {
+  if (inPipeline()) return {};
+  settle();
+  if (PQenterPipelineMode(connection_) != 1) {
+    return unexpected(failure(nullptr, "cannot enter pipeline mode"));
+  }
+  return {};
+}
+
+Result<void, StorageError> PostgresConnection::queueBegin() {
+  if (!deferred_begin_) return {};
+  const std::string begin = std::move(*deferred_begin_);
+  deferred_begin_.reset();
+  if (PQsendQueryParams(connection_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+      1) {
+    return unexpected(failure(nullptr, "cannot begin a transaction"));
+  }
+  queued_.push_back("cannot begin a transaction");
+  return {};
+}
+
+Result<void, StorageError> PostgresConnection::queue(std::string_view sql,
+                                                     std::span<const sql::Param> params) {
+  std::string key(sql);
+  auto found = statement_names_.find(key);
+  if (found == statement_names_.end()) {
+    std::string name = "mxauth_" + std::to_string(++statements_named_);
+    if (PQsendPrepare(connection_, name.c_str(), key.c_str(), 0, nullptr) != 1) {
+      return unexpected(failure(nullptr, "prepare failed"));
+    }
+    queued_.push_back("prepare failed");
+    preparing_.push_back(key);
+    found = statement_names_.emplace(std::move(key), std::move(name)).first;
+  }
+  TextParams values(params);
+  if (PQsendQueryPrepared(connection_, found->second.c_str(), values.count(), values.values(),
+                          nullptr, nullptr, /*resultFormat=*/0) != 1) {
+    return unexpected(failure(nullptr, "statement failed"));
+  }
+  queued_.push_back("statement failed");
+  return {};
+}
+
+Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::syncPipeline() {
+  const std::vector<const char*> queued = std::move(queued_);
+  queued_.clear();
+  const std::vector<std::string> preparing = std::move(preparing_);
+  preparing_.clear();
+  std::optional<StorageError> error;
+  ResultPtr last;
+  bool synced = false;
+  if (PQpipelineSync(connection_) == 1) {
+    // Each command's answers end with a null; more nulls than commands
+    // means the connection gave up.
+    std::size_t index = 0;
+    while (PQstatus(connection_) == CONNECTION_OK) {
+      ResultPtr result(PQgetResult(connection_));
+      if (!result) {
+        if (++index > queued.size()) break;
+        continue;
+      }
+      ExecStatusType status = PQresultStatus(result.get());
+      if (status == PGRES_PIPELINE_SYNC) {
+        synced = true;
+        break;
+      }
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        if (index + 1 == queued.size()) last = std::move(result);
+      } else if (!error) {
+        // The first failure; the commands after it report PIPELINE_ABORTED.
+        error = failure(result.get(), index < queued.size() ? queued[index] : "statement failed");
+      }
+    }
+  }
+  if (!synced) {
+    if (!error) error = failure(nullptr, "lost the pipeline");
+    failed_ = true;  // its answers are out of step: the pool closes it
+  }
+  PQexitPipelineMode(connection_);
+  if (error) {
+    for (const std::string& sql : preparing) statement_names_.erase(sql);
+    return unexpected(std::move(*error));
+  }
+  return last;
 }
 
 // A transaction's first statement that finds the connection gone (the
@@ -126,73 +265,26 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::run(
 
 Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::runOnce(
     std::string_view sql, std::span<const sql::Param> params) {
+  if (deferred_begin_ || inPipeline()) {
+    // BEGIN, or writes queued by executeLater(), go in the same round trip.
+    if (auto entered = enterPipeline(); !entered) return unexpected(entered.error());
+    auto queued = queueBegin();
+    if (queued) queued = queue(sql, params);
+    auto answer = syncPipeline();
+    if (!queued) return unexpected(queued.error());
+    return answer;
+  }
+  settle();
   auto name = prepared(sql);
   if (!name) return unexpected(name.error());
-  std::vector<std::string> texts(params.size());
-  std::vector<const char*> values(params.size(), nullptr);
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    const sql::Param::Value& value = params[i].value();
-    if (std::holds_alternative<std::monostate>(value)) continue;
-    if (const auto* number = std::get_if<std::int64_t>(&value)) {
-      texts[i] = std::to_string(*number);
-    } else if (const auto* flag = std::get_if<bool>(&value)) {
-      texts[i] = *flag ? "true" : "false";
-    } else {
-      texts[i] = std::get<std::string>(value);
-    }
-    values[i] = texts[i].c_str();
-  }
-  if (deferred_begin_) return runAfterBegin(**name, static_cast<int>(params.size()), values.data());
-  ResultPtr result(PQexecPrepared(connection_, (*name)->c_str(), static_cast<int>(params.size()),
-                                  values.data(), nullptr, nullptr, /*resultFormat=*/0));
+  TextParams values(params);
+  ResultPtr result(PQexecPrepared(connection_, (*name)->c_str(), values.count(), values.values(),
+                                  nullptr, nullptr, /*resultFormat=*/0));
   ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return unexpected(failure(result.get(), "statement failed"));
   }
   return result;
-}
-
-Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::runAfterBegin(
-    const std::string& name, int count, const char* const* values) {
-  const std::string begin = std::move(*deferred_begin_);
-  deferred_begin_.reset();
-  if (PQenterPipelineMode(connection_) != 1) {
-    return unexpected(failure(nullptr, "cannot enter pipeline mode"));
-  }
-  const bool sent =
-      PQsendQueryParams(connection_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) ==
-          1 &&
-      PQsendQueryPrepared(connection_, name.c_str(), count, values, nullptr, nullptr, 0) == 1 &&
-      PQpipelineSync(connection_) == 1;
-  // The answers, in order: BEGIN's, the statement's, then the sync. Every
-  // one is read (pipeline mode cannot be left before), keeping the first
-  // failure; after a failed BEGIN the statement reports PIPELINE_ABORTED.
-  ResultPtr begun;
-  ResultPtr statement;
-  if (sent) {
-    int answers = 0;
-    int ends = 0;
-    // Each query's results end with a null; more nulls than queries means
-    // the connection gave up.
-    while (PQstatus(connection_) == CONNECTION_OK && ends <= 2) {
-      ResultPtr result(PQgetResult(connection_));
-      if (!result) {
-        ++ends;
-        continue;
-      }
-      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) break;
-      (answers++ == 0 ? begun : statement) = std::move(result);
-    }
-  }
-  PQexitPipelineMode(connection_);
-  if (!sent || !begun || PQresultStatus(begun.get()) != PGRES_COMMAND_OK) {
-    return unexpected(failure(begun.get(), "cannot begin a transaction"));
-  }
-  ExecStatusType status = statement ? PQresultStatus(statement.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    return unexpected(failure(statement.get(), "statement failed"));
-  }
-  return statement;
 }
 
 Result<std::vector<sql::Row>, StorageError> PostgresConnection::query(
@@ -230,7 +322,44 @@ Result<std::int64_t, StorageError> PostgresConnection::execute(std::string_view 
   return changed;
 }
 
+Result<void, StorageError> PostgresConnection::executeLater(std::string_view sql,
+                                                            std::span<const sql::Param> params) {
+  // A transaction's first statement goes at once, with its BEGIN, so that
+  // run() can still retry it on a new connection.
+  if (deferred_begin_) {
+    auto changed = execute(sql, params);
+    if (!changed) return unexpected(changed.error());
+    return {};
+  }
+  if (auto entered = enterPipeline(); !entered) return unexpected(entered.error());
+  if (auto queued = queue(sql, params); !queued) {
+    (void)syncPipeline();
+    return unexpected(queued.error());
+  }
+  return {};
+}
+
 Result<void, StorageError> PostgresConnection::executeScript(std::string_view sql) {
+  if (inPipeline()) {
+    if (sql == "COMMIT") {
+      // The queued writes and the COMMIT in one round trip; after a failed
+      // write the server skips the COMMIT.
+      if (PQsendQueryParams(connection_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+        auto lost = failure(nullptr, "commit failed");
+        (void)syncPipeline();
+        return unexpected(std::move(lost));
+      }
+      queued_.push_back("commit failed");
+      auto committed = syncPipeline();
+      if (!committed) return unexpected(committed.error());
+      return {};
+    }
+    // Anything else waits for the queued writes' answers. A failure among
+    // them is what a ROLLBACK is for; before any other script it is the
+    // answer.
+    auto answered = syncPipeline();
+    if (!answered && sql != "ROLLBACK") return unexpected(answered.error());
+  }
   const std::optional<std::string> begin = deferred_begin_;
   auto done = executeScriptOnce(sql);
   if (!done && begin && PQstatus(connection_) != CONNECTION_OK && reconnect()) {
@@ -251,7 +380,12 @@ Result<void, StorageError> PostgresConnection::executeScriptOnce(std::string_vie
     // The simple protocol runs both in one round trip.
     text = *deferred_begin_ + "; ";
     deferred_begin_.reset();
+  } else if (sql == "ROLLBACK") {
+    // Nobody waits for a rollback's answer: a connection that cannot roll
+    // back is broken, which its next use finds out.
+    return sendWithoutWaiting("ROLLBACK");
   }
+  settle();
   text.append(sql);
   ResultPtr result(PQexec(connection_, text.c_str()));
   ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
@@ -261,13 +395,28 @@ Result<void, StorageError> PostgresConnection::executeScriptOnce(std::string_vie
   return {};
 }
 
+Result<sql::Connection::DurabilityWait, StorageError> PostgresConnection::commit() {
+  // A read-only transaction has nothing to make durable and nothing to
+  // learn from its COMMIT: the answer is read by the connection's next use.
+  if (read_only_ && !deferred_begin_ && !inPipeline()) {
+    auto sent = sendWithoutWaiting("COMMIT");
+    if (!sent) return unexpected(sent.error());
+    return DurabilityWait();
+  }
+  auto committed = executeScript("COMMIT");
+  if (!committed) return unexpected(committed.error());
+  return DurabilityWait();
+}
+
 Result<void, StorageError> PostgresConnection::begin(TransactionMode mode) {
   switch (mode) {
     case TransactionMode::ReadWrite:
       deferred_begin_ = "BEGIN";
+      read_only_ = false;
       return {};
     case TransactionMode::ReadOnly:
       deferred_begin_ = "BEGIN READ ONLY";
+      read_only_ = true;
       return {};
   }
   return unexpected(StorageError{StorageErrorCode::Internal, "unknown transaction mode"});

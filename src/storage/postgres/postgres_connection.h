@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "storage/postgres/postgres_database.h"
 #include "storage/sql/connection.h"
@@ -29,7 +30,10 @@ class PostgresConnection final : public sql::Connection {
   Result<std::int64_t, StorageError> execute(std::string_view sql,
                                              std::span<const sql::Param> params) override;
   Result<void, StorageError> executeScript(std::string_view sql) override;
+  Result<void, StorageError> executeLater(std::string_view sql,
+                                          std::span<const sql::Param> params) override;
   Result<void, StorageError> begin(TransactionMode mode) override;
+  Result<DurabilityWait, StorageError> commit() override;
   bool isBroken() const override;
   Result<bool, StorageError> tableExists(std::string_view name) override;
   Result<void, StorageError> lockMigrations() override;
@@ -51,20 +55,47 @@ class PostgresConnection final : public sql::Connection {
   // A new session on the same parameters (PQreset); false when the server
   // cannot be reached.
   bool reconnect();
-  // The deferred BEGIN and the first statement of a transaction in one
-  // round trip (libpq pipeline mode).
-  Result<ResultPtr, StorageError> runAfterBegin(const std::string& name, int count,
-                                                const char* const* values);
   Result<const std::string*, StorageError> prepared(std::string_view sql);
   StorageError failure(const PGresult* result, std::string_view what);
 
+  // Pipeline mode (libpq): commands are queued without waiting for their
+  // answers, and syncPipeline() sends them in one round trip and reads
+  // every answer, in order. After a failed command the server skips the
+  // rest up to the sync, so a COMMIT queued behind a failed write never
+  // commits it.
+  Result<void, StorageError> enterPipeline();
+  bool inPipeline() const { return PQpipelineStatus(connection_) != PQ_PIPELINE_OFF; }
+  // Queues BEGIN when the transaction has not reached the server yet.
+  Result<void, StorageError> queueBegin();
+  // Queues a statement, and its preparation when this connection has not
+  // prepared it yet.
+  Result<void, StorageError> queue(std::string_view sql, std::span<const sql::Param> params);
+  // Sends what is queued and reads every answer; leaves pipeline mode. The
+  // answer is the last command's result, or the first failure.
+  Result<ResultPtr, StorageError> syncPipeline();
+  // Reads and drops the answers of commands sent without waiting (a
+  // read-only COMMIT, a ROLLBACK): the connection's next use must not
+  // mistake them for its own.
+  void settle();
+  // Sends a command whose answer nobody needs; settle() reads it.
+  Result<void, StorageError> sendWithoutWaiting(const char* command);
+
   PGconn* connection_;
   std::unordered_map<std::string, std::string> statement_names_;
+  std::size_t statements_named_ = 0;
   bool failed_ = false;
   // begin() sends nothing: its BEGIN goes out with the transaction's first
   // statement, saving a round trip per transaction; a transaction that ends
   // before any statement never reaches the server.
   std::optional<std::string> deferred_begin_;
+  bool read_only_ = false;
+  // In pipeline mode: what each queued command is, for its error message.
+  std::vector<const char*> queued_;
+  // Statements whose preparation is queued: forgotten when the batch fails,
+  // since the server may have skipped the preparation.
+  std::vector<std::string> preparing_;
+  // Commands sent without waiting whose answers are not read yet.
+  int unread_ = 0;
 };
 
 }  // namespace mxauth::storage::postgres

@@ -95,6 +95,17 @@ class Connection {
                                                      std::span<const Param> params) = 0;
   // Runs one or more statements without parameters (migrations, COMMIT).
   virtual Result<void, StorageError> executeScript(std::string_view sql) = 0;
+  // Runs one statement whose answer the caller does not need: a backend
+  // may send it with the transaction's next statement or with its COMMIT
+  // (PostgreSQL's pipeline mode, one round trip for all of them), and a
+  // failure is then reported by that later call, which aborts the
+  // transaction as a failure here would. The default runs it at once.
+  virtual Result<void, StorageError> executeLater(std::string_view sql,
+                                                  std::span<const Param> params) {
+    auto changed = execute(sql, params);
+    if (!changed) return unexpected(changed.error());
+    return {};
+  }
 
   virtual Result<void, StorageError> begin(TransactionMode mode) = 0;
 

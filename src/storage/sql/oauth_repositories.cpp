@@ -501,7 +501,7 @@ Result<domain::AccessToken, StorageError> SqlAccessTokenRepository::add(
   if (auto locked = lockActiveSession(session_, session); !locked) {
     return unexpected(locked.error());
   }
-  auto inserted = session_.execute(
+  auto inserted = session_.executeLater(
       "INSERT INTO oauth_access_tokens (id, session_id, token_hash, created_at, expires_at) "
       "VALUES ($1, $2, $3, $4, $5)",
       {added.id, added.session_id, added.token_hash, added.created_at, added.expires_at});
@@ -538,6 +538,13 @@ Result<bool, StorageError> SqlAccessTokenRepository::revoke(const Clock& clock,
       {id, clock.now()}));
 }
 
+Result<void, StorageError> SqlAccessTokenRepository::retire(const Clock& clock,
+                                                            const domain::AccessTokenId& id) {
+  return session_.executeLater(
+      "UPDATE oauth_access_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+      {id, clock.now()});
+}
+
 // --- Refresh tokens ------------------------------------------------------
 
 Result<domain::RefreshToken, StorageError> SqlRefreshTokenRepository::add(
@@ -554,7 +561,7 @@ Result<domain::RefreshToken, StorageError> SqlRefreshTokenRepository::add(
   if (auto locked = lockActiveSession(session_, session); !locked) {
     return unexpected(locked.error());
   }
-  auto inserted = session_.execute(
+  auto inserted = session_.executeLater(
       "INSERT INTO oauth_refresh_tokens (id, session_id, token_hash, access_token_id, "
       "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
       {added.id, added.session_id, added.token_hash, added.access_token_id, added.created_at,

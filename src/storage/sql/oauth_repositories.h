@@ -110,6 +110,7 @@ class SqlAccessTokenRepository final : public AccessTokenRepository {
       std::string_view token_hash) override;
   Result<void, StorageError> markUsed(const domain::AccessTokenId& id, Timestamp at) override;
   Result<bool, StorageError> revoke(const Clock& clock, const domain::AccessTokenId& id) override;
+  Result<void, StorageError> retire(const Clock& clock, const domain::AccessTokenId& id) override;
 
  private:
   Session& session_;

@@ -50,4 +50,17 @@ Result<std::int64_t, StorageError> Session::execute(std::string_view sql,
   return changed;
 }
 
+Result<void, StorageError> Session::executeLater(std::string_view sql,
+                                                 std::initializer_list<Param> params) {
+  if (auto usable = checkUsable(); !usable) return unexpected(usable.error());
+  std::span<const Param> span(params.begin(), params.size());
+  if (auto checked = checkParams(span); !checked) {
+    spoiled_ = true;
+    return unexpected(checked.error());
+  }
+  auto sent = connection_.executeLater(sql, span);
+  if (!sent) spoiled_ = true;
+  return sent;
+}
+
 }  // namespace mxauth::storage::sql

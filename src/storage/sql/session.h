@@ -28,6 +28,10 @@ class Session {
                                                          std::initializer_list<Param> params);
   Result<std::int64_t, StorageError> execute(std::string_view sql,
                                              std::initializer_list<Param> params);
+  // A write whose answer is not needed (Connection::executeLater): its
+  // failure may surface at the next statement or at commit instead.
+  Result<void, StorageError> executeLater(std::string_view sql,
+                                          std::initializer_list<Param> params);
 
   bool spoiled() const { return spoiled_; }
   // True when SELECT … FOR UPDATE locks rows (PostgreSQL). SQLite has one

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/ulid.h"
@@ -36,6 +37,18 @@ class TokenConformanceTest : public OAuthConformanceTest {
 
   domain::OAuthSession session_;
 };
+
+// The error an add() meets: its own, or, when the backend sent the INSERT
+// with the commit (PostgreSQL pipelining), the commit's. Nothing at all
+// when both succeed.
+template <class T>
+std::optional<StorageErrorCode> failureOfAddOrCommit(
+    storage::Transaction& tx, const Result<T, storage::StorageError>& added) {
+  if (!added) return added.error().code;
+  auto committed = tx.commit();
+  if (!committed) return committed.error().code;
+  return std::nullopt;
+}
 
 class AccessTokenConformanceTest : public TokenConformanceTest {};
 
@@ -79,8 +92,75 @@ TEST_P(AccessTokenConformanceTest, ATakenHashIsAConflict) {
   auto again =
       tx->accessTokens().add(rng_, clock_, session_.id, fakeHash("at"), clock_.now() + 300s);
 
-  ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().code, StorageErrorCode::Conflict);
+  EXPECT_EQ(failureOfAddOrCommit(*tx, again), StorageErrorCode::Conflict);
+  tx.reset();
+  auto check = begin(storage::TransactionMode::ReadOnly);
+  auto kept = check->accessTokens().findByHash(fakeHash("at"));
+  ASSERT_TRUE(kept && kept->has_value());
+  if (again) {
+    EXPECT_NE((*kept)->id, again->id);
+  }
+}
+
+TEST_P(AccessTokenConformanceTest, AConflictReportedLaterStillWritesNothing) {
+  addAccessToken(session_, fakeHash("at"));
+  auto tx = begin();
+
+  auto fresh =
+      tx->accessTokens().add(rng_, clock_, session_.id, fakeHash("fresh"), clock_.now() + 300s);
+  auto again =
+      tx->accessTokens().add(rng_, clock_, session_.id, fakeHash("at"), clock_.now() + 300s);
+  ASSERT_TRUE(fresh.has_value());
+  // A later statement of the transaction, or its commit, meets the failure.
+  auto later = tx->accessTokens().findByHash(fakeHash("fresh"));
+  std::optional<StorageErrorCode> failure =
+      !again ? again.error().code
+             : (!later ? later.error().code : failureOfAddOrCommit(*tx, again));
+  EXPECT_EQ(failure, StorageErrorCode::Conflict);
+  EXPECT_FALSE(tx->commit().has_value()) << "a transaction that met a failure cannot commit";
+  tx.reset();
+
+  auto check = begin(storage::TransactionMode::ReadOnly);
+  auto lost = check->accessTokens().findByHash(fakeHash("fresh"));
+  ASSERT_TRUE(lost.has_value());
+  EXPECT_FALSE(lost->has_value()) << "the token added before the conflict was written";
+}
+
+TEST_P(AccessTokenConformanceTest, RetiringRevokesOnceAndLeavesRevokedTokensAlone) {
+  domain::AccessToken live = addAccessToken(session_, fakeHash("live"));
+  domain::AccessToken old = addAccessToken(session_, fakeHash("old"));
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->accessTokens().revoke(clock_, old.id).value_or(false));
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  Timestamp revoked_first = clock_.now();
+  clock_.advance(10s);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->accessTokens().retire(clock_, live.id).has_value());
+    ASSERT_TRUE(tx->accessTokens().retire(clock_, old.id).has_value());
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  auto retired = tx->accessTokens().lookup(live.id);
+  auto kept = tx->accessTokens().lookup(old.id);
+  ASSERT_TRUE(retired && retired->has_value() && kept && kept->has_value());
+  EXPECT_EQ((*retired)->revoked_at, clock_.now());
+  EXPECT_EQ((*kept)->revoked_at, revoked_first) << "a second revocation moved the time";
+}
+
+TEST_P(AccessTokenConformanceTest, ARetiredTokenIsNotRevokedWhenTheTransactionRollsBack) {
+  domain::AccessToken live = addAccessToken(session_, fakeHash("live"));
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->accessTokens().retire(clock_, live.id).has_value());
+  }
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  auto found = tx->accessTokens().lookup(live.id);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_FALSE((*found)->revoked_at.has_value());
 }
 
 TEST_P(AccessTokenConformanceTest, ATokenOfAnUnknownSessionIsAConstraintViolation) {
@@ -209,14 +289,18 @@ TEST_P(RefreshTokenConformanceTest, ATakenHashIsAConflictAndAnUnknownAccessToken
     auto tx = begin();
     auto taken =
         tx->refreshTokens().add(rng_, clock_, session_.id, fakeHash("rt1"), at1_.id, std::nullopt);
-    ASSERT_FALSE(taken.has_value());
-    EXPECT_EQ(taken.error().code, StorageErrorCode::Conflict);
+    EXPECT_EQ(failureOfAddOrCommit(*tx, taken), StorageErrorCode::Conflict);
   }
-  auto tx = begin();
-  auto dangling = tx->refreshTokens().add(rng_, clock_, session_.id, fakeHash("rt9"),
-                                          kUnknownAccessToken, std::nullopt);
-  ASSERT_FALSE(dangling.has_value());
-  EXPECT_EQ(dangling.error().code, StorageErrorCode::Constraint);
+  {
+    auto tx = begin();
+    auto dangling = tx->refreshTokens().add(rng_, clock_, session_.id, fakeHash("rt9"),
+                                            kUnknownAccessToken, std::nullopt);
+    EXPECT_EQ(failureOfAddOrCommit(*tx, dangling), StorageErrorCode::Constraint);
+  }
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  auto dangling = tx->refreshTokens().findByHash(fakeHash("rt9"));
+  ASSERT_TRUE(dangling.has_value());
+  EXPECT_FALSE(dangling->has_value());
 }
 
 TEST_P(RefreshTokenConformanceTest, ConsumingRotatesOnceAndPointsAtTheSuccessor) {
