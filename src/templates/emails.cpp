@@ -1,20 +1,17 @@
 #include "templates/emails.h"
 
 #include <array>
-#include <kainjow/mustache.hpp>
 #include <map>
-#include <mutex>
 #include <utility>
 
 #include "i18n/catalogue.h"
 #include "templates/embedded.h"
+#include "templates/engine.h"
 #include "templates/html_check.h"
 #include "templates/translation.h"
 
 namespace mxauth::templates {
 namespace {
-
-namespace mustache = kainjow::mustache;
 
 constexpr std::string_view kPrefix = "emails/";
 constexpr std::string_view kTemplateExtension = ".mustache";
@@ -32,8 +29,8 @@ std::string trimmed(std::string text) {
   return text.substr(start);
 }
 
-mustache::data emailLayoutData(const EmailLayout& layout, std::string_view language) {
-  mustache::data data;
+Value emailLayoutData(const EmailLayout& layout, std::string_view language) {
+  Value data;
   data.set("service_name", layout.service_name);
   data.set("lang", std::string(language));
   return data;
@@ -42,11 +39,6 @@ mustache::data emailLayoutData(const EmailLayout& layout, std::string_view langu
 }  // namespace
 
 struct EmailTemplates::State {
-  struct Template {
-    std::unique_ptr<mustache::mustache> tmpl;
-    // kainjow's render() is not const; one render at a time per template.
-    std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
-  };
   i18n::Catalogue catalogue;
   // "fr/test.subject" -> template: one set per language of the catalogue.
   std::map<std::string, Template, std::less<>> templates;
@@ -58,16 +50,14 @@ struct EmailTemplates::State {
   }
 
   std::string renderPart(std::string_view language, std::string_view email, std::string_view part,
-                         const mustache::data& data) const {
+                         const Value& data) const {
     const auto found =
         templates.find(std::string(language) + "/" + std::string(email) + "." + std::string(part));
     if (found == templates.end()) return {};  // load() guarantees every part exists
-    const std::lock_guard lock(*found->second.mutex);
-    return found->second.tmpl->render(data);
+    return found->second.render(data);
   }
 
-  RenderedEmail render(const EmailLayout& layout, std::string_view email,
-                       mustache::data& data) const {
+  RenderedEmail render(const EmailLayout& layout, std::string_view email, Value& data) const {
     const std::string_view language = languageOf(layout);
     data.set("layout", emailLayoutData(layout, language));
     return RenderedEmail{trimmed(renderPart(language, email, "subject", data)),
@@ -112,16 +102,13 @@ Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
       auto translated = translateTemplate(file.contents, state->catalogue, language, name,
                                           html ? TemplateKind::Html : TemplateKind::PlainText);
       if (!translated) return unexpected(TemplateError{translated.error()});
-      auto tmpl = std::make_unique<mustache::mustache>(*translated);
-      if (!tmpl->is_valid()) {
-        return unexpected(
-            TemplateError{std::string(name) + " (" + language + "): " + tmpl->error_message()});
-      }
       // Subjects and text parts are not HTML: values go in as they are.
-      if (!html) tmpl->set_custom_escape([](const std::string& text) { return text; });
-      State::Template entry;
-      entry.tmpl = std::move(tmpl);
-      state->templates.emplace(language + "/" + std::string(stem), std::move(entry));
+      auto tmpl = Template::compile(std::move(*translated), html ? Escape::Html : Escape::None);
+      if (!tmpl) {
+        return unexpected(
+            TemplateError{std::string(name) + " (" + language + "): " + tmpl.error()});
+      }
+      state->templates.emplace(language + "/" + std::string(stem), std::move(*tmpl));
     }
   }
   for (const std::string_view email : kEmails) {
@@ -141,7 +128,7 @@ Result<EmailTemplates, TemplateError> EmailTemplates::loadFrom(
 const i18n::Catalogue& EmailTemplates::catalogue() const { return state_->catalogue; }
 
 RenderedEmail EmailTemplates::render(const VerificationCodeEmail& email) const {
-  mustache::data data;
+  Value data;
   data.set("code", email.code);
   data.set("address", email.address);
   data.set("valid_minutes", std::to_string(email.valid_minutes));
@@ -149,7 +136,7 @@ RenderedEmail EmailTemplates::render(const VerificationCodeEmail& email) const {
 }
 
 RenderedEmail EmailTemplates::render(const PasswordRecoveryEmail& email) const {
-  mustache::data data;
+  Value data;
   data.set("username", email.username);
   data.set("link", email.link);
   data.set("valid_minutes", std::to_string(email.valid_minutes));
@@ -157,7 +144,7 @@ RenderedEmail EmailTemplates::render(const PasswordRecoveryEmail& email) const {
 }
 
 RenderedEmail EmailTemplates::render(const TestEmail& email) const {
-  mustache::data data;
+  Value data;
   data.set("public_base", email.public_base);
   return state_->render(email.layout, "test", data);
 }

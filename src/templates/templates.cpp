@@ -3,18 +3,16 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
-#include <kainjow/mustache.hpp>
 #include <utility>
 
 #include "i18n/catalogue.h"
 #include "templates/embedded.h"
+#include "templates/engine.h"
 #include "templates/html_check.h"
 #include "templates/translation.h"
 
 namespace mxauth::templates {
 namespace {
-
-namespace mustache = kainjow::mustache;
 
 constexpr std::string_view kPagePrefix = "pages/";
 constexpr std::string_view kComponentPrefix = "components/";
@@ -103,16 +101,15 @@ Result<std::string, TemplateError> expandPartials(std::string_view text, const C
   return out;
 }
 
-mustache::data layoutData(const Layout& layout, const std::string& stylesheet_href) {
-  mustache::data data;
+Value layoutData(const Layout& layout, const std::string& stylesheet_href) {
+  Value data;
   data.set("service_name", layout.service_name);
   data.set("lang", layout.lang.empty() ? std::string("en") : layout.lang);
   data.set("stylesheet_href", stylesheet_href);
   return data;
 }
 
-void setOptional(mustache::data& data, const std::string& name,
-                 const std::optional<std::string>& value) {
+void setOptional(Value& data, const std::string& name, const std::optional<std::string>& value) {
   if (value && !value->empty()) data.set(name, *value);
 }
 
@@ -130,7 +127,7 @@ class Translator {
   std::string operator()(std::string_view key, const i18n::Args& args = {}) const {
     return catalogue_.translate(language_, key, args);
   }
-  void set(mustache::data& data, const std::string& name, const std::optional<Text>& text) const {
+  void set(Value& data, const std::string& name, const std::optional<Text>& text) const {
     if (text && !text->empty()) data.set(name, (*this)(*text));
   }
 
@@ -162,11 +159,11 @@ struct FieldSpec {
 // Every key the field partial reads is set, to false when absent: mustache
 // looks a missing name up in the enclosing contexts, so an unset "error"
 // here would show the page's own error under every field.
-mustache::data fieldData(const FieldSpec& field) {
+Value fieldData(const FieldSpec& field) {
   const auto text = [](const std::optional<std::string>& value) {
-    return value && !value->empty() ? mustache::data(*value) : mustache::data(false);
+    return value && !value->empty() ? Value(*value) : Value(false);
   };
-  mustache::data data;
+  Value data;
   data.set("name", field.name);
   data.set("label", field.label);
   data.set("type", field.type);
@@ -189,12 +186,7 @@ mustache::data fieldData(const FieldSpec& field) {
 }  // namespace
 
 struct Templates::State {
-  struct Page {
-    std::unique_ptr<mustache::mustache> tmpl;
-    // kainjow's render() is not const; one render at a time per page.
-    std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
-  };
-  using Pages = std::map<std::string, Page, std::less<>>;
+  using Pages = std::map<std::string, Template, std::less<>>;
   i18n::Catalogue catalogue;
   // One compiled set per language of the catalogue.
   std::map<std::string, Pages, std::less<>> languages;
@@ -212,20 +204,18 @@ struct Templates::State {
     return Translator(catalogue, languageOf(layout));
   }
 
-  std::string render(const Layout& layout, std::string_view page,
-                     const mustache::data& data) const {
+  std::string render(const Layout& layout, std::string_view page, const Value& data) const {
     const auto language = languages.find(languageOf(layout));
     if (language == languages.end()) return {};  // load() guarantees English
     const auto found = language->second.find(page);
     if (found == language->second.end()) return {};  // load() guarantees every page exists
-    const std::lock_guard lock(*found->second.mutex);
-    return found->second.tmpl->render(data);
+    return found->second.render(data);
   }
 
-  mustache::data base(const Layout& layout, const Text& title) const {
+  Value base(const Layout& layout, const Text& title) const {
     Layout effective = layout;
     effective.lang = std::string(languageOf(layout));
-    mustache::data data;
+    Value data;
     data.set("layout", layoutData(effective, stylesheet_href));
     data.set("title", translator(layout)(title));
     return data;
@@ -293,14 +283,12 @@ Result<Templates, TemplateError> Templates::loadFrom(std::span<const core::Embed
       auto translated =
           translateTemplate(*expanded, state->catalogue, language, file.name, TemplateKind::Html);
       if (!translated) return unexpected(TemplateError{translated.error()});
-      auto tmpl = std::make_unique<mustache::mustache>(*translated);
-      if (!tmpl->is_valid()) {
-        return unexpected(TemplateError{std::string(file.name) + " (" + language +
-                                        "): " + tmpl->error_message()});
+      auto tmpl = Template::compile(std::move(*translated));
+      if (!tmpl) {
+        return unexpected(
+            TemplateError{std::string(file.name) + " (" + language + "): " + tmpl.error()});
       }
-      State::Page page;
-      page.tmpl = std::move(tmpl);
-      state->languages[language].emplace(std::string(stem), std::move(page));
+      state->languages[language].emplace(std::string(stem), std::move(*tmpl));
     }
   }
   for (const std::string_view required : kRequiredPages) {
@@ -325,7 +313,7 @@ const StaticAsset* Templates::asset(std::string_view path) const {
 
 std::string Templates::render(const LoginPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("login.title"));
+  Value data = state_->base(page.layout, Text("login.title"));
   data.set("csrf_token", page.csrf_token);
   setOptional(data, "next", page.next);
   tr.set(data, "notice", page.notice);
@@ -345,7 +333,7 @@ std::string Templates::render(const LoginPage& page) const {
 
 std::string Templates::render(const RegisterPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("register.title"));
+  Value data = state_->base(page.layout, Text("register.title"));
   data.set("csrf_token", page.csrf_token);
   setOptional(data, "next", page.next);
   tr.set(data, "error", page.error);
@@ -384,15 +372,14 @@ std::string Templates::render(const RegisterPage& page) const {
     data.set("tos_uri", *page.tos_uri);
     data.set("accept_terms", page.accept_terms);
     const std::optional<std::string> terms_error = tr(page.accept_terms_error);
-    data.set("accept_terms_error",
-             terms_error ? mustache::data(*terms_error) : mustache::data(false));
+    data.set("accept_terms_error", terms_error ? Value(*terms_error) : Value(false));
   }
   return state_->render(page.layout, "register", data);
 }
 
 std::string Templates::render(const RegisterVerifyPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("email_verify.title"));
+  Value data = state_->base(page.layout, Text("email_verify.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("resend_csrf_token", page.resend_csrf_token);
   data.set("address", page.address);
@@ -411,8 +398,8 @@ namespace {
 
 // The client's part of a consent page, as consent.mustache and
 // device_consent.mustache read it.
-mustache::data clientData(const ClientDisplay& display) {
-  mustache::data client;
+Value clientData(const ClientDisplay& display) {
+  Value client;
   client.set("name", display.name);
   setOptional(client, "logo_uri", display.logo_uri);
   setOptional(client, "client_uri", display.client_uri);
@@ -422,13 +409,13 @@ mustache::data clientData(const ClientDisplay& display) {
   return client;
 }
 
-mustache::data scopeData(const std::vector<ScopeLine>& lines, const Translator& tr) {
-  mustache::data scopes{mustache::data::type::list};
+Value scopeData(const std::vector<ScopeLine>& lines, const Translator& tr) {
+  Value scopes = Value::list();
   for (const ScopeLine& line : lines) {
-    mustache::data item;
+    Value item;
     item.set("description", tr(line.description));
     item.set("is_admin", line.is_admin);
-    scopes.push_back(item);
+    scopes.append(item);
   }
   return scopes;
 }
@@ -437,7 +424,7 @@ mustache::data scopeData(const std::vector<ScopeLine>& lines, const Translator& 
 
 std::string Templates::render(const ConsentPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("consent.title"));
+  Value data = state_->base(page.layout, Text("consent.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("action", page.action);
   data.set("user_id", page.user_id);
@@ -453,7 +440,7 @@ std::string Templates::render(const ConsentPage& page) const {
 
 std::string Templates::render(const DeviceLinkPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("device_link.title"));
+  Value data = state_->base(page.layout, Text("device_link.title"));
   data.set("csrf_token", page.csrf_token);
   tr.set(data, "error", page.error);
   FieldSpec code("code", tr("common.code"), "text", "off");
@@ -467,7 +454,7 @@ std::string Templates::render(const DeviceLinkPage& page) const {
 
 std::string Templates::render(const DeviceConsentPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("device_consent.title"));
+  Value data = state_->base(page.layout, Text("device_consent.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("action", page.action);
   data.set("user_id", page.user_id);
@@ -482,7 +469,7 @@ std::string Templates::render(const DeviceConsentPage& page) const {
 }
 
 std::string Templates::render(const DeviceDonePage& page) const {
-  mustache::data data = state_->base(
+  Value data = state_->base(
       page.layout, Text(page.approved ? "device_done.title_approved" : "device_done.title_denied"));
   data.set("approved", page.approved);
   data.set("client_name", page.client_name);
@@ -491,7 +478,7 @@ std::string Templates::render(const DeviceDonePage& page) const {
 
 std::string Templates::render(const SsoConfirmPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data =
+  Value data =
       state_->base(page.layout, Text("sso_confirm.title", {{"destination", page.destination}}));
   data.set("csrf_token", page.csrf_token);
   data.set("action", page.action);
@@ -506,7 +493,7 @@ std::string Templates::render(const SsoConfirmPage& page) const {
 
 std::string Templates::render(const ErrorPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, page.title);
+  Value data = state_->base(page.layout, page.title);
   data.set("message", tr(page.message));
   tr.set(data, "detail", page.detail);
   setOptional(data, "back_href", page.back_href);
@@ -518,7 +505,7 @@ std::string Templates::render(const ErrorPage& page) const {
 
 std::string Templates::render(const LogoutPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("logout.title"));
+  Value data = state_->base(page.layout, Text("logout.title"));
   data.set("csrf_token", page.csrf_token);
   setOptional(data, "user_id", page.user_id);
   tr.set(data, "error", page.error);
@@ -526,12 +513,12 @@ std::string Templates::render(const LogoutPage& page) const {
   setOptional(data, "client_name", page.client_name);
   setOptional(data, "client_host", page.client_host);
   setOptional(data, "return_to", page.return_to);
-  mustache::data fields{mustache::data::type::list};
+  Value fields = Value::list();
   for (const LogoutPage::Field& field : page.fields) {
-    mustache::data item;
+    Value item;
     item.set("name", field.name);
     item.set("value", field.value);
-    fields.push_back(item);
+    fields.append(item);
   }
   data.set("fields", fields);
   return state_->render(page.layout, "logout", data);
@@ -539,7 +526,7 @@ std::string Templates::render(const LogoutPage& page) const {
 
 std::string Templates::render(const SignedOutPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("signed_out.title"));
+  Value data = state_->base(page.layout, Text("signed_out.title"));
   setOptional(data, "return_href", page.return_href);
   data.set("return_label", tr(page.return_label));
   return state_->render(page.layout, "signed_out", data);
@@ -547,7 +534,7 @@ std::string Templates::render(const SignedOutPage& page) const {
 
 std::string Templates::render(const SignedInPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("signed_in.title"));
+  Value data = state_->base(page.layout, Text("signed_in.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   tr.set(data, "notice", page.notice);
@@ -565,7 +552,7 @@ std::string Templates::render(const SignedInPage& page) const {
 
 std::string Templates::render(const ReauthPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("reauth.title"));
+  Value data = state_->base(page.layout, Text("reauth.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("next", page.next);
@@ -575,13 +562,13 @@ std::string Templates::render(const ReauthPage& page) const {
     data.set("progress", tr("reauth.progress", {{"step", std::to_string(page.step)},
                                                 {"steps", std::to_string(page.steps)}}));
   }
-  mustache::data fields{mustache::data::type::list};
+  Value fields = Value::list();
   for (const FormField& field : page.fields) {
     FieldSpec spec(field.name, tr(field.label), field.type, field.autocomplete);
     spec.hint = tr(field.hint);
     spec.error = tr(field.error);
     spec.plain_text = field.plain_text;
-    fields.push_back(fieldData(spec));
+    fields.append(fieldData(spec));
   }
   data.set("fields", fields);
   return state_->render(page.layout, "reauth", data);
@@ -589,7 +576,7 @@ std::string Templates::render(const ReauthPage& page) const {
 
 std::string Templates::render(const PasswordChangePage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("password_change.title"));
+  Value data = state_->base(page.layout, Text("password_change.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("end_sessions", page.end_sessions);
@@ -611,7 +598,7 @@ std::string Templates::render(const PasswordChangePage& page) const {
 
 std::string Templates::render(const DeactivatePage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("deactivate.title"));
+  Value data = state_->base(page.layout, Text("deactivate.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("erase", page.erase);
@@ -621,7 +608,7 @@ std::string Templates::render(const DeactivatePage& page) const {
 
 std::string Templates::render(const CrossSigningResetPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(
+  Value data = state_->base(
       page.layout, Text(page.approved ? "cross_signing.title_approved" : "cross_signing.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
@@ -633,7 +620,7 @@ std::string Templates::render(const CrossSigningResetPage& page) const {
 
 std::string Templates::render(const ProfilePage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("profile.title"));
+  Value data = state_->base(page.layout, Text("profile.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   tr.set(data, "notice", page.notice);
@@ -651,11 +638,11 @@ namespace {
 
 // Every key session.mustache reads is set (false when absent), for the
 // reason fieldData() gives.
-mustache::data sessionData(const SessionSummary& session, const Translator& tr) {
+Value sessionData(const SessionSummary& session, const Translator& tr) {
   const auto text = [](const std::optional<std::string>& value) {
-    return value && !value->empty() ? mustache::data(*value) : mustache::data(false);
+    return value && !value->empty() ? Value(*value) : Value(false);
   };
-  mustache::data data;
+  Value data;
   data.set("kind", tr(session.kind));
   data.set("name", tr(session.name));
   data.set("logo_uri", text(session.logo_uri));
@@ -673,11 +660,11 @@ mustache::data sessionData(const SessionSummary& session, const Translator& tr) 
 
 std::string Templates::render(const SessionsPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("sessions.title"));
+  Value data = state_->base(page.layout, Text("sessions.title"));
   data.set("user_id", page.user_id);
   tr.set(data, "notice", page.notice);
-  mustache::data sessions{mustache::data::type::list};
-  for (const SessionSummary& session : page.sessions) sessions.push_back(sessionData(session, tr));
+  Value sessions = Value::list();
+  for (const SessionSummary& session : page.sessions) sessions.append(sessionData(session, tr));
   data.set("sessions", sessions);
   data.set("has_sessions", !page.sessions.empty());
   return state_->render(page.layout, "sessions", data);
@@ -685,7 +672,7 @@ std::string Templates::render(const SessionsPage& page) const {
 
 std::string Templates::render(const SessionPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, page.session.name);
+  Value data = state_->base(page.layout, page.session.name);
   data.set("user_id", page.user_id);
   data.set("session", sessionData(page.session, tr));
   data.set("end_href", page.end_href);
@@ -694,9 +681,8 @@ std::string Templates::render(const SessionPage& page) const {
 
 std::string Templates::render(const SessionEndPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(
-      page.layout,
-      Text(page.session.is_current ? "session_end.title_current" : "session_end.title"));
+  Value data = state_->base(page.layout, Text(page.session.is_current ? "session_end.title_current"
+                                                                      : "session_end.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("user_id", page.user_id);
   data.set("session", sessionData(page.session, tr));
@@ -708,7 +694,7 @@ std::string Templates::render(const SessionEndPage& page) const {
 
 std::string Templates::render(const NoticePage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, page.title);
+  Value data = state_->base(page.layout, page.title);
   data.set("message", tr(page.message));
   setOptional(data, "link_href", page.link_href);
   data.set("link_label", tr(page.link_label));
@@ -717,7 +703,7 @@ std::string Templates::render(const NoticePage& page) const {
 
 std::string Templates::render(const EmailsPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("emails.title"));
+  Value data = state_->base(page.layout, Text("emails.title"));
   data.set("user_id", page.user_id);
   data.set("editable", page.editable);
   data.set("add_csrf_token", page.add_csrf_token);
@@ -725,9 +711,9 @@ std::string Templates::render(const EmailsPage& page) const {
   data.set("remove_csrf_token", page.remove_csrf_token);
   tr.set(data, "notice", page.notice);
   tr.set(data, "error", page.error);
-  mustache::data emails{mustache::data::type::list};
+  Value emails = Value::list();
   for (const EmailEntry& entry : page.emails) {
-    mustache::data item;
+    Value item;
     item.set("id", entry.id);
     item.set("address", entry.address);
     item.set("confirmed", entry.confirmed);
@@ -738,7 +724,7 @@ std::string Templates::render(const EmailsPage& page) const {
     } else {
       item.set("verify_href", entry.verify_href);
     }
-    emails.push_back(item);
+    emails.append(item);
   }
   data.set("has_emails", !page.emails.empty());
   data.set("emails", emails);
@@ -753,7 +739,7 @@ std::string Templates::render(const EmailsPage& page) const {
 
 std::string Templates::render(const EmailVerifyPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("email_verify.title"));
+  Value data = state_->base(page.layout, Text("email_verify.title"));
   data.set("user_id", page.user_id);
   data.set("email_id", page.email_id);
   data.set("address", page.address);
@@ -771,8 +757,7 @@ std::string Templates::render(const EmailVerifyPage& page) const {
 
 std::string Templates::render(const RecoverPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data =
-      state_->base(page.layout, Text(page.sent ? "recover.title_sent" : "recover.title"));
+  Value data = state_->base(page.layout, Text(page.sent ? "recover.title_sent" : "recover.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("sent", page.sent);
   data.set("email", page.email);
@@ -788,7 +773,7 @@ std::string Templates::render(const RecoverPage& page) const {
 
 std::string Templates::render(const RecoverPasswordPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, Text("recover_password.title"));
+  Value data = state_->base(page.layout, Text("recover_password.title"));
   data.set("csrf_token", page.csrf_token);
   data.set("token", page.token);
   data.set("user_id", page.user_id);
@@ -806,18 +791,18 @@ std::string Templates::render(const RecoverPasswordPage& page) const {
 
 std::string Templates::render(const FormPostPage& page) const {
   const Translator tr = state_->translator(page.layout);
-  mustache::data data = state_->base(page.layout, page.title);
+  Value data = state_->base(page.layout, page.title);
   data.set("action", page.action);
   data.set("lead", tr(page.lead));
   tr.set(data, "alert", page.alert);
   data.set("button_label", tr(page.button_label));
   if (page.auto_submit) data.set("script_href", state_->form_post_script_href);
-  mustache::data fields{mustache::data::type::list};
+  Value fields = Value::list();
   for (const FormPostPage::Field& field : page.fields) {
-    mustache::data item;
+    Value item;
     item.set("name", field.name);
     item.set("value", field.value);
-    fields.push_back(item);
+    fields.append(item);
   }
   data.set("fields", fields);
   return state_->render(page.layout, "form_post", data);
