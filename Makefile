@@ -39,7 +39,7 @@ lint: deps
 	@cmake --preset release >/dev/null
 	@tools/lint.sh
 
-BENCH_TARGETS := mxauth synapse-double bench_static_server bench_primitives bench_prefill
+BENCH_TARGETS := mxauth synapse-double bench_static_server bench_primitives bench_prefill bench_login_load
 
 bench: deps
 	@cmake --preset release >/dev/null

@@ -2,8 +2,9 @@
 // (no browser): GET /authorize → the login page → POST the password → the
 // consent page → POST allow → the redirect with the code → the token
 // exchange with PKCE. A fresh cookie jar per login, so every login is a new
-// browser session. Used by bench/run.mjs for the login workload and to
-// obtain the tokens the other workloads use.
+// browser session. Used by bench/run.mjs to obtain the tokens the other
+// workloads use; the login workload itself runs the same flow in C++
+// (bench/login_load.cpp), whose client costs far less CPU.
 import { createHash, randomBytes } from 'node:crypto';
 
 import { CookieJar } from '../tests/e2e/lib/flow.js';
@@ -85,35 +86,4 @@ export async function passwordLogin({ base, clientId, redirectUri, username, pas
   });
   expectStatus(response, [200], 'token exchange');
   return response.json();
-}
-
-// Runs CONCURRENCY login loops for SECONDS; returns the figures.
-export async function loginLoad(options, { concurrency, seconds }) {
-  const latencies = [];
-  const failures = new Map();
-  const until = Date.now() + seconds * 1000;
-  const started = process.hrtime.bigint();
-  const loop = async () => {
-    while (Date.now() < until) {
-      const t0 = process.hrtime.bigint();
-      try {
-        await passwordLogin(options);
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      } catch (error) {
-        const key = error.status ? `HTTP ${error.status}` : error.message;
-        failures.set(key, (failures.get(key) ?? 0) + 1);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
-  const at = (q) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN);
-  return {
-    count: latencies.length,
-    rps: latencies.length / elapsed,
-    p50: at(0.5),
-    p99: at(0.99),
-    failures: Object.fromEntries(failures),
-  };
 }
