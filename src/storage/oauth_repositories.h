@@ -193,7 +193,9 @@ class AccessTokenRepository {
   // Revokes a token if not revoked yet, without learning whether it was
   // (the access token of a rotated refresh token): the write may travel
   // with the transaction's next statement or its commit, saving a round
-  // trip on PostgreSQL.
+  // trip on PostgreSQL. Unlike revoke(), other processes are not told
+  // (no invalidation is delivered): their cached answers for the token
+  // lapse within their staleness bound.
   virtual Result<void, StorageError> retire(const Clock& clock,
                                             const domain::AccessTokenId& id) = 0;
 };

@@ -40,6 +40,7 @@ class PostgresConnection final : public sql::Connection {
   Result<void, StorageError> unlockMigrations() override;
   std::string_view migrationsTableDdl() const override;
   bool supportsSkipLocked() const override { return true; }
+  bool notifiesRevocations() const override { return true; }
 
  private:
   explicit PostgresConnection(PGconn* connection) : connection_(connection) {}

@@ -139,6 +139,10 @@ class Connection {
   // that concurrent job runners skip each other's rows; SQLite has a single
   // writer and needs no row lock.
   virtual bool supportsSkipLocked() const = 0;
+  // True when the schema tells other processes of every token revocation
+  // itself (PostgreSQL's NOTIFY triggers), and offers
+  // mxauth_retire_access_token() for the revocations it need not tell.
+  virtual bool notifiesRevocations() const { return false; }
 };
 
 // The checks every backend applies to text parameters before binding, so

@@ -540,6 +540,12 @@ Result<bool, StorageError> SqlAccessTokenRepository::revoke(const Clock& clock,
 
 Result<void, StorageError> SqlAccessTokenRepository::retire(const Clock& clock,
                                                             const domain::AccessTokenId& id) {
+  // On PostgreSQL a plain revocation NOTIFYs the other instances, and a
+  // NOTIFY queues every commit on one lock through its WAL flush: the
+  // function revokes without it (migration 20261219200000).
+  if (session_.notifiesRevocations()) {
+    return session_.executeLater("SELECT mxauth_retire_access_token($1, $2)", {id, clock.now()});
+  }
   return session_.executeLater(
       "UPDATE oauth_access_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
       {id, clock.now()});

@@ -38,6 +38,8 @@ class Session {
   // writer at a time, so a write transaction's plain SELECT already sees
   // the state no other writer can change before it commits.
   bool supportsRowLocks() const { return connection_.supportsSkipLocked(); }
+  // Connection::notifiesRevocations.
+  bool notifiesRevocations() const { return connection_.notifiesRevocations(); }
 
   // Rows this transaction has locked and found in the state it needs (the
   // repositories' "is this session still active" check, named like

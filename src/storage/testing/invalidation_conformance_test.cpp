@@ -103,6 +103,39 @@ TEST_P(InvalidationConformanceTest, RevocationsSessionEndsAndLocksAreDeliveredWh
   }
 }
 
+TEST_P(InvalidationConformanceTest, ARetirementIsNotDeliveredButARevocationAfterItIs) {
+  auto subscription = subscribe();
+  ASSERT_TRUE(subscription);
+  domain::OAuthClient client = addClient();
+  domain::User alice = addUser("alice");
+  domain::OAuthSession session = addSession(client, alice, "DEVICEONE1");
+  domain::OAuthSession marker = addSession(client, alice, "DEVICETWO2");
+  domain::AccessToken retired = addAccessToken(session, fakeHash("retired"));
+  domain::AccessToken revoked = addAccessToken(session, fakeHash("revoked"));
+
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->accessTokens().retire(clock_, retired.id).has_value());
+    ASSERT_TRUE(tx->accessTokens().revoke(clock_, revoked.id).value_or(false));
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->oauthSessions().finish(clock_, marker.id).value_or(false));
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  // Deliveries come in commit order: once the marker is here, the first
+  // transaction's would have been.
+  ASSERT_TRUE(inbox_.waitFor({Kind::Session, marker.id.str()}));
+  EXPECT_FALSE(inbox_.contains({Kind::Token, fakeHash("retired")}));
+  EXPECT_EQ(inbox_.contains({Kind::Token, fakeHash("revoked")}), GetParam() == Backend::Postgres);
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  auto found = tx->accessTokens().lookup(retired.id);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->revoked_at, clock_.now()) << "retired, though quietly";
+}
+
 TEST_P(InvalidationConformanceTest, ChangesMadeThroughAnotherDatabaseAreDelivered) {
   auto subscription = subscribe();
   ASSERT_TRUE(subscription);
