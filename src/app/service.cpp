@@ -25,6 +25,7 @@
 #include "homeserver/standalone_connection.h"
 #include "homeserver/synapse_connection.h"
 #include "http/connection_slots.h"
+#include "jobs/cleanup.h"
 #include "jobs/homeserver_jobs.h"
 #include "oauth/discovery.h"
 #include "oauth/registration_handler.h"
@@ -193,6 +194,41 @@ std::function<void(accounts::LoginLimit)> countLoginLimited(
         return;
     }
   };
+}
+
+// The periodic cleanup of dead rows (jobs/cleanup.h), unless
+// tokens.cleanup_interval is 0. mxauth_cleanup_deleted_rows_total{table}
+// counts what it deleted; a run that deleted something says so in the log.
+void scheduleTokenCleanup(jobs::JobRunner& runner, storage::Database& database, const Clock& clock,
+                          const config::TokensConfig& tokens, prometheus::Registry& registry) {
+  if (tokens.cleanup_interval <= std::chrono::seconds(0)) return;
+  auto& family = prometheus::BuildCounter()
+                     .Name("mxauth_cleanup_deleted_rows_total")
+                     .Help("Rows the periodic cleanup deleted, by table")
+                     .Register(registry);
+  std::array<prometheus::Counter*, storage::kCleanupOrder.size()> deleted{};
+  for (std::size_t i = 0; i < deleted.size(); ++i) {
+    deleted[i] =
+        &family.Add({{"table", std::string(storage::tableName(storage::kCleanupOrder[i]))}});
+  }
+  jobs::CleanupOptions options;
+  options.retention = tokens.retention;
+  jobs::scheduleCleanup(
+      runner, database, clock, tokens.cleanup_interval, options,
+      [deleted](const jobs::CleanupReport& report) {
+        std::string tables;
+        for (std::size_t i = 0; i < deleted.size(); ++i) {
+          if (report.deleted[i] == 0) continue;
+          deleted[i]->Increment(static_cast<double>(report.deleted[i]));
+          if (!tables.empty()) tables += ' ';
+          tables += fmt::format("{}={}", storage::tableName(storage::kCleanupOrder[i]),
+                                report.deleted[i]);
+        }
+        if (tables.empty()) return;
+        logInfo("cleanup deleted dead rows", {{"total", std::to_string(report.total())},
+                                              {"tables", tables},
+                                              {"more_left", report.capped ? "true" : "false"}});
+      });
 }
 
 core::RateLimit rateLimit(const config::RateLimitConfig& configured) {
@@ -373,6 +409,8 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
                                *service->homeserver_);
   jobs::scheduleDeviceReconciliation(*service->job_runner_, *service->database_, rng, clock,
                                      *service->homeserver_);
+  scheduleTokenCleanup(*service->job_runner_, *service->database_, clock, config.tokens,
+                       service->registry_);
   auto email_templates = templates::EmailTemplates::load();
   if (!email_templates) {
     return unexpected("cannot load the e-mail templates: " + email_templates.error().message);

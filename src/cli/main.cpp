@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -30,6 +32,7 @@
 #include "crypto/aead.h"
 #include "crypto/keys.h"
 #include "domain/email_address.h"
+#include "jobs/cleanup.h"
 #include "oauth/static_clients.h"
 
 namespace mxauth::cli {
@@ -111,6 +114,30 @@ int commandDbMigrate(const config::Config& cfg) {
   return kExitOk;
 }
 
+// Runs the periodic cleanup (jobs/cleanup.h) until nothing dead is left,
+// with the configured retention, and prints what it deleted per table.
+int commandDbCleanup(const config::Config& cfg, storage::Database& database, const Clock& clock) {
+  jobs::CleanupOptions options;
+  options.retention = cfg.tokens.retention;
+  std::array<std::int64_t, storage::kCleanupOrder.size()> deleted{};
+  jobs::CleanupCursors cursors;
+  for (;;) {
+    jobs::CleanupReport report = jobs::runCleanup(database, clock, options, cursors);
+    for (std::size_t i = 0; i < deleted.size(); ++i) deleted[i] += report.deleted[i];
+    if (report.error) return fail("cleanup: " + *report.error);
+    if (!report.capped) break;
+  }
+  std::string json = "{";
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < deleted.size(); ++i) {
+    json += fmt::format(R"("{}":{},)", storage::tableName(storage::kCleanupOrder[i]), deleted[i]);
+    total += deleted[i];
+  }
+  json += fmt::format(R"("total":{}}})", total);
+  std::printf("%s\n", json.c_str());
+  return kExitOk;
+}
+
 std::string userJson(const domain::User& user, std::string_view server_name) {
   return fmt::format(R"({{"id":"{}","user_id":"@{}:{}","admin":{},"locked":{},"deactivated":{}}})",
                      user.id.str(), user.localpart, server_name, user.is_admin, user.isLocked(),
@@ -171,6 +198,8 @@ int run(int argc, char** argv) {
   auto* db = cli.add_subcommand("db", "database");
   db->require_subcommand(1);
   auto* db_migrate = db->add_subcommand("migrate", "apply pending migrations");
+  auto* db_cleanup = db->add_subcommand(
+      "cleanup", "delete the tokens, sessions and flows dead for longer than tokens.retention");
 
   auto* user = cli.add_subcommand("user", "manage local users");
   user->require_subcommand(1);
@@ -367,6 +396,11 @@ int run(int argc, char** argv) {
     return healthy ? kExitOk : kExitError;
   }
   if (db_migrate->parsed()) return commandDbMigrate(*cfg);
+  if (db_cleanup->parsed()) {
+    return withDatabase(*cfg, [&cfg](storage::Database& database, const Clock& clock, Rng&) {
+      return commandDbCleanup(*cfg, database, clock);
+    });
+  }
   if (email_test->parsed()) {
     if (!domain::isValidEmailAddress(email_address)) {
       std::fprintf(stderr, "mxauth: \"%s\" is not an e-mail address\n", email_address.c_str());

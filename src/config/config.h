@@ -151,6 +151,10 @@ struct TokensConfig {
   // waits for the user, and the least time between two polls.
   std::chrono::seconds device_code_ttl{1200};
   std::chrono::seconds device_code_interval{5};
+  // The periodic cleanup (jobs/cleanup.h): how often it runs (0: never),
+  // and how long dead rows are kept before it deletes them.
+  std::chrono::seconds cleanup_interval{600};
+  std::chrono::seconds retention{604800};
 
   bool operator==(const TokensConfig&) const = default;
 };

@@ -760,6 +760,19 @@ std::vector<Field> buildFields() {
       "tokens.device_code_interval",
       "Least seconds between two polls of one device code; slow_down adds 5 (mxauth extension)",
       SecondsKind{1, 60}, [](auto& c) -> auto& { return c.tokens.device_code_interval; }));
+  f.push_back(scalar(
+      "tokens.cleanup_interval",
+      "Seconds between two runs of the cleanup of dead tokens, sessions and flows, 0 for "
+      "none (mxauth extension)",
+      SecondsKind{0, 86400}, [](auto& c) -> auto& { return c.tokens.cleanup_interval; },
+      predicateRule<seconds>(
+          [](const seconds& interval) { return interval == seconds(0) || interval >= seconds(60); },
+          "must be 0 (no periodic cleanup) or at least 60")));
+  f.push_back(scalar(
+      "tokens.retention",
+      "Seconds an expired, revoked or consumed token, a finished session or a dead flow is "
+      "kept before the cleanup deletes it (mxauth extension)",
+      SecondsKind{3600, 315360000}, [](auto& c) -> auto& { return c.tokens.retention; }));
   // clients
   f.push_back(scalar(
       "clients.assertion_max_lifetime",
@@ -890,7 +903,7 @@ const std::vector<Section>& sections() {
        "Re-authentication before sensitive account operations (mxauth extension)"},
       {"email", "Outgoing e-mail"},
       {"email.smtp", "SMTP server, used when transport is smtp"},
-      {"tokens", "Token lifetimes"},
+      {"tokens", "Token lifetimes, and the cleanup of dead tokens"},
       {"clients", "Client authentication with signed assertions (mxauth extension)"},
       {"clients.jwks_uri", "Fetching the key sets clients publish at their jwks_uri"},
       {"passwords", "Password hashing (mxauth extension)"},

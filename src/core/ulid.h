@@ -14,6 +14,9 @@
 namespace mxauth::core {
 
 std::string newUlid(Rng& rng, const Clock& clock);
+// The least ULID of the millisecond `at` (random part zero): every ULID made
+// before `at` sorts below it, so that "created before" is a range of ids.
+std::string ulidFloor(Timestamp at);
 bool isUlid(std::string_view text);
 
 }  // namespace mxauth::core

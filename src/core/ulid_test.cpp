@@ -25,6 +25,19 @@ TEST(Ulid, KnownTimestampPrefix) {
   EXPECT_EQ(newUlid(rng, clock).substr(0, 10), "01ARZ3NDEK");
 }
 
+TEST(Ulid, TheFloorOfAnInstantSortsBetweenTheIdsMadeBeforeAndAtIt) {
+  test::FakeClock clock(fromUnixMillis(1469922850259));
+  test::SeededRng rng(3);
+  std::string before = newUlid(rng, clock);
+  clock.advance(std::chrono::milliseconds(1));
+  std::string floor = ulidFloor(clock.now());
+  std::string at = newUlid(rng, clock);
+  EXPECT_TRUE(isUlid(floor));
+  EXPECT_EQ(floor, "01ARZ3NDEM0000000000000000");
+  EXPECT_LT(before, floor);
+  EXPECT_LE(floor, at);
+}
+
 TEST(Ulid, RejectsWrongLengthAndLettersOutsideCrockford) {
   EXPECT_FALSE(isUlid("01ARZ3NDEKTSV4RRFFQ69G5FA"));
   EXPECT_FALSE(isUlid("01ARZ3NDEKTSV4RRFFQ69G5FAU"));  // U is not Crockford

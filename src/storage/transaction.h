@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 #include "storage/audit_log_repository.h"
+#include "storage/cleanup_repository.h"
 #include "storage/client_assertion_repository.h"
 #include "storage/compat_repositories.h"
 #include "storage/consent_repository.h"
@@ -63,6 +64,7 @@ class Transaction {
   virtual DeviceReservationRepository& deviceReservations() = 0;
   virtual JobRepository& jobs() = 0;
   virtual AuditLogRepository& auditLog() = 0;
+  virtual CleanupRepository& cleanup() = 0;
 
   // Commits. Afterwards the transaction cannot be used; on failure nothing
   // was written.

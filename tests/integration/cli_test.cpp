@@ -75,6 +75,13 @@ TEST_F(Cli, DbMigrateAppliesOnceThenReportsUpToDate) {
   EXPECT_NE(second.out.find("up to date"), std::string::npos) << second.out;
 }
 
+TEST_F(Cli, DbCleanupPrintsWhatItDeletedPerTable) {
+  auto cleaned = mxauth({"db", "cleanup"});
+  EXPECT_EQ(cleaned.exit_code, 0) << cleaned.err;
+  EXPECT_NE(cleaned.out.find(R"("oauth_access_tokens":0,)"), std::string::npos) << cleaned.out;
+  EXPECT_NE(cleaned.out.find(R"("total":0})"), std::string::npos) << cleaned.out;
+}
+
 TEST_F(Cli, UserLifecycleAddLockUnlockDeactivateReactivateSetPassword) {
   auto added = mxauth(
       {"user", "add", "Alice", "--password-stdin", "--email", "alice@example.org", "--admin"},

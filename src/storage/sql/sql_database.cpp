@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "storage/sql/audit_log_repository.h"
+#include "storage/sql/cleanup_repository.h"
 #include "storage/sql/client_assertion_repository.h"
 #include "storage/sql/compat_repositories.h"
 #include "storage/sql/consent_repository.h"
@@ -54,6 +55,7 @@ class SqlTransaction final : public Transaction {
   DeviceReservationRepository& deviceReservations() override { return device_reservations_; }
   JobRepository& jobs() override { return jobs_; }
   AuditLogRepository& auditLog() override { return audit_log_; }
+  CleanupRepository& cleanup() override { return cleanup_; }
 
   Result<void, StorageError> commit() override {
     if (finished_) {
@@ -113,6 +115,7 @@ class SqlTransaction final : public Transaction {
   SqlDeviceReservationRepository device_reservations_{session_};
   SqlJobRepository jobs_{session_, (*lease_)->supportsSkipLocked()};
   SqlAuditLogRepository audit_log_{session_};
+  SqlCleanupRepository cleanup_{session_};
   bool finished_ = false;
 };
 

@@ -54,6 +54,7 @@ class CommitFailingDatabase::Tx : public storage::Transaction {
   }
   storage::JobRepository& jobs() override { return inner_->jobs(); }
   storage::AuditLogRepository& auditLog() override { return inner_->auditLog(); }
+  storage::CleanupRepository& cleanup() override { return inner_->cleanup(); }
 
   Result<void, storage::StorageError> commit() override {
     if (owner_.fail_commits_) {
