@@ -5,21 +5,21 @@
 namespace mxauth::templates {
 namespace {
 
-constexpr std::string_view kOpen = "{{";
-constexpr std::string_view kClose = "}}";
+constexpr std::string_view kTagOpen = "{{";
+constexpr std::string_view kTagClose = "}}";
 
-std::string_view trimmed(std::string_view text) {
+std::string_view trimTagContents(std::string_view text) {
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (!text.empty() && blank(text.front())) text.remove_prefix(1);
   while (!text.empty() && blank(text.back())) text.remove_suffix(1);
   return text;
 }
 
-bool isBlank(std::string_view line) {
+bool isBlankLine(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
-void appendEscaped(std::string& out, std::string_view text) {
+void appendHtmlEscaped(std::string& out, std::string_view text) {
   for (const char c : text) {
     switch (c) {
       case '&':
@@ -93,18 +93,19 @@ Result<Template, std::string> Template::compile(std::string source, Escape escap
   std::vector<std::size_t> open_sections;  // indexes into program
   std::size_t position = 0;
   while (position < text.size()) {
-    const std::size_t open = text.find(kOpen, position);
+    const std::size_t open = text.find(kTagOpen, position);
     if (open == std::string_view::npos) {
       addText(position, text.size());
       break;
     }
     addText(position, open);
-    const std::size_t close = text.find(kClose, open + kOpen.size());
+    const std::size_t close = text.find(kTagClose, open + kTagOpen.size());
     if (close == std::string_view::npos) {
       return unexpected("unclosed tag at " + std::to_string(open));
     }
-    std::string_view contents = trimmed(text.substr(open + kOpen.size(), close - open - 2));
-    position = close + kClose.size();
+    std::string_view contents =
+        trimTagContents(text.substr(open + kTagOpen.size(), close - open - 2));
+    position = close + kTagClose.size();
     const char sigil = contents.empty() ? '\0' : contents.front();
     if (sigil == '!') continue;
     if (sigil == '{' || sigil == '&' || sigil == '=' || sigil == '>') {
@@ -112,7 +113,7 @@ Result<Template, std::string> Template::compile(std::string source, Escape escap
                         std::to_string(open));
     }
     const bool prefixed = sigil == '#' || sigil == '^' || sigil == '/';
-    const std::string_view name = prefixed ? trimmed(contents.substr(1)) : contents;
+    const std::string_view name = prefixed ? trimTagContents(contents.substr(1)) : contents;
     if (name.empty()) return unexpected("empty tag at " + std::to_string(open));
     const auto name_at = static_cast<std::size_t>(name.data() - text.data());
     switch (sigil) {
@@ -186,7 +187,7 @@ class Template::Renderer {
   }
 
   void endLine(std::string_view newline) {
-    if (!(line_held_section_ && isBlank(line_))) {
+    if (!(line_held_section_ && isBlankLine(line_))) {
       out_ += line_;
       out_ += newline;
     }
@@ -208,7 +209,7 @@ class Template::Renderer {
           if (const Value* value = lookup(textOf(instruction));
               value != nullptr && value->kind() == Value::Kind::String) {
             if (tmpl_.escape_ == Escape::Html) {
-              appendEscaped(line_, value->text());
+              appendHtmlEscaped(line_, value->text());
             } else {
               line_ += value->text();
             }
