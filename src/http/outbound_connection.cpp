@@ -14,7 +14,11 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 namespace mxauth::http {
@@ -39,8 +43,7 @@ struct OutboundConnection::Impl {
   // `done` or `until` has passed. On timeout the connection is closed and
   // marked broken, and the io_context never runs again: the abandoned
   // handler (which refers to its caller's locals) is destroyed with it,
-  // never called. A lookup in progress cannot be interrupted; the
-  // io_context's destructor waits for it.
+  // never called.
   bool wait(const bool& done, Clock::time_point until) {
     io.restart();
     io.run_until(until);
@@ -51,7 +54,6 @@ struct OutboundConnection::Impl {
 
   void fail() {
     broken = true;
-    resolver.cancel();
     error_code ignored;
     static_cast<void>(socket().close(ignored));
   }
@@ -60,13 +62,54 @@ struct OutboundConnection::Impl {
   bool broken = false;
   // Declared first, destroyed last: the objects below use it.
   asio::io_context io{1};
-  tcp::resolver resolver{io};
   tcp::socket plain_socket{io};
   std::optional<asio::ssl::context> tls_context;
   std::optional<asio::ssl::stream<tcp::socket>> tls_stream;
 };
 
 namespace {
+
+// A name lookup (getaddrinfo) on a thread of its own, which cannot be
+// interrupted: a caller that stops waiting leaves the thread to finish on
+// its own, holding only this state, so no deadline waits for the resolver.
+struct Lookup {
+  // Null when no thread could be started.
+  static std::shared_ptr<Lookup> start(const std::string& host, std::uint16_t port) {
+    auto lookup = std::make_shared<Lookup>();
+    try {
+      std::thread(run, lookup, host, port).detach();
+    } catch (const std::system_error&) {
+      return nullptr;
+    }
+    return lookup;
+  }
+
+  static void run(const std::shared_ptr<Lookup>& lookup, const std::string& host,
+                  std::uint16_t port) {
+    asio::io_context io(1);
+    tcp::resolver resolver(io);
+    error_code error;
+    auto addresses =
+        resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, error);
+    const std::lock_guard lock(lookup->mutex);
+    lookup->error = error;
+    lookup->addresses = std::move(addresses);
+    lookup->done = true;
+    lookup->finished.notify_all();
+  }
+
+  // False when `until` passed first.
+  bool waitUntil(OutboundConnection::Clock::time_point until) {
+    std::unique_lock lock(mutex);
+    return finished.wait_until(lock, until, [this] { return done; });
+  }
+
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  error_code error;
+  tcp::resolver::results_type addresses;
+};
 
 TransportError timedOut(std::string_view what) {
   return {TransportErrorCode::Timeout, std::string(what) + " timed out"};
@@ -104,16 +147,17 @@ Result<void, TransportError> OutboundConnection::connect(const std::string& host
   if (s.broken) return unexpected(brokenConnection());
   const Clock::time_point until = std::min(s.deadline, Clock::now() + timeout);
 
-  bool resolved = false;
-  error_code error;
-  tcp::resolver::results_type addresses;
-  s.resolver.async_resolve(host, std::to_string(port), tcp::resolver::numeric_service,
-                           [&](const error_code& e, tcp::resolver::results_type results) {
-                             resolved = true;
-                             error = e;
-                             addresses = std::move(results);
-                           });
-  if (!s.wait(resolved, until)) return unexpected(timedOut("resolving " + host));
+  const std::shared_ptr<Lookup> lookup = Lookup::start(host, port);
+  if (!lookup) {
+    s.broken = true;
+    return unexpected(TransportError{TransportErrorCode::Failed, "cannot start a name lookup"});
+  }
+  if (!lookup->waitUntil(until)) {
+    s.broken = true;
+    return unexpected(timedOut("resolving " + host));
+  }
+  error_code error = lookup->error;
+  const tcp::resolver::results_type addresses = lookup->addresses;
   if (error) {
     s.broken = true;
     return unexpected(TransportError{TransportErrorCode::Unreachable,

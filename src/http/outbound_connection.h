@@ -7,7 +7,9 @@
 // in the calling thread, so a connection is used by one thread at a time.
 //
 // Every operation ends by the deadline given at construction (the whole
-// exchange); connect() also has a deadline of its own. Once an operation
+// exchange); connect() also has a deadline of its own. The name lookup
+// (getaddrinfo, which cannot be interrupted) runs on a thread of its own
+// that is left to finish alone when the deadline passes first. Once an operation
 // has timed out or failed, the connection is closed and every later one
 // fails at once.
 //
