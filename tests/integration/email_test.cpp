@@ -121,6 +121,33 @@ TEST(SmtpTransportTest, LogsInWithTheConfiguredUserAndPassword) {
   EXPECT_EQ(received[0].login, kSmtpUser);
 }
 
+TEST(SmtpTransportTest, LogsInWithAuthLoginWhenTheServerOffersNoOtherMechanism) {
+  SmtpSinkOptions only_login = withLogin();
+  only_login.auth_mechanism = "LOGIN";
+  SmtpSink sink(only_login);
+  ASSERT_NE(sink.port(), 0) << sink.error();
+  email::SmtpOptions options = sinkOptions(sink);
+  options.username = kSmtpUser;
+  options.password = kSmtpPassword;
+  email::SmtpOptions wrong = options;
+  wrong.password = "not-the-password";
+
+  auto sent = email::SmtpTransport(options).send({"noreply@auth.example.org", "bob@example.org"},
+                                                 "Subject: hi\r\n\r\nhello\r\n");
+  auto refused = email::SmtpTransport(wrong).check();
+
+  ASSERT_TRUE(sent.has_value()) << sent.error().message;
+  const auto received = sink.messages();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_TRUE(received[0].authenticated);
+  EXPECT_EQ(received[0].login, kSmtpUser);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("Login denied (AUTH LOGIN)"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(refused.error().message.find("not-the-password"), std::string::npos);
+  EXPECT_FALSE(refused.error().permanent);
+}
+
 TEST(SmtpTransportTest, AWrongPasswordIsAnErrorThatDoesNotShowThePassword) {
   SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
