@@ -11,7 +11,7 @@ profile=${1:-all}
 build_packages=(
   build-essential cmake ninja-build pkg-config ccache git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libcurl4-openssl-dev libpq-dev libsqlite3-dev libargon2-dev libcrypt-dev
+  libssl-dev libpq-dev libsqlite3-dev libargon2-dev libcrypt-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev

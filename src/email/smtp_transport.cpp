@@ -1,45 +1,16 @@
 #include "email/smtp_transport.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
-#include <array>
-#include <cstring>
-#include <memory>
-#include <mutex>
+#include <cctype>
+#include <optional>
 #include <utility>
+#include <vector>
+
+#include "core/encoding.h"
+#include "http/outbound_connection.h"
 
 namespace mxauth::email {
 namespace {
-
-void initCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
-// The message text libcurl reads (CURLOPT_READFUNCTION). libcurl itself
-// escapes a line that starts with "." (RFC 5321 §4.5.2) and ends the data.
-struct Upload {
-  std::string_view data;
-  std::size_t offset = 0;
-};
-
-std::size_t readUpload(char* buffer, std::size_t size, std::size_t count, void* user) {
-  auto* upload = static_cast<Upload*>(user);
-  const std::size_t n = std::min(size * count, upload->data.size() - upload->offset);
-  std::memcpy(buffer, upload->data.data() + upload->offset, n);
-  upload->offset += n;
-  return n;
-}
 
 std::string_view securityName(SmtpSecurity security) {
   switch (security) {
@@ -59,62 +30,245 @@ bool isSafeEnvelopeAddress(std::string_view address) {
          address.find_first_of(std::string_view("\r\n\0<> ", 6)) == std::string_view::npos;
 }
 
-// One SMTP exchange: a configured handle and what it needs to stay alive.
-class Exchange {
+// The EHLO name: one word of printable characters.
+bool isSafeHeloName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isgraph(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+std::string uppercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+// The message as DATA sends it (RFC 5321 §4.5.2): every line ended by CRLF,
+// a line that starts with "." given another, then the closing ".".
+std::string dataSection(std::string_view mime) {
+  std::string out;
+  out.reserve(mime.size() + mime.size() / 64 + 8);
+  std::size_t start = 0;
+  while (start < mime.size()) {
+    const std::size_t end = mime.find('\n', start);
+    std::string_view line = mime.substr(start, end == std::string_view::npos ? end : end - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.starts_with('.')) out += '.';
+    out += line;
+    out += "\r\n";
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  out += ".\r\n";
+  return out;
+}
+
+// A server's reply: its code and the text of each line.
+struct Reply {
+  int code = 0;
+  std::vector<std::string> lines;
+};
+
+// The longest reply read (every line together): a server that sends more
+// is not answering SMTP.
+constexpr std::size_t kMaxReplyBytes = std::size_t{64} << 10;
+
+// One SMTP exchange (RFC 5321) over one connection, within the deadline
+// of the total timeout.
+class SmtpSession {
  public:
-  Exchange(const SmtpOptions& options, std::string url) : url_(std::move(url)) {
-    initCurlOnce();
-    curl_.reset(curl_easy_init());
-    if (!curl_) return;
-    CURL* curl = curl_.get();
-    curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options.connect_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_.data());
-    switch (options.security) {
-      case SmtpSecurity::Plain:
-        curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_NONE));
-        break;
-      case SmtpSecurity::StartTls:
-      case SmtpSecurity::Tls:
-        curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-        break;
+  SmtpSession(const SmtpOptions& options, std::string server)
+      : options_(options),
+        server_(std::move(server)),
+        connection_(http::OutboundConnection::Clock::now() + options.total_timeout) {}
+
+  // Connects and says hello: TLS as the mode says, EHLO, then AUTH when a
+  // user name is set.
+  Result<void, SendError> open() {
+    if (options_.port < 1 || options_.port > 65535) return unexpected(failure("bad port"));
+    if (auto connected =
+            connection_.connect(options_.host, static_cast<std::uint16_t>(options_.port),
+                                options_.connect_timeout, false);
+        !connected) {
+      return unexpected(failure(connected.error().message));
     }
-    if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
-    if (!options.username.empty()) {
-      curl_easy_setopt(curl, CURLOPT_USERNAME, options.username.c_str());
-      curl_easy_setopt(curl, CURLOPT_PASSWORD, options.password.c_str());
+    if (options_.security == SmtpSecurity::Tls) {
+      if (auto secured = connection_.startTls(options_.host, options_.ca_file); !secured) {
+        return unexpected(failure(secured.error().message));
+      }
     }
+    if (auto greeting = expect(readReply(), 220, "unexpected greeting"); !greeting) return greeting;
+    if (auto hello = sayHello(); !hello) return hello;
+    if (options_.security == SmtpSecurity::StartTls) {
+      if (auto upgraded = startTls(); !upgraded) return upgraded;
+    }
+    if (!options_.username.empty()) return authenticate();
+    return {};
   }
 
-  CURL* get() const { return curl_.get(); }
+  Result<void, SendError> sendMessage(const Envelope& envelope, std::string_view mime) {
+    if (auto from = expect(command("MAIL FROM:<" + envelope.from + ">"), 2, "MAIL FROM refused");
+        !from) {
+      return from;
+    }
+    if (auto to = expect(command("RCPT TO:<" + envelope.to + ">"), 2, "RCPT TO refused"); !to)
+      return to;
+    if (auto data = expect(command("DATA"), 354, "DATA refused"); !data) return data;
+    if (auto sent = connection_.write(dataSection(mime)); !sent) {
+      return unexpected(failure(sent.error().message));
+    }
+    return expect(readReply(), 2, "the message was refused");
+  }
 
-  // Runs the exchange; on failure, what went wrong in the words of libcurl
-  // and the server's last reply code (never the password: libcurl's error
-  // texts do not carry credentials, and the URL holds none).
-  Result<void, SendError> perform(std::string_view server) {
-    const CURLcode code = curl_easy_perform(curl_.get());
-    if (code == CURLE_OK) return {};
-    long reply = 0;
-    curl_easy_getinfo(curl_.get(), CURLINFO_RESPONSE_CODE, &reply);
-    std::string detail = error_[0] != '\0' ? std::string(error_.data()) : curl_easy_strerror(code);
-    SendError error;
-    error.message = std::string(server) + ": " + detail;
-    if (reply != 0) error.message += " (SMTP reply " + std::to_string(reply) + ")";
-    // RFC 5321 §4.2.1: 5yz is a permanent refusal of this message. A
-    // refused login is the operator's to fix, after which a retry helps.
-    error.permanent = reply >= 500 && reply < 600 && code != CURLE_LOGIN_DENIED;
-    return unexpected(std::move(error));
+  // Says goodbye; what the server answers changes nothing.
+  void quit() {
+    if (static_cast<bool>(connection_.write("QUIT\r\n"))) static_cast<void>(readReply());
   }
 
  private:
-  std::string url_;
-  CurlHandle curl_;
-  std::array<char, CURL_ERROR_SIZE> error_{};
+  SendError failure(std::string_view detail, bool permanent = false) const {
+    return SendError{server_ + ": " + std::string(detail), permanent};
+  }
+
+  Result<Reply, SendError> readReply() {
+    Reply reply;
+    std::size_t total = 0;
+    for (;;) {
+      std::size_t end = 0;
+      while ((end = received_.find('\n')) == std::string::npos) {
+        if (received_.size() > kMaxReplyBytes) return unexpected(failure("the reply is too long"));
+        auto read = connection_.readSome(received_);
+        if (!read) return unexpected(failure(read.error().message));
+        if (*read == 0) return unexpected(failure("the server closed the connection"));
+      }
+      std::string line = received_.substr(0, end);
+      received_.erase(0, end + 1);
+      if (line.ends_with('\r')) line.pop_back();
+      total += line.size();
+      // "250-text" continues the reply, "250 text" (or "250") ends it.
+      const bool well_formed =
+          line.size() >= 3 &&
+          std::all_of(line.begin(), line.begin() + 3,
+                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) &&
+          (line.size() == 3 || line[3] == ' ' || line[3] == '-');
+      const int code = well_formed ? std::stoi(line.substr(0, 3)) : 0;
+      if (!well_formed || (!reply.lines.empty() && code != reply.code) || total > kMaxReplyBytes) {
+        return unexpected(failure("the server's reply is not SMTP"));
+      }
+      reply.code = code;
+      reply.lines.push_back(line.size() > 4 ? line.substr(4) : std::string());
+      if (line.size() == 3 || line[3] == ' ') return reply;
+    }
+  }
+
+  Result<Reply, SendError> command(std::string_view line) {
+    if (auto sent = connection_.write(std::string(line) + "\r\n"); !sent) {
+      return unexpected(failure(sent.error().message));
+    }
+    return readReply();
+  }
+
+  // `wanted`: the exact reply code, or a single digit for its class.
+  // Anything else is an error that says what went wrong (`what`) and
+  // quotes the reply; permanent for a 5yz reply (RFC 5321 §4.2.1), except
+  // to AUTH: a refused login is the operator's to fix, after which a retry
+  // helps.
+  Result<void, SendError> expect(const Result<Reply, SendError>& reply, int wanted,
+                                 std::string_view what, bool permanent_if_5yz = true) const {
+    if (!reply) return unexpected(reply.error());
+    const int code = reply->code;
+    if (wanted < 10 ? code / 100 == wanted : code == wanted) return {};
+    std::string text;
+    for (const std::string& line : reply->lines) {
+      if (!text.empty()) text += ' ';
+      text += line;
+    }
+    return unexpected(failure(std::string(what) + ": " + std::to_string(code) + " " + text,
+                              permanent_if_5yz && code / 100 == 5));
+  }
+
+  // EHLO, remembering the extensions offered; HELO when EHLO is refused
+  // and no extension is needed.
+  Result<void, SendError> sayHello() {
+    extensions_.clear();
+    auto reply = command("EHLO " + options_.helo_name);
+    if (!reply) return unexpected(reply.error());
+    if (reply->code / 100 == 2) {
+      for (std::size_t i = 1; i < reply->lines.size(); ++i) {
+        extensions_.push_back(uppercase(reply->lines[i]));
+      }
+      return {};
+    }
+    if (options_.security == SmtpSecurity::StartTls || !options_.username.empty()) {
+      return expect(reply, 2, "EHLO refused");
+    }
+    return expect(command("HELO " + options_.helo_name), 2, "HELO refused");
+  }
+
+  // The parameters of an extension the server offered ("AUTH PLAIN LOGIN"
+  // -> "PLAIN LOGIN"), or nothing.
+  std::optional<std::string> extension(std::string_view keyword) const {
+    for (const std::string& line : extensions_) {
+      const std::string_view name = std::string_view(line).substr(0, line.find(' '));
+      if (name == keyword) return name.size() < line.size() ? line.substr(name.size() + 1) : "";
+    }
+    return std::nullopt;
+  }
+
+  Result<void, SendError> startTls() {
+    if (!extension("STARTTLS")) {
+      return unexpected(failure("the server does not offer STARTTLS, which the mode requires"));
+    }
+    if (auto ready = expect(command("STARTTLS"), 220, "STARTTLS refused"); !ready) return ready;
+    // What arrived before the handshake was sent in the clear by someone:
+    // it must not be read as the server's answers inside TLS.
+    if (!received_.empty()) return unexpected(failure("the server sent data before TLS began"));
+    if (auto secured = connection_.startTls(options_.host, options_.ca_file); !secured) {
+      return unexpected(failure(secured.error().message));
+    }
+    return sayHello();  // RFC 3207 §4.2: the extensions may differ under TLS
+  }
+
+  // AUTH PLAIN, or AUTH LOGIN for a server that offers only that (RFC
+  // 4954, RFC 4616). The credentials never appear in an error.
+  Result<void, SendError> authenticate() {
+    const std::optional<std::string> offered = extension("AUTH");
+    const auto offers = [&](std::string_view mechanism) {
+      if (!offered) return false;
+      const std::string padded = " " + *offered + " ";
+      return padded.find(" " + std::string(mechanism) + " ") != std::string::npos;
+    };
+    if (offers("PLAIN")) {
+      std::string credentials;
+      credentials += '\0';
+      credentials += options_.username;
+      credentials += '\0';
+      credentials += options_.password;
+      return expect(command("AUTH PLAIN " + core::base64Encode(credentials)), 235,
+                    "Login denied (AUTH PLAIN)", false);
+    }
+    if (offers("LOGIN")) {
+      if (auto asked = expect(command("AUTH LOGIN"), 334, "Login denied (AUTH LOGIN)", false);
+          !asked) {
+        return asked;
+      }
+      if (auto user = expect(command(core::base64Encode(options_.username)), 334,
+                             "Login denied (AUTH LOGIN, user name)", false);
+          !user) {
+        return user;
+      }
+      return expect(command(core::base64Encode(options_.password)), 235,
+                    "Login denied (AUTH LOGIN)", false);
+    }
+    return unexpected(failure("the server offers neither AUTH PLAIN nor AUTH LOGIN"));
+  }
+
+  const SmtpOptions& options_;
+  std::string server_;
+  http::OutboundConnection connection_;
+  std::string received_;                 // read from the server, not yet taken
+  std::vector<std::string> extensions_;  // from EHLO, upper case
 };
 
 // host:port for a URL, with an IPv6 address in brackets.
@@ -125,11 +279,6 @@ std::string hostPort(const SmtpOptions& options) {
 
 std::string_view schemeOf(const SmtpOptions& options) {
   return options.security == SmtpSecurity::Tls ? "smtps://" : "smtp://";
-}
-
-// smtp[s]://host:port/helo-name: libcurl says EHLO with the URL's path.
-std::string smtpUrl(const SmtpOptions& options) {
-  return std::string(schemeOf(options)) + hostPort(options) + "/" + options.helo_name;
 }
 
 }  // namespace
@@ -145,29 +294,25 @@ Result<void, SendError> SmtpTransport::send(const Envelope& envelope, std::strin
   if (!isSafeEnvelopeAddress(envelope.from) || !isSafeEnvelopeAddress(envelope.to)) {
     return unexpected(SendError{"the envelope addresses are not plain addresses", true});
   }
-  Exchange exchange(options_, smtpUrl(options_));
-  if (exchange.get() == nullptr) return unexpected(SendError{"curl_easy_init failed", false});
-  CURL* curl = exchange.get();
-  const std::string mail_from = "<" + envelope.from + ">";
-  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, mail_from.c_str());
-  const std::string rcpt_to = "<" + envelope.to + ">";
-  Slist recipients(curl_slist_append(nullptr, rcpt_to.c_str()));
-  if (!recipients) return unexpected(SendError{"out of memory", false});
-  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients.get());
-  Upload upload{mime, 0};
-  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl, CURLOPT_READFUNCTION, readUpload);
-  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mime.size()));
-  return exchange.perform(describe());
+  if (!isSafeHeloName(options_.helo_name)) {
+    return unexpected(SendError{describe() + ": the EHLO name is not one word", false});
+  }
+  SmtpSession session(options_, describe());
+  if (auto opened = session.open(); !opened) return opened;
+  auto sent = session.sendMessage(envelope, mime);
+  session.quit();
+  return sent;
 }
 
 Result<void, SendError> SmtpTransport::check() {
-  Exchange exchange(options_, smtpUrl(options_));
-  if (exchange.get() == nullptr) return unexpected(SendError{"curl_easy_init failed", false});
+  if (!isSafeHeloName(options_.helo_name)) {
+    return unexpected(SendError{describe() + ": the EHLO name is not one word", false});
+  }
   // The connection phase only: greeting, EHLO, STARTTLS, AUTH; then QUIT.
-  curl_easy_setopt(exchange.get(), CURLOPT_CONNECT_ONLY, 1L);
-  return exchange.perform(describe());
+  SmtpSession session(options_, describe());
+  auto opened = session.open();
+  session.quit();
+  return opened;
 }
 
 }  // namespace mxauth::email

@@ -1,12 +1,13 @@
 #pragma once
 
-// email.transport: smtp. Sends over SMTP with libcurl (RFC 5321): one
-// connection per message (a handful of messages a minute; no pool to keep
-// healthy), TLS as email.smtp.mode says, AUTH when a user name is set.
-// libcurl picks the SASL mechanism the server offers (PLAIN, LOGIN, …);
-// over a plain connection it still authenticates if asked to, so use
+// email.transport: smtp. Sends over SMTP (RFC 5321) on an
+// http::OutboundConnection (Asio, OpenSSL): one connection per message (a
+// handful of messages a minute; no pool to keep healthy), TLS as
+// email.smtp.mode says (the certificate always verified, for `host`), AUTH
+// when a user name is set: PLAIN, or LOGIN when the server offers only
+// that. Over a plain connection it still authenticates if asked to, so use
 // plain mode with a password only towards a server on the same host or
-// network.
+// network. Errors name the step and quote the server's reply.
 
 #include <chrono>
 #include <string>
@@ -18,7 +19,7 @@ namespace mxauth::email {
 
 enum class SmtpSecurity {
   Plain,     // smtp://, no TLS
-  StartTls,  // smtp://, then STARTTLS, which must succeed (CURLUSESSL_ALL)
+  StartTls,  // smtp://, then STARTTLS, which must be offered and succeed
   Tls,       // smtps://, TLS from the first byte (RFC 8314)
 };
 

@@ -1,71 +1,22 @@
 #include "http/client.h"
 
-#include <arpa/inet.h>
-#include <curl/curl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <array>
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <cctype>
-#include <memory>
-#include <mutex>
+#include <charconv>
 #include <optional>
 #include <vector>
+
+#include "http/outbound_connection.h"
 
 namespace mxauth::http {
 namespace {
 
-void initialiseCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
-struct Sink {
-  OutboundResponse* response = nullptr;
-  std::size_t limit = 0;
-  bool too_large = false;
-};
-
-std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const std::size_t bytes = size * count;
-  if (sink->response->body.size() + bytes > sink->limit) {
-    sink->too_large = true;
-    return 0;  // makes curl fail with CURLE_WRITE_ERROR
-  }
-  sink->response->body.append(data, bytes);
-  return bytes;
-}
-
-std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const std::size_t bytes = size * count;
-  std::string_view line(data, bytes);
-  if (line.starts_with("HTTP/")) {
-    sink->response->headers.clear();  // a new response (after 100 Continue)
-    return bytes;
-  }
-  const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return bytes;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  sink->response->headers.emplace_back(std::move(name), std::string(value));
-  return bytes;
-}
+namespace beast_http = boost::beast::http;
 
 // Ranges no fetch on someone else's behalf may reach (isPublicUnicast).
 // IPv4 ranges also cover the IPv4-mapped IPv6 form (IpAddress stores IPv4
@@ -79,53 +30,203 @@ constexpr std::array kNonPublicRanges = {
     "ff00::/8",
 };
 
-// What the open-socket callback saw: whether it refused an address.
-struct AddressGuard {
-  bool refused = false;
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+TransportError failed(std::string message) {
+  return {TransportErrorCode::Failed, std::move(message)};
+}
+
+// Where a URL points: what connecting needs and what the request line and
+// Host header say.
+struct Target {
+  bool https = false;
+  std::string host;  // a name or an IP address, without brackets
+  std::uint16_t port = 0;
+  std::string authority;  // for Host: the host (bracketed if IPv6), ":port" if not the default
+  std::string path;       // origin form: path and query, never empty
 };
 
-std::optional<IpAddress> addressOf(const sockaddr* address) {
-  std::array<char, INET6_ADDRSTRLEN> text{};
-  const void* bytes = nullptr;
-  if (address->sa_family == AF_INET) {
-    bytes = &reinterpret_cast<const sockaddr_in*>(address)->sin_addr;
-  } else if (address->sa_family == AF_INET6) {
-    bytes = &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;
+bool isHostNameCharacter(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+}
+
+bool isIpv6Character(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+}
+
+// RFC 9110 §5.6.2: a token (method and header names).
+bool isToken(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+bool hasControlCharacters(std::string_view text, bool allow_space) {
+  return std::any_of(text.begin(), text.end(), [allow_space](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f || (!allow_space && byte == ' ');
+  });
+}
+
+// An absolute http:// or https:// URL. Forbidden for another scheme (or
+// http:// when only https:// is allowed); Failed when it cannot be read,
+// or carries credentials.
+Result<Target, TransportError> parseTarget(std::string_view url, bool https_only) {
+  const std::size_t separator = url.find("://");
+  if (separator == std::string_view::npos) return unexpected(failed("not an absolute URL"));
+  const std::string scheme = lowercase(url.substr(0, separator));
+  if (scheme != "https" && (scheme != "http" || https_only)) {
+    return unexpected(TransportError{TransportErrorCode::Forbidden, "scheme not allowed"});
+  }
+  Target target;
+  target.https = scheme == "https";
+  std::string_view rest = url.substr(separator + 3);
+  const std::size_t authority_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, authority_end);
+  std::string_view path =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  path = path.substr(0, path.find('#'));
+  if (authority.find('@') != std::string_view::npos) {
+    return unexpected(failed("credentials in the URL are not supported"));
+  }
+
+  std::string_view host;
+  std::string_view port_text;
+  bool ipv6 = false;
+  if (authority.starts_with('[')) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return unexpected(failed("bad host in URL"));
+    host = authority.substr(1, close - 1);
+    ipv6 = true;
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) return unexpected(failed("bad host in URL"));
+    if (!after.empty()) port_text = after.substr(1);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), isIpv6Character)) {
+      return unexpected(failed("bad host in URL"));
+    }
   } else {
-    return std::nullopt;
+    const std::size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), isHostNameCharacter)) {
+      return unexpected(failed("bad host in URL"));
+    }
   }
-  if (inet_ntop(address->sa_family, bytes, text.data(), text.size()) == nullptr) {
-    return std::nullopt;
+  const std::uint16_t default_port = target.https ? 443 : 80;
+  target.port = default_port;
+  if (!port_text.empty()) {
+    unsigned port = 0;
+    const auto [end, error] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535) {
+      return unexpected(failed("bad port in URL"));
+    }
+    target.port = static_cast<std::uint16_t>(port);
   }
-  return IpAddress::parse(text.data());
+  if (hasControlCharacters(path, false)) return unexpected(failed("bad path in URL"));
+
+  target.host = std::string(host);
+  target.authority = ipv6 ? "[" + target.host + "]" : target.host;
+  if (target.port != default_port) target.authority += ":" + std::to_string(target.port);
+  target.path = path.empty() || path.starts_with('?') ? "/" + std::string(path) : std::string(path);
+  return target;
 }
 
-// CURLOPT_OPENSOCKETFUNCTION: sees the resolved address of every connection
-// attempt, so refusing here holds whatever the name resolved to.
-curl_socket_t openPublicSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
-  auto* guard = static_cast<AddressGuard*>(user);
-  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
-  std::optional<IpAddress> ip = addressOf(&address->addr);
-  if (!ip || !isPublicUnicast(*ip)) {
-    guard->refused = true;
-    return CURL_SOCKET_BAD;
-  }
-  return ::socket(address->family, address->socktype, address->protocol);
+bool hasHeader(const OutboundRequest& request, std::string_view name) {
+  return std::any_of(request.headers.begin(), request.headers.end(),
+                     [&](const auto& header) { return lowercase(header.first) == name; });
 }
 
-TransportError transportError(CURLcode code, const char* detail, bool too_large) {
-  if (too_large) return {TransportErrorCode::TooLarge, "the response is larger than allowed"};
-  std::string message = detail[0] != '\0' ? std::string(detail) : curl_easy_strerror(code);
-  switch (code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return {TransportErrorCode::Unreachable, std::move(message)};
-    case CURLE_OPERATION_TIMEDOUT:
-      return {TransportErrorCode::Timeout, std::move(message)};
-    default:
-      return {TransportErrorCode::Failed, std::move(message)};
+// The request's head and body. Defaults (User-Agent, Accept, a form
+// Content-Type for a body) give way to the caller's headers, and a header
+// with an empty value is not sent at all; the framing headers are ours
+// alone.
+Result<std::string, TransportError> serialise(const OutboundRequest& request, const Target& target,
+                                              const std::string& user_agent) {
+  if (!isToken(request.method)) return unexpected(failed("bad method"));
+  std::string out = request.method + " " + target.path + " HTTP/1.1\r\n";
+  out += "Host: " + target.authority + "\r\n";
+  if (!hasHeader(request, "user-agent")) out += "User-Agent: " + user_agent + "\r\n";
+  if (!hasHeader(request, "accept")) out += "Accept: */*\r\n";
+  for (const auto& [name, value] : request.headers) {
+    const std::string lower = lowercase(name);
+    if (!isToken(name) || hasControlCharacters(value, true) || lower == "host" ||
+        lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
+      return unexpected(failed("bad request header " + name));
+    }
+    if (!value.empty()) out += name + ": " + value + "\r\n";
   }
+  const bool with_body =
+      request.method != "GET" && (request.method != "DELETE" || !request.body.empty());
+  if (with_body) {
+    if (!hasHeader(request, "content-type")) {
+      out += "Content-Type: application/x-www-form-urlencoded\r\n";
+    }
+    out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  }
+  out += "Connection: close\r\n\r\n";
+  if (with_body) out += request.body;
+  return out;
+}
+
+// Reads the response (after any 1xx interim ones), its body at most
+// `limit` bytes.
+Result<OutboundResponse, TransportError> readResponse(OutboundConnection& connection,
+                                                      std::size_t limit, bool head) {
+  std::optional<beast_http::response_parser<beast_http::string_body>> parser;
+  const auto startParser = [&] {
+    parser.emplace();
+    parser->header_limit(std::uint32_t{64} << 10);
+    parser->body_limit(limit);
+    parser->eager(true);
+    parser->skip(head);  // the answer to HEAD has no body, whatever it says
+  };
+  startParser();
+  std::string received;
+  for (;;) {
+    if (!received.empty()) {
+      boost::system::error_code error;
+      const std::size_t used =
+          parser->put(boost::asio::buffer(received.data(), received.size()), error);
+      received.erase(0, used);
+      if (error == beast_http::error::body_limit) {
+        return unexpected(
+            TransportError{TransportErrorCode::TooLarge, "the response is larger than allowed"});
+      }
+      if (error && error != beast_http::error::need_more) {
+        return unexpected(failed("malformed response: " + error.message()));
+      }
+      if (parser->is_done()) {
+        if (parser->get().result_int() / 100 != 1) break;
+        startParser();  // an interim response (100 Continue): the real one follows
+        continue;
+      }
+      if (!error && used > 0) continue;
+    }
+    auto read = connection.readSome(received);
+    if (!read) return unexpected(std::move(read.error()));
+    if (*read == 0) {
+      boost::system::error_code error;
+      parser->put_eof(error);
+      if (error) return unexpected(failed("the connection closed before the response ended"));
+      break;
+    }
+  }
+  OutboundResponse response;
+  const auto& message = parser->get();
+  response.status = static_cast<int>(message.result_int());
+  for (const auto& field : message) {
+    response.headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
+  }
+  response.body = message.body();
+  return response;
 }
 
 }  // namespace
@@ -148,76 +249,28 @@ std::string_view OutboundResponse::header(std::string_view name) const {
   return {};
 }
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
-  initialiseCurlOnce();
-}
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
 
 Result<OutboundResponse, TransportError> HttpClient::send(const OutboundRequest& request) const {
-  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
-  if (!handle) return unexpected(TransportError{TransportErrorCode::Failed, "curl_easy_init"});
-  CURL* curl = handle.get();
+  const auto deadline = OutboundConnection::Clock::now() + options_.total_timeout;
+  auto target = parseTarget(request.url, options_.https_only);
+  if (!target) return unexpected(std::move(target.error()));
+  auto message = serialise(request, *target, options_.user_agent);
+  if (!message) return unexpected(std::move(message.error()));
 
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  for (const auto& [name, value] : request.headers) {
-    const std::string line = name + ": " + value;
-    curl_slist* appended = curl_slist_append(headers.get(), line.c_str());
-    if (appended == nullptr) {
-      return unexpected(TransportError{TransportErrorCode::Failed, "curl_slist_append"});
-    }
-    static_cast<void>(headers.release());
-    headers.reset(appended);
+  OutboundConnection connection(deadline);
+  if (auto connected = connection.connect(target->host, target->port, options_.connect_timeout,
+                                          options_.public_addresses_only);
+      !connected) {
+    return unexpected(std::move(connected.error()));
   }
-  // No "Expect: 100-continue" round trip for our small bodies.
-  headers.reset(curl_slist_append(headers.release(), "Expect:"));
-
-  OutboundResponse response;
-  Sink sink{&response, options_.max_response_bytes, false};
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  AddressGuard guard;
-
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options_.https_only ? "https" : "http,https");
-  if (options_.public_addresses_only) {
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, openPublicSocket);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  }
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, onHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
-  if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (request.method != "DELETE" || !request.body.empty()) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
+  if (target->https) {
+    if (auto secured = connection.startTls(target->host, options_.ca_file); !secured) {
+      return unexpected(std::move(secured.error()));
     }
   }
-
-  const CURLcode code = curl_easy_perform(curl);
-  if (code == CURLE_UNSUPPORTED_PROTOCOL) {
-    return unexpected(TransportError{TransportErrorCode::Forbidden, "scheme not allowed"});
-  }
-  if (code != CURLE_OK && guard.refused) {
-    return unexpected(TransportError{TransportErrorCode::Forbidden,
-                                     "the host has no public address (refused before connecting)"});
-  }
-  if (code != CURLE_OK) return unexpected(transportError(code, error_buffer, sink.too_large));
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  response.status = static_cast<int>(status);
-  return response;
+  if (auto sent = connection.write(*message); !sent) return unexpected(std::move(sent.error()));
+  return readResponse(connection, options_.max_response_bytes, request.method == "HEAD");
 }
 
 }  // namespace mxauth::http

@@ -3,21 +3,26 @@
 // A small synchronous HTTP client for the calls mxauth makes to other
 // servers: the homeserver's /_synapse/mas API, `mxauth doctor`, and the JWK
 // sets of clients that registered a `jwks_uri` (oauth/jwks_fetcher.h).
-// libcurl stays inside client.cpp.
+// Written on Boost.Beast's response parser and an OutboundConnection
+// (outbound_connection.h: Asio, OpenSSL): one connection per request,
+// `Connection: close`, HTTP/1.1.
 //
 // Every request has a deadline for the whole exchange and one for the
 // connection, a cap on the response body, and follows no redirects. Callers
 // run it from the blocking worker pool, never from an I/O thread. An
 // HttpClient may be used from several threads at once (each request has a
-// handle of its own).
+// connection and an io_context of its own). https:// is always verified:
+// the certificate chain against the system's trust store and the
+// certificate's names against the URL's host, TLS 1.2 or later.
 //
 // For URLs that someone else chose (security checklist B.18, SSRF), the
 // options can restrict the schemes (`https_only`) and refuse every address
 // that is not public unicast (`public_addresses_only`): the check is made on
 // each address the host name resolved to, right before connecting, so a
 // name that resolves to 127.0.0.1 (or changes its answer between two
-// lookups) is refused as an IP literal would be; proxies from the
-// environment are then ignored, since the check would see only the proxy.
+// lookups) is refused as an IP literal would be. No proxy is ever used
+// (the environment's proxy variables are not read), so the check sees the
+// real destination.
 
 #include <chrono>
 #include <cstddef>
@@ -34,6 +39,11 @@ namespace mxauth::http {
 struct OutboundRequest {
   std::string method = "GET";  // GET, POST, PUT, DELETE
   std::string url;             // absolute http:// or https:// URL
+  // Sent as given, after the client's User-Agent and Accept (and, with a
+  // body, a form Content-Type), each of which a header of the same name
+  // replaces. A header with an empty value is not sent: it only stops the
+  // default. Host, Content-Length, Transfer-Encoding and Connection are the
+  // client's own (a request that sets one fails).
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
@@ -75,6 +85,9 @@ struct HttpClientOptions {
   // Only public unicast addresses (see the header comment and
   // isPublicUnicast()).
   bool public_addresses_only = false;
+  // A PEM bundle of CA certificates to trust for https:// instead of the
+  // system's (tests with a CA of their own); empty: the system's.
+  std::string ca_file;
 };
 
 // False for the addresses a fetch on someone else's behalf must not reach:

@@ -83,6 +83,30 @@ TEST_F(HttpClientTest, PostsTheBodyWithTheGivenHeaders) {
   EXPECT_EQ(response->body, R"(POST application/json Bearer s {"a":1})");
 }
 
+TEST_F(HttpClientTest, SendsAFormTypeByDefaultAndNoHeaderWithAnEmptyValue) {
+  HttpClient client;
+  auto form = client.send({"POST", url("/echo"), {}, "a=1"});
+  auto bare = client.send({"POST", url("/echo"), {{"Content-Type", ""}}, "a=1"});
+
+  ASSERT_TRUE(form.has_value()) << form.error().message;
+  EXPECT_EQ(form->body, "POST application/x-www-form-urlencoded - a=1");
+  ASSERT_TRUE(bare.has_value()) << bare.error().message;
+  EXPECT_EQ(bare->body, "POST - - a=1");
+}
+
+TEST_F(HttpClientTest, RefusesHeadersThatWouldChangeTheFraming) {
+  HttpClient client;
+  for (const OutboundRequest& request :
+       {OutboundRequest{"POST", url("/echo"), {{"Content-Length", "1"}}, "a=1"},
+        OutboundRequest{"POST", url("/echo"), {{"X-Evil", "a\r\nHost: b"}}, ""},
+        OutboundRequest{"GET /x HTTP/1.1\r\n", url("/json"), {}, ""},
+        OutboundRequest{"GET", url("/json x"), {}, ""}}) {
+    auto response = client.send(request);
+    ASSERT_FALSE(response.has_value()) << request.url;
+    EXPECT_EQ(response.error().code, TransportErrorCode::Failed) << request.url;
+  }
+}
+
 TEST_F(HttpClientTest, RefusesAResponseLargerThanTheLimit) {
   HttpClientOptions options;
   options.max_response_bytes = std::size_t{1} << 20;

@@ -121,6 +121,33 @@ TEST(SmtpTransportTest, LogsInWithTheConfiguredUserAndPassword) {
   EXPECT_EQ(received[0].login, kSmtpUser);
 }
 
+TEST(SmtpTransportTest, LogsInWithAuthLoginWhenTheServerOffersNoOtherMechanism) {
+  SmtpSinkOptions only_login = withLogin();
+  only_login.auth_mechanism = "LOGIN";
+  SmtpSink sink(only_login);
+  ASSERT_NE(sink.port(), 0) << sink.error();
+  email::SmtpOptions options = sinkOptions(sink);
+  options.username = kSmtpUser;
+  options.password = kSmtpPassword;
+  email::SmtpOptions wrong = options;
+  wrong.password = "not-the-password";
+
+  auto sent = email::SmtpTransport(options).send({"noreply@auth.example.org", "bob@example.org"},
+                                                 "Subject: hi\r\n\r\nhello\r\n");
+  auto refused = email::SmtpTransport(wrong).check();
+
+  ASSERT_TRUE(sent.has_value()) << sent.error().message;
+  const auto received = sink.messages();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_TRUE(received[0].authenticated);
+  EXPECT_EQ(received[0].login, kSmtpUser);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("Login denied (AUTH LOGIN)"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(refused.error().message.find("not-the-password"), std::string::npos);
+  EXPECT_FALSE(refused.error().permanent);
+}
+
 TEST(SmtpTransportTest, AWrongPasswordIsAnErrorThatDoesNotShowThePassword) {
   SmtpSink sink(withLogin());
   ASSERT_NE(sink.port(), 0) << sink.error();
@@ -228,6 +255,62 @@ TEST(SmtpTransportTest, RefusesACertificateItDoesNotTrust) {
 
   ASSERT_FALSE(sent.has_value());
   EXPECT_NE(sent.error().message.find("certificate"), std::string::npos) << sent.error().message;
+  EXPECT_TRUE(sink.messages().empty());
+}
+
+TEST(SmtpTransportTest, SendsCrlfLinesAndKeepsALeadingDotThroughDotStuffing) {
+  SmtpSink sink;
+  ASSERT_NE(sink.port(), 0) << sink.error();
+
+  // A line that starts with a dot, a bare LF, a lone dot, no final newline.
+  auto sent = email::SmtpTransport(sinkOptions(sink))
+                  .send({"noreply@auth.example.org", "bob@example.org"},
+                        "Subject: dots\r\n\r\n.leading dot\r\nbare LF\n.\r\nlast line");
+
+  ASSERT_TRUE(sent.has_value()) << sent.error().message;
+  const auto received = sink.messages();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].data, "Subject: dots\r\n\r\n.leading dot\r\nbare LF\r\n.\r\nlast line\r\n");
+}
+
+TEST(SmtpTransportTest, StartTlsVerifiesTheCertificateAndItsName) {
+  SmtpSink sink(overTls("starttls", false));
+  ASSERT_NE(sink.port(), 0) << sink.error();
+  email::SmtpOptions options = sinkOptions(sink);
+  options.security = email::SmtpSecurity::StartTls;
+  options.host = "localhost";  // SNI, and the certificate's DNS name
+  options.ca_file = sink.caFile();
+  const email::Envelope envelope{"noreply@auth.example.org", "bob@example.org"};
+
+  auto trusted = email::SmtpTransport(options).send(envelope, "Subject: x\r\n\r\nx\r\n");
+  options.ca_file.clear();  // the system's CAs
+  auto untrusted = email::SmtpTransport(options).send(envelope, "Subject: x\r\n\r\nx\r\n");
+  auto unchecked = email::SmtpTransport(options).check();
+
+  ASSERT_TRUE(trusted.has_value()) << trusted.error().message;
+  ASSERT_FALSE(untrusted.has_value());
+  EXPECT_NE(untrusted.error().message.find("certificate"), std::string::npos)
+      << untrusted.error().message;
+  EXPECT_FALSE(untrusted.error().permanent);
+  EXPECT_FALSE(unchecked.has_value());
+  const auto received = sink.messages();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_TRUE(received[0].tls);
+}
+
+TEST(SmtpTransportTest, RefusesToSendWhenStartTlsIsRequiredButNotOffered) {
+  SmtpSink sink;  // offers no STARTTLS
+  ASSERT_NE(sink.port(), 0) << sink.error();
+  email::SmtpOptions options = sinkOptions(sink);
+  options.security = email::SmtpSecurity::StartTls;
+
+  auto sent = email::SmtpTransport(options).send({"noreply@auth.example.org", "bob@example.org"},
+                                                 "Subject: x\r\n\r\nx\r\n");
+
+  ASSERT_FALSE(sent.has_value());
+  EXPECT_NE(sent.error().message.find("does not offer STARTTLS"), std::string::npos)
+      << sent.error().message;
+  EXPECT_FALSE(sent.error().permanent);
   EXPECT_TRUE(sink.messages().empty());
 }
 

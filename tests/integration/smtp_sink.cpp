@@ -35,6 +35,10 @@ SmtpSink::SmtpSink(SmtpSinkOptions options) : dir_(freshDirectory()) {
     args.emplace_back("--auth");
     args.push_back(*options.credentials);
   }
+  if (options.auth_mechanism) {
+    args.emplace_back("--auth-mechanism");
+    args.push_back(*options.auth_mechanism);
+  }
   if (options.tls) {
     args.emplace_back("--tls");
     args.push_back(*options.tls);

@@ -16,9 +16,10 @@
 namespace mxauth::test {
 
 struct SmtpSinkOptions {
-  std::optional<std::string> credentials;  // "user:password": AUTH required
-  int fail_first = 0;                      // answer the first N messages' data with…
-  int fail_code = 451;                     // …this reply
+  std::optional<std::string> credentials;     // "user:password": AUTH required
+  std::optional<std::string> auth_mechanism;  // offer only this one: "PLAIN" or "LOGIN"
+  int fail_first = 0;                         // answer the first N messages' data with…
+  int fail_code = 451;                        // …this reply
   // "starttls" (required before MAIL) or "tls" (smtps); caFile() is then
   // the server's self-signed certificate.
   std::optional<std::string> tls;

@@ -10,6 +10,7 @@ SIGTERM.
 
   --auth USER:PASSWORD   require AUTH (PLAIN or LOGIN) with these credentials,
                          over the plain connection too
+  --auth-mechanism M     offer only this AUTH mechanism (PLAIN or LOGIN)
   --fail-first N         answer the first N messages' data with --fail-code
   --fail-code CODE       451 (default: a temporary failure) or 5yz
   --tls starttls|tls     offer STARTTLS and require it before MAIL, or speak TLS
@@ -100,6 +101,7 @@ async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True)
     parser.add_argument("--auth")
+    parser.add_argument("--auth-mechanism", choices=["PLAIN", "LOGIN"])
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--fail-code", type=int, default=451)
     parser.add_argument("--tls", choices=["starttls", "tls"])
@@ -110,6 +112,9 @@ async def main():
     if args.auth:
         kwargs.update(authenticator=authenticator_for(args.auth), auth_required=True,
                       auth_require_tls=False)
+        if args.auth_mechanism:
+            kwargs.update(auth_exclude_mechanism=[
+                m for m in ("PLAIN", "LOGIN") if m != args.auth_mechanism])
     server_ssl = None
     if args.tls == "starttls":
         kwargs.update(tls_context=tls_context(args.dir), require_starttls=True)

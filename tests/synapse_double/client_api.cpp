@@ -27,8 +27,8 @@ constexpr std::string_view kStableDevicePrefix = "urn:matrix:client:device:";
 constexpr std::string_view kUnstableDevicePrefix = "urn:matrix:org.matrix.msc2967.client:device:";
 constexpr std::size_t kMaxDeviceIdLength = 255;
 
-// What a proxy never forwards (RFC 9110 §7.6.1), plus what libcurl or our
-// server computes itself.
+// What a proxy never forwards (RFC 9110 §7.6.1), plus what our HTTP client
+// or our server computes itself.
 bool isHopByHop(std::string_view name) {
   for (std::string_view hop :
        {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer",
@@ -362,8 +362,8 @@ http::Response SynapseDouble::Impl::forwardToMxauth(http::Request& request) {
     }
     out.headers.emplace_back(field.name, field.value);
   }
-  // libcurl adds these when the client sent none; an empty value stops it,
-  // so that mxauth sees what the client sent.
+  // http::HttpClient adds these when the client sent none; an empty value
+  // stops it, so that mxauth sees what the client sent.
   for (std::string_view name : {"Accept", "Content-Type", "User-Agent"}) {
     if (!request.headers.contains(name)) out.headers.emplace_back(std::string(name), "");
   }

@@ -63,6 +63,9 @@ SynapseDouble::Impl::Impl(SynapseDoubleOptions opts)
           .total_timeout = options.outbound_timeout,
           .max_response_bytes = std::size_t{1} << 20,  // Synapse's introspection limit (§5.4)
           .user_agent = "Synapse (synapse-double)",
+          .https_only = false,
+          .public_addresses_only = false,
+          .ca_file = {},
       }),
       mxauth_base(options.mxauth_base),
       pool("synapse-double", kWorkerThreads, kWorkerQueue) {

@@ -1101,8 +1101,13 @@ TEST_F(SynapseDoubleTest, AFaultCanCarryItsOwnBody) {
 TEST_F(SynapseDoubleTest, ADelayedAnswerOutlastsTheClientWithoutHoldingUpOtherRequests) {
   synapse_.addUser("alice");
   synapse_.addFault(Fault{"/_synapse/mas/upsert_device", 0, "", 10min, 1});
-  http::HttpClient impatient(
-      http::HttpClientOptions{.connect_timeout = 2s, .total_timeout = 300ms});
+  http::HttpClient impatient(http::HttpClientOptions{.connect_timeout = 2s,
+                                                     .total_timeout = 300ms,
+                                                     .max_response_bytes = std::size_t{1} << 20,
+                                                     .user_agent = "mxauth",
+                                                     .https_only = false,
+                                                     .public_addresses_only = false,
+                                                     .ca_file = {}});
   http::OutboundRequest upsert;
   upsert.method = "POST";
   upsert.url = synapse_.baseUrl() + "_synapse/mas/upsert_device";
