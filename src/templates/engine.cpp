@@ -5,8 +5,8 @@
 namespace mxauth::templates {
 namespace {
 
-constexpr std::string_view kTagOpen = "{{";
-constexpr std::string_view kTagClose = "}}";
+constexpr std::string_view kMustacheOpen = "{{";
+constexpr std::string_view kMustacheClose = "}}";
 
 std::string_view trimTagContents(std::string_view text) {
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -93,19 +93,19 @@ Result<Template, std::string> Template::compile(std::string source, Escape escap
   std::vector<std::size_t> open_sections;  // indexes into program
   std::size_t position = 0;
   while (position < text.size()) {
-    const std::size_t open = text.find(kTagOpen, position);
+    const std::size_t open = text.find(kMustacheOpen, position);
     if (open == std::string_view::npos) {
       addText(position, text.size());
       break;
     }
     addText(position, open);
-    const std::size_t close = text.find(kTagClose, open + kTagOpen.size());
+    const std::size_t close = text.find(kMustacheClose, open + kMustacheOpen.size());
     if (close == std::string_view::npos) {
       return unexpected("unclosed tag at " + std::to_string(open));
     }
     std::string_view contents =
-        trimTagContents(text.substr(open + kTagOpen.size(), close - open - 2));
-    position = close + kTagClose.size();
+        trimTagContents(text.substr(open + kMustacheOpen.size(), close - open - 2));
+    position = close + kMustacheClose.size();
     const char sigil = contents.empty() ? '\0' : contents.front();
     if (sigil == '!') continue;
     if (sigil == '{' || sigil == '&' || sigil == '=' || sigil == '>') {
