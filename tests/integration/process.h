@@ -61,6 +61,7 @@ class ServeProcess {
   std::optional<std::uint16_t> waitUntilListening(
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
   void signal(int signo);
   // The exit code (or 128 + signal), or nullopt if still running at the deadline.

@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <fstream>
 #include <regex>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "http/headers.h"
@@ -353,6 +356,27 @@ TEST(ServePostgres, DatabaseThatGoesAwayGives503AndRecoversWhenItReturns) {
   EXPECT_EQ(server.wait(), 0);
 }
 
+// The shared libraries a running server has mapped (/proc/PID/maps).
+std::string mappedFiles(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream text;
+  text << maps.rdbuf();
+  return text.str();
+}
+
+TEST(Serve, ASqliteServerNeverLoadsLibpq) {
+  TempDir dir;
+  ServeProcess server(dir.path(), {});
+  auto port = server.waitUntilListening();
+  ASSERT_TRUE(port) << server.err();
+  ASSERT_EQ(roundTrip(*port, "GET", "/health").status, 200);
+  const std::string maps = mappedFiles(server.pid());
+  ASSERT_NE(maps.find("libsqlite3"), std::string::npos) << "the check reads the wrong process";
+  EXPECT_EQ(maps.find("libpq.so"), std::string::npos);
+  EXPECT_EQ(maps.find("libldap"), std::string::npos);
+  EXPECT_EQ(maps.find("libgnutls"), std::string::npos);
+}
+
 TEST(ServePostgres, ServesHealthOnPostgresql) {
   auto database = TestDatabase::create(Backend::Postgres);
   if (!database) {
@@ -365,6 +389,8 @@ TEST(ServePostgres, ServesHealthOnPostgresql) {
   ASSERT_TRUE(port) << server.err();
   EXPECT_EQ(roundTrip(*port, "GET", "/health").status, 200);
   EXPECT_NE(server.out().find(R"("database":"postgres")"), std::string::npos);
+  EXPECT_NE(mappedFiles(server.pid()).find("libpq.so"), std::string::npos)
+      << "loaded when PostgreSQL is used";
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "storage/postgres/invalidation_listener.h"
 
-#include <libpq-fe.h>
 #include <poll.h>
 
 #include <cerrno>
@@ -8,6 +7,8 @@
 #include <string>
 #include <thread>
 #include <utility>
+
+#include "storage/postgres/libpq.h"
 
 namespace mxauth::storage::postgres {
 namespace {
@@ -35,7 +36,7 @@ class InvalidationListener final : public Subscription {
 
  private:
   struct ConnectionCloser {
-    void operator()(PGconn* connection) const { PQfinish(connection); }
+    void operator()(PGconn* connection) const { libpq().PQfinish(connection); }
   };
   using ConnectionPtr = std::unique_ptr<PGconn, ConnectionCloser>;
 
@@ -44,12 +45,13 @@ class InvalidationListener final : public Subscription {
     const char* const keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
     const char* const values[] = {timeout.c_str(), "mxauth-listener", options_.uri.c_str(),
                                   nullptr};
-    ConnectionPtr connection(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
-    if (!connection || PQstatus(connection.get()) != CONNECTION_OK) return nullptr;
+    if (!loadLibpq()) return nullptr;
+    ConnectionPtr connection(libpq().PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+    if (!connection || libpq().PQstatus(connection.get()) != CONNECTION_OK) return nullptr;
     const std::string listen = std::string("LISTEN ") + kInvalidationChannel;
-    PGresult* result = PQexec(connection.get(), listen.c_str());
-    const bool listening = result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
-    PQclear(result);
+    PGresult* result = libpq().PQexec(connection.get(), listen.c_str());
+    const bool listening = result != nullptr && libpq().PQresultStatus(result) == PGRES_COMMAND_OK;
+    libpq().PQclear(result);
     if (!listening) return nullptr;
     return connection;
   }
@@ -83,21 +85,21 @@ class InvalidationListener final : public Subscription {
 
   // Delivers notifications until the connection fails or a stop.
   void listen(const std::stop_token& stop, PGconn* connection) {
-    const int socket = PQsocket(connection);
+    const int socket = libpq().PQsocket(connection);
     if (socket < 0) return;
     while (!stop.stop_requested()) {
       pollfd waiting{socket, POLLIN, 0};
       const int ready = ::poll(&waiting, 1, kPollMillis);
       if (ready < 0 && errno != EINTR) return;
       if (ready <= 0) continue;
-      if (PQconsumeInput(connection) == 0) return;  // the connection is gone
-      while (PGnotify* notification = PQnotifies(connection)) {
+      if (libpq().PQconsumeInput(connection) == 0) return;  // the connection is gone
+      while (PGnotify* notification = libpq().PQnotifies(connection)) {
         const std::optional<Invalidation> invalidation =
             parseInvalidation(notification->extra != nullptr ? notification->extra : "");
-        PQfreemem(notification);
+        libpq().PQfreemem(notification);
         if (invalidation) handler_(*invalidation);
       }
-      if (PQstatus(connection) != CONNECTION_OK) return;
+      if (libpq().PQstatus(connection) != CONNECTION_OK) return;
     }
   }
 

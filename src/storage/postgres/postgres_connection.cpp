@@ -56,36 +56,42 @@ Result<std::unique_ptr<PostgresConnection>, StorageError> PostgresConnection::co
   // defaults come first so that the URI can override them.
   const char* const keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* const values[] = {timeout.c_str(), "mxauth", options.uri.c_str(), nullptr};
-  PGconn* raw = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (auto loaded = loadLibpq(); !loaded) {
+    return unexpected(StorageError{StorageErrorCode::Unavailable,
+                                   "cannot connect to PostgreSQL: " + loaded.error()});
+  }
+  PGconn* raw = libpq().PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (raw == nullptr) {
     return unexpected(
         StorageError{StorageErrorCode::Unavailable, "cannot connect to PostgreSQL: out of memory"});
   }
-  if (PQstatus(raw) != CONNECTION_OK) {
-    std::string message = trimmed(PQerrorMessage(raw));
-    PQfinish(raw);
+  if (libpq().PQstatus(raw) != CONNECTION_OK) {
+    std::string message = trimmed(libpq().PQerrorMessage(raw));
+    libpq().PQfinish(raw);
     return unexpected(
         StorageError{StorageErrorCode::Unavailable, "cannot connect to PostgreSQL: " + message});
   }
-  PQsetNoticeProcessor(raw, &ignoreNotice, nullptr);
+  libpq().PQsetNoticeProcessor(raw, &ignoreNotice, nullptr);
   return std::unique_ptr<PostgresConnection>(new PostgresConnection(raw));
 }
 
-PostgresConnection::~PostgresConnection() { PQfinish(connection_); }
+PostgresConnection::~PostgresConnection() { libpq().PQfinish(connection_); }
 
 bool PostgresConnection::isBroken() const {
-  return failed_ || PQstatus(connection_) != CONNECTION_OK;
+  return failed_ || libpq().PQstatus(connection_) != CONNECTION_OK;
 }
 
 StorageError PostgresConnection::failure(const PGresult* result, std::string_view what) {
-  if (PQstatus(connection_) != CONNECTION_OK) {
+  if (libpq().PQstatus(connection_) != CONNECTION_OK) {
     failed_ = true;
-    return StorageError{StorageErrorCode::Unavailable, "lost the connection to PostgreSQL: " +
-                                                           trimmed(PQerrorMessage(connection_))};
+    return StorageError{
+        StorageErrorCode::Unavailable,
+        "lost the connection to PostgreSQL: " + trimmed(libpq().PQerrorMessage(connection_))};
   }
-  const char* sqlstate = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message = result != nullptr ? trimmed(PQresultErrorMessage(result))
-                                          : trimmed(PQerrorMessage(connection_));
+  const char* sqlstate =
+      result != nullptr ? libpq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = result != nullptr ? trimmed(libpq().PQresultErrorMessage(result))
+                                          : trimmed(libpq().PQerrorMessage(connection_));
   StorageErrorCode code = sqlstate != nullptr ? classify(sqlstate) : StorageErrorCode::Unavailable;
   return StorageError{code, std::string(what) + ": " + message};
 }
@@ -127,19 +133,19 @@ Result<const std::string*, StorageError> PostgresConnection::prepared(std::strin
   if (found != statement_names_.end()) return &found->second;
   std::string name = "mxauth_" + std::to_string(++statements_named_);
   // Parameter types are left to the server to infer from their use.
-  ResultPtr result(PQprepare(connection_, name.c_str(), key.c_str(), 0, nullptr));
-  if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+  ResultPtr result(libpq().PQprepare(connection_, name.c_str(), key.c_str(), 0, nullptr));
+  if (!result || libpq().PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
     return unexpected(failure(result.get(), "prepare failed"));
   }
   return &statement_names_.emplace(std::move(key), std::move(name)).first->second;
 }
 
 bool PostgresConnection::reconnect() {
-  PQreset(connection_);
+  libpq().PQreset(connection_);
   queued_.clear();
   preparing_.clear();
   unread_ = 0;
-  if (PQstatus(connection_) != CONNECTION_OK) return false;
+  if (libpq().PQstatus(connection_) != CONNECTION_OK) return false;
   statement_names_.clear();  // the new session has none of them
   failed_ = false;
   return true;
@@ -147,13 +153,13 @@ bool PostgresConnection::reconnect() {
 
 void PostgresConnection::settle() {
   for (; unread_ > 0; --unread_) {
-    while (PGresult* result = PQgetResult(connection_)) PQclear(result);
+    while (PGresult* result = libpq().PQgetResult(connection_)) libpq().PQclear(result);
   }
 }
 
 Result<void, StorageError> PostgresConnection::sendWithoutWaiting(const char* command) {
   settle();
-  if (PQsendQuery(connection_, command) != 1) {
+  if (libpq().PQsendQuery(connection_, command) != 1) {
     failed_ = true;
     return unexpected(failure(nullptr, "cannot send " + std::string(command)));
   }
@@ -164,7 +170,7 @@ Result<void, StorageError> PostgresConnection::sendWithoutWaiting(const char* co
 Result<void, StorageError> PostgresConnection::enterPipeline() {
   if (inPipeline()) return {};
   settle();
-  if (PQenterPipelineMode(connection_) != 1) {
+  if (libpq().PQenterPipelineMode(connection_) != 1) {
     return unexpected(failure(nullptr, "cannot enter pipeline mode"));
   }
   return {};
@@ -174,8 +180,8 @@ Result<void, StorageError> PostgresConnection::queueBegin() {
   if (!deferred_begin_) return {};
   const std::string begin = std::move(*deferred_begin_);
   deferred_begin_.reset();
-  if (PQsendQueryParams(connection_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
-      1) {
+  if (libpq().PQsendQueryParams(connection_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                                0) != 1) {
     return unexpected(failure(nullptr, "cannot begin a transaction"));
   }
   queued_.push_back("cannot begin a transaction");
@@ -188,7 +194,7 @@ Result<void, StorageError> PostgresConnection::queue(std::string_view sql,
   auto found = statement_names_.find(key);
   if (found == statement_names_.end()) {
     std::string name = "mxauth_" + std::to_string(++statements_named_);
-    if (PQsendPrepare(connection_, name.c_str(), key.c_str(), 0, nullptr) != 1) {
+    if (libpq().PQsendPrepare(connection_, name.c_str(), key.c_str(), 0, nullptr) != 1) {
       return unexpected(failure(nullptr, "prepare failed"));
     }
     queued_.push_back("prepare failed");
@@ -196,8 +202,8 @@ Result<void, StorageError> PostgresConnection::queue(std::string_view sql,
     found = statement_names_.emplace(std::move(key), std::move(name)).first;
   }
   TextParams values(params);
-  if (PQsendQueryPrepared(connection_, found->second.c_str(), values.count(), values.values(),
-                          nullptr, nullptr, /*resultFormat=*/0) != 1) {
+  if (libpq().PQsendQueryPrepared(connection_, found->second.c_str(), values.count(),
+                                  values.values(), nullptr, nullptr, /*resultFormat=*/0) != 1) {
     return unexpected(failure(nullptr, "statement failed"));
   }
   queued_.push_back("statement failed");
@@ -212,17 +218,17 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::syncPipe
   std::optional<StorageError> error;
   ResultPtr last;
   bool synced = false;
-  if (PQpipelineSync(connection_) == 1) {
+  if (libpq().PQpipelineSync(connection_) == 1) {
     // Each command's answers end with a null; more nulls than commands
     // means the connection gave up.
     std::size_t index = 0;
-    while (PQstatus(connection_) == CONNECTION_OK) {
-      ResultPtr result(PQgetResult(connection_));
+    while (libpq().PQstatus(connection_) == CONNECTION_OK) {
+      ResultPtr result(libpq().PQgetResult(connection_));
       if (!result) {
         if (++index > queued.size()) break;
         continue;
       }
-      ExecStatusType status = PQresultStatus(result.get());
+      ExecStatusType status = libpq().PQresultStatus(result.get());
       if (status == PGRES_PIPELINE_SYNC) {
         synced = true;
         break;
@@ -239,7 +245,7 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::syncPipe
     if (!error) error = failure(nullptr, "lost the pipeline");
     failed_ = true;  // its answers are out of step: the pool closes it
   }
-  PQexitPipelineMode(connection_);
+  libpq().PQexitPipelineMode(connection_);
   if (error) {
     for (const std::string& sql : preparing) statement_names_.erase(sql);
     return unexpected(std::move(*error));
@@ -256,7 +262,7 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::run(
     std::string_view sql, std::span<const sql::Param> params) {
   const std::optional<std::string> begin = deferred_begin_;
   auto result = runOnce(sql, params);
-  if (!result && begin && PQstatus(connection_) != CONNECTION_OK && reconnect()) {
+  if (!result && begin && libpq().PQstatus(connection_) != CONNECTION_OK && reconnect()) {
     deferred_begin_ = begin;
     return runOnce(sql, params);
   }
@@ -278,9 +284,9 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::runOnce(
   auto name = prepared(sql);
   if (!name) return unexpected(name.error());
   TextParams values(params);
-  ResultPtr result(PQexecPrepared(connection_, (*name)->c_str(), values.count(), values.values(),
-                                  nullptr, nullptr, /*resultFormat=*/0));
-  ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  ResultPtr result(libpq().PQexecPrepared(connection_, (*name)->c_str(), values.count(),
+                                          values.values(), nullptr, nullptr, /*resultFormat=*/0));
+  ExecStatusType status = result ? libpq().PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return unexpected(failure(result.get(), "statement failed"));
   }
@@ -292,19 +298,19 @@ Result<std::vector<sql::Row>, StorageError> PostgresConnection::query(
   auto result = run(sql, params);
   if (!result) return unexpected(result.error());
   PGresult* res = result->get();
-  int rows = PQntuples(res);
-  int columns = PQnfields(res);
+  int rows = libpq().PQntuples(res);
+  int columns = libpq().PQnfields(res);
   std::vector<sql::Row> out;
   out.reserve(static_cast<std::size_t>(rows));
   for (int r = 0; r < rows; ++r) {
     sql::Row row;
     row.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) {
-      if (PQgetisnull(res, r, c) != 0) {
+      if (libpq().PQgetisnull(res, r, c) != 0) {
         row.emplace_back(std::nullopt);
       } else {
-        row.emplace_back(
-            std::string(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c))));
+        row.emplace_back(std::string(libpq().PQgetvalue(res, r, c),
+                                     static_cast<std::size_t>(libpq().PQgetlength(res, r, c))));
       }
     }
     out.push_back(std::move(row));
@@ -316,7 +322,7 @@ Result<std::int64_t, StorageError> PostgresConnection::execute(std::string_view 
                                                                std::span<const sql::Param> params) {
   auto result = run(sql, params);
   if (!result) return unexpected(result.error());
-  std::string_view count = PQcmdTuples(result->get());
+  std::string_view count = libpq().PQcmdTuples(result->get());
   std::int64_t changed = 0;
   std::from_chars(count.data(), count.data() + count.size(), changed);
   return changed;
@@ -344,7 +350,8 @@ Result<void, StorageError> PostgresConnection::executeScript(std::string_view sq
     if (sql == "COMMIT") {
       // The queued writes and the COMMIT in one round trip; after a failed
       // write the server skips the COMMIT.
-      if (PQsendQueryParams(connection_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+      if (libpq().PQsendQueryParams(connection_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr,
+                                    0) != 1) {
         auto lost = failure(nullptr, "commit failed");
         (void)syncPipeline();
         return unexpected(std::move(lost));
@@ -362,7 +369,7 @@ Result<void, StorageError> PostgresConnection::executeScript(std::string_view sq
   }
   const std::optional<std::string> begin = deferred_begin_;
   auto done = executeScriptOnce(sql);
-  if (!done && begin && PQstatus(connection_) != CONNECTION_OK && reconnect()) {
+  if (!done && begin && libpq().PQstatus(connection_) != CONNECTION_OK && reconnect()) {
     deferred_begin_ = begin;  // as in run()
     return executeScriptOnce(sql);
   }
@@ -387,8 +394,8 @@ Result<void, StorageError> PostgresConnection::executeScriptOnce(std::string_vie
   }
   settle();
   text.append(sql);
-  ResultPtr result(PQexec(connection_, text.c_str()));
-  ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  ResultPtr result(libpq().PQexec(connection_, text.c_str()));
+  ExecStatusType status = result ? libpq().PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return unexpected(failure(result.get(), "statement failed"));
   }

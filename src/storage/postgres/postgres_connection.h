@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/postgres/libpq.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sql/connection.h"
 
@@ -46,7 +47,7 @@ class PostgresConnection final : public sql::Connection {
   explicit PostgresConnection(PGconn* connection) : connection_(connection) {}
 
   struct ResultDeleter {
-    void operator()(PGresult* result) const { PQclear(result); }
+    void operator()(PGresult* result) const { libpq().PQclear(result); }
   };
   using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
@@ -65,7 +66,7 @@ class PostgresConnection final : public sql::Connection {
   // rest up to the sync, so a COMMIT queued behind a failed write never
   // commits it.
   Result<void, StorageError> enterPipeline();
-  bool inPipeline() const { return PQpipelineStatus(connection_) != PQ_PIPELINE_OFF; }
+  bool inPipeline() const { return libpq().PQpipelineStatus(connection_) != PQ_PIPELINE_OFF; }
   // Queues BEGIN when the transaction has not reached the server yet.
   Result<void, StorageError> queueBegin();
   // Queues a statement, and its preparation when this connection has not
