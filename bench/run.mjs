@@ -176,6 +176,17 @@ async function wrk(row, pid, url, { script, scriptEnv = {}, conns = CONNS, secon
   return result;
 }
 
+// The argon2id bound again, on all cores: the VM's speed drifts within a
+// run (the bound read 54.9/s at the start of one run and 65/s right after
+// it), so the logins are compared with the bound measured next to them as
+// well, and the higher of the two counts.
+function argonBound() {
+  const out = execFileSync(PRIMITIVES, ['--benchmark_format=json',
+    `--benchmark_filter=BM_Argon2idVerify/min_time:2.000/real_time/threads:${Math.max(1, CORES)}$`],
+  { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out).benchmarks[0]?.items_per_second;
+}
+
 function primitives() {
   log('primitives (Google Benchmark)');
   const out = execFileSync(PRIMITIVES, ['--benchmark_format=json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -372,6 +383,8 @@ async function mxauthRuns(backend, pgAdminUri) {
   Object.assign(out, await tokenWorkloads(mx, hs, clientId, '', { backend }));
   out.discovery = await wrk({ workload: '2 discovery', server, backend }, mx.child.pid, `${mx.base}.well-known/openid-configuration`);
 
+  out.argon2id_bound_next_to_logins = argonBound();
+  log(`argon2id bound next to the logins [${backend}]: ${out.argon2id_bound_next_to_logins.toFixed(1)}/s`);
   // 4: complete password logins, driven by bench_login_load (the flow of
   // login_flow.mjs in C++: Node's fetch cost a quarter of a hash per login
   // on the cores the server needs).
@@ -467,7 +480,7 @@ function targets(ref, reference, prims, runs) {
     }
     check(`introspection ${b}: p99 at ${CONNS} connections`, `${intro.p99_ms} ms`, '≤ 5 ms', intro.p99_ms <= 5);
     check(`refresh ${b}: rotations per second (durable)`, run.refresh.rps.toFixed(0), '≥ 2,000', run.refresh.rps >= 2000 && run.refresh.non_2xx === 0);
-    const bound = prims.argon2id_per_s_all_cores;
+    const bound = Math.max(prims.argon2id_per_s_all_cores, run.argon2id_bound_next_to_logins ?? 0);
     const loginShare = run.login.rps / bound;
     check(`password logins ${b}: share of the argon2id bound (${bound.toFixed(1)}/s)`, `${(loginShare * 100).toFixed(0)}% (${run.login.rps.toFixed(1)}/s)`,
       '≥ 80%', loginShare >= 0.8 && run.login.non_2xx === 0);
