@@ -178,7 +178,9 @@ class KeyRotationTest : public ::testing::Test {
             "&redirect_uri=" + http::percentEncode(kRotationRedirect) + "&client_id=" + client_id_ +
             "&code_verifier=" + kRotationVerifier);
     EXPECT_EQ(tokens.status, 200) << tokens.body;
-    return stringMember(tokens.body, "id_token");
+    std::string id_token = stringMember(tokens.body, "id_token");
+    EXPECT_FALSE(kidOf(id_token).empty()) << "no kid in the ID token of " << tokens.body;
+    return id_token;
   }
 
   TempDir dir_;
@@ -233,6 +235,7 @@ TEST_F(KeyRotationTest, ARetiredKeyLeavesTheJwksOfTheRunningServer) {
 TEST_F(KeyRotationTest, TheSigningKeyCannotBeRetired) {
   CookieClient browser(port_);
   const std::string kid = kidOf(idToken(browser));
+  ASSERT_FALSE(kid.empty()) << server_->err();
 
   CommandResult refused = mxauth({"keys", "retire", kid});
 
