@@ -16,15 +16,22 @@ Result<void, StorageError> Session::checkUsable() const {
   return {};
 }
 
-Result<std::vector<Row>, StorageError> Session::query(std::string_view sql,
-                                                      std::initializer_list<Param> params) {
+Result<std::span<const Param>, StorageError> Session::usableParams(
+    std::initializer_list<Param> params) {
   if (auto usable = checkUsable(); !usable) return unexpected(usable.error());
   std::span<const Param> span(params.begin(), params.size());
   if (auto checked = checkParams(span); !checked) {
     spoiled_ = true;
     return unexpected(checked.error());
   }
-  auto rows = connection_.query(sql, span);
+  return span;
+}
+
+Result<std::vector<Row>, StorageError> Session::query(std::string_view sql,
+                                                      std::initializer_list<Param> params) {
+  auto span = usableParams(params);
+  if (!span) return unexpected(span.error());
+  auto rows = connection_.query(sql, *span);
   if (!rows) spoiled_ = true;
   return rows;
 }
@@ -39,26 +46,18 @@ Result<std::optional<Row>, StorageError> Session::queryOptional(
 
 Result<std::int64_t, StorageError> Session::execute(std::string_view sql,
                                                     std::initializer_list<Param> params) {
-  if (auto usable = checkUsable(); !usable) return unexpected(usable.error());
-  std::span<const Param> span(params.begin(), params.size());
-  if (auto checked = checkParams(span); !checked) {
-    spoiled_ = true;
-    return unexpected(checked.error());
-  }
-  auto changed = connection_.execute(sql, span);
+  auto span = usableParams(params);
+  if (!span) return unexpected(span.error());
+  auto changed = connection_.execute(sql, *span);
   if (!changed) spoiled_ = true;
   return changed;
 }
 
 Result<void, StorageError> Session::executeLater(std::string_view sql,
                                                  std::initializer_list<Param> params) {
-  if (auto usable = checkUsable(); !usable) return unexpected(usable.error());
-  std::span<const Param> span(params.begin(), params.size());
-  if (auto checked = checkParams(span); !checked) {
-    spoiled_ = true;
-    return unexpected(checked.error());
-  }
-  auto sent = connection_.executeLater(sql, span);
+  auto span = usableParams(params);
+  if (!span) return unexpected(span.error());
+  auto sent = connection_.executeLater(sql, *span);
   if (!sent) spoiled_ = true;
   return sent;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,9 @@ class Session {
 
  private:
   Result<void, StorageError> checkUsable() const;
+  // The statement's parameters, once the session is usable and they pass
+  // checkParams (a failure spoils the session). The span views `params`.
+  Result<std::span<const Param>, StorageError> usableParams(std::initializer_list<Param> params);
 
   Connection& connection_;
   bool spoiled_ = false;
