@@ -151,7 +151,7 @@ void appendDigits(std::string& out, long long value, int width) {
 
 }  // namespace
 
-std::string formatIso8601(Timestamp time) {
+void appendIso8601(std::string& out, Timestamp time) {
   const auto days = std::chrono::floor<std::chrono::days>(time);
   const std::chrono::year_month_day date(days);
   const auto in_day = time - days;
@@ -163,8 +163,6 @@ std::string formatIso8601(Timestamp time) {
   // than the rest of the line. Years outside 0–9999 keep their sign and
   // digits (they do not occur; the format stays unambiguous).
   const int year = static_cast<int>(date.year());
-  std::string out;
-  out.reserve(24);
   if (year < 0 || year > 9999) {
     out += std::to_string(year);
   } else {
@@ -183,16 +181,27 @@ std::string formatIso8601(Timestamp time) {
   out += '.';
   appendDigits(out, millis.count(), 3);
   out += 'Z';
+}
+
+std::string formatIso8601(Timestamp time) {
+  std::string out;
+  out.reserve(24);
+  appendIso8601(out, time);
   return out;
 }
 
 std::string formatAccessLog(const AccessLogEntry& entry) {
   std::string line;
-  line.reserve(256);
+  line.reserve(320);
+  appendAccessLog(line, entry);
+  return line;
+}
+
+void appendAccessLog(std::string& line, const AccessLogEntry& entry) {
   line += '{';
   if (entry.time) {
     line += "\"ts\":\"";
-    line += formatIso8601(*entry.time);
+    appendIso8601(line, *entry.time);
     line += "\",";
   }
   line += R"("level":"info","msg":"request","method":)";
@@ -201,8 +210,9 @@ std::string formatAccessLog(const AccessLogEntry& entry) {
   appendJsonString(line, entry.route);
   line += ",\"path\":";
   appendJsonString(line, entry.path);
+  char number[24];
   line += ",\"status\":";
-  line += std::to_string(entry.status);
+  line.append(number, std::to_chars(number, number + sizeof number, entry.status).ptr);
   char duration[32];
   const auto written = std::to_chars(duration, duration + sizeof duration, entry.duration_ms,
                                      std::chars_format::fixed, 3);
@@ -217,11 +227,10 @@ std::string formatAccessLog(const AccessLogEntry& entry) {
     appendJsonString(line, entry.peer);
   }
   line += ",\"bytes\":";
-  line += std::to_string(entry.bytes);
+  line.append(number, std::to_chars(number, number + sizeof number, entry.bytes).ptr);
   line += ",\"ua\":";
   appendJsonString(line, entry.user_agent);
   line += '}';
-  return line;
 }
 
 }  // namespace mxauth::http

@@ -54,6 +54,9 @@ struct AccessLogEntry {
 // One JSON object on one line, without the trailing newline:
 // {"ts":"2026-01-01T00:00:00.000Z","level":"info","msg":"request",...}
 std::string formatAccessLog(const AccessLogEntry& entry);
+// The same line appended to `out` (the server formats into a buffer it
+// reuses, so a request's log line costs no allocation).
+void appendAccessLog(std::string& out, const AccessLogEntry& entry);
 
 // Appends `text` as a JSON string literal (with quotes). Bytes that are not
 // valid UTF-8 become U+FFFD so that the line stays valid JSON.
@@ -61,5 +64,6 @@ void appendJsonString(std::string& out, std::string_view text);
 
 // "2026-01-01T00:00:00.000Z"
 std::string formatIso8601(Timestamp time);
+void appendIso8601(std::string& out, Timestamp time);
 
 }  // namespace mxauth::http

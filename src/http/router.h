@@ -18,10 +18,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/string_map.h"
 #include "core/worker_pool.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -115,11 +115,7 @@ class Router {
   std::vector<std::unique_ptr<Route>> routes_;
   std::vector<PathEntry> entries_;
   // Transparent, so that match() looks paths up without copying them.
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> literal_entries_;
+  core::StringMap<std::size_t> literal_entries_;
   std::vector<std::size_t> param_entries_;
   Handler not_found_;
 };

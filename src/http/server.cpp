@@ -25,19 +25,25 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include "core/encoding.h"
 #include "http/connection_slots.h"
@@ -51,7 +57,13 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
-using BeastRequest = bhttp::request<bhttp::string_body>;
+// A request's fields (and target) are allocated from an arena that the
+// connection's coroutine resets between requests: Beast allocates each
+// field on its own, which cost every request half a dozen mallocs.
+using FieldAllocator = std::pmr::polymorphic_allocator<char>;
+using BeastRequest = bhttp::request<bhttp::string_body, bhttp::basic_fields<FieldAllocator>>;
+// Room for a typical request's fields before the arena asks the heap.
+constexpr std::size_t kFieldArenaBytes = 1024;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 4096;
@@ -175,7 +187,7 @@ std::optional<int> statusForReadError(const beast::error_code& ec, bool timed_ou
   return std::nullopt;  // a socket error
 }
 
-using RequestParser = bhttp::request_parser<bhttp::string_body>;
+using RequestParser = bhttp::request_parser<bhttp::string_body, FieldAllocator>;
 
 void limitParser(RequestParser& parser, const ServerOptions& options) {
   parser.header_limit(static_cast<std::uint32_t>(
@@ -239,15 +251,15 @@ Response transportError(int status, const BeastRequest* message) {
 // handler's fields but those the server owns, Content-Length (none for a
 // status without content), Connection where the version's default does
 // not say it, and the body unless the request was HEAD. One buffer, so one
-// write.
-std::string serializeResponse(const Response& response, unsigned version, bool head,
-                              bool keep_alive) {
+// write; `out` is replaced (a buffer the caller reuses).
+void serializeResponse(std::string& out, const Response& response, unsigned version, bool head,
+                       bool keep_alive) {
   const bool content = !hasNoContent(response.status);
   std::size_t size = 64 + (content && !head ? response.body.size() : 0);
   for (const HeaderField& field : response.headers.fields()) {
     size += field.name.size() + field.value.size() + 4;
   }
-  std::string out;
+  out.clear();
   out.reserve(size);
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char number[24];
@@ -271,7 +283,6 @@ std::string serializeResponse(const Response& response, unsigned version, bool h
   if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
   out += "\r\n";
   if (content && !head) out += response.body;
-  return out;
 }
 
 // The first bytes of a kept-alive connection's next request are read into
@@ -311,6 +322,18 @@ struct Connection {
   bool kept_alive = false;  // it has had a response, so it waits idle_timeout
   bool timed_out = false;   // the deadline fired during the current operation
   bool finished = false;    // closed; its slot is being released
+};
+
+// What serving a parsed request comes to without waiting: the handler's
+// outcome, or, when `outcome` is empty, a Blocking route (whose fast path,
+// if any, declined) to run on the worker pool.
+struct Dispatched {
+  std::optional<Request> request;  // empty when the message did not convert
+  std::optional<Outcome> outcome;
+  const Route* route = nullptr;
+  std::string_view route_name = kUnmatchedRoute;
+  std::size_t route_index = 0;
+  bool keep_alive = true;
 };
 
 }  // namespace
@@ -437,6 +460,17 @@ struct Server::Impl {
   asio::awaitable<void> serveRequests(std::shared_ptr<Connection> conn, std::size_t prefetched);
   asio::awaitable<bool> serveRequest(Connection& conn, BeastRequest& message,
                                      SteadyClock::time_point started);
+  Dispatched dispatch(Connection& conn, BeastRequest& message, const std::string& request_id);
+  bool prepareWire(Dispatched& dispatched, std::string& wire, unsigned version, bool head,
+                   const std::string& request_id);
+  asio::awaitable<bool> complete(Connection& conn, Dispatched& dispatched, unsigned version,
+                                 bool head, const std::string& request_id,
+                                 SteadyClock::time_point started, const BeastRequest* message);
+  bool serveAtOnce(const std::shared_ptr<Connection>& conn, std::size_t prefetched);
+  asio::awaitable<void> serveBlocking(std::shared_ptr<Connection> conn, Dispatched dispatched,
+                                      unsigned version, bool head, std::string request_id,
+                                      SteadyClock::time_point started);
+  void continueOrFinish(std::shared_ptr<Connection> conn, bool keep_alive);
   asio::awaitable<void> answerReadError(Connection& conn, int status, const BeastRequest* message);
   asio::awaitable<bool> writeResponse(Connection& conn, Response& response, unsigned version,
                                       bool head, bool keep_alive);
@@ -752,6 +786,7 @@ void Server::Impl::awaitRequest(std::shared_ptr<Connection> conn) {
       finishConnection(*conn);
       return;
     }
+    if (prefetched > 0 && serveAtOnce(conn, prefetched)) return;
     if (conn->kept_alive) conn->setDeadline(options.header_timeout);
     const auto executor = conn->socket.get_executor();
     asio::co_spawn(executor, serveRequests(conn, prefetched), [this](const std::exception_ptr& e) {
@@ -813,14 +848,18 @@ asio::awaitable<void> Server::Impl::serveRequests(std::shared_ptr<Connection> co
   } cleanup{this, conn.get()};
 
   beast::flat_buffer buffer;
-  if (prefetched > 0) {  // what awaitRequest() read
+  buffer.reserve(kReadChunk);  // first: one allocation, not two
+  if (prefetched > 0) {        // what awaitRequest() read
     const auto space = buffer.prepare(prefetched);
     std::memcpy(space.data(), conn->idle_bytes->data(), prefetched);
     buffer.commit(prefetched);
   }
-  buffer.reserve(kReadChunk);
+  alignas(std::max_align_t) std::array<std::byte, kFieldArenaBytes> arena_bytes;
+  std::pmr::monotonic_buffer_resource arena(arena_bytes.data(), arena_bytes.size());
   for (;;) {
-    RequestParser parser;
+    arena.release();  // the previous request's message and parser are gone
+    RequestParser parser(std::piecewise_construct, std::make_tuple(),
+                         std::make_tuple(FieldAllocator(&arena)));
     limitParser(parser, options);
 
     auto [header_ec, header_n] =
@@ -876,20 +915,18 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
                                                  SteadyClock::time_point started) {
   const std::string request_id = newRequestId(&message);
   const bool head = message.method() == bhttp::verb::head;
-  bool keep_alive = message.keep_alive();
+  Dispatched dispatched = dispatch(conn, message, request_id);
+  co_return co_await complete(conn, dispatched, message.version(), head, request_id, started,
+                              &message);
+}
 
-  auto finish = [&](Response& response, const Request* request, std::string_view route_name,
-                    std::size_t route_index) -> asio::awaitable<bool> {
-    if (auto defect = findResponseDefect(response)) {
-      logError("handler for " + std::string(route_name) + " returned a bad response: " + *defect);
-      response = serverError();
-    }
-    applyDefaultHeaders(response, request_id, options.strict_transport_security);
-    if (stopping) keep_alive = false;
-    const bool written =
-        co_await writeResponse(conn, response, message.version(), head, keep_alive);
-    record(request, &message, route_name, route_index, response, request_id, conn.remote, started);
-    co_return written&& keep_alive;
+Dispatched Server::Impl::dispatch(Connection& conn, BeastRequest& message,
+                                  const std::string& request_id) {
+  Dispatched out;
+  out.keep_alive = message.keep_alive();
+  auto answer = [&out](Response response) -> Dispatched {
+    out.outcome = Outcome{std::move(response), {}};
+    return std::move(out);
   };
 
   const std::optional<Method> method = parseMethod(message.method_string());
@@ -899,33 +936,30 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
     // known method the path does not take, or 404 for an unknown path.
     // Not RFC 9110's suggested 501: a 5xx would count junk traffic as our
     // failure in every operator's error rate (and MAS answers 405 too).
-    keep_alive = false;
+    out.keep_alive = false;
     auto target = parseRequestTarget(message.target());
     if (!target) {
-      Response response =
+      return answer(
           errorResponse(400, "invalid_request",
-                        std::string("request target: ") + std::string(describe(target.error())));
-      co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
+                        std::string("request target: ") + std::string(describe(target.error()))));
     }
     const RouteMatch unknown = router.matchUnknownMethod(target->path);
-    Response response = unknown.kind == RouteMatch::Kind::MethodNotAllowed
-                            ? errorResponse(405, "method_not_allowed")
-                            : errorResponse(404, "not_found");
-    if (unknown.kind == RouteMatch::Kind::MethodNotAllowed) {
-      response.headers.add("Allow", unknown.allow);
+    if (unknown.kind != RouteMatch::Kind::MethodNotAllowed) {
+      return answer(errorResponse(404, "not_found"));
     }
-    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
+    Response response = errorResponse(405, "method_not_allowed");
+    response.headers.add("Allow", unknown.allow);
+    return answer(std::move(response));
   }
   auto converted = toRequest(*method, message, conn.remote, options.trusted_proxies);
   if (!converted) {
-    keep_alive = false;
-    Response response =
+    out.keep_alive = false;
+    return answer(
         errorResponse(400, "invalid_request",
-                      std::string("request target: ") + std::string(describe(converted.error())));
-    co_return co_await finish(response, nullptr, kUnmatchedRoute, 0);
+                      std::string("request target: ") + std::string(describe(converted.error()))));
   }
 
-  Request request = std::move(*converted);
+  Request& request = out.request.emplace(std::move(*converted));
   if (options.trusted_proxies.empty()) {
     if (hooks.warning_log && request.headers.contains("X-Forwarded-For") &&
         !forwarded_for_reported.exchange(true)) {
@@ -941,36 +975,195 @@ asio::awaitable<bool> Server::Impl::serveRequest(Connection& conn, BeastRequest&
   RouteMatch match = router.match(request.method, request.path);
   switch (match.kind) {
     case RouteMatch::Kind::NotFound: {
-      Outcome outcome = invokeHandler(router.notFound(), request);
-      if (!outcome.failure.empty()) logError("not-found handler threw: " + outcome.failure);
-      co_return co_await finish(outcome.response, &request, kUnmatchedRoute, 0);
+      out.outcome = invokeHandler(router.notFound(), request);
+      if (!out.outcome->failure.empty()) {
+        logError("not-found handler threw: " + out.outcome->failure);
+      }
+      return out;
     }
     case RouteMatch::Kind::MethodNotAllowed: {
       Response response = errorResponse(405, "method_not_allowed");
       response.headers.add("Allow", match.allow);
-      co_return co_await finish(response, &request, kUnmatchedRoute, 0);
+      return answer(std::move(response));
     }
     case RouteMatch::Kind::Found:
       break;
   }
 
   const Route& route = *match.route;
+  out.route = &route;
+  out.route_name = route.pattern;
+  out.route_index = route.index;
   request.path_params = std::move(match.params);
-  std::optional<Outcome> outcome;
   switch (route.options.execution) {
     case Execution::Inline:
-      outcome = invokeHandler(route.handler, request);
+      out.outcome = invokeHandler(route.handler, request);
       break;
     case Execution::Blocking:
-      if (route.options.fast_path) outcome = invokeFastPath(route.options.fast_path, request);
-      if (!outcome) outcome = co_await runBlocking(route, request);
+      if (route.options.fast_path) out.outcome = invokeFastPath(route.options.fast_path, request);
       break;
   }
-  if (!outcome->failure.empty()) {
+  if (out.outcome && !out.outcome->failure.empty()) {
     logError("handler for " + std::string(methodName(route.method)) + " " + route.pattern +
-             " threw (request " + request_id + "): " + outcome->failure);
+             " threw (request " + request_id + "): " + out.outcome->failure);
   }
-  co_return co_await finish(outcome->response, &request, route.pattern, route.index);
+  return out;
+}
+
+// Checks the outcome's response, adds the server's fields and serializes it
+// into `wire`; false when the connection is to close after it.
+bool Server::Impl::prepareWire(Dispatched& dispatched, std::string& wire, unsigned version,
+                               bool head, const std::string& request_id) {
+  Response& response = dispatched.outcome->response;
+  if (auto defect = findResponseDefect(response)) {
+    logError("handler for " + std::string(dispatched.route_name) +
+             " returned a bad response: " + *defect);
+    response = serverError();
+  }
+  applyDefaultHeaders(response, request_id, options.strict_transport_security);
+  if (stopping) dispatched.keep_alive = false;
+  serializeResponse(wire, response, version, head, dispatched.keep_alive);
+  return dispatched.keep_alive;
+}
+
+// Runs the route on the pool if the dispatch left it there, writes the
+// response and records it; true when the connection stays open.
+asio::awaitable<bool> Server::Impl::complete(Connection& conn, Dispatched& dispatched,
+                                             unsigned version, bool head,
+                                             const std::string& request_id,
+                                             SteadyClock::time_point started,
+                                             const BeastRequest* message) {
+  if (!dispatched.outcome) {
+    const Route& route = *dispatched.route;
+    dispatched.outcome = co_await runBlocking(route, *dispatched.request);
+    if (!dispatched.outcome->failure.empty()) {
+      logError("handler for " + std::string(methodName(route.method)) + " " + route.pattern +
+               " threw (request " + request_id + "): " + dispatched.outcome->failure);
+    }
+  }
+  std::string wire;
+  const bool keep_alive = prepareWire(dispatched, wire, version, head, request_id);
+  conn.setDeadline(options.body_timeout);
+  auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(wire), kUseTuple);
+  conn.clearDeadline();
+  const Request* request = dispatched.request ? &*dispatched.request : nullptr;
+  record(request, message, dispatched.route_name, dispatched.route_index,
+         dispatched.outcome->response, request_id, conn.remote, started);
+  co_return !ec && keep_alive;
+}
+
+// A kept-alive connection's next request, when all of it came with the
+// first read (awaitRequest's prefetched bytes, exactly one request): parsed,
+// dispatched and answered right here, without a coroutine, a read buffer or
+// a trip through the scheduler, as long as nothing has to wait. A route
+// that needs the worker pool continues in a coroutine from the dispatched
+// request. False (nothing done) for anything else: a partial or pipelined
+// request, an oversized or malformed one; serveRequests() then reads it as
+// usual, and answers errors.
+bool Server::Impl::serveAtOnce(const std::shared_ptr<Connection>& conn, std::size_t prefetched) {
+  alignas(std::max_align_t) std::array<std::byte, kFieldArenaBytes> arena_bytes;
+  std::pmr::monotonic_buffer_resource arena(arena_bytes.data(), arena_bytes.size());
+  RequestParser parser(std::piecewise_construct, std::make_tuple(),
+                       std::make_tuple(FieldAllocator(&arena)));
+  limitParser(parser, options);
+  parser.eager(true);
+  beast::error_code ec;
+  std::size_t used = 0;
+  while (!parser.is_done() && used < prefetched) {
+    const std::size_t n =
+        parser.put(asio::buffer(conn->idle_bytes->data() + used, prefetched - used), ec);
+    if (ec || n == 0) return false;
+    used += n;
+  }
+  if (!parser.is_done() || used != prefetched) return false;
+  if (!slots.markBusy(conn->slot)) {  // shed just before: the request is dropped
+    finishConnection(*conn);
+    return true;
+  }
+  const auto started = SteadyClock::now();
+  conn->clearDeadline();
+  BeastRequest message = parser.release();
+  const std::string request_id = newRequestId(&message);
+  const bool head = message.method() == bhttp::verb::head;
+  const unsigned version = message.version();
+  Dispatched dispatched = dispatch(*conn, message, request_id);
+  if (!dispatched.outcome) {
+    // The request was converted (a route was found), so the coroutine needs
+    // nothing of the message, whose fields live in this frame's arena.
+    asio::co_spawn(conn->socket.get_executor(),
+                   serveBlocking(conn, std::move(dispatched), version, head, request_id, started),
+                   [this](const std::exception_ptr& e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& error) {
+                       logError(std::string("connection failed: ") + error.what());
+                     }
+                   });
+    return true;
+  }
+
+  thread_local std::string wire;
+  const bool keep_alive = prepareWire(dispatched, wire, version, head, request_id);
+  // The socket is non-blocking (Asio keeps it so); a response to a request
+  // that arrived in one read almost always fits the send buffer at once.
+  const ssize_t sent =
+      ::send(conn->socket.native_handle(), wire.data(), wire.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  const bool failed = sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK;
+  const Request* request = dispatched.request ? &*dispatched.request : nullptr;
+  record(request, &message, dispatched.route_name, dispatched.route_index,
+         dispatched.outcome->response, request_id, conn->remote, started);
+  const std::size_t done = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+  if (failed || done == wire.size()) {
+    if (wire.capacity() > kReadChunk * 16) wire = std::string();  // a huge answer is not kept
+    continueOrFinish(conn, !failed && keep_alive);
+    return true;
+  }
+  // The rest waits for room in the send buffer.
+  auto rest = std::make_shared<std::string>(wire, done);
+  conn->setDeadline(options.body_timeout);
+  Connection& connection = *conn;
+  asio::async_write(connection.socket, asio::buffer(*rest),
+                    [this, conn = conn, rest, keep_alive](const beast::error_code& write_ec,
+                                                          std::size_t) mutable {
+                      conn->clearDeadline();
+                      continueOrFinish(std::move(conn), !write_ec && keep_alive);
+                    });
+  return true;
+}
+
+// A route of serveAtOnce() that runs on the worker pool; the connection
+// then waits for its next request as after any other.
+asio::awaitable<void> Server::Impl::serveBlocking(std::shared_ptr<Connection> conn,
+                                                  Dispatched dispatched, unsigned version,
+                                                  bool head, std::string request_id,
+                                                  SteadyClock::time_point started) {
+  struct Cleanup {
+    Impl* impl;
+    Connection* conn;
+    bool handed_off = false;
+    ~Cleanup() {
+      if (!handed_off) impl->finishConnection(*conn);
+    }
+  } cleanup{this, conn.get()};
+  const bool keep_alive =
+      co_await complete(*conn, dispatched, version, head, request_id, started, nullptr);
+  cleanup.handed_off = true;
+  continueOrFinish(std::move(conn), keep_alive);
+}
+
+// After a response: the connection waits for its next request, or closes.
+void Server::Impl::continueOrFinish(std::shared_ptr<Connection> conn, bool keep_alive) {
+  if (!keep_alive) {
+    finishConnection(*conn);
+    return;
+  }
+  conn->kept_alive = true;
+  if (!slots.markWaiting(conn->slot, SteadyClock::now().time_since_epoch().count())) {
+    finishConnection(*conn);
+    return;
+  }
+  awaitRequest(std::move(conn));
 }
 
 asio::awaitable<Outcome> Server::Impl::runBlocking(const Route& route, Request& request) {
@@ -1023,7 +1216,8 @@ void Server::Impl::jobFinished() {
 
 asio::awaitable<bool> Server::Impl::writeResponse(Connection& conn, Response& response,
                                                   unsigned version, bool head, bool keep_alive) {
-  const std::string wire = serializeResponse(response, version, head, keep_alive);
+  std::string wire;
+  serializeResponse(wire, response, version, head, keep_alive);
   conn.setDeadline(options.body_timeout);
   auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(wire), kUseTuple);
   conn.clearDeadline();
@@ -1093,10 +1287,13 @@ void Server::Impl::record(const Request* request, const BeastRequest* message,
   AccessLogEntry entry;
   if (hooks.clock != nullptr) entry.time = hooks.clock->now();
   std::string_view user_agent;
-  if (message != nullptr) {
+  if (request != nullptr) {
+    entry.method = methodName(request->method);
+    entry.path = request->path;
+    user_agent = request->header("User-Agent").value_or(std::string_view());
+  } else if (message != nullptr) {
     entry.method = message->method_string();
-    entry.path =
-        request != nullptr ? std::string_view(request->path) : std::string_view(message->target());
+    entry.path = message->target();
     const auto ua = message->find(bhttp::field::user_agent);
     if (ua != message->end()) user_agent = ua->value();
   }
@@ -1108,7 +1305,12 @@ void Server::Impl::record(const Request* request, const BeastRequest* message,
   if (entry.remote != remote) entry.peer = remote;
   entry.bytes = response.body.size();
   entry.user_agent = user_agent;
-  hooks.access_log(formatAccessLog(entry));
+  // Formatted into a buffer this thread keeps (the hook copies the line).
+  thread_local std::string line;
+  line.clear();
+  appendAccessLog(line, entry);
+  hooks.access_log(line);
+  if (line.capacity() > 4096) line = std::string();  // one huge line is not kept
 }
 
 Server::Server(ServerOptions options, Router& router, core::WorkerPool& blocking_pool,

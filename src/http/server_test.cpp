@@ -28,6 +28,9 @@ using test::TestConnection;
 
 RouteOptions inlineRoute() { return RouteOptions{.execution = Execution::Inline, .fast_path = {}}; }
 
+// More than a loopback socket's send buffer holds: a write of it is partial.
+constexpr std::size_t kBigBody = std::size_t{16} << 20;
+
 // Lets a test hold a blocking handler until it says so.
 class Gate {
  public:
@@ -93,6 +96,9 @@ class ServerTest : public ::testing::Test {
         Method::Get, "/throws-inline",
         [](Request&) -> Response { throw std::runtime_error("bug in inline handler"); },
         inlineRoute());
+    router_.add(
+        Method::Get, "/big",
+        [](Request&) { return Response::text(200, std::string(kBigBody, 'b')); }, inlineRoute());
     router_.add(
         Method::Get, "/split",
         [](Request&) {
@@ -206,6 +212,89 @@ TEST_F(ServerTest, KeepsTheConnectionOpenForSeveralRequests) {
   EXPECT_EQ(second->status, 200);
   EXPECT_EQ(second->body, R"({"where":"pool"})");
   EXPECT_EQ(server_->server().openConnections(), 1u);
+}
+
+// A kept-alive connection's request that arrives whole in one read is
+// served without a coroutine (Server::Impl::serveAtOnce); every kind of
+// answer must come out as on the general path.
+TEST_F(ServerTest, AKeptAliveConnectionServesEveryKindOfRequestThatArrivesWhole) {
+  start();
+  TestConnection connection(port());
+
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/inline")));
+  auto first = connection.readResponse();
+  ASSERT_TRUE(connection.send(test::rawRequest("POST", "/echo", {}, "a body")));
+  auto echoed = connection.readResponse();
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/cached?hit=1")));
+  auto fast = connection.readResponse();
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/cached")));
+  auto missed = connection.readResponse();
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/users/7", {"User-Agent: lane-agent/2"})));
+  auto user = connection.readResponse();
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/nowhere")));
+  auto not_found = connection.readResponse();
+  ASSERT_TRUE(connection.send("BREW /inline HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto unknown = connection.readResponse();
+
+  ASSERT_TRUE(first && echoed && fast && missed && user && not_found && unknown);
+  EXPECT_EQ(echoed->body, "a body");
+  EXPECT_EQ(fast->body, "cache");
+  EXPECT_EQ(missed->body, "from pool");  // the fast path declined: the pool ran it
+  EXPECT_EQ(user->body, "7");
+  EXPECT_EQ(user->header("Cache-Control"), std::nullopt);  // text, not JSON
+  EXPECT_EQ(user->header("Server"), "mxauth");
+  EXPECT_EQ(not_found->status, 404);
+  EXPECT_EQ(unknown->status, 405);
+  EXPECT_TRUE(connection.waitForClose());
+
+  RunningServer::eventually([&] { return accessLog().size() == 7; });
+  const std::vector<std::string> lines = accessLog();
+  ASSERT_EQ(lines.size(), 7u);
+  const boost::json::object user_line = boost::json::parse(lines[4]).as_object();
+  EXPECT_EQ(user_line.at("method").as_string(), "GET");
+  EXPECT_EQ(user_line.at("path").as_string(), "/users/7");
+  EXPECT_EQ(user_line.at("route").as_string(), "/users/{id}");
+  EXPECT_EQ(user_line.at("ua").as_string(), "lane-agent/2");
+  const boost::json::object missed_line = boost::json::parse(lines[3]).as_object();
+  EXPECT_EQ(missed_line.at("route").as_string(), "/cached");
+  EXPECT_EQ(boost::json::parse(lines[6]).as_object().at("method").as_string(), "BREW");
+}
+
+// The answer does not fit the socket's send buffer: the rest is written as
+// the client reads, and the connection then serves its next request.
+TEST_F(ServerTest, AnAnswerLargerThanTheSendBufferArrivesWholeAndTheConnectionGoesOn) {
+  start();
+  TestConnection connection(port());
+
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/inline")));
+  auto first = connection.readResponse();
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/big")));
+  auto big = connection.readResponse(30s);
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/users/3")));
+  auto after = connection.readResponse();
+
+  ASSERT_TRUE(first && big && after);
+  EXPECT_EQ(big->status, 200);
+  EXPECT_EQ(big->body.size(), kBigBody);
+  EXPECT_EQ(big->body.find_first_not_of('b'), std::string::npos);
+  EXPECT_EQ(after->body, "3");
+}
+
+// A request whose body comes after its head, in a later read, is read on
+// as usual.
+TEST_F(ServerTest, AKeptAliveRequestSplitAcrossReadsIsServed) {
+  start();
+  TestConnection connection(port());
+
+  ASSERT_TRUE(connection.send(test::rawRequest("GET", "/inline")));
+  auto first = connection.readResponse();
+  ASSERT_TRUE(
+      connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nfirst "));
+  ASSERT_TRUE(connection.send("half"));
+  auto echoed = connection.readResponse();
+
+  ASSERT_TRUE(first && echoed);
+  EXPECT_EQ(echoed->body, "first half");
 }
 
 TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {

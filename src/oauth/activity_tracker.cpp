@@ -15,13 +15,22 @@ ActivityTracker::~ActivityTracker() { stop(); }
 void ActivityTracker::record(std::string_view session_id, Timestamp at, std::string_view ip,
                              SessionKind kind) {
   std::lock_guard lock(mutex_);
-  auto [it, inserted] =
-      pending_.try_emplace(std::string(session_id), Activity{at, std::string(ip), kind});
-  if (!inserted && it->second.at <= at) it->second = Activity{at, std::string(ip), kind};
+  // A session already pending (the usual case: the homeserver introspects
+  // its token on every request) is updated in place, without allocating.
+  if (auto it = pending_.find(session_id); it != pending_.end()) {
+    Activity& pending = it->second;
+    if (pending.at <= at) {
+      pending.at = at;
+      pending.ip.assign(ip);
+      pending.kind = kind;
+    }
+    return;
+  }
+  pending_.emplace(std::string(session_id), Activity{at, std::string(ip), kind});
 }
 
 Result<std::size_t, storage::StorageError> ActivityTracker::flush() {
-  std::unordered_map<std::string, Activity> batch;
+  decltype(pending_) batch;
   {
     std::lock_guard lock(mutex_);
     batch.swap(pending_);

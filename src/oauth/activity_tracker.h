@@ -17,10 +17,10 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/string_map.h"
 #include "storage/database.h"
 #include "storage/storage_error.h"
 
@@ -61,7 +61,7 @@ class ActivityTracker {
 
   storage::Database& database_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Activity> pending_;
+  core::StringMap<Activity> pending_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread flusher_;

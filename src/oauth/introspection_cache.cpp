@@ -8,15 +8,15 @@ namespace mxauth::oauth {
 IntrospectionCache::IntrospectionCache(std::size_t capacity, Duration max_staleness)
     : capacity_(std::max<std::size_t>(capacity, 1)), max_staleness_(max_staleness) {}
 
-std::optional<IntrospectionRecord> IntrospectionCache::find(std::string_view token_hash,
-                                                            Timestamp now) {
+std::shared_ptr<const IntrospectionRecord> IntrospectionCache::find(std::string_view token_hash,
+                                                                    Timestamp now) {
   std::lock_guard lock(mutex_);
-  auto found = by_hash_.find(std::string(token_hash));
-  if (found == by_hash_.end()) return std::nullopt;
+  auto found = by_hash_.find(token_hash);
+  if (found == by_hash_.end()) return nullptr;
   auto it = found->second;
   if (now >= it->valid_until) {
     eraseLocked(it);
-    return std::nullopt;
+    return nullptr;
   }
   entries_.splice(entries_.begin(), entries_, it);
   return it->record;
@@ -36,7 +36,8 @@ void IntrospectionCache::insert(std::string token_hash, IntrospectionRecord reco
   if (auto found = by_hash_.find(token_hash); found != by_hash_.end()) eraseLocked(found->second);
   while (entries_.size() >= capacity_) eraseLocked(std::prev(entries_.end()));
   std::string session = record.session_id;
-  entries_.push_front(Entry{token_hash, std::move(record), valid_until});
+  entries_.push_front(Entry{
+      token_hash, std::make_shared<const IntrospectionRecord>(std::move(record)), valid_until});
   by_session_[session].push_back(token_hash);
   by_hash_.emplace(std::move(token_hash), entries_.begin());
 }
@@ -44,14 +45,14 @@ void IntrospectionCache::insert(std::string token_hash, IntrospectionRecord reco
 void IntrospectionCache::invalidateToken(std::string_view token_hash) {
   std::lock_guard lock(mutex_);
   ++invalidations_;
-  auto found = by_hash_.find(std::string(token_hash));
+  auto found = by_hash_.find(token_hash);
   if (found != by_hash_.end()) eraseLocked(found->second);
 }
 
 void IntrospectionCache::invalidateSession(std::string_view session_id) {
   std::lock_guard lock(mutex_);
   ++invalidations_;
-  auto found = by_session_.find(std::string(session_id));
+  auto found = by_session_.find(session_id);
   if (found == by_session_.end()) return;
   std::vector<std::string> hashes = std::move(found->second);
   by_session_.erase(found);
@@ -78,7 +79,7 @@ std::size_t IntrospectionCache::size() const {
 }
 
 void IntrospectionCache::eraseLocked(List::iterator it) {
-  auto session = by_session_.find(it->record.session_id);
+  auto session = by_session_.find(it->record->session_id);
   if (session != by_session_.end()) {
     std::vector<std::string>& hashes = session->second;
     hashes.erase(std::remove(hashes.begin(), hashes.end(), it->token_hash), hashes.end());

@@ -17,14 +17,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/string_map.h"
 #include "storage/database.h"
 
 namespace mxauth::oauth {
@@ -52,8 +53,9 @@ class IntrospectionCache {
   IntrospectionCache(std::size_t capacity, Duration max_staleness);
 
   // The record for `token_hash` if present and still servable at `now`
-  // (an expired or stale entry is dropped). Marks it recently used.
-  std::optional<IntrospectionRecord> find(std::string_view token_hash, Timestamp now);
+  // (an expired or stale entry is dropped), else null. Marks it recently
+  // used. Shared, not copied: a hit costs no allocation.
+  std::shared_ptr<const IntrospectionRecord> find(std::string_view token_hash, Timestamp now);
 
   // A counter that every invalidation moves. A filler reads it before it
   // reads the database and passes it to insert(), so an answer read before
@@ -76,9 +78,10 @@ class IntrospectionCache {
  private:
   struct Entry {
     std::string token_hash;
-    IntrospectionRecord record;
+    std::shared_ptr<const IntrospectionRecord> record;
     Timestamp valid_until;
   };
+
   using List = std::list<Entry>;
 
   void eraseLocked(List::iterator it);
@@ -88,8 +91,8 @@ class IntrospectionCache {
   mutable std::mutex mutex_;
   std::uint64_t invalidations_ = 0;
   List entries_;  // most recently used first
-  std::unordered_map<std::string, List::iterator> by_hash_;
-  std::unordered_map<std::string, std::vector<std::string>> by_session_;
+  core::StringMap<List::iterator> by_hash_;
+  core::StringMap<std::vector<std::string>> by_session_;
 };
 
 // A change reported by the database (possibly made by another process):

@@ -46,8 +46,8 @@ bool wantsDeviceId(const http::Request& request) {
 // The token and hint of a parsed form; invalid_request when the token is
 // missing or a parameter repeats.
 struct IntrospectionRequest {
-  std::string token;
-  std::optional<std::string> hint;
+  std::string_view token;  // into the parsed form
+  std::optional<std::string_view> hint;
 };
 
 Result<IntrospectionRequest, OAuthError> readRequest(const http::FormParams& form) {
@@ -61,16 +61,12 @@ Result<IntrospectionRequest, OAuthError> readRequest(const http::FormParams& for
     return unexpected(
         oauthError(OAuthErrorCode::InvalidRequest, "The parameter token is missing."));
   }
-  IntrospectionRequest request{std::string(*token), std::nullopt};
-  if (std::optional<std::string_view> hint = form.get("token_type_hint")) {
-    request.hint = std::string(*hint);
-  }
-  return request;
+  return IntrospectionRequest{*token, form.get("token_type_hint")};
 }
 
 // The token type the hint excludes nothing of, or says the token is not
 // (true when `type` contradicts a known hint).
-bool hintContradicts(const std::optional<std::string>& hint, crypto::TokenType type) {
+bool hintContradicts(std::optional<std::string_view> hint, crypto::TokenType type) {
   if (!hint) return false;
   // Legacy (compat) tokens are access and refresh tokens too: Synapse sends
   // token_type_hint=access_token for every token it introspects.
@@ -91,7 +87,10 @@ http::Response inactiveIntrospection() {
 
 http::Response activeIntrospection(const IntrospectionRecord& record, std::string_view token_type,
                                    bool include_expiry, bool include_device_id, Timestamp now) {
-  std::string body = R"({"active":true)";
+  std::string body;
+  body.reserve(160 + record.scope.size() + record.client_id.size() + record.username.size() +
+               record.subject.size() + (record.device_id ? record.device_id->size() : 0));
+  body = R"({"active":true)";
   appendMember(body, "scope", record.scope);
   appendMember(body, "client_id", record.client_id);
   if (!record.username.empty()) appendMember(body, "username", record.username);
@@ -121,7 +120,9 @@ IntrospectionHandler::IntrospectionHandler(storage::Database& database, const Cl
 
 bool IntrospectionHandler::isHomeserver(const http::Request& request) const {
   if (options_.matrix_secret.empty()) return false;
-  for (std::string_view value : request.headerValues("Authorization")) {
+  for (const http::HeaderField& field : request.headers.fields()) {
+    if (!http::equalsIgnoreCase(field.name, "Authorization")) continue;
+    const std::string_view value = field.value;
     std::size_t space = value.find(' ');
     if (space == std::string_view::npos) continue;
     if (!http::equalsIgnoreCase(value.substr(0, space), "Bearer")) continue;
@@ -144,7 +145,8 @@ std::optional<http::Response> IntrospectionHandler::fastPath(const http::Request
     return std::nullopt;
   }
   Timestamp now = clock_.now();
-  std::optional<IntrospectionRecord> record = cache_.find(crypto::tokenHashHex(parsed->token), now);
+  std::shared_ptr<const IntrospectionRecord> record =
+      cache_.find(crypto::tokenHashHex(parsed->token), now);
   if (!record) return std::nullopt;
   activity_.record(record->session_id, now, request.remote_address,
                    record->is_compat ? SessionKind::Compat : SessionKind::OAuth);
@@ -197,7 +199,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
   bool has_expiry = true;
   switch (*type) {
     case crypto::TokenType::AccessToken: {
-      if (std::optional<IntrospectionRecord> cached = cache_.find(hash, now)) {
+      if (std::shared_ptr<const IntrospectionRecord> cached = cache_.find(hash, now)) {
         activity_.record(cached->session_id, now, request.remote_address);
         return activeIntrospection(*cached, kAccessTokenType, true, wantsDeviceId(request), now);
       }
@@ -267,7 +269,7 @@ Result<http::Response, OAuthError> IntrospectionHandler::introspect(
 Result<http::Response, OAuthError> IntrospectionHandler::introspectCompat(
     std::unique_ptr<storage::Transaction>& tx, const http::Request& request,
     const std::string& hash, Timestamp now, std::uint64_t seen_invalidations) const {
-  if (std::optional<IntrospectionRecord> cached = cache_.find(hash, now)) {
+  if (std::shared_ptr<const IntrospectionRecord> cached = cache_.find(hash, now)) {
     activity_.record(cached->session_id, now, request.remote_address, SessionKind::Compat);
     return activeIntrospection(*cached, kAccessTokenType, cached->has_expiry,
                                wantsDeviceId(request), now);

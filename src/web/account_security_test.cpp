@@ -160,7 +160,7 @@ TEST_F(AccountSecurityTest, PasswordChangeEndsEveryOtherSessionAndIsAudited) {
             std::string::npos);
   EXPECT_FALSE(oauthActive(others.oauth));
   EXPECT_FALSE(compatActive(others.compat));
-  EXPECT_FALSE(cache_.find("tokenhash", clock_.now()).has_value());
+  EXPECT_EQ(cache_.find("tokenhash", clock_.now()), nullptr);
   EXPECT_TRUE(signedIn()) << "this browser stays signed in";
   jar_ = other_browser;
   EXPECT_FALSE(signedIn()) << "the other browser is signed out";

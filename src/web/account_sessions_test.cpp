@@ -213,7 +213,7 @@ TEST_F(SessionPagesTest, EndingAnOAuthSessionRevokesItQueuesDeleteDeviceAndIsAud
   EXPECT_EQ(ended.status, 303) << ended.body;
   EXPECT_EQ(test::locationOf(ended), "/account/sessions?done=ended");
   EXPECT_FALSE(oauthActive(app.id));
-  EXPECT_FALSE(sessions_cache_.find("apptoken", clock_.now()).has_value());
+  EXPECT_EQ(sessions_cache_.find("apptoken", clock_.now()), nullptr);
   const std::vector<domain::Job> jobs = dueJobs();
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].kind, jobs::kDeleteDeviceJob);
