@@ -213,7 +213,15 @@ Result<std::optional<domain::OAuthClient>, StorageError> SqlOAuthClientRepositor
     const domain::ClientId& id) {
   static const std::string kSql =
       sql({"SELECT ", kClientColumns, " FROM oauth_clients WHERE id = $1"});
-  return readOptional(session_.queryOptional(kSql, {id}), &readClient);
+  const auto now = ClientCache::SteadyClock::now();
+  if (cache_ != nullptr) {
+    if (std::optional<domain::OAuthClient> cached = cache_->find(id.str(), now)) return cached;
+  }
+  auto found = readOptional(session_.queryOptional(kSql, {id}), &readClient);
+  // Only committed data is kept: a read-write transaction may be reading
+  // a client it added itself and will not commit.
+  if (found && *found && cache_ != nullptr && read_only_) cache_->insert(**found, now);
+  return found;
 }
 
 Result<std::optional<domain::OAuthClient>, StorageError> SqlOAuthClientRepository::findByDigest(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "storage/oauth_repositories.h"
+#include "storage/sql/client_cache.h"
 #include "storage/sql/session.h"
 
 // The OAuth aggregates' repositories (storage/oauth_repositories.h), written
@@ -14,7 +15,10 @@ namespace mxauth::storage::sql {
 
 class SqlOAuthClientRepository final : public OAuthClientRepository {
  public:
-  explicit SqlOAuthClientRepository(Session& session) : session_(session) {}
+  // `cache` (may be null) serves lookups; records read in a read-only
+  // transaction (`read_only`) are added to it (client_cache.h).
+  SqlOAuthClientRepository(Session& session, ClientCache* cache, bool read_only)
+      : session_(session), cache_(cache), read_only_(read_only) {}
 
   Result<domain::OAuthClient, StorageError> add(Rng& rng, const Clock& clock,
                                                 const NewOAuthClient& client) override;
@@ -25,6 +29,8 @@ class SqlOAuthClientRepository final : public OAuthClientRepository {
 
  private:
   Session& session_;
+  ClientCache* cache_;
+  bool read_only_;
 };
 
 class SqlBrowserSessionRepository final : public BrowserSessionRepository {

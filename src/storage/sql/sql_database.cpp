@@ -22,7 +22,9 @@ namespace {
 
 class SqlTransaction final : public Transaction {
  public:
-  explicit SqlTransaction(ConnectionPool::Lease lease) : lease_(std::in_place, std::move(lease)) {}
+  SqlTransaction(ConnectionPool::Lease lease, ClientCache& clients, TransactionMode mode)
+      : lease_(std::in_place, std::move(lease)),
+        oauth_clients_(session_, &clients, mode == TransactionMode::ReadOnly) {}
   SqlTransaction(const SqlTransaction&) = delete;
   SqlTransaction& operator=(const SqlTransaction&) = delete;
 
@@ -99,7 +101,7 @@ class SqlTransaction final : public Transaction {
   SqlRecoveryTicketRepository recovery_tickets_{session_};
   SqlRegistrationTokenRepository registration_tokens_{session_};
   SqlPendingRegistrationRepository pending_registrations_{session_};
-  SqlOAuthClientRepository oauth_clients_{session_};
+  SqlOAuthClientRepository oauth_clients_;
   SqlBrowserSessionRepository browser_sessions_{session_};
   SqlAuthorizationGrantRepository authorization_grants_{session_};
   SqlOAuthSessionRepository oauth_sessions_{session_};
@@ -230,7 +232,8 @@ Result<ConnectionPool::Lease, StorageError> SqlDatabase::acquireWorking(Transact
 Result<std::unique_ptr<Transaction>, StorageError> SqlDatabase::begin(TransactionMode mode) {
   auto lease = acquireWorking(mode);
   if (!lease) return unexpected(lease.error());
-  return std::unique_ptr<Transaction>(std::make_unique<SqlTransaction>(std::move(*lease)));
+  return std::unique_ptr<Transaction>(
+      std::make_unique<SqlTransaction>(std::move(*lease), clients_, mode));
 }
 
 Result<void, StorageError> SqlDatabase::ping() {

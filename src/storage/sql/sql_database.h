@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <span>
@@ -7,6 +8,7 @@
 
 #include "core/embedded_file.h"
 #include "storage/database.h"
+#include "storage/sql/client_cache.h"
 #include "storage/sql/connection_pool.h"
 
 namespace mxauth::storage::sql {
@@ -55,6 +57,8 @@ class SqlDatabase final : public Database {
   std::unique_ptr<ConnectionPool> writer_pool_;  // when PoolOptions::writers > 0
   const std::span<const core::EmbeddedFile> migration_files_;
   const SubscriptionFactory subscriptions_;
+  // Client records, immutable once written (client_cache.h): 10 s each.
+  ClientCache clients_{4096, std::chrono::seconds(10)};
 };
 
 }  // namespace mxauth::storage::sql

@@ -67,6 +67,71 @@ TEST_P(OAuthClientConformanceTest, UnknownIdsAndDigestsAnswerEmpty) {
   EXPECT_FALSE(by_digest->has_value());
 }
 
+// Client records never change once written, so the database keeps what a
+// read-only transaction read (storage/sql/client_cache.h): a later lookup
+// does not go to the tables. Shown by removing the row behind its back.
+TEST_P(OAuthClientConformanceTest, AClientReadOnceIsServedFromMemoryAfterwards) {
+  domain::OAuthClient client = addClient(R"({"client_name":"kept"})");
+  {
+    auto read = begin(storage::TransactionMode::ReadOnly);
+    ASSERT_TRUE(read->oauthClients().lookup(client.id).value().has_value());
+  }
+  ASSERT_TRUE(
+      test_database_->executeRaw("DELETE FROM oauth_clients WHERE id = '" + client.id.str() + "'"));
+
+  auto again = begin(storage::TransactionMode::ReadOnly);
+  auto found = again->oauthClients().lookup(client.id);
+
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ(**found, client);
+}
+
+// Only committed records are kept: a read-write transaction may read a
+// client it added and then roll back.
+TEST_P(OAuthClientConformanceTest, AClientReadInAReadWriteTransactionIsNotKept) {
+  domain::ClientId id = kUnknownClient;
+  {
+    auto tx = begin();
+    auto added = tx->oauthClients().add(
+        rng_, clock_,
+        storage::NewOAuthClient{"{}", std::nullopt, std::nullopt, false, std::nullopt});
+    ASSERT_TRUE(added.has_value());
+    id = added->id;
+    ASSERT_TRUE(tx->oauthClients().lookup(id).value().has_value());
+    // rolled back here
+  }
+  auto read = begin(storage::TransactionMode::ReadOnly);
+  auto found = read->oauthClients().lookup(id);
+
+  ASSERT_TRUE(found.has_value());
+  EXPECT_FALSE(found->has_value());
+}
+
+// An unknown id is asked of the database every time: the client may be
+// registered a moment later (on another instance too).
+TEST_P(OAuthClientConformanceTest, AnUnknownClientIsNotRememberedAsUnknown) {
+  domain::OAuthClient other = addClient();
+  std::string id;
+  {
+    auto read = begin(storage::TransactionMode::ReadOnly);
+    auto missing = read->oauthClients().lookup(kUnknownClient);
+    ASSERT_TRUE(missing.has_value());
+    ASSERT_FALSE(missing->has_value());
+  }
+  // The row of another client, copied under the id that was unknown.
+  ASSERT_TRUE(test_database_->executeRaw(
+      "INSERT INTO oauth_clients (id, metadata_json, is_static, created_at) SELECT '" +
+      kUnknownClient.str() +
+      "', metadata_json, is_static, created_at FROM oauth_clients WHERE id = '" + other.id.str() +
+      "'"));
+
+  auto read = begin(storage::TransactionMode::ReadOnly);
+  auto found = read->oauthClients().lookup(kUnknownClient);
+
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->metadata_json, other.metadata_json);
+}
+
 TEST_P(OAuthClientConformanceTest, FindsTheClientRegisteredWithAMetadataDigest) {
   auto tx = begin();
   storage::NewOAuthClient client{"{}", std::nullopt, fakeHash("digest"), false, std::nullopt};
