@@ -1114,13 +1114,14 @@ bool Server::Impl::serveAtOnce(const std::shared_ptr<Connection>& conn, std::siz
   record(request, &message, dispatched.route_name, dispatched.route_index,
          dispatched.outcome->response, request_id, conn->remote, started);
   const std::size_t done = sent > 0 ? static_cast<std::size_t>(sent) : 0;
-  if (failed || done == wire.size()) {
-    if (wire.capacity() > kReadChunk * 16) wire = std::string();  // a huge answer is not kept
+  std::shared_ptr<std::string> rest;
+  if (!failed && done < wire.size()) rest = std::make_shared<std::string>(wire, done);
+  if (wire.capacity() > kReadChunk * 16) wire = std::string();  // a huge answer is not kept
+  if (!rest) {
     continueOrFinish(conn, !failed && keep_alive);
     return true;
   }
   // The rest waits for room in the send buffer.
-  auto rest = std::make_shared<std::string>(wire, done);
   conn->setDeadline(options.body_timeout);
   Connection& connection = *conn;
   asio::async_write(connection.socket, asio::buffer(*rest),
