@@ -19,7 +19,7 @@ constexpr std::string_view kPendingAt =
     "approved_at IS NULL AND denied_at IS NULL AND expires_at > $2";
 
 // Columns in kColumns order.
-Result<domain::DeviceCodeGrant, StorageError> readGrant(const Row& row) {
+Result<domain::DeviceCodeGrant, StorageError> readDeviceCodeGrant(const Row& row) {
   RowReader reader(row);
   domain::DeviceCodeGrant grant;
   grant.id = domain::DeviceCodeGrantId(reader.text());
@@ -74,21 +74,21 @@ Result<std::optional<domain::DeviceCodeGrant>, StorageError> SqlDeviceCodeGrantR
     const domain::DeviceCodeGrantId& id) {
   static const std::string kSql =
       sql({"SELECT ", kColumns, " FROM device_code_grants WHERE id = $1"});
-  return readOptional(session_.queryOptional(kSql, {id}), &readGrant);
+  return readOptional(session_.queryOptional(kSql, {id}), &readDeviceCodeGrant);
 }
 
 Result<std::optional<domain::DeviceCodeGrant>, StorageError>
 SqlDeviceCodeGrantRepository::findByUserCode(std::string_view user_code) {
   static const std::string kSql =
       sql({"SELECT ", kColumns, " FROM device_code_grants WHERE user_code = $1"});
-  return readOptional(session_.queryOptional(kSql, {user_code}), &readGrant);
+  return readOptional(session_.queryOptional(kSql, {user_code}), &readDeviceCodeGrant);
 }
 
 Result<std::optional<domain::DeviceCodeGrant>, StorageError>
 SqlDeviceCodeGrantRepository::findByDeviceCodeHash(std::string_view device_code_hash) {
   static const std::string kSql =
       sql({"SELECT ", kColumns, " FROM device_code_grants WHERE device_code_hash = $1"});
-  return readOptional(session_.queryOptional(kSql, {device_code_hash}), &readGrant);
+  return readOptional(session_.queryOptional(kSql, {device_code_hash}), &readDeviceCodeGrant);
 }
 
 Result<std::optional<PollPace>, StorageError> SqlDeviceCodeGrantRepository::recordPoll(
