@@ -444,6 +444,28 @@ struct Server::Impl {
     if (hooks.error_log) hooks.error_log(message);
   }
 
+  // The completion of a coroutine serving a connection: logs what it threw.
+  void reportFailure(const std::exception_ptr& e) const {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& error) {
+      logError(std::string("connection failed: ") + error.what());
+    }
+  }
+
+  // Held by a coroutine serving a connection: closes it however the
+  // coroutine ends (even when the io_context is destroyed with it
+  // suspended), unless it was handed on to awaitRequest().
+  struct ConnectionGuard {
+    Impl* impl;
+    Connection* conn;
+    bool handed_off = false;
+    ~ConnectionGuard() {
+      if (!handed_off) impl->finishConnection(*conn);
+    }
+  };
+
   Result<void, std::string> start();
   void run();
   void beginStop();
@@ -789,14 +811,8 @@ void Server::Impl::awaitRequest(std::shared_ptr<Connection> conn) {
     if (prefetched > 0 && serveAtOnce(conn, prefetched)) return;
     if (conn->kept_alive) conn->setDeadline(options.header_timeout);
     const auto executor = conn->socket.get_executor();
-    asio::co_spawn(executor, serveRequests(conn, prefetched), [this](const std::exception_ptr& e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& error) {
-        logError(std::string("connection failed: ") + error.what());
-      }
-    });
+    asio::co_spawn(executor, serveRequests(conn, prefetched),
+                   [this](const std::exception_ptr& e) { reportFailure(e); });
   };
   if (!connection.kept_alive) {
     connection.socket.async_wait(
@@ -836,16 +852,7 @@ void Server::Impl::finishConnection(Connection& conn) {
 // awaitRequest() and ends, freeing the frame and the buffer.
 asio::awaitable<void> Server::Impl::serveRequests(std::shared_ptr<Connection> conn,
                                                   std::size_t prefetched) {
-  // Runs however the coroutine ends, even when the io_context is destroyed
-  // with it suspended.
-  struct Cleanup {
-    Impl* impl;
-    Connection* conn;
-    bool handed_off = false;
-    ~Cleanup() {
-      if (!handed_off) impl->finishConnection(*conn);
-    }
-  } cleanup{this, conn.get()};
+  ConnectionGuard cleanup{this, conn.get()};
 
   beast::flat_buffer buffer;
   buffer.reserve(kReadChunk);  // first: one allocation, not two
@@ -1092,14 +1099,7 @@ bool Server::Impl::serveAtOnce(const std::shared_ptr<Connection>& conn, std::siz
     // nothing of the message, whose fields live in this frame's arena.
     asio::co_spawn(conn->socket.get_executor(),
                    serveBlocking(conn, std::move(dispatched), version, head, request_id, started),
-                   [this](const std::exception_ptr& e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& error) {
-                       logError(std::string("connection failed: ") + error.what());
-                     }
-                   });
+                   [this](const std::exception_ptr& e) { reportFailure(e); });
     return true;
   }
 
@@ -1139,14 +1139,7 @@ asio::awaitable<void> Server::Impl::serveBlocking(std::shared_ptr<Connection> co
                                                   Dispatched dispatched, unsigned version,
                                                   bool head, std::string request_id,
                                                   SteadyClock::time_point started) {
-  struct Cleanup {
-    Impl* impl;
-    Connection* conn;
-    bool handed_off = false;
-    ~Cleanup() {
-      if (!handed_off) impl->finishConnection(*conn);
-    }
-  } cleanup{this, conn.get()};
+  ConnectionGuard cleanup{this, conn.get()};
   const bool keep_alive =
       co_await complete(*conn, dispatched, version, head, request_id, started, nullptr);
   cleanup.handed_off = true;
