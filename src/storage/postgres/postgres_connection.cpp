@@ -262,7 +262,10 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::run(
     std::string_view sql, std::span<const sql::Param> params) {
   const std::optional<std::string> begin = deferred_begin_;
   auto result = runOnce(sql, params);
-  if (!result && begin && libpq().PQstatus(connection_) != CONNECTION_OK && reconnect()) {
+  // A read of a read-only transaction runs on its own, so it can always be
+  // sent again.
+  const bool resendable = begin || autocommit_reads_;
+  if (!result && resendable && libpq().PQstatus(connection_) != CONNECTION_OK && reconnect()) {
     deferred_begin_ = begin;
     return runOnce(sql, params);
   }
@@ -330,6 +333,10 @@ Result<std::int64_t, StorageError> PostgresConnection::execute(std::string_view 
 
 Result<void, StorageError> PostgresConnection::executeLater(std::string_view sql,
                                                             std::span<const sql::Param> params) {
+  if (autocommit_reads_) {
+    return unexpected(
+        StorageError{StorageErrorCode::Internal, "a read-only transaction may only read"});
+  }
   // A transaction's first statement goes at once, with its BEGIN, so that
   // run() can still retry it on a new connection.
   if (deferred_begin_) {
@@ -346,6 +353,15 @@ Result<void, StorageError> PostgresConnection::executeLater(std::string_view sql
 }
 
 Result<void, StorageError> PostgresConnection::executeScript(std::string_view sql) {
+  if (autocommit_reads_) {
+    // Nothing of a read-only transaction waits on the server.
+    if (sql != "COMMIT" && sql != "ROLLBACK") {
+      return unexpected(
+          StorageError{StorageErrorCode::Internal, "a read-only transaction may only read"});
+    }
+    autocommit_reads_ = false;
+    return {};
+  }
   if (inPipeline()) {
     if (sql == "COMMIT") {
       // The queued writes and the COMMIT in one round trip; after a failed
@@ -403,11 +419,8 @@ Result<void, StorageError> PostgresConnection::executeScriptOnce(std::string_vie
 }
 
 Result<sql::Connection::DurabilityWait, StorageError> PostgresConnection::commit() {
-  // A read-only transaction has nothing to make durable and nothing to
-  // learn from its COMMIT: the answer is read by the connection's next use.
-  if (read_only_ && !deferred_begin_ && !inPipeline()) {
-    auto sent = sendWithoutWaiting("COMMIT");
-    if (!sent) return unexpected(sent.error());
+  if (autocommit_reads_) {
+    autocommit_reads_ = false;
     return DurabilityWait();
   }
   auto committed = executeScript("COMMIT");
@@ -419,11 +432,16 @@ Result<void, StorageError> PostgresConnection::begin(TransactionMode mode) {
   switch (mode) {
     case TransactionMode::ReadWrite:
       deferred_begin_ = "BEGIN";
-      read_only_ = false;
+      autocommit_reads_ = false;
       return {};
     case TransactionMode::ReadOnly:
-      deferred_begin_ = "BEGIN READ ONLY";
-      read_only_ = true;
+      // At READ COMMITTED each statement of a transaction reads a snapshot
+      // of its own, so a transaction of reads sees exactly what the same
+      // reads would see one by one: its BEGIN READ ONLY and ROLLBACK would
+      // buy nothing but the server's refusal of writes, which sql::Session
+      // makes instead (and executeLater() here).
+      deferred_begin_.reset();
+      autocommit_reads_ = true;
       return {};
   }
   return unexpected(StorageError{StorageErrorCode::Internal, "unknown transaction mode"});

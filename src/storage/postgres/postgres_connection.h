@@ -90,7 +90,9 @@ class PostgresConnection final : public sql::Connection {
   // statement, saving a round trip per transaction; a transaction that ends
   // before any statement never reaches the server.
   std::optional<std::string> deferred_begin_;
-  bool read_only_ = false;
+  // A read-only transaction sends no BEGIN: its reads run one by one
+  // (begin() says why), and its COMMIT or ROLLBACK sends nothing.
+  bool autocommit_reads_ = false;
   // In pipeline mode: what each queued command is, for its error message.
   std::vector<const char*> queued_;
   // Statements whose preparation is queued: forgotten when the batch fails,

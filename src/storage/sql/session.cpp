@@ -1,8 +1,52 @@
 #include "storage/sql/session.h"
 
+#include <cctype>
 #include <span>
+#include <string>
 
 namespace mxauth::storage::sql {
+namespace {
+
+// `text` begins with `word` (upper case), whatever the case of `text`.
+bool startsWithWord(std::string_view text, std::string_view word) {
+  if (text.size() < word.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(text[i])) != word[i]) return false;
+  }
+  return true;
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// A statement that only reads: a SELECT that locks no rows (no FOR UPDATE,
+// FOR NO KEY UPDATE, FOR SHARE or FOR KEY SHARE).
+bool onlyReads(std::string_view sql) {
+  while (!sql.empty() && isSpace(sql.front())) sql.remove_prefix(1);
+  if (!startsWithWord(sql, "SELECT")) return false;
+  for (std::size_t at = 1; at + 4 < sql.size(); ++at) {
+    if (!isSpace(sql[at - 1]) || !startsWithWord(sql.substr(at), "FOR") || !isSpace(sql[at + 3])) {
+      continue;
+    }
+    std::string_view rest = sql.substr(at + 4);
+    while (!rest.empty() && isSpace(rest.front())) rest.remove_prefix(1);
+    if (startsWithWord(rest, "UPDATE") || startsWithWord(rest, "SHARE") ||
+        startsWithWord(rest, "NO") || startsWithWord(rest, "KEY")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<void, StorageError> Session::checkReadOnly(std::string_view sql) {
+  if (!read_only_ || onlyReads(sql)) return {};
+  spoiled_ = true;
+  constexpr std::size_t kQuoted = 40;
+  return unexpected(StorageError{
+      StorageErrorCode::Internal,
+      "a read-only transaction may only read (" + std::string(sql.substr(0, kQuoted)) + "…)"});
+}
 
 Result<void, StorageError> Session::checkUsable() const {
   if (finished_) {
@@ -31,6 +75,7 @@ Result<std::vector<Row>, StorageError> Session::query(std::string_view sql,
                                                       std::initializer_list<Param> params) {
   auto span = usableParams(params);
   if (!span) return unexpected(span.error());
+  if (auto reads = checkReadOnly(sql); !reads) return unexpected(reads.error());
   auto rows = connection_.query(sql, *span);
   if (!rows) spoiled_ = true;
   return rows;
@@ -48,6 +93,7 @@ Result<std::int64_t, StorageError> Session::execute(std::string_view sql,
                                                     std::initializer_list<Param> params) {
   auto span = usableParams(params);
   if (!span) return unexpected(span.error());
+  if (auto reads = checkReadOnly(sql); !reads) return unexpected(reads.error());
   auto changed = connection_.execute(sql, *span);
   if (!changed) spoiled_ = true;
   return changed;
@@ -57,6 +103,7 @@ Result<void, StorageError> Session::executeLater(std::string_view sql,
                                                  std::initializer_list<Param> params) {
   auto span = usableParams(params);
   if (!span) return unexpected(span.error());
+  if (auto reads = checkReadOnly(sql); !reads) return unexpected(reads.error());
   auto sent = connection_.executeLater(sql, *span);
   if (!sent) spoiled_ = true;
   return sent;

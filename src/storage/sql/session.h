@@ -18,9 +18,13 @@ namespace mxauth::storage::sql {
 // A transaction's view of its connection. After the first failed statement
 // the session is spoiled and refuses further statements, so that SQLite
 // behaves like PostgreSQL's aborted transaction (see storage/transaction.h).
+// A read-only session refuses every statement but a SELECT that locks no
+// rows, on both backends (PostgreSQL's read-only transactions send no
+// BEGIN READ ONLY: postgres_connection.cpp, begin()).
 class Session {
  public:
-  explicit Session(Connection& connection) : connection_(connection) {}
+  explicit Session(Connection& connection, bool read_only = false)
+      : connection_(connection), read_only_(read_only) {}
 
   Result<std::vector<Row>, StorageError> query(std::string_view sql,
                                                std::initializer_list<Param> params);
@@ -66,11 +70,14 @@ class Session {
 
  private:
   Result<void, StorageError> checkUsable() const;
+  // Refuses (and spoils the session) what a read-only session may not run.
+  Result<void, StorageError> checkReadOnly(std::string_view sql);
   // The statement's parameters, once the session is usable and they pass
   // checkParams (a failure spoils the session). The span views `params`.
   Result<std::span<const Param>, StorageError> usableParams(std::initializer_list<Param> params);
 
   Connection& connection_;
+  bool read_only_;
   bool spoiled_ = false;
   bool finished_ = false;
   std::vector<std::string> checked_locks_;

@@ -24,6 +24,7 @@ class SqlTransaction final : public Transaction {
  public:
   SqlTransaction(ConnectionPool::Lease lease, ClientCache& clients, TransactionMode mode)
       : lease_(std::in_place, std::move(lease)),
+        session_(**lease_, mode == TransactionMode::ReadOnly),
         oauth_clients_(session_, &clients, mode == TransactionMode::ReadOnly) {}
   SqlTransaction(const SqlTransaction&) = delete;
   SqlTransaction& operator=(const SqlTransaction&) = delete;
@@ -93,7 +94,7 @@ class SqlTransaction final : public Transaction {
   }
 
   std::optional<ConnectionPool::Lease> lease_;
-  Session session_{**lease_};
+  Session session_;
   SqlUserRepository users_{session_};
   SqlUserEmailRepository user_emails_{session_};
   SqlUserPasswordRepository user_passwords_{session_};

@@ -71,6 +71,23 @@ TEST_P(TransactionConformanceTest, AFailedCallSpoilsTheTransactionSoThatNothingI
   EXPECT_FALSE(check->users().lookup(alice->id)->has_value());
 }
 
+TEST_P(TransactionConformanceTest, AReadOnlyTransactionRefusesWritesAndKeepsNone) {
+  auto tx = begin(TransactionMode::ReadOnly);
+
+  auto written = tx->users().add(rng_, clock_, localpart("alice"), false);
+  auto later = tx->users().findByLocalpart("alice");
+  auto committed = tx->commit();
+
+  ASSERT_FALSE(written.has_value());
+  EXPECT_EQ(written.error().code, StorageErrorCode::Internal);
+  EXPECT_FALSE(later.has_value());
+  EXPECT_FALSE(committed.has_value());
+  auto check = begin(TransactionMode::ReadOnly);
+  auto found = check->users().findByLocalpart("alice");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_FALSE(found->has_value());
+}
+
 TEST_P(TransactionConformanceTest, ATransactionCannotBeCommittedTwice) {
   auto tx = begin();
   ASSERT_TRUE(tx->users().add(rng_, clock_, localpart("alice"), false));
@@ -205,6 +222,22 @@ TEST_P(ConnectionLossConformanceTest, IdleConnectionsLostMeanwhileAreReplacedTra
   ASSERT_TRUE(tx.has_value()) << tx.error().detail;
   auto found = (*tx)->users().lookup(alice.id);
   ASSERT_TRUE(found && found->has_value());
+}
+
+// A read-only transaction's reads run one by one (no BEGIN READ ONLY), so
+// one that finds its connection gone is sent again on a new one.
+TEST_P(ConnectionLossConformanceTest, AReadOnlyTransactionReadsOnAfterLosingItsConnection) {
+  domain::User alice = addUser("alice");
+  auto tx = begin(TransactionMode::ReadOnly);
+  ASSERT_TRUE(tx->users().lookup(alice.id).has_value());
+  ASSERT_TRUE(test_database_->terminateConnections());
+
+  auto again = tx->users().lookup(alice.id);
+
+  ASSERT_TRUE(again.has_value()) << again.error().detail;
+  ASSERT_TRUE(again->has_value());
+  EXPECT_EQ((*again)->localpart, alice.localpart);
+  EXPECT_TRUE(tx->commit().has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Postgres, ConnectionLossConformanceTest,
