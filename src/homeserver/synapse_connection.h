@@ -17,7 +17,14 @@ struct SynapseOptions {
   std::string server_name;  // matrix.homeserver
   std::string endpoint;     // matrix.endpoint: the homeserver's internal base URL
   std::string secret;       // matrix.secret
-  http::HttpClientOptions http;
+  // Persistent connections by default (HttpClientOptions::keep_alive): a
+  // login calls the homeserver once or twice, and every call of its MAS API
+  // is an upsert or a query that may be sent again.
+  http::HttpClientOptions http = [] {
+    http::HttpClientOptions options;
+    options.keep_alive = true;
+    return options;
+  }();
   // Told about every failed call (no answer, or an error status) with the
   // path and what came back, for the operator's log.
   std::function<void(std::string_view message)> log;

@@ -8,7 +8,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <cctype>
 #include <charconv>
+#include <iterator>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "http/outbound_connection.h"
@@ -149,7 +153,7 @@ bool hasHeader(const OutboundRequest& request, std::string_view name) {
 // with an empty value is not sent at all; the framing headers are ours
 // alone.
 Result<std::string, TransportError> serialise(const OutboundRequest& request, const Target& target,
-                                              const std::string& user_agent) {
+                                              const std::string& user_agent, bool keep_alive) {
   if (!isToken(request.method)) return unexpected(failed("bad method"));
   std::string out = request.method + " " + target.path + " HTTP/1.1\r\n";
   out += "Host: " + target.authority + "\r\n";
@@ -171,15 +175,27 @@ Result<std::string, TransportError> serialise(const OutboundRequest& request, co
     }
     out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
   }
-  out += "Connection: close\r\n\r\n";
+  // HTTP/1.1 connections persist unless one side says otherwise.
+  out += keep_alive ? "\r\n" : "Connection: close\r\n\r\n";
   if (with_body) out += request.body;
   return out;
 }
 
+// What readResponse() learnt besides the response.
+struct Exchange {
+  // Some byte of the answer arrived (a failure before any may be retried on
+  // a new connection, HttpClientOptions::keep_alive).
+  bool answered = false;
+  // The answer ended where its length said and left the connection open
+  // for another request.
+  bool reusable = false;
+};
+
 // Reads the response (after any 1xx interim ones), its body at most
 // `limit` bytes.
 Result<OutboundResponse, TransportError> readResponse(OutboundConnection& connection,
-                                                      std::size_t limit, bool head) {
+                                                      std::size_t limit, bool head,
+                                                      Exchange& exchange) {
   std::optional<beast_http::response_parser<beast_http::string_body>> parser;
   const auto startParser = [&] {
     parser.emplace();
@@ -212,6 +228,10 @@ Result<OutboundResponse, TransportError> readResponse(OutboundConnection& connec
     }
     auto read = connection.readSome(received);
     if (!read) return unexpected(std::move(read.error()));
+    if (*read > 0) exchange.answered = true;
+    if (*read == 0 && !exchange.answered) {
+      return unexpected(failed("the connection closed without an answer"));
+    }
     if (*read == 0) {
       boost::system::error_code error;
       parser->put_eof(error);
@@ -219,6 +239,7 @@ Result<OutboundResponse, TransportError> readResponse(OutboundConnection& connec
       break;
     }
   }
+  exchange.reusable = parser->is_done() && parser->keep_alive() && received.empty();
   OutboundResponse response;
   const auto& message = parser->get();
   response.status = static_cast<int>(message.result_int());
@@ -249,28 +270,117 @@ std::string_view OutboundResponse::header(std::string_view name) const {
   return {};
 }
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
+// Connections kept open between requests, by origin; the oldest are
+// dropped first.
+struct HttpClient::IdleConnections {
+  struct Idle {
+    std::string origin;
+    std::unique_ptr<OutboundConnection> connection;
+    OutboundConnection::Clock::time_point since;
+  };
+
+  // The connection to `origin` that went idle last, if it has not been
+  // idle too long. Those that have are closed on the way.
+  std::unique_ptr<OutboundConnection> take(const std::string& origin,
+                                           std::chrono::milliseconds timeout) {
+    const auto now = OutboundConnection::Clock::now();
+    std::vector<std::unique_ptr<OutboundConnection>> expired;
+    std::unique_ptr<OutboundConnection> found;
+    {
+      const std::lock_guard lock(mutex);
+      for (auto it = idle.begin(); it != idle.end();) {
+        if (now - it->since > timeout) {
+          expired.push_back(std::move(it->connection));
+          it = idle.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
+        if (it->origin == origin) {
+          found = std::move(it->connection);
+          idle.erase(std::next(it).base());
+          break;
+        }
+      }
+    }
+    return found;  // `expired` closes outside the lock
+  }
+
+  void put(std::string origin, std::unique_ptr<OutboundConnection> connection, std::size_t limit) {
+    std::unique_ptr<OutboundConnection> dropped;
+    const std::lock_guard lock(mutex);
+    if (limit == 0) return;
+    if (idle.size() >= limit) {
+      dropped = std::move(idle.front().connection);
+      idle.erase(idle.begin());
+    }
+    idle.push_back(
+        Idle{std::move(origin), std::move(connection), OutboundConnection::Clock::now()});
+  }
+
+  mutable std::mutex mutex;
+  std::vector<Idle> idle;
+};
+
+HttpClient::HttpClient(HttpClientOptions options)
+    : options_(std::move(options)), idle_(std::make_unique<IdleConnections>()) {}
+
+HttpClient::~HttpClient() = default;
+
+std::size_t HttpClient::idleConnections() const {
+  const std::lock_guard lock(idle_->mutex);
+  return idle_->idle.size();
+}
 
 Result<OutboundResponse, TransportError> HttpClient::send(const OutboundRequest& request) const {
   const auto deadline = OutboundConnection::Clock::now() + options_.total_timeout;
   auto target = parseTarget(request.url, options_.https_only);
   if (!target) return unexpected(std::move(target.error()));
-  auto message = serialise(request, *target, options_.user_agent);
+  auto message = serialise(request, *target, options_.user_agent, options_.keep_alive);
   if (!message) return unexpected(std::move(message.error()));
+  const bool head = request.method == "HEAD";
+  const std::string origin = (target->https ? "https://" : "http://") + target->authority;
 
-  OutboundConnection connection(deadline);
-  if (auto connected = connection.connect(target->host, target->port, options_.connect_timeout,
-                                          options_.public_addresses_only);
+  // Sends the request on `connection` and reads the answer; a connection
+  // left reusable goes back to the idle ones.
+  const auto exchange = [&](std::unique_ptr<OutboundConnection> connection,
+                            Exchange& learnt) -> Result<OutboundResponse, TransportError> {
+    if (auto sent = connection->write(*message); !sent) return unexpected(std::move(sent.error()));
+    auto response = readResponse(*connection, options_.max_response_bytes, head, learnt);
+    if (response && options_.keep_alive && learnt.reusable) {
+      idle_->put(origin, std::move(connection), options_.max_idle_connections);
+    }
+    return response;
+  };
+
+  if (options_.keep_alive) {
+    std::unique_ptr<OutboundConnection> kept = idle_->take(origin, options_.idle_timeout);
+    if (kept && kept->idleAndOpen()) {
+      kept->setDeadline(deadline);
+      Exchange learnt;
+      auto response = exchange(std::move(kept), learnt);
+      // The server may have closed the connection as the request left:
+      // nothing of an answer arrived, so send it again on a new one.
+      if (response || learnt.answered || response.error().code == TransportErrorCode::Timeout) {
+        return response;
+      }
+    }
+  }
+
+  auto connection = std::make_unique<OutboundConnection>(deadline);
+  if (auto connected = connection->connect(target->host, target->port, options_.connect_timeout,
+                                           options_.public_addresses_only);
       !connected) {
     return unexpected(std::move(connected.error()));
   }
   if (target->https) {
-    if (auto secured = connection.startTls(target->host, options_.ca_file); !secured) {
+    if (auto secured = connection->startTls(target->host, options_.ca_file); !secured) {
       return unexpected(std::move(secured.error()));
     }
   }
-  if (auto sent = connection.write(*message); !sent) return unexpected(std::move(sent.error()));
-  return readResponse(connection, options_.max_response_bytes, request.method == "HEAD");
+  Exchange learnt;
+  return exchange(std::move(connection), learnt);
 }
 
 }  // namespace mxauth::http

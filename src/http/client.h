@@ -4,8 +4,10 @@
 // servers: the homeserver's /_synapse/mas API, `mxauth doctor`, and the JWK
 // sets of clients that registered a `jwks_uri` (oauth/jwks_fetcher.h).
 // Written on Boost.Beast's response parser and an OutboundConnection
-// (outbound_connection.h: Asio, OpenSSL): one connection per request,
-// `Connection: close`, HTTP/1.1.
+// (outbound_connection.h: Asio, OpenSSL), HTTP/1.1: one connection per
+// request (`Connection: close`), or, with `keep_alive` (the homeserver's
+// client), persistent connections kept for the next request to the same
+// server (see HttpClientOptions).
 //
 // Every request has a deadline for the whole exchange and one for the
 // connection, a cap on the response body, and follows no redirects. Callers
@@ -26,6 +28,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -88,6 +91,18 @@ struct HttpClientOptions {
   // A PEM bundle of CA certificates to trust for https:// instead of the
   // system's (tests with a CA of their own); empty: the system's.
   std::string ca_file;
+  // Persistent connections: a connection whose answer left it open (HTTP/1.1
+  // without `Connection: close`, a body of known length) waits for the next
+  // request to the same scheme, host and port, at most `max_idle_connections`
+  // of them for at most `idle_timeout` each. A kept connection that the
+  // server closed meanwhile is noticed before use; one that fails before a
+  // single byte of the answer arrived is replaced by a new connection and
+  // the request sent again, once (as HTTP clients do for a connection the
+  // server closed as the request left: meant for requests that may be
+  // repeated, like the homeserver's upserts).
+  bool keep_alive = false;
+  std::size_t max_idle_connections = 8;
+  std::chrono::milliseconds idle_timeout{15000};
 };
 
 // False for the addresses a fetch on someone else's behalf must not reach:
@@ -100,13 +115,22 @@ bool isPublicUnicast(const IpAddress& address);
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
 
   Result<OutboundResponse, TransportError> send(const OutboundRequest& request) const;
 
   const HttpClientOptions& options() const { return options_; }
 
+  // Connections kept open for the next request (keep_alive).
+  std::size_t idleConnections() const;
+
  private:
+  struct IdleConnections;
+
   HttpClientOptions options_;
+  std::unique_ptr<IdleConnections> idle_;
 };
 
 }  // namespace mxauth::http

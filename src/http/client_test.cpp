@@ -5,8 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/worker_pool.h"
 #include "http/router.h"
@@ -195,6 +199,215 @@ TEST_F(HttpClientTest, RefusesPlainHttpWhenHttpsIsRequired) {
 
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().code, TransportErrorCode::Forbidden);
+}
+
+// A loopback server that follows a script, one connection after the other:
+// each accepted connection gets the next list of answers, one per request
+// read on it; an empty answer closes the connection without answering,
+// and after its list the connection is closed. It records every request.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::vector<std::vector<std::string>> script)
+      : script_(std::move(script)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ::listen(listener_, 8);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ScriptedServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    thread_.join();
+    ::close(listener_);
+  }
+  ScriptedServer(const ScriptedServer&) = delete;
+  ScriptedServer& operator=(const ScriptedServer&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/x"; }
+
+  // Waits until `count` connections have been closed by the server.
+  void waitClosed(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return closed_ >= count; });
+  }
+  std::size_t accepted() {
+    const std::lock_guard lock(mutex_);
+    return accepted_;
+  }
+  std::vector<std::string> requests() {
+    const std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+  static std::string ok(std::string_view body, std::string_view extra = "") {
+    return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+           std::string(extra) + "\r\n" + std::string(body);
+  }
+
+ private:
+  void run() {
+    for (const std::vector<std::string>& answers : script_) {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      {
+        const std::lock_guard lock(mutex_);
+        ++accepted_;
+      }
+      for (const std::string& answer : answers) {
+        std::string request;
+        if (!readRequest(fd, request)) break;
+        {
+          const std::lock_guard lock(mutex_);
+          requests_.push_back(request);
+        }
+        if (answer.empty()) break;
+        ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+      }
+      ::close(fd);
+      const std::lock_guard lock(mutex_);
+      ++closed_;
+      changed_.notify_all();
+    }
+  }
+
+  // One request: its head, and a body of Content-Length bytes.
+  static bool readRequest(int fd, std::string& request) {
+    char c = 0;
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      if (::recv(fd, &c, 1, 0) != 1) return false;
+      request.push_back(c);
+    }
+    const std::size_t at = request.find("Content-Length: ");
+    std::size_t body = at == std::string::npos ? 0 : std::stoul(request.substr(at + 16));
+    for (; body > 0; --body) {
+      if (::recv(fd, &c, 1, 0) != 1) return false;
+      request.push_back(c);
+    }
+    return true;
+  }
+
+  std::vector<std::vector<std::string>> script_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::size_t accepted_ = 0;
+  std::size_t closed_ = 0;
+  std::vector<std::string> requests_;
+  std::thread thread_;
+};
+
+HttpClientOptions keptAlive() {
+  HttpClientOptions options;
+  options.keep_alive = true;
+  options.total_timeout = std::chrono::milliseconds(5000);
+  return options;
+}
+
+TEST(HttpClientKeepAliveTest, RequestsToOneServerShareAConnection) {
+  ScriptedServer server(
+      {{ScriptedServer::ok("one"), ScriptedServer::ok("two"), ScriptedServer::ok("three")}});
+  HttpClient client(keptAlive());
+
+  auto first = client.send({"GET", server.url(), {}, ""});
+  auto second = client.send({"POST", server.url(), {}, "a=1"});
+  auto third = client.send({"GET", server.url(), {}, ""});
+
+  ASSERT_TRUE(first && second && third);
+  EXPECT_EQ(first->body, "one");
+  EXPECT_EQ(second->body, "two");
+  EXPECT_EQ(third->body, "three");
+  EXPECT_EQ(server.accepted(), 1U);
+  ASSERT_EQ(server.requests().size(), 3U);
+  EXPECT_EQ(server.requests()[1].find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(server.requests()[1].ends_with("\r\n\r\na=1"));
+  EXPECT_EQ(client.idleConnections(), 1U);
+}
+
+TEST(HttpClientKeepAliveTest, WithoutKeepAliveEachRequestHasItsConnectionAndSaysClose) {
+  ScriptedServer server({{ScriptedServer::ok("one")}, {ScriptedServer::ok("two")}});
+  HttpClient client;
+
+  auto first = client.send({"GET", server.url(), {}, ""});
+  auto second = client.send({"GET", server.url(), {}, ""});
+
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second->body, "two");
+  EXPECT_EQ(server.accepted(), 2U);
+  EXPECT_NE(server.requests()[0].find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(client.idleConnections(), 0U);
+}
+
+TEST(HttpClientKeepAliveTest, AConnectionTheServerClosedMeanwhileIsReplaced) {
+  ScriptedServer server({{ScriptedServer::ok("one")}, {ScriptedServer::ok("two")}});
+  HttpClient client(keptAlive());
+  ASSERT_TRUE(client.send({"GET", server.url(), {}, ""}));
+  server.waitClosed(1);
+
+  auto second = client.send({"GET", server.url(), {}, ""});
+
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->body, "two");
+  EXPECT_EQ(server.accepted(), 2U);
+}
+
+TEST(HttpClientKeepAliveTest, ARequestThatGotNoAnswerOnAKeptConnectionIsSentAgainOnANewOne) {
+  // The server reads the second request on the kept connection and closes
+  // it without a word, as one whose idle timer fired at that moment would.
+  ScriptedServer server({{ScriptedServer::ok("one"), ""}, {ScriptedServer::ok("two")}});
+  HttpClient client(keptAlive());
+  ASSERT_TRUE(client.send({"GET", server.url(), {}, ""}));
+
+  auto second = client.send({"POST", server.url(), {}, "b=2"});
+
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->body, "two");
+  EXPECT_EQ(server.accepted(), 2U);
+  ASSERT_EQ(server.requests().size(), 3U);
+  EXPECT_EQ(server.requests()[1], server.requests()[2]);
+}
+
+TEST(HttpClientKeepAliveTest, ARequestWhoseAnswerBrokeOffIsNotSentAgain) {
+  ScriptedServer server(
+      {{ScriptedServer::ok("one"), "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"},
+       {ScriptedServer::ok("never")}});
+  HttpClient client(keptAlive());
+  ASSERT_TRUE(client.send({"GET", server.url(), {}, ""}));
+
+  auto second = client.send({"POST", server.url(), {}, "c=3"});
+
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, TransportErrorCode::Failed);
+  EXPECT_EQ(server.accepted(), 1U);
+  EXPECT_EQ(server.requests().size(), 2U);
+}
+
+TEST(HttpClientKeepAliveTest, KeepsNoConnectionTheServerMeansToCloseOrThatIdledTooLong) {
+  ScriptedServer closing({{ScriptedServer::ok("one", "Connection: close\r\n")}});
+  HttpClient client(keptAlive());
+  ASSERT_TRUE(client.send({"GET", closing.url(), {}, ""}));
+  EXPECT_EQ(client.idleConnections(), 0U);
+
+  ScriptedServer slow(
+      {{ScriptedServer::ok("one"), ScriptedServer::ok("unused")}, {ScriptedServer::ok("two")}});
+  HttpClientOptions options = keptAlive();
+  options.idle_timeout = std::chrono::milliseconds(0);
+  HttpClient impatient(options);
+  ASSERT_TRUE(impatient.send({"GET", slow.url(), {}, ""}));
+  // Any time at all is too long for a zero idle timeout.
+  const auto idled = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() == idled) {
+  }
+  auto second = impatient.send({"GET", slow.url(), {}, ""});
+
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->body, "two");
+  EXPECT_EQ(slow.accepted(), 2U);
 }
 
 TEST(PublicUnicastTest, TellsPublicAddressesFromInternalOnes) {

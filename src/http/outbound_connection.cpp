@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -14,12 +15,14 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace mxauth::http {
 
@@ -139,6 +142,21 @@ OutboundConnection::~OutboundConnection() = default;
 
 bool OutboundConnection::tls() const { return impl_->tls_stream.has_value(); }
 
+void OutboundConnection::setDeadline(Clock::time_point deadline) { impl_->deadline = deadline; }
+
+bool OutboundConnection::idleAndOpen() {
+  Impl& s = *impl_;
+  if (s.broken || !s.socket().is_open()) return false;
+  std::array<char, 1> byte{};
+  const ssize_t peeked =
+      ::recv(s.socket().native_handle(), byte.data(), byte.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+  // The end of the stream, an error, or bytes nobody asked for (for TLS,
+  // most likely the server's close_notify).
+  s.fail();
+  return false;
+}
+
 Result<void, TransportError> OutboundConnection::connect(const std::string& host,
                                                          std::uint16_t port,
                                                          std::chrono::milliseconds timeout,
@@ -147,27 +165,33 @@ Result<void, TransportError> OutboundConnection::connect(const std::string& host
   if (s.broken) return unexpected(brokenConnection());
   const Clock::time_point until = std::min(s.deadline, Clock::now() + timeout);
 
-  const std::shared_ptr<Lookup> lookup = Lookup::start(host, port);
-  if (!lookup) {
-    s.broken = true;
-    return unexpected(TransportError{TransportErrorCode::Failed, "cannot start a name lookup"});
-  }
-  if (!lookup->waitUntil(until)) {
-    s.broken = true;
-    return unexpected(timedOut("resolving " + host));
-  }
-  error_code error = lookup->error;
-  const tcp::resolver::results_type addresses = lookup->addresses;
-  if (error) {
-    s.broken = true;
-    return unexpected(TransportError{TransportErrorCode::Unreachable,
-                                     "could not resolve " + host + ": " + error.message()});
+  error_code error;
+  std::vector<tcp::endpoint> endpoints;
+  if (const asio::ip::address literal = asio::ip::make_address(host, error); !error) {
+    // An IP literal: nothing to look up.
+    endpoints.emplace_back(literal, port);
+  } else {
+    const std::shared_ptr<Lookup> lookup = Lookup::start(host, port);
+    if (!lookup) {
+      s.broken = true;
+      return unexpected(TransportError{TransportErrorCode::Failed, "cannot start a name lookup"});
+    }
+    if (!lookup->waitUntil(until)) {
+      s.broken = true;
+      return unexpected(timedOut("resolving " + host));
+    }
+    error = lookup->error;
+    if (error) {
+      s.broken = true;
+      return unexpected(TransportError{TransportErrorCode::Unreachable,
+                                       "could not resolve " + host + ": " + error.message()});
+    }
+    for (const auto& entry : lookup->addresses) endpoints.push_back(entry.endpoint());
   }
 
   bool refused = false;
   std::string last_failure = "no address";
-  for (const auto& entry : addresses) {
-    const tcp::endpoint endpoint = entry.endpoint();
+  for (const tcp::endpoint& endpoint : endpoints) {
     if (public_addresses_only) {
       // The address connected to is the one checked, whatever the name.
       const std::optional<IpAddress> address = IpAddress::parse(endpoint.address().to_string());

@@ -7,9 +7,11 @@
 // in the calling thread, so a connection is used by one thread at a time.
 //
 // Every operation ends by the deadline given at construction (the whole
-// exchange); connect() also has a deadline of its own. The name lookup
+// exchange, which setDeadline() moves for the next exchange of a kept-alive
+// connection); connect() also has a deadline of its own. The name lookup
 // (getaddrinfo, which cannot be interrupted) runs on a thread of its own
-// that is left to finish alone when the deadline passes first. Once an operation
+// that is left to finish alone when the deadline passes first; an IP
+// literal needs none. Once an operation
 // has timed out or failed, the connection is closed and every later one
 // fails at once.
 //
@@ -55,6 +57,14 @@ class OutboundConnection {
   Result<void, TransportError> startTls(const std::string& host, const std::string& ca_file);
 
   bool tls() const;
+
+  // The deadline of the next exchange on a connection kept alive.
+  void setDeadline(Clock::time_point deadline);
+
+  // For a connection that sat idle between exchanges: true when it is
+  // still open and nothing arrived meanwhile (a server that closed it, or
+  // sent anything unasked, makes it unusable). Never waits.
+  bool idleAndOpen();
 
   // Writes all of `data`.
   Result<void, TransportError> write(std::string_view data);
