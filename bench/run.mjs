@@ -286,9 +286,14 @@ function startPostgres() {
   // Beside, not inside, the private work directory: as root the cluster
   // belongs to the postgres user, who must be able to reach it.
   const dir = mkdtempSync(join(tmpdir(), 'mxauth-bench-pg-'));
-  const uri = execFileSync(PG_CLUSTER, ['start', dir], { encoding: 'utf8', env: { ...env, PG_TEST_DURABLE: '1' } }).trim();
+  const tcp = execFileSync(PG_CLUSTER, ['start', dir], { encoding: 'utf8', env: { ...env, PG_TEST_DURABLE: '1' } }).trim();
   cleanups.push(() => spawnSync(PG_CLUSTER, ['stop', dir]));
-  return uri;
+  // Through the cluster's Unix socket (its directory is `dir`), as a
+  // deployment with the database on the same machine connects
+  // (docs/operations.md, "PostgreSQL on the same machine").
+  const uri = new URL(tcp);
+  uri.searchParams.set('host', dir);
+  return uri.toString();
 }
 
 function psql(uri, sql) {

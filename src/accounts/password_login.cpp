@@ -14,19 +14,30 @@ struct Credentials {
 Result<Credentials, storage::StorageError> findCredentials(storage::Transaction& tx,
                                                            std::string_view username,
                                                            std::string_view homeserver) {
-  Result<std::optional<domain::User>, storage::StorageError> user = std::optional<domain::User>();
+  // A localpart (bare or in a Matrix ID of this server): the user and the
+  // password in one read.
+  std::optional<std::string_view> localpart;
   if (username.starts_with('@')) {
     const std::size_t colon = username.find(':');
-    if (colon != std::string_view::npos && username.substr(colon + 1) == homeserver) {
-      user = tx.users().findByLocalpart(username.substr(1, colon - 1));
+    if (colon == std::string_view::npos || username.substr(colon + 1) != homeserver) {
+      return Credentials{};
     }
-  } else if (username.find('@') != std::string_view::npos) {
-    user = tx.users().findByEmail(username);
-  } else {
-    user = tx.users().findByLocalpart(username);
+    localpart = username.substr(1, colon - 1);
+  } else if (username.find('@') == std::string_view::npos) {
+    localpart = username;
   }
-  if (!user) return unexpected(user.error());
   Credentials credentials;
+  if (localpart) {
+    auto found = tx.users().findByLocalpartWithPassword(*localpart);
+    if (!found) return unexpected(found.error());
+    if (*found) {
+      credentials.user = std::move((*found)->user);
+      credentials.password = std::move((*found)->password);
+    }
+    return credentials;
+  }
+  auto user = tx.users().findByEmail(username);
+  if (!user) return unexpected(user.error());
   if (!*user) return credentials;
   auto password = tx.userPasswords().current((*user)->id);
   if (!password) return unexpected(password.error());

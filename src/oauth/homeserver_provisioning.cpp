@@ -55,30 +55,29 @@ Result<void, OAuthError> provisionBeforeCodeExchange(
   {
     auto tx = database.begin(storage::TransactionMode::ReadOnly);
     if (!tx) return unexpected(storageFailure(tx.error()));
-    auto grant = (*tx)->authorizationGrants().findByCodeHash(crypto::tokenHashHex(code));
-    if (!grant) return unexpected(storageFailure(grant.error()));
+    auto found = (*tx)->authorizationGrants().findByCodeHashWithSubject(crypto::tokenHashHex(code));
+    if (!found) return unexpected(storageFailure(found.error()));
     // Anything but a live code is the grant's business to refuse.
-    if (!*grant || !(*grant)->isExchangeable() || !(*grant)->session_id || !(*grant)->user_id ||
-        !(*grant)->fulfilled_at) {
+    if (!*found) return {};
+    const domain::AuthorizationGrant& grant = (*found)->grant;
+    if (!grant.isExchangeable() || !grant.session_id || !grant.user_id || !grant.fulfilled_at) {
       return {};
     }
-    if ((*grant)->client_id != client.client.id) return {};
-    if (form.get("redirect_uri").value_or("") != (*grant)->redirect_uri) return {};
-    if (clock.now() - *(*grant)->fulfilled_at > code_ttl) return {};
+    if (grant.client_id != client.client.id) return {};
+    if (form.get("redirect_uri").value_or("") != grant.redirect_uri) return {};
+    if (clock.now() - *grant.fulfilled_at > code_ttl) return {};
     const auto verifier = form.get("code_verifier");
-    if ((*grant)->code_challenge) {
-      if (!verifier || !verifyPkceS256(*verifier, *(*grant)->code_challenge)) return {};
+    if (grant.code_challenge) {
+      if (!verifier || !verifyPkceS256(*verifier, *grant.code_challenge)) return {};
     } else if (verifier || !client.metadata.isConfidential()) {
       return {};
     }
-    auto user = (*tx)->users().lookup(*(*grant)->user_id);
-    if (!user) return unexpected(storageFailure(user.error()));
-    if (!*user || !(*user)->canLogIn()) return {};
-    auto session = (*tx)->oauthSessions().lookup(*(*grant)->session_id);
-    if (!session) return unexpected(storageFailure(session.error()));
-    if (!*session || !(*session)->isActive()) return {};
-    localpart = (*user)->localpart;
-    device_id = (*session)->device_id;
+    const std::optional<domain::User>& user = (*found)->user;
+    if (!user || !user->canLogIn()) return {};
+    const std::optional<domain::OAuthSession>& session = (*found)->session;
+    if (!session || !session->isActive()) return {};
+    localpart = user->localpart;
+    device_id = session->device_id;
     device_name = client.metadata.client_name.value;
   }
 

@@ -28,6 +28,7 @@
 #include "core/result.h"
 #include "core/rng.h"
 #include "domain/oauth.h"
+#include "domain/user.h"
 #include "storage/page.h"
 #include "storage/storage_error.h"
 
@@ -59,6 +60,11 @@ struct NewBrowserSession {
   std::string ip_address;
 };
 
+struct BrowserSessionWithUser {
+  domain::BrowserSession session;
+  domain::User user;
+};
+
 class BrowserSessionRepository {
  public:
   virtual ~BrowserSessionRepository() = default;
@@ -66,6 +72,10 @@ class BrowserSessionRepository {
   virtual Result<domain::BrowserSession, StorageError> add(Rng& rng, const Clock& clock,
                                                            const NewBrowserSession& session) = 0;
   virtual Result<std::optional<domain::BrowserSession>, StorageError> lookup(
+      const domain::BrowserSessionId& id) = 0;
+  // The session and its user in one read: what every page a signed-in
+  // browser asks for needs (web/session.h). Empty when the session is unknown.
+  virtual Result<std::optional<BrowserSessionWithUser>, StorageError> lookupWithUser(
       const domain::BrowserSessionId& id) = 0;
   // Re-authentication: authenticated_at = now. Empty when unknown or finished.
   virtual Result<std::optional<domain::BrowserSession>, StorageError> reauthenticate(
@@ -99,6 +109,14 @@ struct NewAuthorizationGrant {
   std::optional<std::int64_t> max_age;
 };
 
+// A grant with the session it created and the user who allowed it, where
+// they exist (findByCodeHashWithSubject).
+struct GrantWithSubject {
+  domain::AuthorizationGrant grant;
+  std::optional<domain::OAuthSession> session;
+  std::optional<domain::User> user;
+};
+
 class AuthorizationGrantRepository {
  public:
   virtual ~AuthorizationGrantRepository() = default;
@@ -119,6 +137,10 @@ class AuthorizationGrantRepository {
       const Clock& clock, std::string_view code_hash) = 0;
   // Any grant with this code hash, whatever its state (replay detection).
   virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> findByCodeHash(
+      std::string_view code_hash) = 0;
+  // The same with its session and user, in one read (what the token
+  // endpoint checks before it calls the homeserver).
+  virtual Result<std::optional<GrantWithSubject>, StorageError> findByCodeHashWithSubject(
       std::string_view code_hash) = 0;
   // Conditional: cancels a grant that is not yet exchanged or cancelled.
   virtual Result<bool, StorageError> cancel(const Clock& clock,

@@ -24,6 +24,11 @@ namespace mxauth::storage {
 //  - an unknown id answers an empty optional, never an error;
 //  - lock() and deactivate() keep the first timestamp when repeated;
 //    unlock() and reactivate() of an account in that state change nothing.
+struct UserWithPassword {
+  domain::User user;
+  std::optional<domain::UserPassword> password;
+};
+
 class UserRepository {
  public:
   virtual ~UserRepository() = default;
@@ -36,6 +41,11 @@ class UserRepository {
 
   // Case-insensitive; the argument need not be a valid localpart.
   virtual Result<std::optional<domain::User>, StorageError> findByLocalpart(
+      std::string_view localpart) = 0;
+
+  // findByLocalpart() and the user's current password (UserPasswordRepository::
+  // current(); empty when none) in one read: what a password login needs.
+  virtual Result<std::optional<UserWithPassword>, StorageError> findByLocalpartWithPassword(
       std::string_view localpart) = 0;
 
   // The owner of a confirmed e-mail address, compared case-insensitively.

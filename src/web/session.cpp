@@ -74,20 +74,19 @@ Result<std::optional<ActiveSession>, storage::StorageError> SessionManager::curr
   auto payload = decodePayload(*opened);
   if (!payload) return Found();
 
-  auto session = transaction.browserSessions().lookup(payload->id);
-  if (!session) return unexpected(session.error());
-  if (!*session || !(*session)->isActive()) return Found();
+  auto found = transaction.browserSessions().lookupWithUser(payload->id);
+  if (!found) return unexpected(found.error());
+  if (!*found) return Found();
+  auto& [session, user] = **found;
+  if (!session.isActive()) return Found();
 
   const Timestamp now = clock.now();
-  if (now - (*session)->created_at >= settings_.absolute_lifetime) return Found();
-  const Timestamp last_seen = std::max(payload->last_seen, (*session)->authenticated_at);
+  if (now - session.created_at >= settings_.absolute_lifetime) return Found();
+  const Timestamp last_seen = std::max(payload->last_seen, session.authenticated_at);
   if (now - last_seen >= settings_.idle_lifetime) return Found();
+  if (!user.canLogIn()) return Found();
 
-  auto user = transaction.users().lookup((*session)->user_id);
-  if (!user) return unexpected(user.error());
-  if (!*user || !(*user)->canLogIn()) return Found();
-
-  return Found(ActiveSession{std::move(**session), std::move(**user),
+  return Found(ActiveSession{std::move(session), std::move(user),
                              now - payload->last_seen >= settings_.refresh_after});
 }
 

@@ -97,7 +97,8 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
   auto pkce = checkPkce(context, grant, *verifier);
   if (!pkce) return unexpected(std::move(pkce).error());
 
-  auto session = context.tx.oauthSessions().lookup(*grant.session_id);
+  // Locked (PostgreSQL) until the tokens are added: issue() checks it no more.
+  auto session = context.tx.oauthSessions().lookupForUpdate(*grant.session_id);
   if (!session) return unexpected(storageFailure(session.error()));
   if (!*session || !(*session)->isActive()) {
     return unexpected(invalidCode("session " + grant.session_id->str() + " ended"));

@@ -6,6 +6,7 @@
 
 #include "core/ulid.h"
 #include "storage/sql/repository_support.h"
+#include "storage/sql/user_repositories.h"
 
 namespace mxauth::storage::sql {
 namespace {
@@ -259,6 +260,23 @@ Result<std::optional<domain::BrowserSession>, StorageError> SqlBrowserSessionRep
   return readOptional(session_.queryOptional(kSql, {id}), &readBrowserSession);
 }
 
+Result<std::optional<BrowserSessionWithUser>, StorageError>
+SqlBrowserSessionRepository::lookupWithUser(const domain::BrowserSessionId& id) {
+  static const std::string kSql =
+      sql({"SELECT ", qualified("s", kBrowserSessionColumns), ", ", qualified("u", kUserColumns),
+           " FROM browser_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"});
+  auto row = session_.queryOptional(kSql, {id});
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<BrowserSessionWithUser>();
+  auto [session_part, user_part] = splitRow(std::move(**row), columnCount(kBrowserSessionColumns));
+  auto session = readBrowserSession(session_part);
+  if (!session) return unexpected(session.error());
+  auto user = readUser(user_part);
+  if (!user) return unexpected(user.error());
+  return std::optional<BrowserSessionWithUser>(
+      BrowserSessionWithUser{std::move(*session), std::move(*user)});
+}
+
 Result<std::optional<domain::BrowserSession>, StorageError>
 SqlBrowserSessionRepository::reauthenticate(const Clock& clock,
                                             const domain::BrowserSessionId& id) {
@@ -366,6 +384,35 @@ SqlAuthorizationGrantRepository::findByCodeHash(std::string_view code_hash) {
   static const std::string kSql =
       sql({"SELECT ", kGrantColumns, " FROM authorization_grants WHERE code_hash = $1"});
   return readOptional(session_.queryOptional(kSql, {code_hash}), &readGrant);
+}
+
+Result<std::optional<GrantWithSubject>, StorageError>
+SqlAuthorizationGrantRepository::findByCodeHashWithSubject(std::string_view code_hash) {
+  static const std::string kSql =
+      sql({"SELECT ", qualified("g", kGrantColumns), ", ", qualified("s", kSessionColumns), ", ",
+           qualified("u", kUserColumns),
+           " FROM authorization_grants g LEFT JOIN oauth_sessions s ON s.id = g.session_id",
+           " LEFT JOIN users u ON u.id = g.user_id WHERE g.code_hash = $1"});
+  auto row = session_.queryOptional(kSql, {code_hash});
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<GrantWithSubject>();
+  auto [grant_part, rest] = splitRow(std::move(**row), columnCount(kGrantColumns));
+  auto [session_part, user_part] = splitRow(std::move(rest), columnCount(kSessionColumns));
+  auto grant = readGrant(grant_part);
+  if (!grant) return unexpected(grant.error());
+  GrantWithSubject found{std::move(*grant), std::nullopt, std::nullopt};
+  // A LEFT JOIN that found nothing gives NULL columns, the id first.
+  if (!session_part.empty() && session_part.front()) {
+    auto session = readSession(session_part);
+    if (!session) return unexpected(session.error());
+    found.session = std::move(*session);
+  }
+  if (!user_part.empty() && user_part.front()) {
+    auto user = readUser(user_part);
+    if (!user) return unexpected(user.error());
+    found.user = std::move(*user);
+  }
+  return std::optional<GrantWithSubject>(std::move(found));
 }
 
 Result<bool, StorageError> SqlAuthorizationGrantRepository::cancel(

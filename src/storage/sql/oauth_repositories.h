@@ -41,6 +41,8 @@ class SqlBrowserSessionRepository final : public BrowserSessionRepository {
                                                    const NewBrowserSession& session) override;
   Result<std::optional<domain::BrowserSession>, StorageError> lookup(
       const domain::BrowserSessionId& id) override;
+  Result<std::optional<BrowserSessionWithUser>, StorageError> lookupWithUser(
+      const domain::BrowserSessionId& id) override;
   Result<std::optional<domain::BrowserSession>, StorageError> reauthenticate(
       const Clock& clock, const domain::BrowserSessionId& id) override;
   Result<bool, StorageError> finish(const Clock& clock,
@@ -70,6 +72,8 @@ class SqlAuthorizationGrantRepository final : public AuthorizationGrantRepositor
   Result<std::optional<domain::AuthorizationGrant>, StorageError> exchange(
       const Clock& clock, std::string_view code_hash) override;
   Result<std::optional<domain::AuthorizationGrant>, StorageError> findByCodeHash(
+      std::string_view code_hash) override;
+  Result<std::optional<GrantWithSubject>, StorageError> findByCodeHashWithSubject(
       std::string_view code_hash) override;
   Result<bool, StorageError> cancel(const Clock& clock,
                                     const domain::AuthorizationGrantId& id) override;

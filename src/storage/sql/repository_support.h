@@ -5,8 +5,11 @@
 // build a statement from constant parts. Shared by every repository of
 // storage/sql.
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +71,36 @@ inline std::string sql(std::initializer_list<std::string_view> parts) {
   std::string text;
   for (std::string_view part : parts) text.append(part);
   return text;
+}
+
+// For joins. `columns` ("a, b") with each name qualified by `table`
+// ("t.a, t.b").
+inline std::string qualified(std::string_view table, std::string_view columns) {
+  std::string out;
+  for (std::size_t start = 0; start < columns.size();) {
+    std::size_t end = columns.find(',', start);
+    if (end == std::string_view::npos) end = columns.size();
+    std::string_view name = columns.substr(start, end - start);
+    while (name.starts_with(' ')) name.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out.append(table).append(".").append(name);
+    start = end + 1;
+  }
+  return out;
+}
+
+// How many names a column list ("a, b, c") has.
+inline std::size_t columnCount(std::string_view columns) {
+  return static_cast<std::size_t>(std::count(columns.begin(), columns.end(), ',')) + 1;
+}
+
+// A joined row cut in two: its first `width` columns and the rest.
+inline std::pair<Row, Row> splitRow(Row row, std::size_t width) {
+  width = std::min(width, row.size());
+  const auto middle = row.begin() + static_cast<std::ptrdiff_t>(width);
+  Row rest(std::make_move_iterator(middle), std::make_move_iterator(row.end()));
+  row.erase(middle, row.end());
+  return {std::move(row), std::move(rest)};
 }
 
 }  // namespace mxauth::storage::sql

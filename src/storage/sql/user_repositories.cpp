@@ -9,27 +9,10 @@
 namespace mxauth::storage::sql {
 namespace {
 
-constexpr std::string_view kUserColumns =
-    "id, localpart, created_at, locked_at, deactivated_at, is_admin, display_name";
 constexpr std::string_view kEmailColumns =
     "id, user_id, address, created_at, confirmed_at, is_primary";
 constexpr std::string_view kPasswordColumns =
     "id, user_id, hash, version, created_at, upgraded_from";
-
-// Columns in kUserColumns order.
-Result<domain::User, StorageError> readUser(const Row& row) {
-  RowReader reader(row);
-  domain::User user;
-  user.id = domain::UserId(reader.text());
-  user.localpart = reader.text();
-  user.created_at = reader.timestamp();
-  user.locked_at = reader.optionalTimestamp();
-  user.deactivated_at = reader.optionalTimestamp();
-  user.is_admin = reader.boolean();
-  user.display_name = reader.optionalText();
-  if (auto error = reader.error()) return unexpected(std::move(*error));
-  return user;
-}
 
 Result<domain::UserEmail, StorageError> readEmail(const Row& row) {
   RowReader reader(row);
@@ -58,6 +41,21 @@ Result<domain::UserPassword, StorageError> readPassword(const Row& row) {
 }
 
 }  // namespace
+
+// Columns in kUserColumns order.
+Result<domain::User, StorageError> readUser(const Row& row) {
+  RowReader reader(row);
+  domain::User user;
+  user.id = domain::UserId(reader.text());
+  user.localpart = reader.text();
+  user.created_at = reader.timestamp();
+  user.locked_at = reader.optionalTimestamp();
+  user.deactivated_at = reader.optionalTimestamp();
+  user.is_admin = reader.boolean();
+  user.display_name = reader.optionalText();
+  if (auto error = reader.error()) return unexpected(std::move(*error));
+  return user;
+}
 
 Result<domain::User, StorageError> SqlUserRepository::add(Rng& rng, const Clock& clock,
                                                           const domain::Localpart& localpart,
@@ -88,6 +86,30 @@ Result<std::optional<domain::User>, StorageError> SqlUserRepository::findByLocal
   static const std::string kSql = sql(
       {"SELECT ", kUserColumns, " FROM users WHERE lower(localpart) = lower(CAST($1 AS TEXT))"});
   return readOptional(session_.queryOptional(kSql, {localpart}), &readUser);
+}
+
+Result<std::optional<UserWithPassword>, StorageError>
+SqlUserRepository::findByLocalpartWithPassword(std::string_view localpart) {
+  // The current password as current() finds it; its columns are NULL when
+  // the user has none.
+  static const std::string kSql =
+      sql({"SELECT ", qualified("u", kUserColumns), ", ", qualified("p", kPasswordColumns),
+           " FROM users u LEFT JOIN user_passwords p ON p.id = (SELECT id FROM user_passwords",
+           " WHERE user_id = u.id ORDER BY ordinal DESC LIMIT 1)",
+           " WHERE lower(u.localpart) = lower(CAST($1 AS TEXT))"});
+  auto row = session_.queryOptional(kSql, {localpart});
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<UserWithPassword>();
+  auto [user_part, password_part] = splitRow(std::move(**row), columnCount(kUserColumns));
+  auto user = readUser(user_part);
+  if (!user) return unexpected(user.error());
+  UserWithPassword found{std::move(*user), std::nullopt};
+  if (!password_part.empty() && password_part.front()) {
+    auto password = readPassword(password_part);
+    if (!password) return unexpected(password.error());
+    found.password = std::move(*password);
+  }
+  return std::optional<UserWithPassword>(std::move(found));
 }
 
 Result<std::optional<domain::User>, StorageError> SqlUserRepository::findByEmail(

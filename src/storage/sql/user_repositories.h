@@ -9,6 +9,11 @@
 // share. Tables: see the *_users.sql migrations of each backend.
 namespace mxauth::storage::sql {
 
+// A user's columns, for other repositories' joins, and their reader.
+inline constexpr std::string_view kUserColumns =
+    "id, localpart, created_at, locked_at, deactivated_at, is_admin, display_name";
+Result<domain::User, StorageError> readUser(const Row& row);
+
 class SqlUserRepository final : public UserRepository {
  public:
   explicit SqlUserRepository(Session& session) : session_(session) {}
@@ -18,6 +23,8 @@ class SqlUserRepository final : public UserRepository {
                                          bool is_admin) override;
   Result<std::optional<domain::User>, StorageError> lookup(const domain::UserId& id) override;
   Result<std::optional<domain::User>, StorageError> findByLocalpart(
+      std::string_view localpart) override;
+  Result<std::optional<UserWithPassword>, StorageError> findByLocalpartWithPassword(
       std::string_view localpart) override;
   Result<std::optional<domain::User>, StorageError> findByEmail(std::string_view address) override;
   Result<std::vector<domain::User>, StorageError> list(const Page& page) override;

@@ -194,6 +194,33 @@ TEST_P(BrowserSessionConformanceTest, AddsAnActiveSessionAuthenticatedNow) {
   EXPECT_EQ((*found)->ip_address, "2001:db8::1");
 }
 
+TEST_P(BrowserSessionConformanceTest, LooksASessionUpWithItsUserInOneRead) {
+  domain::User alice = addUser("alice");
+  domain::User bob = addUser("bob");
+  domain::BrowserSession session = addBrowserSession(bob);
+  addBrowserSession(alice);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->users().lock(clock_, bob.id)->has_value());
+    ASSERT_TRUE(*tx->browserSessions().finish(clock_, session.id));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+
+  auto found = tx->browserSessions().lookupWithUser(session.id);
+  auto unknown =
+      tx->browserSessions().lookupWithUser(domain::BrowserSessionId("01ARZ3NDEKTSV4RRFFQ69G5FAV"));
+
+  ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().detail);
+  EXPECT_EQ((*found)->session, **tx->browserSessions().lookup(session.id));
+  EXPECT_EQ((*found)->user, **tx->users().lookup(bob.id));
+  EXPECT_FALSE((*found)->session.isActive());
+  EXPECT_TRUE((*found)->user.locked_at.has_value());
+  EXPECT_EQ((*found)->user.localpart, "bob");
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->has_value());
+}
+
 TEST_P(BrowserSessionConformanceTest, ASessionOfAnUnknownUserIsAConstraintViolation) {
   auto tx = begin();
 

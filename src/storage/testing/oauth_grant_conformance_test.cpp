@@ -231,6 +231,30 @@ TEST_P(AuthorizationGrantConformanceTest, FindsAGrantByCodeHashWhateverItsState)
   EXPECT_FALSE(unknown->has_value());
 }
 
+TEST_P(AuthorizationGrantConformanceTest, FindsAGrantByCodeHashWithItsSessionAndUserInOneRead) {
+  domain::User alice = addUser("alice");
+  domain::AuthorizationGrant grant = addFulfilledGrant(addClient(), alice, fakeHash("code"));
+  addFulfilledGrant(addClient(), addUser("bob"), fakeHash("other"));
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->oauthSessions().finish(clock_, *grant.session_id));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+
+  auto found = tx->authorizationGrants().findByCodeHashWithSubject(fakeHash("code"));
+  auto unknown = tx->authorizationGrants().findByCodeHashWithSubject(fakeHash("never issued"));
+
+  ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().detail);
+  EXPECT_EQ((*found)->grant, **tx->authorizationGrants().findByCodeHash(fakeHash("code")));
+  ASSERT_TRUE((*found)->session.has_value());
+  EXPECT_EQ(*(*found)->session, **tx->oauthSessions().lookup(*grant.session_id));
+  EXPECT_FALSE((*found)->session->isActive());
+  EXPECT_EQ((*found)->user, alice);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->has_value());
+}
+
 TEST_P(AuthorizationGrantConformanceTest, CancellationEndsAGrantNotYetExchangedOrCancelled) {
   domain::User alice = addUser("alice");
   domain::OAuthClient client = addClient();

@@ -340,6 +340,39 @@ TEST_P(UserPasswordConformanceTest, HistoryIsNewestFirstAndKeepsUpgradeLinks) {
   EXPECT_EQ((*history)[1], *imported);
 }
 
+TEST_P(UserPasswordConformanceTest, FindsAUserByLocalpartWithTheCurrentPasswordInOneRead) {
+  domain::User alice = addUser("alice");
+  domain::User bob = addUser("bob");
+  domain::User carol = addUser("carol");
+  std::vector<domain::UserPassword> alices;
+  {
+    auto tx = begin();
+    for (int i = 0; i < 3; ++i) {
+      auto added = tx->userPasswords().add(rng_, clock_, alice.id,
+                                           "$argon2id$alice" + std::to_string(i), 1, std::nullopt);
+      ASSERT_TRUE(added.has_value()) << added.error().detail;
+      alices.push_back(*added);
+    }
+    ASSERT_TRUE(tx->userPasswords().add(rng_, clock_, bob.id, "$argon2id$bob", 1, std::nullopt));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+
+  auto found = tx->users().findByLocalpartWithPassword("ALICE");
+  auto without = tx->users().findByLocalpartWithPassword("carol");
+  auto unknown = tx->users().findByLocalpartWithPassword("dave");
+
+  ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().detail);
+  EXPECT_EQ((*found)->user, alice);
+  EXPECT_EQ((*found)->password, alices.back());
+  EXPECT_EQ((*found)->password, **tx->userPasswords().current(alice.id));
+  ASSERT_TRUE(without && without->has_value());
+  EXPECT_EQ((*without)->user, carol);
+  EXPECT_FALSE((*without)->password.has_value());
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->has_value());
+}
+
 TEST_P(UserPasswordConformanceTest, AUserWithoutAPasswordHasNoCurrentOne) {
   domain::User alice = addUser("alice");
   auto tx = begin();
