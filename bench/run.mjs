@@ -19,6 +19,8 @@ const number = (name, fallback) => (env[name] !== undefined && env[name] !== '' 
 const SECONDS = number('MXAUTH_BENCH_SECONDS', 10);
 const CONNS = number('MXAUTH_BENCH_CONNS', 50);
 const LOGIN_CONCURRENCY = number('MXAUTH_BENCH_LOGIN_CONCURRENCY', 8);
+const LOGIN_SLICES = Math.max(1, number('MXAUTH_BENCH_LOGIN_SLICES', 4));
+const LOGIN_SLICE_SECONDS = Math.max(1, Math.round(SECONDS / 2));
 const OVERLOAD_CONNS = number('MXAUTH_BENCH_OVERLOAD_CONNS', 200);
 const IDLE_CONNS = number('MXAUTH_BENCH_MANY_CONNS', 1000);
 const SCALE_USERS = number('MXAUTH_BENCH_SCALE_USERS', 1_000_000);
@@ -138,7 +140,7 @@ function toMs(text) {
 const rows = [];
 
 // Loads URL with wrk while sampling the server's memory; records a row.
-async function wrk(row, pid, url, { script, scriptEnv = {}, conns = CONNS, seconds = SECONDS } = {}) {
+async function wrk(row, pid, url, { script, scriptEnv = {}, conns = CONNS, seconds = SECONDS, record = true } = {}) {
   const before = procStatus(pid);
   const ticks0 = cpuTicks(pid);
   let rssMax = before.rss;
@@ -171,8 +173,10 @@ async function wrk(row, pid, url, { script, scriptEnv = {}, conns = CONNS, secon
     requests: Number(grab(/(\d+) requests in/) ?? 0),
     connections: conns,
   };
-  rows.push(result);
-  log(`${row.workload} [${row.server}]: ${result.rps.toFixed(0)} req/s, p99 ${result.p99_ms} ms`);
+  if (record) {
+    rows.push(result);
+    log(`${row.workload} [${row.server}]: ${result.rps.toFixed(0)} req/s, p99 ${result.p99_ms} ms`);
+  }
   return result;
 }
 
@@ -407,6 +411,44 @@ async function tokenWorkloads(mx, hs, clientId, label, refs, extra = {}) {
   return results;
 }
 
+// A login workload in LOGIN_SLICES slices, with a reading of the argon2id
+// bound before the first and after each: the VM's speed drifts by a third
+// within seconds, so each slice is compared with the bound read right
+// around it, and the row's bound is the mean of those, weighted by the
+// slices' lengths (its share = logins / what the bound would have done in
+// the same slices). `runSlice(seconds)` answers { count, elapsed, p50_ms,
+// p99_ms, non_2xx, ticks, rss_max_kib }; the row's p50 is the median of the
+// slices', its p99 the worst.
+async function slicedLogins(row, what, pid, runSlice, readings) {
+  if (readings.length === 0) readings.push(boundReading(`before ${what} [${row.backend}]`));
+  const before = procStatus(pid);
+  const slices = [];
+  for (let i = 0; i < LOGIN_SLICES; i++) {
+    const slice = await runSlice(LOGIN_SLICE_SECONDS);
+    readings.push(boundReading(`after ${what}, slice ${i + 1} of ${LOGIN_SLICES} [${row.backend}]`));
+    slice.bound = (readings.at(-2) + readings.at(-1)) / 2;
+    slices.push(slice);
+  }
+  const sum = (key) => slices.reduce((a, x) => a + x[key], 0);
+  const elapsed = sum('elapsed');
+  const p50s = slices.map((x) => x.p50_ms).sort((a, b) => a - b);
+  const result = {
+    ...row,
+    rps: sum('count') / elapsed,
+    bound: slices.reduce((a, x) => a + x.elapsed * x.bound, 0) / elapsed,
+    slices: slices.map((x) => ({ rps: x.count / x.elapsed, bound: x.bound })),
+    p50_ms: p50s[Math.floor(p50s.length / 2)],
+    p99_ms: Math.max(...slices.map((x) => x.p99_ms)),
+    cpu_pct: Math.round((sum('ticks') / CLK_TCK / elapsed) * 100),
+    rss_before_kib: before.rss, rss_max_kib: Math.max(...slices.map((x) => x.rss_max_kib)), rss_peak_kib: procStatus(pid).hwm,
+    non_2xx: sum('non_2xx'), socket_errors: sum('socket_errors'), inactive: 0, requests: sum('count'),
+  };
+  rows.push(result);
+  log(`${row.workload} [${row.server}]: ${result.rps.toFixed(1)}/s against a bound of ${result.bound.toFixed(1)}/s ` +
+    `(slices ${result.slices.map((x) => `${x.rps.toFixed(1)}/${x.bound.toFixed(1)}`).join(', ')})`);
+  return result;
+}
+
 // The argon2id bound read next to a login workload, logged.
 function boundReading(what) {
   const value = argonBound();
@@ -448,40 +490,41 @@ async function mxauthRuns(backend, pgAdminUri, refs) {
   out.discovery = await wrk({ workload: '2 discovery', server, backend }, mx.child.pid, `${mx.base}.well-known/openid-configuration`);
   out.discovery.references = out.references;
 
-  // The logins are compared with the argon2id bound read right before and
-  // right after them (the mean), the compat logins with the readings around
-  // them.
-  const bounds = [boundReading(`before the logins [${backend}]`)];
+  // Both login workloads are read in slices between readings of the
+  // argon2id bound (slicedLogins); the reading after the last slice of the
+  // password logins is also the first of the compat logins.
+  const bounds = [];
   // 4: complete password logins, driven by bench_login_load (the flow of
   // login_flow.mjs in C++: Node's fetch cost a quarter of a hash per login
   // on the cores the server needs).
-  {
-    const before = procStatus(mx.child.pid);
-    const ticks0 = cpuTicks(mx.child.pid);
-    const o = mx.loginOptions(clientId);
-    const figures = JSON.parse(execFileSync(LOGIN_LOAD,
-      [o.base, o.clientId, o.redirectUri, o.username, o.password, o.scope, String(LOGIN_CONCURRENCY), String(SECONDS)],
-      { encoding: 'utf8' }));
-    const row = {
-      workload: '4 password login (7 requests)', server, backend,
-      rps: figures.rps, p50_ms: figures.p50, p99_ms: figures.p99,
-      cpu_pct: Math.round(((cpuTicks(mx.child.pid) - ticks0) / CLK_TCK / SECONDS) * 100),
-      rss_before_kib: before.rss, rss_max_kib: procStatus(mx.child.pid).rss, rss_peak_kib: procStatus(mx.child.pid).hwm,
-      non_2xx: Object.values(figures.failures).reduce((a, b) => a + b, 0), socket_errors: 0, inactive: 0,
-      requests: figures.count, connections: LOGIN_CONCURRENCY, failures: figures.failures,
-    };
-    rows.push(row);
-    out.login = row;
-    log(`4 password login [${backend}]: ${figures.rps.toFixed(1)}/s, p99 ${figures.p99.toFixed(0)} ms`);
-  }
-  bounds.push(boundReading(`after the logins [${backend}]`));
+  const o = mx.loginOptions(clientId);
+  const failures = {};
+  out.login = await slicedLogins({ workload: '4 password login (7 requests)', server, backend, connections: LOGIN_CONCURRENCY },
+    'the logins', mx.child.pid, (seconds) => {
+      const ticks0 = cpuTicks(mx.child.pid);
+      const figures = JSON.parse(execFileSync(LOGIN_LOAD,
+        [o.base, o.clientId, o.redirectUri, o.username, o.password, o.scope, String(LOGIN_CONCURRENCY), String(seconds)],
+        { encoding: 'utf8' }));
+      for (const [k, v] of Object.entries(figures.failures)) failures[k] = (failures[k] ?? 0) + v;
+      return {
+        count: figures.count, elapsed: figures.count / figures.rps, p50_ms: figures.p50, p99_ms: figures.p99,
+        non_2xx: Object.values(figures.failures).reduce((a, b) => a + b, 0), socket_errors: 0,
+        ticks: cpuTicks(mx.child.pid) - ticks0, rss_max_kib: procStatus(mx.child.pid).rss,
+      };
+    }, bounds);
+  out.login.failures = failures;
   const compatEnv = { BENCH_USER: USER.name, BENCH_PASSWORD: USER.password };
-  out.compat_login = await wrk({ workload: '5 compat POST /login', server, backend }, mx.child.pid,
-    `${mx.base}_matrix/client/v3/login`, { script: 'compat_login.lua', scriptEnv: compatEnv, conns: LOGIN_CONCURRENCY });
-  bounds.push(boundReading(`after the compat logins [${backend}]`));
+  out.compat_login = await slicedLogins({ workload: '5 compat POST /login', server, backend, connections: LOGIN_CONCURRENCY },
+    'the compat logins', mx.child.pid, async (seconds) => {
+      const ticks0 = cpuTicks(mx.child.pid);
+      const r = await wrk({ workload: '5 compat POST /login', server, backend }, mx.child.pid,
+        `${mx.base}_matrix/client/v3/login`, { script: 'compat_login.lua', scriptEnv: compatEnv, conns: LOGIN_CONCURRENCY, seconds, record: false });
+      return {
+        count: r.requests, elapsed: r.requests / r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, non_2xx: r.non_2xx,
+        socket_errors: r.socket_errors, ticks: cpuTicks(mx.child.pid) - ticks0, rss_max_kib: r.rss_max_kib,
+      };
+    }, bounds);
   out.argon2id_bound_readings = bounds;
-  out.login.bound = (bounds[0] + bounds[1]) / 2;
-  out.compat_login.bound = (bounds[1] + bounds[2]) / 2;
   out.overload = await wrk({ workload: `5' compat login, ${OVERLOAD_CONNS} connections`, server, backend }, mx.child.pid,
     `${mx.base}_matrix/client/v3/login`, {
       script: 'compat_login.lua', scriptEnv: compatEnv, conns: OVERLOAD_CONNS, seconds: Math.max(2, Math.round(SECONDS / 2)),
@@ -621,7 +664,7 @@ async function main() {
   for (const run of runs) {
     text.push(`${run.backend}: first start ${run.first_start_ms.toFixed(0)} ms (creates the database and keys), ` +
       `cold start ${run.cold_start_ms.toFixed(0)} ms, argon2id bound ${run.argon2id_bound_readings.map((v) => v.toFixed(1)).join(' / ')}/s ` +
-      `(before the logins / after / after the compat logins), idle RSS ${(run.idle_rss_kib / 1024).toFixed(1)} MiB, peak RSS ${(run.peak_rss_kib / 1024).toFixed(1)} MiB` +
+      `(before the logins, then after each slice of the logins and of the compat logins), idle RSS ${(run.idle_rss_kib / 1024).toFixed(1)} MiB, peak RSS ${(run.peak_rss_kib / 1024).toFixed(1)} MiB` +
       (run.prefill ? `; prefill ${run.prefill.users} users / ${run.prefill.tokens} tokens in ${run.prefill.wall_seconds.toFixed(0)} s, ` +
         `cold start on it ${run.scale_cold_start_ms.toFixed(0)} ms` : ''));
   }

@@ -68,7 +68,9 @@ struct BrowserSessionWithUser {
 class BrowserSessionRepository {
  public:
   virtual ~BrowserSessionRepository() = default;
-  // created_at = authenticated_at = now.
+  // created_at = authenticated_at = now. Refusing it (an unknown user,
+  // Constraint) may wait until the transaction's next statement or its
+  // commit.
   virtual Result<domain::BrowserSession, StorageError> add(Rng& rng, const Clock& clock,
                                                            const NewBrowserSession& session) = 0;
   virtual Result<std::optional<domain::BrowserSession>, StorageError> lookup(
@@ -120,6 +122,8 @@ struct GrantWithSubject {
 class AuthorizationGrantRepository {
  public:
   virtual ~AuthorizationGrantRepository() = default;
+  // Refusing it (an unknown client, Constraint) may wait until the
+  // transaction's next statement or its commit.
   virtual Result<domain::AuthorizationGrant, StorageError> add(
       Rng& rng, const Clock& clock, const NewAuthorizationGrant& grant) = 0;
   virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> lookup(

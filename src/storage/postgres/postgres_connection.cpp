@@ -1,5 +1,8 @@
 #include "storage/postgres/postgres_connection.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <charconv>
 #include <span>
 #include <string>
@@ -167,6 +170,46 @@ Result<void, StorageError> PostgresConnection::sendWithoutWaiting(const char* co
   return {};
 }
 
+void PostgresConnection::reviveIfClosed() {
+  settle();
+  if (inPipeline()) return;
+  char byte = 0;
+  const ssize_t peeked = ::recv(libpq().PQsocket(connection_), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  // The end of the stream, or something no command asked for: most likely
+  // the server's goodbye (pg_terminate_backend sends a FATAL error, then
+  // closes). A fresh session is cheaper than finding out.
+  (void)reconnect();
+}
+
+Result<void, StorageError> PostgresConnection::queueHeld() {
+  for (const HeldWrite& write : held_) {
+    if (auto queued = queue(write.sql, write.params); !queued) return queued;
+  }
+  return {};
+}
+
+Result<void, StorageError> PostgresConnection::commitHeld() {
+  reviveIfClosed();
+  if (held_.size() == 1) {
+    const HeldWrite write = std::move(held_.front());
+    held_.clear();
+    deferred_begin_.reset();
+    auto ran = runOnce(write.sql, write.params);
+    if (!ran) return unexpected(ran.error());
+    return {};
+  }
+  auto queued = enterPipeline();
+  if (queued) queued = queueBegin();
+  if (queued) queued = queueHeld();
+  held_.clear();
+  if (!queued) {
+    (void)syncPipeline();
+    return unexpected(queued.error());
+  }
+  return executeScript("COMMIT");  // in the pipeline now: one round trip
+}
+
 Result<void, StorageError> PostgresConnection::enterPipeline() {
   if (inPipeline()) return {};
   settle();
@@ -267,8 +310,9 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::run(
   const bool resendable = begin || autocommit_reads_;
   if (!result && resendable && libpq().PQstatus(connection_) != CONNECTION_OK && reconnect()) {
     deferred_begin_ = begin;
-    return runOnce(sql, params);
+    result = runOnce(sql, params);
   }
+  held_.clear();  // sent with the BEGIN, or lost with the transaction
   return result;
 }
 
@@ -278,6 +322,7 @@ Result<PostgresConnection::ResultPtr, StorageError> PostgresConnection::runOnce(
     // BEGIN, or writes queued by executeLater(), go in the same round trip.
     if (auto entered = enterPipeline(); !entered) return unexpected(entered.error());
     auto queued = queueBegin();
+    if (queued) queued = queueHeld();
     if (queued) queued = queue(sql, params);
     auto answer = syncPipeline();
     if (!queued) return unexpected(queued.error());
@@ -337,11 +382,9 @@ Result<void, StorageError> PostgresConnection::executeLater(std::string_view sql
     return unexpected(
         StorageError{StorageErrorCode::Internal, "a read-only transaction may only read"});
   }
-  // A transaction's first statement goes at once, with its BEGIN, so that
-  // run() can still retry it on a new connection.
+  // Before the BEGIN goes out, writes wait for it (held_).
   if (deferred_begin_) {
-    auto changed = execute(sql, params);
-    if (!changed) return unexpected(changed.error());
+    held_.push_back(HeldWrite{std::string(sql), {params.begin(), params.end()}});
     return {};
   }
   if (auto entered = enterPipeline(); !entered) return unexpected(entered.error());
@@ -361,6 +404,26 @@ Result<void, StorageError> PostgresConnection::executeScript(std::string_view sq
     }
     autocommit_reads_ = false;
     return {};
+  }
+  if (!held_.empty()) {
+    if (sql == "COMMIT") return commitHeld();
+    if (sql == "ROLLBACK") {
+      // Nothing reached the server.
+      held_.clear();
+      deferred_begin_.reset();
+      return {};
+    }
+    // Another script runs after the held writes (the pipeline's answers
+    // are read below, before it).
+    reviveIfClosed();
+    auto entered = enterPipeline();
+    if (entered) entered = queueBegin();
+    if (entered) entered = queueHeld();
+    held_.clear();
+    if (!entered) {
+      (void)syncPipeline();
+      return unexpected(entered.error());
+    }
   }
   if (inPipeline()) {
     if (sql == "COMMIT") {
@@ -431,6 +494,7 @@ Result<sql::Connection::DurabilityWait, StorageError> PostgresConnection::commit
 Result<void, StorageError> PostgresConnection::begin(TransactionMode mode) {
   switch (mode) {
     case TransactionMode::ReadWrite:
+      held_.clear();
       deferred_begin_ = "BEGIN";
       autocommit_reads_ = false;
       return {};

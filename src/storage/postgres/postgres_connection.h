@@ -81,6 +81,17 @@ class PostgresConnection final : public sql::Connection {
   void settle();
   // Sends a command whose answer nobody needs; settle() reads it.
   Result<void, StorageError> sendWithoutWaiting(const char* command);
+  // Queues the held writes (held_), in order.
+  Result<void, StorageError> queueHeld();
+  // COMMIT of a transaction nothing of which has reached the server but
+  // held writes: a lone one runs on its own (one statement is a
+  // transaction by itself, as atomic and durable as with BEGIN and
+  // COMMIT), several go between BEGIN and COMMIT, in one round trip.
+  Result<void, StorageError> commitHeld();
+  // Before a transaction's first message: a connection the server closed
+  // while it sat in the pool (a restart, pg_terminate_backend) is replaced
+  // now, while nothing of the transaction has been sent. Never waits.
+  void reviveIfClosed();
 
   PGconn* connection_;
   std::unordered_map<std::string, std::string> statement_names_;
@@ -90,6 +101,15 @@ class PostgresConnection final : public sql::Connection {
   // statement, saving a round trip per transaction; a transaction that ends
   // before any statement never reaches the server.
   std::optional<std::string> deferred_begin_;
+  // Writes of executeLater() made while the BEGIN is deferred: sent with the
+  // transaction's first statement that needs an answer, or at COMMIT
+  // (commitHeld()). A transaction of one insert is one statement in one
+  // round trip.
+  struct HeldWrite {
+    std::string sql;
+    std::vector<sql::Param> params;
+  };
+  std::vector<HeldWrite> held_;
   // A read-only transaction sends no BEGIN: its reads run one by one
   // (begin() says why), and its COMMIT or ROLLBACK sends nothing.
   bool autocommit_reads_ = false;

@@ -244,7 +244,9 @@ Result<domain::BrowserSession, StorageError> SqlBrowserSessionRepository::add(
                                std::nullopt,
                                session.user_agent,
                                session.ip_address};
-  auto inserted = session_.execute(
+  // Its failure (an unknown user) may surface at the next statement or the
+  // commit instead (Session::executeLater).
+  auto inserted = session_.executeLater(
       "INSERT INTO browser_sessions (id, user_id, created_at, authenticated_at, user_agent, "
       "ip_address) VALUES ($1, $2, $3, $4, $5, $6)",
       {added.id, added.user_id, added.created_at, added.authenticated_at, added.user_agent,
@@ -333,7 +335,7 @@ Result<domain::AuthorizationGrant, StorageError> SqlAuthorizationGrantRepository
   added.prompt = grant.prompt;
   added.max_age = grant.max_age;
   added.created_at = clock.now();
-  auto inserted = session_.execute(
+  auto inserted = session_.executeLater(
       "INSERT INTO authorization_grants (id, client_id, redirect_uri, scope, state, nonce, "
       "response_mode, code_challenge, login_hint, prompt, max_age, created_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

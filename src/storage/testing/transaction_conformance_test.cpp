@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <vector>
 
 #include "domain/localpart.h"
 #include "storage/testing/conformance.h"
@@ -69,6 +70,43 @@ TEST_P(TransactionConformanceTest, AFailedCallSpoilsTheTransactionSoThatNothingI
   ASSERT_FALSE(committed.has_value());
   auto check = begin(TransactionMode::ReadOnly);
   EXPECT_FALSE(check->users().lookup(alice->id)->has_value());
+}
+
+// Inserts whose answer is not needed wait for the transaction's next
+// statement or its commit on PostgreSQL (postgres_connection.h, held_).
+TEST_P(TransactionConformanceTest, InsertsMadeAloneOrTogetherCommitOrRollBackAsAWhole) {
+  domain::User alice = addUser("alice");
+  domain::BrowserSessionId dropped;
+  {
+    auto tx = begin();
+    auto added = tx->browserSessions().add(rng_, clock_, {alice.id, "agent", "192.0.2.1"});
+    ASSERT_TRUE(added.has_value());
+    dropped = added->id;
+  }
+  domain::BrowserSessionId lone;
+  {
+    auto tx = begin();
+    auto added = tx->browserSessions().add(rng_, clock_, {alice.id, "agent", "192.0.2.1"});
+    ASSERT_TRUE(added.has_value());
+    lone = added->id;
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+  std::vector<domain::BrowserSessionId> pair;
+  {
+    auto tx = begin();
+    for (int i = 0; i < 2; ++i) {
+      auto added = tx->browserSessions().add(rng_, clock_, {alice.id, "agent", "192.0.2.1"});
+      ASSERT_TRUE(added.has_value());
+      pair.push_back(added->id);
+    }
+    ASSERT_TRUE(tx->commit().has_value());
+  }
+
+  auto check = begin(TransactionMode::ReadOnly);
+  EXPECT_FALSE(check->browserSessions().lookup(dropped)->has_value());
+  EXPECT_TRUE(check->browserSessions().lookup(lone)->has_value());
+  EXPECT_TRUE(check->browserSessions().lookup(pair[0])->has_value());
+  EXPECT_TRUE(check->browserSessions().lookup(pair[1])->has_value());
 }
 
 TEST_P(TransactionConformanceTest, AReadOnlyTransactionRefusesWritesAndKeepsNone) {
@@ -222,6 +260,26 @@ TEST_P(ConnectionLossConformanceTest, IdleConnectionsLostMeanwhileAreReplacedTra
   ASSERT_TRUE(tx.has_value()) << tx.error().detail;
   auto found = (*tx)->users().lookup(alice.id);
   ASSERT_TRUE(found && found->has_value());
+}
+
+// A transaction of one insert sends it alone at its commit: on a pooled
+// connection the server closed meanwhile, it goes out on a new one.
+TEST_P(ConnectionLossConformanceTest, ALoneInsertCommitsAfterIdleConnectionsWereLost) {
+  domain::User alice = addUser("alice");
+  {
+    auto first = begin(TransactionMode::ReadOnly);
+    auto second = begin(TransactionMode::ReadOnly);
+  }
+  ASSERT_TRUE(test_database_->terminateConnections());
+  auto tx = begin();
+  auto added = tx->browserSessions().add(rng_, clock_, {alice.id, "agent", "192.0.2.1"});
+  ASSERT_TRUE(added.has_value());
+
+  auto committed = tx->commit();
+
+  ASSERT_TRUE(committed.has_value()) << committed.error().detail;
+  auto check = begin(TransactionMode::ReadOnly);
+  EXPECT_TRUE(check->browserSessions().lookup(added->id)->has_value());
 }
 
 // A read-only transaction's reads run one by one (no BEGIN READ ONLY), so
