@@ -163,6 +163,8 @@ struct NewOAuthSession {
 class OAuthSessionRepository {
  public:
   virtual ~OAuthSessionRepository() = default;
+  // Refusing it (an unknown client or user, Constraint) may wait until the
+  // transaction's next statement or its commit.
   virtual Result<domain::OAuthSession, StorageError> add(Rng& rng, const Clock& clock,
                                                          const NewOAuthSession& session) = 0;
   virtual Result<std::optional<domain::OAuthSession>, StorageError> lookup(

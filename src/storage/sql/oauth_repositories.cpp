@@ -438,7 +438,9 @@ Result<domain::OAuthSession, StorageError> SqlOAuthSessionRepository::add(
   added.created_at = clock.now();
   added.user_agent = session.user_agent;
   added.authenticated_at = session.authenticated_at;
-  auto inserted = session_.execute(
+  // Its failure (an unknown client or user) may surface at the next
+  // statement or the commit instead (Session::executeLater).
+  auto inserted = session_.executeLater(
       "INSERT INTO oauth_sessions (id, client_id, user_id, scope, device_id, created_at, "
       "user_agent, authenticated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       {added.id, added.client_id, added.user_id, added.scope, added.device_id, added.created_at,
