@@ -39,8 +39,8 @@ bool onlyReads(std::string_view sql) {
 
 }  // namespace
 
-Result<void, StorageError> Session::checkReadOnly(std::string_view sql) {
-  if (!read_only_ || onlyReads(sql)) return {};
+Result<void, StorageError> Session::checkReadOnly(std::string_view sql, bool writes) {
+  if (!read_only_ || (!writes && onlyReads(sql))) return {};
   spoiled_ = true;
   constexpr std::size_t kQuoted = 40;
   return unexpected(StorageError{
@@ -75,7 +75,9 @@ Result<std::vector<Row>, StorageError> Session::query(std::string_view sql,
                                                       std::initializer_list<Param> params) {
   auto span = usableParams(params);
   if (!span) return unexpected(span.error());
-  if (auto reads = checkReadOnly(sql); !reads) return unexpected(reads.error());
+  if (auto reads = checkReadOnly(sql, /*writes=*/false); !reads) {
+    return unexpected(reads.error());
+  }
   auto rows = connection_.query(sql, *span);
   if (!rows) spoiled_ = true;
   return rows;
@@ -93,7 +95,9 @@ Result<std::int64_t, StorageError> Session::execute(std::string_view sql,
                                                     std::initializer_list<Param> params) {
   auto span = usableParams(params);
   if (!span) return unexpected(span.error());
-  if (auto reads = checkReadOnly(sql); !reads) return unexpected(reads.error());
+  if (auto reads = checkReadOnly(sql, /*writes=*/false); !reads) {
+    return unexpected(reads.error());
+  }
   auto changed = connection_.execute(sql, *span);
   if (!changed) spoiled_ = true;
   return changed;
@@ -103,7 +107,8 @@ Result<void, StorageError> Session::executeLater(std::string_view sql,
                                                  std::initializer_list<Param> params) {
   auto span = usableParams(params);
   if (!span) return unexpected(span.error());
-  if (auto reads = checkReadOnly(sql); !reads) return unexpected(reads.error());
+  // A write by definition, even one written as a SELECT of a function.
+  if (auto reads = checkReadOnly(sql, /*writes=*/true); !reads) return unexpected(reads.error());
   auto sent = connection_.executeLater(sql, *span);
   if (!sent) spoiled_ = true;
   return sent;

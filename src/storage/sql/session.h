@@ -70,8 +70,9 @@ class Session {
 
  private:
   Result<void, StorageError> checkUsable() const;
-  // Refuses (and spoils the session) what a read-only session may not run.
-  Result<void, StorageError> checkReadOnly(std::string_view sql);
+  // Refuses (and spoils the session) what a read-only session may not run:
+  // `sql` unless it only reads, or anything when the caller `writes`.
+  Result<void, StorageError> checkReadOnly(std::string_view sql, bool writes);
   // The statement's parameters, once the session is usable and they pass
   // checkParams (a failure spoils the session). The span views `params`.
   Result<std::span<const Param>, StorageError> usableParams(std::initializer_list<Param> params);

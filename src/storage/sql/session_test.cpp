@@ -77,6 +77,9 @@ TEST(ReadOnlySessionTest, RefusesWritesAndLockingReadsBeforeTheyReachTheConnecti
   EXPECT_FALSE(session.execute("DELETE FROM users", {}).has_value());
   Session later(connection, /*read_only=*/true);
   EXPECT_FALSE(later.executeLater("INSERT INTO t (id) VALUES ($1)", {"x"}).has_value());
+  // executeLater() is for writes, whatever the statement looks like.
+  Session function(connection, /*read_only=*/true);
+  EXPECT_FALSE(function.executeLater("SELECT mxauth_retire_access_token($1, $2)", {"x", 1}));
   EXPECT_TRUE(connection.sent.empty());
 }
 
