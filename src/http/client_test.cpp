@@ -165,6 +165,43 @@ TEST(HttpClientConnectTest, AClosedPortIsUnreachable) {
   EXPECT_EQ(response.error().code, TransportErrorCode::Unreachable);
 }
 
+TEST(HttpClientConnectTest, AConnectThatHangsEndsAtTheConnectTimeout) {
+  // A listener whose accept queue is full: the kernel drops further SYNs,
+  // so a connect() to it hangs until the client gives up.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    const int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(filler, 0);
+    (void)::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    fillers.push_back(filler);
+  }
+  HttpClientOptions options;
+  options.connect_timeout = std::chrono::milliseconds(300);
+  options.total_timeout = std::chrono::milliseconds(10000);
+  HttpClient client(options);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto response = client.send(
+      {"GET", "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/", {}, ""});
+  const auto waited = std::chrono::steady_clock::now() - started;
+
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, TransportErrorCode::Timeout) << response.error().message;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  for (int filler : fillers) ::close(filler);
+  ::close(listener);
+}
+
 TEST(HttpClientConnectTest, RefusesSchemesOtherThanHttp) {
   HttpClient client;
   auto response = client.send({"GET", "file:///etc/passwd", {}, ""});
