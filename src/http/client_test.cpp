@@ -19,6 +19,22 @@
 namespace mxauth::http {
 namespace {
 
+// A TCP socket bound to a free loopback port, which `address` then holds;
+// -1 when the system refuses.
+int boundLoopbackSocket(sockaddr_in& address) {
+  address = {};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    return fd;
+  }
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
 class HttpClientTest : public ::testing::Test {
  protected:
   HttpClientTest() {
@@ -147,14 +163,9 @@ TEST_F(HttpClientTest, GivesUpAfterTheDeadline) {
 
 TEST(HttpClientConnectTest, AClosedPortIsUnreachable) {
   // A port that was free a moment ago: bind, read it, close.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
   sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int fd = boundLoopbackSocket(address);
+  ASSERT_GE(fd, 0);
   const int port = ntohs(address.sin_port);
   ::close(fd);
 
@@ -168,14 +179,9 @@ TEST(HttpClientConnectTest, AClosedPortIsUnreachable) {
 TEST(HttpClientConnectTest, AConnectThatHangsEndsAtTheConnectTimeout) {
   // A listener whose accept queue is full: the kernel drops further SYNs,
   // so a connect() to it hangs until the client gives up.
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
   sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int listener = boundLoopbackSocket(address);
+  ASSERT_GE(listener, 0);
   ASSERT_EQ(::listen(listener, 0), 0);
   std::vector<int> fillers;
   for (int i = 0; i < 4; ++i) {
@@ -246,13 +252,8 @@ class ScriptedServer {
  public:
   explicit ScriptedServer(std::vector<std::vector<std::string>> script)
       : script_(std::move(script)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    listener_ = boundLoopbackSocket(address);
     port_ = ntohs(address.sin_port);
     ::listen(listener_, 8);
     thread_ = std::thread([this] { run(); });

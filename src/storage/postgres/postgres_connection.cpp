@@ -189,16 +189,8 @@ Result<void, StorageError> PostgresConnection::queueHeld() {
   return {};
 }
 
-Result<void, StorageError> PostgresConnection::commitHeld() {
+Result<void, StorageError> PostgresConnection::pipelineHeld() {
   reviveIfClosed();
-  if (held_.size() == 1) {
-    const HeldWrite write = std::move(held_.front());
-    held_.clear();
-    deferred_begin_.reset();
-    auto ran = runOnce(write.sql, write.params);
-    if (!ran) return unexpected(ran.error());
-    return {};
-  }
   auto queued = enterPipeline();
   if (queued) queued = queueBegin();
   if (queued) queued = queueHeld();
@@ -207,6 +199,20 @@ Result<void, StorageError> PostgresConnection::commitHeld() {
     (void)syncPipeline();
     return unexpected(queued.error());
   }
+  return {};
+}
+
+Result<void, StorageError> PostgresConnection::commitHeld() {
+  if (held_.size() == 1) {
+    reviveIfClosed();
+    const HeldWrite write = std::move(held_.front());
+    held_.clear();
+    deferred_begin_.reset();
+    auto ran = runOnce(write.sql, write.params);
+    if (!ran) return unexpected(ran.error());
+    return {};
+  }
+  if (auto queued = pipelineHeld(); !queued) return queued;
   return executeScript("COMMIT");  // in the pipeline now: one round trip
 }
 
@@ -415,15 +421,7 @@ Result<void, StorageError> PostgresConnection::executeScript(std::string_view sq
     }
     // Another script runs after the held writes (the pipeline's answers
     // are read below, before it).
-    reviveIfClosed();
-    auto entered = enterPipeline();
-    if (entered) entered = queueBegin();
-    if (entered) entered = queueHeld();
-    held_.clear();
-    if (!entered) {
-      (void)syncPipeline();
-      return unexpected(entered.error());
-    }
+    if (auto queued = pipelineHeld(); !queued) return queued;
   }
   if (inPipeline()) {
     if (sql == "COMMIT") {

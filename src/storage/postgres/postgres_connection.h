@@ -83,6 +83,10 @@ class PostgresConnection final : public sql::Connection {
   Result<void, StorageError> sendWithoutWaiting(const char* command);
   // Queues the held writes (held_), in order.
   Result<void, StorageError> queueHeld();
+  // Queues BEGIN and the held writes in pipeline mode, on a connection
+  // checked first (reviveIfClosed()), and forgets them: they are the
+  // pipeline's now.
+  Result<void, StorageError> pipelineHeld();
   // COMMIT of a transaction nothing of which has reached the server but
   // held writes: a lone one runs on its own (one statement is a
   // transaction by itself, as atomic and durable as with BEGIN and

@@ -402,19 +402,12 @@ SqlAuthorizationGrantRepository::findByCodeHashWithSubject(std::string_view code
   auto [session_part, user_part] = splitRow(std::move(rest), columnCount(kSessionColumns));
   auto grant = readGrant(grant_part);
   if (!grant) return unexpected(grant.error());
-  GrantWithSubject found{std::move(*grant), std::nullopt, std::nullopt};
-  // A LEFT JOIN that found nothing gives NULL columns, the id first.
-  if (!session_part.empty() && session_part.front()) {
-    auto session = readSession(session_part);
-    if (!session) return unexpected(session.error());
-    found.session = std::move(*session);
-  }
-  if (!user_part.empty() && user_part.front()) {
-    auto user = readUser(user_part);
-    if (!user) return unexpected(user.error());
-    found.user = std::move(*user);
-  }
-  return std::optional<GrantWithSubject>(std::move(found));
+  auto session = readJoined(session_part, &readSession);
+  if (!session) return unexpected(session.error());
+  auto user = readJoined(user_part, &readUser);
+  if (!user) return unexpected(user.error());
+  return std::optional<GrantWithSubject>(
+      GrantWithSubject{std::move(*grant), std::move(*session), std::move(*user)});
 }
 
 Result<bool, StorageError> SqlAuthorizationGrantRepository::cancel(

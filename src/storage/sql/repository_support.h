@@ -35,6 +35,16 @@ Result<std::optional<T>, StorageError> readOptional(
   return std::optional<T>(std::move(*value));
 }
 
+// The part of a joined row (splitRow) that a LEFT JOIN filled: empty when
+// it found nothing, which leaves its columns NULL, the id first.
+template <class T>
+Result<std::optional<T>, StorageError> readJoined(const Row& part, Reader<T> read) {
+  if (part.empty() || !part.front()) return std::optional<T>();
+  auto value = read(part);
+  if (!value) return unexpected(value.error());
+  return std::optional<T>(std::move(*value));
+}
+
 template <class T>
 Result<std::vector<T>, StorageError> readAll(const Result<std::vector<Row>, StorageError>& rows,
                                              Reader<T> read) {

@@ -103,13 +103,9 @@ SqlUserRepository::findByLocalpartWithPassword(std::string_view localpart) {
   auto [user_part, password_part] = splitRow(std::move(**row), columnCount(kUserColumns));
   auto user = readUser(user_part);
   if (!user) return unexpected(user.error());
-  UserWithPassword found{std::move(*user), std::nullopt};
-  if (!password_part.empty() && password_part.front()) {
-    auto password = readPassword(password_part);
-    if (!password) return unexpected(password.error());
-    found.password = std::move(*password);
-  }
-  return std::optional<UserWithPassword>(std::move(found));
+  auto password = readJoined(password_part, &readPassword);
+  if (!password) return unexpected(password.error());
+  return std::optional<UserWithPassword>(UserWithPassword{std::move(*user), std::move(*password)});
 }
 
 Result<std::optional<domain::User>, StorageError> SqlUserRepository::findByEmail(
