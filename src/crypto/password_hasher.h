@@ -117,4 +117,9 @@ class PasswordHasher {
 // tests.
 std::size_t argon2BlocksKeptForTesting();
 
+// Takes and gives back a block of argon2 memory of `bytes`, as a hash does,
+// so tests can check how it is mapped.
+std::uint8_t* takeArgon2BlockForTesting(std::size_t bytes);
+void giveArgon2BlockForTesting(std::uint8_t* block, std::size_t bytes);
+
 }  // namespace mxauth::crypto

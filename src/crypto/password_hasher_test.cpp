@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -374,6 +375,67 @@ TEST(PasswordHasherTest, MemoryStaysBoundedByTheSlotsNotByTheThreads) {
   // Idle again: no block stays mapped; 16 threads × 8 MiB would be 128 MiB.
   EXPECT_EQ(argon2BlocksKeptForTesting(), 0u);
   EXPECT_LT(residentKib() - before, 16 * 1024);
+}
+
+// The mapping of /proc/self/smaps that holds `address`: its size in KiB and
+// its VmFlags line.
+struct Mapping {
+  long size_kib = -1;
+  std::string flags;
+};
+Mapping mappingOf(const void* address) {
+  const auto wanted = reinterpret_cast<std::uintptr_t>(address);
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  Mapping found;
+  while (std::getline(smaps, line)) {
+    std::uintptr_t low = 0;
+    std::uintptr_t high = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> low >> dash >> high && dash == '-') {
+      if (inside) break;
+      inside = low <= wanted && wanted < high;
+      continue;
+    }
+    if (!inside) continue;
+    if (line.rfind("Size:", 0) == 0) found.size_kib = std::stol(line.substr(5));
+    if (line.rfind("VmFlags:", 0) == 0) found.flags = line.substr(8);
+  }
+  return found;
+}
+
+// argon2 reads its memory at data-dependent places: a block of the default
+// 19 MiB is mapped on 2 MiB boundaries, in whole 2 MiB pages, and marked
+// for huge pages ("hg" in VmFlags), so it is not a TLB miss per block read.
+// A block too small for one huge page is mapped as it is.
+TEST(PasswordHasherTest, Argon2MemoryIsAlignedAndMarkedForHugePages) {
+  constexpr std::size_t kDefault = std::size_t{19456} * 1024;
+  constexpr std::uintptr_t kTwoMiB = std::uintptr_t{2} << 20;
+  std::uint8_t* block = takeArgon2BlockForTesting(kDefault);
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(block) % kTwoMiB, 0u);
+  std::fill(block, block + kDefault, std::uint8_t{0xa5});  // all of it is writable
+  const Mapping big = mappingOf(block);
+  ASSERT_GT(big.size_kib, 0) << "no mapping holds the block";
+  EXPECT_EQ(big.size_kib % 2048, 0) << big.size_kib;
+  EXPECT_GE(big.size_kib, 20480);
+  const bool thp = std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled").good();
+  if (thp) {
+    EXPECT_NE(big.flags.find(" hg"), std::string::npos) << big.flags;
+  }
+
+  std::uint8_t* small = takeArgon2BlockForTesting(64 * 1024);
+  ASSERT_NE(small, nullptr);
+  std::fill(small, small + 64 * 1024, std::uint8_t{0x5a});
+  const Mapping little = mappingOf(small);
+  EXPECT_EQ(little.flags.find(" hg"), std::string::npos) << little.flags;
+  EXPECT_LT(little.size_kib, 2048);
+
+  giveArgon2BlockForTesting(small, 64 * 1024);
+  giveArgon2BlockForTesting(block, kDefault);
+  EXPECT_EQ(argon2BlocksKeptForTesting(), 0u);
 }
 
 TEST(PasswordHasherTest, WaiterGivesUpWithOverloadedAfterTheDeadline) {
