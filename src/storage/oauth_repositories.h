@@ -29,6 +29,7 @@
 #include "core/rng.h"
 #include "domain/oauth.h"
 #include "domain/user.h"
+#include "storage/consent_repository.h"
 #include "storage/page.h"
 #include "storage/storage_error.h"
 
@@ -119,6 +120,15 @@ struct GrantWithSubject {
   std::optional<domain::User> user;
 };
 
+// A grant at its consent step with what that step reads next
+// (lookupForConsent): the browser session a cookie names, with its user, and
+// the consent that user gave the grant's client, where they exist.
+struct GrantForConsent {
+  domain::AuthorizationGrant grant;
+  std::optional<BrowserSessionWithUser> browser;
+  std::optional<OAuthConsent> consent;
+};
+
 class AuthorizationGrantRepository {
  public:
   virtual ~AuthorizationGrantRepository() = default;
@@ -146,6 +156,14 @@ class AuthorizationGrantRepository {
   // endpoint checks before it calls the homeserver).
   virtual Result<std::optional<GrantWithSubject>, StorageError> findByCodeHashWithSubject(
       std::string_view code_hash) = 0;
+  // The grant `id` with the browser session `browser_session` (none: the
+  // request has no session) and, where that session exists, its user and
+  // the user's consent to the grant's client, in one read (the consent step,
+  // web/authorize_handler.cpp). Empty when the grant is unknown. The
+  // session is returned whatever its state: checking it is the caller's.
+  virtual Result<std::optional<GrantForConsent>, StorageError> lookupForConsent(
+      const domain::AuthorizationGrantId& id,
+      const std::optional<domain::BrowserSessionId>& browser_session) = 0;
   // Conditional: cancels a grant that is not yet exchanged or cancelled.
   virtual Result<bool, StorageError> cancel(const Clock& clock,
                                             const domain::AuthorizationGrantId& id) = 0;
@@ -158,6 +176,13 @@ struct NewOAuthSession {
   std::optional<std::string> device_id;
   std::string user_agent;
   std::optional<Timestamp> authenticated_at;
+};
+
+// A session with its user (none for a session without one, such as a
+// client's own, or whose user row is gone).
+struct OAuthSessionWithUser {
+  domain::OAuthSession session;
+  std::optional<domain::User> user;
 };
 
 class OAuthSessionRepository {
@@ -174,6 +199,10 @@ class OAuthSessionRepository {
   // locks its row, SQLite has one writer), and the tokens' own check of the
   // session is then already done.
   virtual Result<std::optional<domain::OAuthSession>, StorageError> lookupForUpdate(
+      const domain::OAuthSessionId& id) = 0;
+  // lookupForUpdate and the session's user in one read (the code exchange
+  // checks both before it adds tokens). Only the session's row is locked.
+  virtual Result<std::optional<OAuthSessionWithUser>, StorageError> lookupForUpdateWithUser(
       const domain::OAuthSessionId& id) = 0;
   // Conditional: finishes an active session AND revokes every access and
   // refresh token under it, in this transaction. False when unknown or

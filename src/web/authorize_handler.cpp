@@ -107,7 +107,8 @@ std::optional<std::int64_t> parseMaxAge(std::string_view text) {
 // grant was no longer pending: another answer fulfilled it first.
 Result<std::optional<std::string>, storage::StorageError> issueCode(
     storage::Transaction& tx, WebContext& context, const domain::AuthorizationGrant& grant,
-    const oauth::ScopeSet& scope, const ActiveSession& session) {
+    const oauth::ScopeSet& scope, const ActiveSession& session,
+    const RecordedConsent* recorded = nullptr) {
   storage::NewOAuthSession new_session;
   new_session.client_id = grant.client_id;
   new_session.user_id = session.user.id;
@@ -126,7 +127,10 @@ Result<std::optional<std::string>, storage::StorageError> issueCode(
       context.clock, grant.id, code_hash, oauth_session->id, session.session.id, session.user.id);
   if (!fulfilled) return unexpected(fulfilled.error());
   if (!*fulfilled) return std::optional<std::string>();
-  auto remembered = rememberConsent(tx, context.clock, session.user.id, grant.client_id, scope);
+  auto remembered =
+      recorded != nullptr
+          ? rememberConsent(tx, context.clock, session.user.id, grant.client_id, scope, *recorded)
+          : rememberConsent(tx, context.clock, session.user.id, grant.client_id, scope);
   if (!remembered) return unexpected(remembered.error());
   auto committed = tx.commit();
   if (!committed) return unexpected(committed.error());
@@ -417,46 +421,53 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
                                              : storage::TransactionMode::ReadOnly);
   if (!tx) return kit_.storageFailure(request, tx.error());
   storage::Transaction& transaction = **tx;
-  auto grant = transaction.authorizationGrants().lookup(*id);
-  if (!grant) return kit_.storageFailure(request, grant.error());
-  if (!*grant || !(*grant)->isPending()) return expired();
+  // The grant, the browser session of the cookie with its user, and their
+  // consent to the client: one read (storage/oauth_repositories.h).
+  const std::optional<SessionCookie> cookie = kit_.sessions().sessionCookie(request);
+  auto found = transaction.authorizationGrants().lookupForConsent(
+      *id, cookie ? std::optional(cookie->id) : std::nullopt);
+  if (!found) return kit_.storageFailure(request, found.error());
+  if (!*found || !(*found)->grant.isPending()) return expired();
+  const domain::AuthorizationGrant& grant = (*found)->grant;
+  const RecordedConsent& recorded = (*found)->consent;
   const Timestamp now = context.clock.now();
-  if (now - (*grant)->created_at > context.settings.grant_lifetime) return expired();
-  auto client = oauth::loadClient(transaction, (*grant)->client_id);
+  if (now - grant.created_at > context.settings.grant_lifetime) return expired();
+  auto client = oauth::loadClient(transaction, grant.client_id);
   if (!client) return kit_.storageFailure(request, client.error());
   if (!*client) return expired();
 
   ResponseTarget target;
-  target.redirect_uri = (*grant)->redirect_uri;
-  target.mode = (*grant)->response_mode;
-  target.state = (*grant)->state;
+  target.redirect_uri = grant.redirect_uri;
+  target.mode = grant.response_mode;
+  target.state = grant.state;
   target.issuer = context.settings.public_base;
   const auto failWith = [&](const oauth::OAuthError& error) {
     return authorizationError(context.templates, kit_.layout(request), target, error);
   };
 
   const std::string here = continuePath(*id);
-  auto active = kit_.sessions().current(request, transaction, context.clock);
-  if (!active) return kit_.storageFailure(request, active.error());
-  if (!*active) {
-    if (hasPrompt((*grant)->prompt, "create") && context.settings.registration_enabled) {
+  const std::optional<ActiveSession> active =
+      cookie ? kit_.sessions().activeSession(*cookie, std::move((*found)->browser), context.clock)
+             : std::nullopt;
+  if (!active) {
+    if (hasPrompt(grant.prompt, "create") && context.settings.registration_enabled) {
       return http::Response::redirect(PageKit::withQuery("/register", {{"next", here}}), 303);
     }
-    const auto username = usernameFromLoginHint((*grant)->login_hint, context.settings.homeserver);
+    const auto username = usernameFromLoginHint(grant.login_hint, context.settings.homeserver);
     return http::Response::redirect(
         PageKit::withQuery("/login", {{"next", here}, {"username", username}}), 303);
   }
-  const ActiveSession& session = **active;
-  if (needsReauthentication(**grant, session.session, now)) {
+  const ActiveSession& session = *active;
+  if (needsReauthentication(grant, session.session, now)) {
     // The user an id_token_hint or login_hint named, else the same user.
-    const auto username = usernameFromLoginHint((*grant)->login_hint, context.settings.homeserver)
+    const auto username = usernameFromLoginHint(grant.login_hint, context.settings.homeserver)
                               .value_or(session.user.localpart);
     return http::Response::redirect(
         PageKit::withQuery("/login", {{"next", here}, {"username", username}, {"reauth", "1"}}),
         303);
   }
 
-  auto scope = oauth::ScopeSet::parse((*grant)->scope);
+  auto scope = oauth::ScopeSet::parse(grant.scope);
   if (!scope) return failWith(scope.error());
   if (auto allowed =
           oauth::validateScope(*scope, oauth::GrantKind::AuthorizationCode, session.user.is_admin);
@@ -508,8 +519,8 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   };
 
   if (!submitted) {
-    auto given =
-        consentAlreadyGiven(transaction, session.user.id, **client, (*grant)->redirect_uri, *scope);
+    auto given = consentAlreadyGiven(transaction, session.user.id, **client, grant.redirect_uri,
+                                     *scope, recorded);
     if (!given) return kit_.storageFailure(request, given.error());
     // First-time or wider scopes, or a client whose identity is not proven:
     // the consent page (web/consent.h).
@@ -517,7 +528,7 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
     tx->reset();
     auto write = context.database.begin();
     if (!write) return kit_.storageFailure(request, write.error());
-    auto code = issueCode(**write, context, **grant, *scope, session);
+    auto code = issueCode(**write, context, grant, *scope, session, &recorded);
     if (!code) return kit_.storageFailure(request, code.error());
     if (!*code) return expired();
     return authorizationResponse(context.templates, kit_.layout(request), target,
@@ -539,7 +550,7 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   }
   if (action != "allow") return renderConsent(400, Text("consent.choose"));
 
-  auto code = issueCode(transaction, context, **grant, *scope, session);
+  auto code = issueCode(transaction, context, grant, *scope, session, &recorded);
   if (!code) return kit_.storageFailure(request, code.error());
   // Conditional: another submit of this form already fulfilled the grant.
   if (!*code) return expired();

@@ -70,7 +70,14 @@ Result<bool, storage::StorageError> consentAlreadyGiven(storage::Transaction& tx
   if (!mayReuseConsent(client, redirect_uri)) return false;
   auto consent = tx.oauthConsents().lookup(user, client.id());
   if (!consent) return unexpected(std::move(consent).error());
-  if (!*consent || !consentCovers((*consent)->scope, scope)) return false;
+  return consentAlreadyGiven(tx, user, client, redirect_uri, scope, *consent);
+}
+
+Result<bool, storage::StorageError> consentAlreadyGiven(
+    storage::Transaction& tx, const domain::UserId& user, const oauth::RegisteredClient& client,
+    std::string_view redirect_uri, const oauth::ScopeSet& scope, const RecordedConsent& recorded) {
+  if (!mayReuseConsent(client, redirect_uri)) return false;
+  if (!recorded || !consentCovers(recorded->scope, scope)) return false;
   const std::optional<std::string>& device = scope.deviceId();
   if (!device) return true;
   auto devices = tx.oauthSessions().activeDeviceIds(user);
@@ -92,11 +99,19 @@ Result<void, storage::StorageError> rememberConsent(storage::Transaction& tx, co
                                                     const oauth::ScopeSet& scope) {
   auto consent = tx.oauthConsents().lookup(user, client);
   if (!consent) return unexpected(std::move(consent).error());
+  return rememberConsent(tx, clock, user, client, scope, *consent);
+}
+
+Result<void, storage::StorageError> rememberConsent(storage::Transaction& tx, const Clock& clock,
+                                                    const domain::UserId& user,
+                                                    const domain::ClientId& client,
+                                                    const oauth::ScopeSet& scope,
+                                                    const RecordedConsent& recorded) {
   const std::string added = consentScopeOf(scope);
-  const std::string merged = *consent ? mergeConsentScopes((*consent)->scope, added) : added;
-  if (*consent && (*consent)->scope == merged) return {};
-  auto recorded = tx.oauthConsents().record(clock, user, client, merged);
-  if (!recorded) return unexpected(std::move(recorded).error());
+  const std::string merged = recorded ? mergeConsentScopes(recorded->scope, added) : added;
+  if (recorded && recorded->scope == merged) return {};
+  auto stored = tx.oauthConsents().record(clock, user, client, merged);
+  if (!stored) return unexpected(std::move(stored).error());
   return {};
 }
 

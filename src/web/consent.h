@@ -48,6 +48,11 @@ bool consentCovers(std::string_view remembered, const oauth::ScopeSet& requested
 // `redirect_uri` (the header comment says why).
 bool mayReuseConsent(const oauth::RegisteredClient& client, std::string_view redirect_uri);
 
+// The consent `user` gave `client` as recorded (none: never, or revoked),
+// for a caller that read it already (lookupForConsent reads it with the
+// grant); the functions below without it read it themselves.
+using RecordedConsent = std::optional<storage::OAuthConsent>;
+
 // Whether `user` may be given a code for `scope` without being asked: every
 // rule of the header comment, against the database in `tx`.
 Result<bool, storage::StorageError> consentAlreadyGiven(storage::Transaction& tx,
@@ -55,6 +60,9 @@ Result<bool, storage::StorageError> consentAlreadyGiven(storage::Transaction& tx
                                                         const oauth::RegisteredClient& client,
                                                         std::string_view redirect_uri,
                                                         const oauth::ScopeSet& scope);
+Result<bool, storage::StorageError> consentAlreadyGiven(
+    storage::Transaction& tx, const domain::UserId& user, const oauth::RegisteredClient& client,
+    std::string_view redirect_uri, const oauth::ScopeSet& scope, const RecordedConsent& recorded);
 
 // Remembers that `user` allowed `scope` to `client`, in addition to what
 // they allowed before.
@@ -62,5 +70,10 @@ Result<void, storage::StorageError> rememberConsent(storage::Transaction& tx, co
                                                     const domain::UserId& user,
                                                     const domain::ClientId& client,
                                                     const oauth::ScopeSet& scope);
+Result<void, storage::StorageError> rememberConsent(storage::Transaction& tx, const Clock& clock,
+                                                    const domain::UserId& user,
+                                                    const domain::ClientId& client,
+                                                    const oauth::ScopeSet& scope,
+                                                    const RecordedConsent& recorded);
 
 }  // namespace mxauth::web

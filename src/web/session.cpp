@@ -14,16 +14,11 @@ namespace {
 
 constexpr std::size_t kCsrfCookieBytes = 32;
 
-struct CookiePayload {
-  domain::BrowserSessionId id;
-  Timestamp last_seen;
-};
-
 std::string encodePayload(const domain::BrowserSessionId& id, Timestamp last_seen) {
   return id.str() + "." + std::to_string(toUnixMillis(last_seen));
 }
 
-std::optional<CookiePayload> decodePayload(std::string_view text) {
+std::optional<SessionCookie> decodePayload(std::string_view text) {
   const std::size_t dot = text.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
   auto id = domain::BrowserSessionId::parse(text.substr(0, dot));
@@ -33,7 +28,7 @@ std::optional<CookiePayload> decodePayload(std::string_view text) {
   const auto [end, error] =
       std::from_chars(millis_text.data(), millis_text.data() + millis_text.size(), millis);
   if (error != std::errc() || end != millis_text.data() + millis_text.size()) return std::nullopt;
-  return CookiePayload{std::move(*id), fromUnixMillis(millis)};
+  return SessionCookie{std::move(*id), fromUnixMillis(millis)};
 }
 
 }  // namespace
@@ -67,27 +62,36 @@ SessionManager::SessionManager(const crypto::EncryptionSecret& secret, SessionSe
 Result<std::optional<ActiveSession>, storage::StorageError> SessionManager::current(
     const http::Request& request, storage::Transaction& transaction, const Clock& clock) const {
   using Found = std::optional<ActiveSession>;
-  const auto sealed = request.cookie(session_cookie_);
-  if (!sealed) return Found();
-  auto opened = aead_.open(*sealed, session_cookie_);
-  if (!opened) return Found();
-  auto payload = decodePayload(*opened);
-  if (!payload) return Found();
-
-  auto found = transaction.browserSessions().lookupWithUser(payload->id);
+  const auto cookie = sessionCookie(request);
+  if (!cookie) return Found();
+  auto found = transaction.browserSessions().lookupWithUser(cookie->id);
   if (!found) return unexpected(found.error());
-  if (!*found) return Found();
-  auto& [session, user] = **found;
-  if (!session.isActive()) return Found();
+  return activeSession(*cookie, std::move(*found), clock);
+}
+
+std::optional<SessionCookie> SessionManager::sessionCookie(const http::Request& request) const {
+  const auto sealed = request.cookie(session_cookie_);
+  if (!sealed) return std::nullopt;
+  auto opened = aead_.open(*sealed, session_cookie_);
+  if (!opened) return std::nullopt;
+  return decodePayload(*opened);
+}
+
+std::optional<ActiveSession> SessionManager::activeSession(
+    const SessionCookie& cookie, std::optional<storage::BrowserSessionWithUser> found,
+    const Clock& clock) const {
+  if (!found || found->session.id != cookie.id) return std::nullopt;
+  auto& [session, user] = *found;
+  if (!session.isActive()) return std::nullopt;
 
   const Timestamp now = clock.now();
-  if (now - session.created_at >= settings_.absolute_lifetime) return Found();
-  const Timestamp last_seen = std::max(payload->last_seen, session.authenticated_at);
-  if (now - last_seen >= settings_.idle_lifetime) return Found();
-  if (!user.canLogIn()) return Found();
+  if (now - session.created_at >= settings_.absolute_lifetime) return std::nullopt;
+  const Timestamp last_seen = std::max(cookie.last_seen, session.authenticated_at);
+  if (now - last_seen >= settings_.idle_lifetime) return std::nullopt;
+  if (!user.canLogIn()) return std::nullopt;
 
-  return Found(ActiveSession{std::move(session), std::move(user),
-                             now - payload->last_seen >= settings_.refresh_after});
+  return ActiveSession{std::move(session), std::move(user),
+                       now - cookie.last_seen >= settings_.refresh_after};
 }
 
 void SessionManager::attach(http::Response& response, const domain::BrowserSessionId& session,

@@ -62,6 +62,13 @@ struct ActiveSession {
   bool needs_refresh = false;
 };
 
+// What a genuine session cookie says: the session, and when this browser
+// was last seen with it.
+struct SessionCookie {
+  domain::BrowserSessionId id;
+  Timestamp last_seen;
+};
+
 // The CSRF cookie value of a request, or a fresh one to set.
 struct CsrfCookie {
   std::string value;
@@ -81,6 +88,13 @@ class SessionManager {
   // The valid session of this request, if any (see the header comment).
   Result<std::optional<ActiveSession>, storage::StorageError> current(
       const http::Request& request, storage::Transaction& transaction, const Clock& clock) const;
+  // current() in two halves, for a caller that reads the session together
+  // with other rows: the request's cookie when it is genuine (no storage
+  // read), then the checks on the session and user read for it.
+  std::optional<SessionCookie> sessionCookie(const http::Request& request) const;
+  std::optional<ActiveSession> activeSession(const SessionCookie& cookie,
+                                             std::optional<storage::BrowserSessionWithUser> found,
+                                             const Clock& clock) const;
 
   // Sets the session cookie naming `session`, last seen now.
   void attach(http::Response& response, const domain::BrowserSessionId& session, Rng& rng,

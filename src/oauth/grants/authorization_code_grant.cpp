@@ -97,23 +97,24 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
   auto pkce = checkPkce(context, grant, *verifier);
   if (!pkce) return unexpected(std::move(pkce).error());
 
-  // Locked (PostgreSQL) until the tokens are added: issue() checks it no more.
-  auto session = context.tx.oauthSessions().lookupForUpdate(*grant.session_id);
-  if (!session) return unexpected(storageFailure(session.error()));
-  if (!*session || !(*session)->isActive()) {
+  // Locked (PostgreSQL) until the tokens are added: issue() checks it no
+  // more. Its user comes in the same read.
+  auto found = context.tx.oauthSessions().lookupForUpdateWithUser(*grant.session_id);
+  if (!found) return unexpected(storageFailure(found.error()));
+  if (!*found || !(*found)->session.isActive()) {
     return unexpected(invalidCode("session " + grant.session_id->str() + " ended"));
   }
-  auto user = context.tx.users().lookup(*grant.user_id);
-  if (!user) return unexpected(storageFailure(user.error()));
-  if (!*user || !(*user)->canLogIn()) {
+  const std::optional<domain::User>& user = (*found)->user;
+  if (!user || user->id != *grant.user_id || !user->canLogIn()) {
     return unexpected(invalidCode("user " + grant.user_id->str() + " is locked or gone"));
   }
+  const domain::OAuthSession& session = (*found)->session;
 
-  auto issued = context.issuer.issue(context.tx, (*session)->id, true);
+  auto issued = context.issuer.issue(context.tx, session.id, true);
   if (!issued) return unexpected(storageFailure(issued.error()));
 
   std::optional<std::string> id_token;
-  auto scope = ScopeSet::parse((*session)->scope);
+  auto scope = ScopeSet::parse(session.scope);
   if (scope && scope->hasOpenId()) {
     IdTokenClaims claims;
     claims.issuer = context.options.issuer;
@@ -121,7 +122,7 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
     claims.audience = context.client.client.id.str();
     claims.issued_at = now;
     claims.expires_at = now + context.options.lifetimes.access_token_ttl;
-    claims.auth_time = (*session)->authenticated_at;
+    claims.auth_time = session.authenticated_at;
     claims.nonce = grant.nonce;
     claims.access_token = issued->access_token;
     claims.code = std::string(*code);
@@ -133,7 +134,7 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
 
   auto committed = commit(context.tx);
   if (!committed) return unexpected(std::move(committed).error());
-  return tokenResponse(*issued, now, (*session)->scope, id_token);
+  return tokenResponse(*issued, now, session.scope, id_token);
 }
 
 }  // namespace mxauth::oauth

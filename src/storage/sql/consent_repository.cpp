@@ -6,9 +6,6 @@
 #include "storage/sql/repository_support.h"
 
 namespace mxauth::storage::sql {
-namespace {
-
-constexpr std::string_view kConsentColumns = "user_id, client_id, scope, created_at, updated_at";
 
 Result<OAuthConsent, StorageError> readConsent(const Row& row) {
   RowReader reader(row);
@@ -21,8 +18,6 @@ Result<OAuthConsent, StorageError> readConsent(const Row& row) {
   if (auto error = reader.error()) return unexpected(std::move(*error));
   return consent;
 }
-
-}  // namespace
 
 Result<std::optional<OAuthConsent>, StorageError> SqlOAuthConsentRepository::lookup(
     const domain::UserId& user, const domain::ClientId& client) {

@@ -8,6 +8,11 @@
 
 namespace mxauth::storage::sql {
 
+// A consent's columns, for other repositories' joins, and their reader.
+inline constexpr std::string_view kConsentColumns =
+    "user_id, client_id, scope, created_at, updated_at";
+Result<OAuthConsent, StorageError> readConsent(const Row& row);
+
 class SqlOAuthConsentRepository final : public OAuthConsentRepository {
  public:
   explicit SqlOAuthConsentRepository(Session& session) : session_(session) {}

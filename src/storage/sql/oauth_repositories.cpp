@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/ulid.h"
+#include "storage/sql/consent_repository.h"
 #include "storage/sql/repository_support.h"
 #include "storage/sql/user_repositories.h"
 
@@ -410,6 +411,40 @@ SqlAuthorizationGrantRepository::findByCodeHashWithSubject(std::string_view code
       GrantWithSubject{std::move(*grant), std::move(*session), std::move(*user)});
 }
 
+Result<std::optional<GrantForConsent>, StorageError>
+SqlAuthorizationGrantRepository::lookupForConsent(
+    const domain::AuthorizationGrantId& id,
+    const std::optional<domain::BrowserSessionId>& browser_session) {
+  // The session is joined on the id given, not on the grant's own column:
+  // at the consent step the grant names no session yet.
+  static const std::string kSql =
+      sql({"SELECT ", qualified("g", kGrantColumns), ", ", qualified("s", kBrowserSessionColumns),
+           ", ", qualified("u", kUserColumns), ", ", qualified("c", kConsentColumns),
+           " FROM authorization_grants g", " LEFT JOIN browser_sessions s ON s.id = $2",
+           " LEFT JOIN users u ON u.id = s.user_id",
+           " LEFT JOIN oauth_consents c ON c.user_id = u.id AND c.client_id = g.client_id",
+           " WHERE g.id = $1"});
+  auto row = session_.queryOptional(kSql, {id, browser_session});
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<GrantForConsent>();
+  auto [grant_part, rest] = splitRow(std::move(**row), columnCount(kGrantColumns));
+  auto [session_part, rest2] = splitRow(std::move(rest), columnCount(kBrowserSessionColumns));
+  auto [user_part, consent_part] = splitRow(std::move(rest2), columnCount(kUserColumns));
+  auto grant = readGrant(grant_part);
+  if (!grant) return unexpected(grant.error());
+  auto session = readJoined(session_part, &readBrowserSession);
+  if (!session) return unexpected(session.error());
+  auto user = readJoined(user_part, &readUser);
+  if (!user) return unexpected(user.error());
+  auto consent = readJoined(consent_part, &readConsent);
+  if (!consent) return unexpected(consent.error());
+  GrantForConsent found{std::move(*grant), std::nullopt, std::move(*consent)};
+  if (*session && *user) {
+    found.browser = BrowserSessionWithUser{std::move(**session), std::move(**user)};
+  }
+  return std::optional<GrantForConsent>(std::move(found));
+}
+
 Result<bool, StorageError> SqlAuthorizationGrantRepository::cancel(
     const Clock& clock, const domain::AuthorizationGrantId& id) {
   return changedAny(
@@ -460,6 +495,25 @@ SqlOAuthSessionRepository::lookupForUpdate(const domain::OAuthSessionId& id) {
     session_.rememberCheckedLock("oauth_sessions:" + id.str());
   }
   return found;
+}
+
+Result<std::optional<OAuthSessionWithUser>, StorageError>
+SqlOAuthSessionRepository::lookupForUpdateWithUser(const domain::OAuthSessionId& id) {
+  static const std::string kSql =
+      sql({"SELECT ", qualified("s", kSessionColumns), ", ", qualified("u", kUserColumns),
+           " FROM oauth_sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = $1"});
+  static const std::string kLocking = kSql + " FOR UPDATE OF s";
+  auto row = session_.queryOptional(session_.supportsRowLocks() ? kLocking : kSql, {id});
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<OAuthSessionWithUser>();
+  auto [session_part, user_part] = splitRow(std::move(**row), columnCount(kSessionColumns));
+  auto session = readSession(session_part);
+  if (!session) return unexpected(session.error());
+  auto user = readJoined(user_part, &readUser);
+  if (!user) return unexpected(user.error());
+  if (session->isActive()) session_.rememberCheckedLock("oauth_sessions:" + id.str());
+  return std::optional<OAuthSessionWithUser>(
+      OAuthSessionWithUser{std::move(*session), std::move(*user)});
 }
 
 Result<bool, StorageError> SqlOAuthSessionRepository::finish(const Clock& clock,

@@ -75,6 +75,9 @@ class SqlAuthorizationGrantRepository final : public AuthorizationGrantRepositor
       std::string_view code_hash) override;
   Result<std::optional<GrantWithSubject>, StorageError> findByCodeHashWithSubject(
       std::string_view code_hash) override;
+  Result<std::optional<GrantForConsent>, StorageError> lookupForConsent(
+      const domain::AuthorizationGrantId& id,
+      const std::optional<domain::BrowserSessionId>& browser_session) override;
   Result<bool, StorageError> cancel(const Clock& clock,
                                     const domain::AuthorizationGrantId& id) override;
 
@@ -91,6 +94,8 @@ class SqlOAuthSessionRepository final : public OAuthSessionRepository {
   Result<std::optional<domain::OAuthSession>, StorageError> lookup(
       const domain::OAuthSessionId& id) override;
   Result<std::optional<domain::OAuthSession>, StorageError> lookupForUpdate(
+      const domain::OAuthSessionId& id) override;
+  Result<std::optional<OAuthSessionWithUser>, StorageError> lookupForUpdateWithUser(
       const domain::OAuthSessionId& id) override;
   Result<bool, StorageError> finish(const Clock& clock, const domain::OAuthSessionId& id) override;
   Result<std::vector<domain::OAuthSession>, StorageError> listActiveForUser(

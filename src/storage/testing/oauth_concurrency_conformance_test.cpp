@@ -253,39 +253,52 @@ TEST_P(OAuthConcurrencyConformanceTest, AFinishDuringAnUncommittedRefreshStillRe
       << "a token issued during the finish outlived its session";
 }
 
+// Both reads for update (the session alone, and with its user) lock it.
 TEST_P(OAuthConcurrencyConformanceTest,
        AFinishWaitsForATransactionThatLookedTheSessionUpForUpdate) {
   if (GetParam() == Backend::Sqlite) {
     GTEST_SKIP() << "SQLite writers cannot overlap (BEGIN IMMEDIATE)";
   }
-  domain::OAuthSession session = addSession(addClient(), addUser("alice"));
-  auto refresh = racing_->begin(storage::TransactionMode::ReadWrite);
-  ASSERT_TRUE(refresh.has_value());
-  auto found = (*refresh)->oauthSessions().lookupForUpdate(session.id);
-  ASSERT_TRUE(found && found->has_value());
-  EXPECT_TRUE((*found)->isActive());
-  // A finish on another connection now waits for this transaction...
-  auto finishing = std::async(std::launch::async, [&]() -> Result<bool, storage::StorageError> {
-    auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
-    if (!tx) return unexpected(tx.error());
-    auto finished = (*tx)->oauthSessions().finish(clock_, session.id);
-    if (!finished || !*finished) return finished;
-    if (auto committed = (*tx)->commit(); !committed) return unexpected(committed.error());
-    return true;
-  });
-  EXPECT_TRUE(waitUntilDoneOrBlocked(finishing)) << "the finish did not wait for the lock";
-  // ...so the token this transaction adds without a second check is still
-  // revoked by it.
-  auto new_at = (*refresh)->accessTokens().add(rng_, clock_, session.id, fakeHash("new-at"),
-                                               clock_.now() + 5min);
-  ASSERT_TRUE(new_at.has_value()) << new_at.error().detail;
-  ASSERT_TRUE((*refresh)->commit());
-  auto finished = finishing.get();
+  const domain::User alice = addUser("alice");
+  const domain::OAuthClient client = addClient();
+  for (const bool with_user : {false, true}) {
+    SCOPED_TRACE(with_user ? "lookupForUpdateWithUser" : "lookupForUpdate");
+    domain::OAuthSession session = addSession(client, alice);
+    auto refresh = racing_->begin(storage::TransactionMode::ReadWrite);
+    ASSERT_TRUE(refresh.has_value());
+    if (with_user) {
+      auto found = (*refresh)->oauthSessions().lookupForUpdateWithUser(session.id);
+      ASSERT_TRUE(found && found->has_value());
+      EXPECT_TRUE((*found)->session.isActive());
+    } else {
+      auto found = (*refresh)->oauthSessions().lookupForUpdate(session.id);
+      ASSERT_TRUE(found && found->has_value());
+      EXPECT_TRUE((*found)->isActive());
+    }
+    // A finish on another connection now waits for this transaction...
+    auto finishing = std::async(std::launch::async, [&]() -> Result<bool, storage::StorageError> {
+      auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
+      if (!tx) return unexpected(tx.error());
+      auto finished = (*tx)->oauthSessions().finish(clock_, session.id);
+      if (!finished || !*finished) return finished;
+      if (auto committed = (*tx)->commit(); !committed) return unexpected(committed.error());
+      return true;
+    });
+    EXPECT_TRUE(waitUntilDoneOrBlocked(finishing)) << "the finish did not wait for the lock";
+    // ...so the token this transaction adds without a second check is still
+    // revoked by it.
+    auto new_at = (*refresh)->accessTokens().add(rng_, clock_, session.id,
+                                                 fakeHash(with_user ? "new-at-joined" : "new-at"),
+                                                 clock_.now() + 5min);
+    ASSERT_TRUE(new_at.has_value()) << new_at.error().detail;
+    ASSERT_TRUE((*refresh)->commit());
+    auto finished = finishing.get();
 
-  ASSERT_TRUE(finished.has_value()) << finished.error().detail;
-  EXPECT_TRUE(*finished);
-  auto tx = begin(storage::TransactionMode::ReadOnly);
-  EXPECT_TRUE((*tx->accessTokens().lookup(new_at->id))->revoked_at.has_value());
+    ASSERT_TRUE(finished.has_value()) << finished.error().detail;
+    EXPECT_TRUE(*finished);
+    auto tx = begin(storage::TransactionMode::ReadOnly);
+    EXPECT_TRUE((*tx->accessTokens().lookup(new_at->id))->revoked_at.has_value());
+  }
 }
 
 TEST_P(OAuthConcurrencyConformanceTest, ALookupForUpdateOfAFinishedSessionLeavesTokensRefused) {

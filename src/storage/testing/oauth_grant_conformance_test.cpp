@@ -263,6 +263,67 @@ TEST_P(AuthorizationGrantConformanceTest, FindsAGrantByCodeHashWithItsSessionAnd
   EXPECT_FALSE(unknown->has_value());
 }
 
+// The consent step reads the grant, the browser session a cookie names
+// (joined on the id given: the grant names none yet), its user, and that
+// user's consent to the grant's client, and nothing of anyone else's.
+TEST_P(AuthorizationGrantConformanceTest, LooksAGrantUpForConsentWithSessionUserAndConsent) {
+  domain::User alice = addUser("alice");
+  domain::User bob = addUser("bob");
+  domain::OAuthClient client = addClient();
+  domain::OAuthClient other_client = addClient(R"({"client_name":"other"})");
+  domain::AuthorizationGrant grant = addGrant(client);
+  domain::BrowserSession alices = addBrowserSession(alice);
+  domain::BrowserSession bobs = addBrowserSession(bob);
+  domain::BrowserSession finished = addBrowserSession(alice);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->oauthConsents().record(clock_, alice.id, client.id, "openid"));
+    ASSERT_TRUE(tx->oauthConsents().record(clock_, alice.id, other_client.id, "email"));
+    ASSERT_TRUE(tx->oauthConsents().record(clock_, bob.id, other_client.id, "profile"));
+    ASSERT_TRUE(*tx->browserSessions().finish(clock_, finished.id));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  auto& grants = tx->authorizationGrants();
+
+  auto with_alice = grants.lookupForConsent(grant.id, alices.id);
+  auto with_bob = grants.lookupForConsent(grant.id, bobs.id);
+  auto with_finished = grants.lookupForConsent(grant.id, finished.id);
+  auto without = grants.lookupForConsent(grant.id, std::nullopt);
+  auto unknown_session =
+      grants.lookupForConsent(grant.id, domain::BrowserSessionId(core::newUlid(rng_, clock_)));
+  auto unknown_grant = grants.lookupForConsent(kUnknownGrant, alices.id);
+
+  ASSERT_TRUE(with_alice && with_alice->has_value())
+      << (with_alice ? "" : with_alice.error().detail);
+  EXPECT_EQ((*with_alice)->grant, **grants.lookup(grant.id));
+  ASSERT_TRUE((*with_alice)->browser.has_value());
+  EXPECT_EQ((*with_alice)->browser->session, **tx->browserSessions().lookup(alices.id));
+  EXPECT_EQ((*with_alice)->browser->user, alice);
+  ASSERT_TRUE((*with_alice)->consent.has_value());
+  EXPECT_EQ((*with_alice)->consent->user_id, alice.id);
+  EXPECT_EQ((*with_alice)->consent->client_id, client.id);
+  EXPECT_EQ((*with_alice)->consent->scope, "openid");
+
+  ASSERT_TRUE(with_bob && with_bob->has_value());
+  ASSERT_TRUE((*with_bob)->browser.has_value());
+  EXPECT_EQ((*with_bob)->browser->user, bob);
+  EXPECT_FALSE((*with_bob)->consent.has_value()) << "bob consented to another client only";
+
+  ASSERT_TRUE(with_finished && with_finished->has_value());
+  ASSERT_TRUE((*with_finished)->browser.has_value());
+  EXPECT_FALSE((*with_finished)->browser->session.isActive());
+
+  for (const auto* bare : {&without, &unknown_session}) {
+    ASSERT_TRUE(*bare && (*bare)->has_value());
+    EXPECT_EQ((**bare)->grant.id, grant.id);
+    EXPECT_FALSE((**bare)->browser.has_value());
+    EXPECT_FALSE((**bare)->consent.has_value());
+  }
+  ASSERT_TRUE(unknown_grant.has_value());
+  EXPECT_FALSE(unknown_grant->has_value());
+}
+
 TEST_P(AuthorizationGrantConformanceTest, CancellationEndsAGrantNotYetExchangedOrCancelled) {
   domain::User alice = addUser("alice");
   domain::OAuthClient client = addClient();

@@ -61,6 +61,51 @@ TEST_P(OAuthSessionConformanceTest, AClientCredentialsSessionHasNoUser) {
   EXPECT_FALSE((*found)->authenticated_at.has_value());
 }
 
+TEST_P(OAuthSessionConformanceTest, LooksASessionUpForUpdateWithItsUserInOneRead) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  domain::OAuthSession session = addSession(client, alice, "DEVICEAAAA");
+  domain::OAuthSession finished = addSession(client, alice);
+  storage::NewOAuthSession own;
+  own.client_id = client.id;
+  own.scope = "urn:mas:admin";
+  domain::OAuthSession clients;
+  {
+    auto tx = begin();
+    auto added = tx->oauthSessions().add(rng_, clock_, own);
+    ASSERT_TRUE(added.has_value()) << added.error().detail;
+    clients = *added;
+    ASSERT_TRUE(*tx->oauthSessions().finish(clock_, finished.id));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto tx = begin();
+
+  auto found = tx->oauthSessions().lookupForUpdateWithUser(session.id);
+  auto ended = tx->oauthSessions().lookupForUpdateWithUser(finished.id);
+  auto without_user = tx->oauthSessions().lookupForUpdateWithUser(clients.id);
+  auto unknown = tx->oauthSessions().lookupForUpdateWithUser(
+      domain::OAuthSessionId(core::newUlid(rng_, clock_)));
+
+  ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().detail);
+  EXPECT_EQ((*found)->session, **tx->oauthSessions().lookup(session.id));
+  EXPECT_EQ((*found)->user, alice);
+  ASSERT_TRUE(ended && ended->has_value());
+  EXPECT_FALSE((*ended)->session.isActive());
+  EXPECT_EQ((*ended)->user, alice);
+  ASSERT_TRUE(without_user && without_user->has_value());
+  EXPECT_EQ((*without_user)->session.id, clients.id);
+  EXPECT_FALSE((*without_user)->user.has_value());
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->has_value());
+  // Tokens may be added under the session read: the same contract as
+  // lookupForUpdate (no second check of the session at the insert).
+  EXPECT_TRUE(
+      tx->accessTokens()
+          .add(rng_, clock_, session.id, fakeHash("at"), clock_.now() + std::chrono::minutes(5))
+          .has_value());
+  EXPECT_TRUE(tx->commit());
+}
+
 TEST_P(OAuthSessionConformanceTest, ASessionOfAnUnknownClientOrUserIsAConstraintViolation) {
   domain::OAuthClient client = addClient();
   domain::User bob = addUser("bob");
