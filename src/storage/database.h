@@ -22,6 +22,16 @@ enum class TransactionMode {
   ReadWrite,
   // Reads only; on SQLite runs in parallel with a writer (WAL).
   ReadOnly,
+  // May write, as ReadWrite, but the commit does not wait for the change to
+  // reach stable storage: it is committed (visible, and ordered before
+  // every later commit, which makes it durable too) when commit() returns,
+  // and a crash of the database server or of the machine (not of mxauth)
+  // may lose it. Only for new state whose loss costs a user a retry and
+  // weakens nothing: a pending authorization request, the browser session
+  // of a login. PostgreSQL: synchronous_commit off for the transaction.
+  // SQLite: no wait for the group sync of the WAL (wal_sync.h; with
+  // synchronous = FULL, where there is no WAL, the commit stays durable).
+  ReadWriteUnsynced,
 };
 
 // Connection-pool gauges for /metrics.

@@ -181,7 +181,12 @@ http::Response AccountPages::submitLogin(const http::Request& request) const {
 http::Response AccountPages::startSession(const http::Request& request, const domain::UserId& user,
                                           const std::optional<std::string>& next) const {
   WebContext& context = kit_.context();
-  auto tx = context.database.begin();
+  // A new browser session need not wait for the disk (storage/database.h):
+  // lost in a crash of the database, its user signs in again. Ending the
+  // session a cookie still names is a logout, which must not be lost.
+  auto tx = context.database.begin(kit_.sessions().sessionCookie(request)
+                                       ? storage::TransactionMode::ReadWrite
+                                       : storage::TransactionMode::ReadWriteUnsynced);
   if (!tx) return kit_.storageFailure(request, tx.error());
   auto previous = kit_.sessions().current(request, **tx, context.clock);
   if (!previous) return kit_.storageFailure(request, previous.error());

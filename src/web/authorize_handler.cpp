@@ -371,7 +371,12 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
   grant.prompt = std::move(prompt);
   grant.max_age = max_age;
 
-  auto write = context.database.begin();
+  // A pending request need not wait for the disk (storage/database.h): lost
+  // in a crash of the database, the client asks again. A silent answer
+  // issues its code in the same transaction, durably.
+  auto write = context.database.begin(hasPrompt(grant.prompt, "none")
+                                          ? storage::TransactionMode::ReadWrite
+                                          : storage::TransactionMode::ReadWriteUnsynced);
   if (!write) return kit_.storageFailure(request, write.error());
   auto added = (*write)->authorizationGrants().add(context.rng, context.clock, grant);
   if (!added) return kit_.storageFailure(request, added.error());

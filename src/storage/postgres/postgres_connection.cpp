@@ -18,6 +18,11 @@ namespace {
 // as nothing else in the database uses it; this one spells "mxauth".
 constexpr std::int64_t kMigrationLockKey = 0x6d7861757468;
 
+// TransactionMode::ReadWriteUnsynced: the commit of the transaction this
+// runs in does not wait for its WAL to be flushed (the WAL writer flushes it
+// within wal_writer_delay, and any later synchronous commit with it).
+constexpr std::string_view kUnsyncedCommit = "SELECT set_config('synchronous_commit', 'off', true)";
+
 // libpq's messages span lines ("...failed: Connection refused\n\tIs the
 // server running..."); logs and the start-up error want one line.
 std::string trimmed(const char* message) {
@@ -208,6 +213,18 @@ Result<void, StorageError> PostgresConnection::commitHeld() {
     const HeldWrite write = std::move(held_.front());
     held_.clear();
     deferred_begin_.reset();
+    if (unsynced_) {
+      // Without a BEGIN, the commands up to the pipeline's sync are one
+      // implicit transaction, committed at the sync: the setting holds for
+      // that commit, and ends with it.
+      if (auto entered = enterPipeline(); !entered) return entered;
+      auto queued = queue(kUnsyncedCommit, {});
+      if (queued) queued = queue(write.sql, write.params);
+      auto answer = syncPipeline();
+      if (!queued) return unexpected(queued.error());
+      if (!answer) return unexpected(answer.error());
+      return {};
+    }
     auto ran = runOnce(write.sql, write.params);
     if (!ran) return unexpected(ran.error());
     return {};
@@ -234,6 +251,7 @@ Result<void, StorageError> PostgresConnection::queueBegin() {
     return unexpected(failure(nullptr, "cannot begin a transaction"));
   }
   queued_.push_back("cannot begin a transaction");
+  if (unsynced_) return queue(kUnsyncedCommit, {});
   return {};
 }
 
@@ -463,6 +481,7 @@ Result<void, StorageError> PostgresConnection::executeScriptOnce(std::string_vie
     }
     // The simple protocol runs both in one round trip.
     text = *deferred_begin_ + "; ";
+    if (unsynced_) text.append(kUnsyncedCommit).append("; ");
     deferred_begin_.reset();
   } else if (sql == "ROLLBACK") {
     // Nobody waits for a rollback's answer: a connection that cannot roll
@@ -490,8 +509,10 @@ Result<sql::Connection::DurabilityWait, StorageError> PostgresConnection::commit
 }
 
 Result<void, StorageError> PostgresConnection::begin(TransactionMode mode) {
+  unsynced_ = mode == TransactionMode::ReadWriteUnsynced;
   switch (mode) {
     case TransactionMode::ReadWrite:
+    case TransactionMode::ReadWriteUnsynced:
       held_.clear();
       deferred_begin_ = "BEGIN";
       autocommit_reads_ = false;

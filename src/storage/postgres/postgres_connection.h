@@ -117,6 +117,10 @@ class PostgresConnection final : public sql::Connection {
   // A read-only transaction sends no BEGIN: its reads run one by one
   // (begin() says why), and its COMMIT or ROLLBACK sends nothing.
   bool autocommit_reads_ = false;
+  // TransactionMode::ReadWriteUnsynced: synchronous_commit is off for this
+  // transaction (set_config(..., true), sent right after its BEGIN, or
+  // before a lone write in the same implicit transaction).
+  bool unsynced_ = false;
   // In pipeline mode: what each queued command is, for its error message.
   std::vector<const char*> queued_;
   // Statements whose preparation is queued: forgotten when the batch fails,

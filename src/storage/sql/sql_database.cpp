@@ -218,7 +218,7 @@ Result<ConnectionPool::Lease, StorageError> SqlDatabase::acquireWorking(Transact
   // After a database restart every idle connection is dead; each attempt
   // closes one, so size + 1 attempts reach a freshly opened connection.
   ConnectionPool& pool =
-      mode == TransactionMode::ReadWrite && writer_pool_ != nullptr ? *writer_pool_ : pool_;
+      mode != TransactionMode::ReadOnly && writer_pool_ != nullptr ? *writer_pool_ : pool_;
   std::size_t attempts = pool.stats().size + 1;
   for (std::size_t attempt = 1;; ++attempt) {
     auto lease = pool.acquire();

@@ -72,8 +72,11 @@ Result<std::unique_ptr<SqliteConnection>, StorageError> SqliteConnection::open(
                      "cannot open the SQLite database '" + options.path + "': " + message});
   }
   const bool group_commit = wal_sync != nullptr;
+  // The group sync is attached once the journal mode is known: before, a
+  // statement's wait for it would find no WAL file (a new database has none
+  // until its first write) and fail.
   std::unique_ptr<SqliteConnection> connection(
-      new SqliteConnection(raw, std::move(writer), std::move(wal_sync), options.busy_timeout));
+      new SqliteConnection(raw, std::move(writer), nullptr, options.busy_timeout));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
   // WAL: readers never block the writer nor each other.
@@ -98,10 +101,11 @@ Result<std::unique_ptr<SqliteConnection>, StorageError> SqliteConnection::open(
     // another journal mode: then there is no WAL to sync, and FULL it is.
     auto mode = connection->query("PRAGMA journal_mode", {});
     if (!mode || mode->empty() || mode->front().empty() || mode->front().front() != "wal") {
-      connection->wal_sync_.reset();
       if (auto full = connection->executeScript("PRAGMA synchronous = FULL"); !full) {
         return unexpected(full.error());
       }
+    } else {
+      connection->wal_sync_ = std::move(wal_sync);
     }
   }
   if (checkpointer != nullptr) {
@@ -128,7 +132,7 @@ Result<sql::Connection::DurabilityWait, StorageError> SqliteConnection::commit()
     return unexpected(
         StorageError{classify((extended & 0xff) == (result & 0xff) ? extended : result), detail});
   }
-  if (wal_sync_ == nullptr) return DurabilityWait();
+  if (wal_sync_ == nullptr || unsynced_) return DurabilityWait();
   return DurabilityWait([sync = wal_sync_] { return sync->flush(); });
 }
 
@@ -271,8 +275,10 @@ Result<void, StorageError> SqliteConnection::executeScript(std::string_view sql)
 }
 
 Result<void, StorageError> SqliteConnection::begin(TransactionMode mode) {
+  unsynced_ = mode == TransactionMode::ReadWriteUnsynced;
   switch (mode) {
-    case TransactionMode::ReadWrite: {
+    case TransactionMode::ReadWrite:
+    case TransactionMode::ReadWriteUnsynced: {
       // Writers of this process queue on a mutex, handed over the moment a
       // transaction ends. Left to SQLite's busy handler they would poll
       // with sleeps of 1 to 100 ms: under concurrent refreshes that cost

@@ -78,6 +78,9 @@ class SqliteConnection final : public sql::Connection {
   std::shared_ptr<Checkpointer> checkpointer_;  // outlives the hook on db_
   Duration busy_timeout_;
   bool holds_writer_ = false;
+  // This transaction's commit does not wait for the group sync
+  // (TransactionMode::ReadWriteUnsynced).
+  bool unsynced_ = false;
   std::unordered_map<std::string, Statement> statements_;
   bool broken_ = false;
 };

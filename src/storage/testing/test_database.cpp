@@ -145,8 +145,12 @@ Result<std::unique_ptr<TestDatabase>, std::string> TestDatabase::create(Backend 
         return unexpected("CREATE SCHEMA failed: " + created.error());
       }
       // search_path confines every connection to the schema; the
-      // application_name lets terminateConnections() find them.
-      std::string location = withParameter(*shared, "options", "-csearch_path%3D" + schema);
+      // application_name lets terminateConnections() find them. Commits are
+      // synchronous, as on a server left at its defaults, whatever the test
+      // cluster says (tools/pg-test-cluster.sh turns it off for speed):
+      // tests of what mxauth relaxes per transaction see the difference.
+      std::string location = withParameter(
+          *shared, "options", "-csearch_path%3D" + schema + "%20-csynchronous_commit%3Don");
       location = withParameter(location, "application_name", schema);
       return std::unique_ptr<TestDatabase>(new TestDatabase(backend, location, schema));
     }

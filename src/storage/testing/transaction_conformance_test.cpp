@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "domain/localpart.h"
@@ -107,6 +108,53 @@ TEST_P(TransactionConformanceTest, InsertsMadeAloneOrTogetherCommitOrRollBackAsA
   EXPECT_TRUE(check->browserSessions().lookup(lone)->has_value());
   EXPECT_TRUE(check->browserSessions().lookup(pair[0])->has_value());
   EXPECT_TRUE(check->browserSessions().lookup(pair[1])->has_value());
+}
+
+// TransactionMode::ReadWriteUnsynced commits and rolls back as ReadWrite
+// does; only the wait for the disk differs. On PostgreSQL a trigger shows
+// what each transaction's commit ran with: synchronous_commit off in an
+// unsynced transaction, whether its insert went alone (one implicit
+// transaction, no BEGIN) or after a read (BEGIN), and on again in the
+// durable transactions after it on the same pooled connections. (SQLite:
+// sqlite/sqlite_connection_test.cpp.)
+TEST_P(TransactionConformanceTest, AnUnsyncedTransactionCommitsAndRollsBackAsAnyOther) {
+  const bool postgres = GetParam() == Backend::Postgres;
+  if (postgres) {
+    ASSERT_TRUE(test_database_->executeRaw(
+        "CREATE FUNCTION probe_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "NEW.user_agent := current_setting('synchronous_commit'); RETURN NEW; END $$; "
+        "CREATE TRIGGER probe_commit BEFORE INSERT ON browser_sessions "
+        "FOR EACH ROW EXECUTE FUNCTION probe_commit()"));
+  }
+  domain::User alice = addUser("alice");
+  const auto add = [&](TransactionMode mode, bool read_first, bool commit) {
+    auto tx = begin(mode);
+    if (read_first) {
+      EXPECT_TRUE(tx->users().lookup(alice.id).has_value());
+    }
+    auto added = tx->browserSessions().add(rng_, clock_, {alice.id, "agent", "192.0.2.1"});
+    EXPECT_TRUE(added.has_value());
+    if (commit) {
+      EXPECT_TRUE(tx->commit().has_value());
+    }
+    return added ? added->id : domain::BrowserSessionId();
+  };
+  const domain::BrowserSessionId dropped = add(TransactionMode::ReadWriteUnsynced, false, false);
+  const domain::BrowserSessionId lone = add(TransactionMode::ReadWriteUnsynced, false, true);
+  const domain::BrowserSessionId after_read = add(TransactionMode::ReadWriteUnsynced, true, true);
+  std::vector<domain::BrowserSessionId> durable;
+  for (int i = 0; i < 4; ++i) durable.push_back(add(TransactionMode::ReadWrite, i % 2 == 1, true));
+
+  auto check = begin(TransactionMode::ReadOnly);
+  const auto agent = [&](const domain::BrowserSessionId& id) -> std::string {
+    auto found = check->browserSessions().lookup(id);
+    if (!found || !*found) return "(missing)";
+    return (*found)->user_agent;
+  };
+  EXPECT_EQ(agent(dropped), "(missing)");
+  EXPECT_EQ(agent(lone), postgres ? "off" : "agent");
+  EXPECT_EQ(agent(after_read), postgres ? "off" : "agent");
+  for (const auto& id : durable) EXPECT_EQ(agent(id), postgres ? "on" : "agent");
 }
 
 TEST_P(TransactionConformanceTest, AReadOnlyTransactionRefusesWritesAndKeepsNone) {
