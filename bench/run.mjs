@@ -499,7 +499,7 @@ async function mxauthRuns(backend, pgAdminUri, refs) {
   // on the cores the server needs).
   const o = mx.loginOptions(clientId);
   const failures = {};
-  out.login = await slicedLogins({ workload: '4 password login (7 requests)', server, backend, connections: LOGIN_CONCURRENCY },
+  out.login = await slicedLogins({ workload: '4 password login (6 requests)', server, backend, connections: LOGIN_CONCURRENCY },
     'the logins', mx.child.pid, (seconds) => {
       const ticks0 = cpuTicks(mx.child.pid);
       const figures = JSON.parse(execFileSync(LOGIN_LOAD,

@@ -164,6 +164,23 @@ class AuthorizationGrantRepository {
   virtual Result<std::optional<GrantForConsent>, StorageError> lookupForConsent(
       const domain::AuthorizationGrantId& id,
       const std::optional<domain::BrowserSessionId>& browser_session) = 0;
+  // The same for a transaction that answers the consent: the grant's row
+  // stays locked until the transaction ends (PostgreSQL; SQLite has one
+  // writer), so a grant read pending stays pending for fulfillLocked().
+  virtual Result<std::optional<GrantForConsent>, StorageError> lookupForConsentForUpdate(
+      const domain::AuthorizationGrantId& id,
+      const std::optional<domain::BrowserSessionId>& browser_session) = 0;
+  // fulfill() of a grant this transaction read pending with
+  // lookupForConsentForUpdate(): nothing else can answer it meanwhile, so
+  // the update goes out without waiting for its answer; a refusal (an
+  // unknown session, Constraint) may wait until the transaction's next
+  // statement or its commit. A grant that is not pending is left as it is.
+  virtual Result<void, StorageError> fulfillLocked(const Clock& clock,
+                                                   const domain::AuthorizationGrantId& id,
+                                                   std::string_view code_hash,
+                                                   const domain::OAuthSessionId& session,
+                                                   const domain::BrowserSessionId& browser_session,
+                                                   const domain::UserId& user) = 0;
   // Conditional: cancels a grant that is not yet exchanged or cancelled.
   virtual Result<bool, StorageError> cancel(const Clock& clock,
                                             const domain::AuthorizationGrantId& id) = 0;

@@ -80,6 +80,20 @@ std::optional<std::string> usernameFromLoginHint(const std::optional<std::string
   return std::nullopt;
 }
 
+// Where a browser without a session goes for a pending grant: the
+// registration page when the client asked for it (prompt=create) and
+// registration is open, else the login page, pre-filled with the user a
+// login_hint names; either comes back to the grant's consent step.
+http::Response signInFirst(const WebSettings& settings, const domain::AuthorizationGrant& grant) {
+  const std::string here = continuePath(grant.id);
+  if (hasPrompt(grant.prompt, "create") && settings.registration_enabled) {
+    return http::Response::redirect(PageKit::withQuery("/register", {{"next", here}}), 303);
+  }
+  const auto username = usernameFromLoginHint(grant.login_hint, settings.homeserver);
+  return http::Response::redirect(
+      PageKit::withQuery("/login", {{"next", here}, {"username", username}}), 303);
+}
+
 // True when the browser session does not prove a recent enough login for
 // this grant: prompt=login asks for a login after the request was made;
 // max_age (OIDC Core §3.1.2.1) bounds the age of the last login.
@@ -101,14 +115,21 @@ std::optional<std::int64_t> parseMaxAge(std::string_view text) {
 
 #include "web/client_display.h"
 #include "web/consent.h"
+// What issueCode() may take as read already: the user's consent, read with
+// the grant, and whether this transaction holds the grant's row
+// (lookupForConsentForUpdate), which nothing else can then answer.
+struct ReadWithTheGrant {
+  const RecordedConsent* consent = nullptr;
+  bool grant_locked = false;
+};
+
 // Ends a pending grant the user allowed (or had allowed before, web/consent.h):
 // the OAuthSession, a code (32 random bytes, stored only as its SHA-256,
 // design §7) and the remembered consent, committed together. Empty when the
 // grant was no longer pending: another answer fulfilled it first.
 Result<std::optional<std::string>, storage::StorageError> issueCode(
     storage::Transaction& tx, WebContext& context, const domain::AuthorizationGrant& grant,
-    const oauth::ScopeSet& scope, const ActiveSession& session,
-    const RecordedConsent* recorded = nullptr) {
+    const oauth::ScopeSet& scope, const ActiveSession& session, ReadWithTheGrant known = {}) {
   storage::NewOAuthSession new_session;
   new_session.client_id = grant.client_id;
   new_session.user_id = session.user.id;
@@ -123,13 +144,22 @@ Result<std::optional<std::string>, storage::StorageError> issueCode(
 
   const std::string code = crypto::randomUrlSafeString(context.rng, kCodeBytes);
   const std::string code_hash = crypto::tokenHashHex(code);
-  auto fulfilled = tx.authorizationGrants().fulfill(
-      context.clock, grant.id, code_hash, oauth_session->id, session.session.id, session.user.id);
-  if (!fulfilled) return unexpected(fulfilled.error());
-  if (!*fulfilled) return std::optional<std::string>();
+  if (known.grant_locked) {
+    // Pending when read, and locked since: the update needs no answer, and
+    // goes out with the commit.
+    auto fulfilled = tx.authorizationGrants().fulfillLocked(
+        context.clock, grant.id, code_hash, oauth_session->id, session.session.id, session.user.id);
+    if (!fulfilled) return unexpected(fulfilled.error());
+  } else {
+    auto fulfilled = tx.authorizationGrants().fulfill(
+        context.clock, grant.id, code_hash, oauth_session->id, session.session.id, session.user.id);
+    if (!fulfilled) return unexpected(fulfilled.error());
+    if (!*fulfilled) return std::optional<std::string>();
+  }
   auto remembered =
-      recorded != nullptr
-          ? rememberConsent(tx, context.clock, session.user.id, grant.client_id, scope, *recorded)
+      known.consent != nullptr
+          ? rememberConsent(tx, context.clock, session.user.id, grant.client_id, scope,
+                            *known.consent)
           : rememberConsent(tx, context.clock, session.user.id, grant.client_id, scope);
   if (!remembered) return unexpected(remembered.error());
   auto committed = tx.commit();
@@ -394,7 +424,10 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
   }
   auto committed = (*write)->commit();
   if (!committed) return kit_.storageFailure(request, committed.error());
-  http::Response redirect = http::Response::redirect(continuePath(added->id), 303);
+  // Without a session the consent step would only send the browser on to
+  // sign in: it goes there at once, one redirect fewer.
+  http::Response redirect = *active ? http::Response::redirect(continuePath(added->id), 303)
+                                    : signInFirst(context.settings, *added);
   kit_.rememberUiLocales(request, redirect);
   return redirect;
 }
@@ -428,9 +461,13 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   storage::Transaction& transaction = **tx;
   // The grant, the browser session of the cookie with its user, and their
   // consent to the client: one read (storage/oauth_repositories.h).
+  // The answer of the form locks the grant: nothing else can answer it
+  // before this transaction ends.
   const std::optional<SessionCookie> cookie = kit_.sessions().sessionCookie(request);
-  auto found = transaction.authorizationGrants().lookupForConsent(
-      *id, cookie ? std::optional(cookie->id) : std::nullopt);
+  const std::optional<domain::BrowserSessionId> browser =
+      cookie ? std::optional(cookie->id) : std::nullopt;
+  auto found = submitted ? transaction.authorizationGrants().lookupForConsentForUpdate(*id, browser)
+                         : transaction.authorizationGrants().lookupForConsent(*id, browser);
   if (!found) return kit_.storageFailure(request, found.error());
   if (!*found || !(*found)->grant.isPending()) return expired();
   const domain::AuthorizationGrant& grant = (*found)->grant;
@@ -454,14 +491,7 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   const std::optional<ActiveSession> active =
       cookie ? kit_.sessions().activeSession(*cookie, std::move((*found)->browser), context.clock)
              : std::nullopt;
-  if (!active) {
-    if (hasPrompt(grant.prompt, "create") && context.settings.registration_enabled) {
-      return http::Response::redirect(PageKit::withQuery("/register", {{"next", here}}), 303);
-    }
-    const auto username = usernameFromLoginHint(grant.login_hint, context.settings.homeserver);
-    return http::Response::redirect(
-        PageKit::withQuery("/login", {{"next", here}, {"username", username}}), 303);
-  }
+  if (!active) return signInFirst(context.settings, grant);
   const ActiveSession& session = *active;
   if (needsReauthentication(grant, session.session, now)) {
     // The user an id_token_hint or login_hint named, else the same user.
@@ -533,7 +563,7 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
     tx->reset();
     auto write = context.database.begin();
     if (!write) return kit_.storageFailure(request, write.error());
-    auto code = issueCode(**write, context, grant, *scope, session, &recorded);
+    auto code = issueCode(**write, context, grant, *scope, session, {&recorded, false});
     if (!code) return kit_.storageFailure(request, code.error());
     if (!*code) return expired();
     return authorizationResponse(context.templates, kit_.layout(request), target,
@@ -555,7 +585,7 @@ http::Response AuthorizeHandler::continueGrant(const http::Request& request, boo
   }
   if (action != "allow") return renderConsent(400, Text("consent.choose"));
 
-  auto code = issueCode(transaction, context, grant, *scope, session, &recorded);
+  auto code = issueCode(transaction, context, grant, *scope, session, {&recorded, true});
   if (!code) return kit_.storageFailure(request, code.error());
   // Conditional: another submit of this form already fulfilled the grant.
   if (!*code) return expired();

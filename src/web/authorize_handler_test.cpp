@@ -109,8 +109,21 @@ class AuthorizeHandlerTest : public test::WebTest {
     return response;
   }
 
-  http::Response follow(const http::Response& response) {
-    const std::string location = test::locationOf(response);
+  // The consent step of the grant /authorize made: where it redirected, or,
+  // for a browser without a session, the `next` of the sign-in page it
+  // redirected to instead.
+  static std::string grantStepOf(const http::Response& started) {
+    const std::string location = test::locationOf(started);
+    if (location.starts_with("/login?") || location.starts_with("/register?")) {
+      return std::string(
+          test::parametersOf(location.substr(location.find('?') + 1)).get("next").value_or(""));
+    }
+    return location;
+  }
+
+  // What the grant's consent step answers now.
+  http::Response follow(const http::Response& started) {
+    const std::string location = grantStepOf(started);
     EXPECT_TRUE(location.starts_with("/authorize/continue?id=")) << location;
     http::Response next = authorize_->showContinue(get(location));
     remember(next);
@@ -205,12 +218,41 @@ class AuthorizeHandlerTest : public test::WebTest {
   oauth::RegisteredClient client_;
 };
 
+// A browser without a session goes from /authorize to the sign-in page at
+// once (its consent step would only send it there), with the consent step
+// as `next`; one with a session goes to the consent step.
+TEST_F(AuthorizeHandlerTest, WithoutASessionTheRequestGoesStraightToSignIn) {
+  addUser("alice", "correct horse battery");
+  const std::string login_prefix =
+      "/login?next=" + http::percentEncode(std::string("/authorize/continue?id="));
+  const std::string register_prefix =
+      "/register?next=" + http::percentEncode(std::string("/authorize/continue?id="));
+
+  const http::Response plain = authorize();
+  const http::Response hinted = authorize({{"login_hint", "mxid:@bob:example.com"}});
+  const http::Response create = authorize({{"prompt", "create"}});
+  logIn("alice", "correct horse battery");
+  const http::Response signed_in = authorize();
+
+  ASSERT_EQ(plain.status, 303);
+  EXPECT_TRUE(test::locationOf(plain).starts_with(login_prefix)) << test::locationOf(plain);
+  EXPECT_EQ(test::locationOf(plain), "/login?next=" + http::percentEncode(grantStepOf(plain)));
+  EXPECT_TRUE(grantOf(grantStepOf(plain)).has_value());
+  EXPECT_TRUE(test::locationOf(hinted).starts_with(login_prefix)) << test::locationOf(hinted);
+  EXPECT_NE(test::locationOf(hinted).find("&username=bob"), std::string::npos);
+  EXPECT_TRUE(test::locationOf(create).starts_with(register_prefix)) << test::locationOf(create);
+  ASSERT_EQ(signed_in.status, 303);
+  EXPECT_TRUE(test::locationOf(signed_in).starts_with("/authorize/continue?id="))
+      << test::locationOf(signed_in);
+}
+
 TEST_F(AuthorizeHandlerTest, FullFlowLogsInAsksForConsentAndRedirectsWithACode) {
   const domain::User alice = addUser("alice", "correct horse battery");
 
   const http::Response started = authorize();
   ASSERT_EQ(started.status, 303);
-  const std::string continue_url = test::locationOf(started);
+  const std::string continue_url = grantStepOf(started);
+  EXPECT_EQ(test::locationOf(started), "/login?next=" + http::percentEncode(continue_url));
   const http::Response to_login = follow(started);
   ASSERT_EQ(to_login.status, 303);
   EXPECT_EQ(test::locationOf(to_login), "/login?next=" + http::percentEncode(continue_url));
@@ -258,7 +300,7 @@ TEST_F(AuthorizeHandlerTest, UiLocalesChooseTheLanguageOfTheLoginAndConsentPages
   // The browser prefers English; the application asks for French.
   const http::Response started = authorize({{"ui_locales", "de fr-CA en"}});
   ASSERT_EQ(started.status, 303);
-  const std::string continue_url = test::locationOf(started);
+  const std::string continue_url = grantStepOf(started);
   ASSERT_TRUE(cookie("__Host-mxauth-lang").has_value());
   EXPECT_EQ(*cookie("__Host-mxauth-lang"), "fr");
 
@@ -688,7 +730,7 @@ TEST_F(AuthorizeHandlerTest, ConfidentialClientMayOmitPkce) {
       authorize({{"code_challenge", ""}, {"code_challenge_method", ""}});
 
   EXPECT_EQ(response.status, 303);
-  EXPECT_TRUE(test::locationOf(response).starts_with("/authorize/continue?id="));
+  EXPECT_TRUE(grantStepOf(response).starts_with("/authorize/continue?id="));
 }
 
 TEST_F(AuthorizeHandlerTest, MalformedMaxAgeAndCombinedPromptNoneAreInvalidRequest) {
@@ -850,14 +892,14 @@ TEST_F(AuthorizeHandlerTest, UnknownParametersAreIgnored) {
   const http::Response response = authorize({{"foo", "bar"}, {"ui_locales", "fr"}});
 
   EXPECT_EQ(response.status, 303);
-  EXPECT_TRUE(test::locationOf(response).starts_with("/authorize/continue?id="));
+  EXPECT_TRUE(grantStepOf(response).starts_with("/authorize/continue?id="));
 }
 
 TEST_F(AuthorizeHandlerTest, PostToTheAuthorizationEndpointWorksLikeGet) {
   const http::Response response = authorize_->authorize(post("/authorize", requestParams()));
 
   EXPECT_EQ(response.status, 303);
-  EXPECT_TRUE(test::locationOf(response).starts_with("/authorize/continue?id="));
+  EXPECT_TRUE(grantStepOf(response).starts_with("/authorize/continue?id="));
 }
 
 TEST_F(AuthorizeHandlerTest, LoginHintPreFillsTheLoginFormForThisServerOnly) {
@@ -874,7 +916,7 @@ TEST_F(AuthorizeHandlerTest, LoginHintPreFillsTheLoginFormForThisServerOnly) {
 
 TEST_F(AuthorizeHandlerTest, PromptCreateGoesToRegistrationAndBack) {
   const http::Response started = authorize({{"prompt", "create"}});
-  const std::string continue_url = test::locationOf(started);
+  const std::string continue_url = grantStepOf(started);
 
   const http::Response to_register = follow(started);
 
@@ -897,7 +939,7 @@ TEST_F(AuthorizeHandlerTest, PromptLoginForcesANewLoginBeforeConsent) {
   logIn("alice", "correct horse battery");
   clock_.advance(std::chrono::minutes(5));
   const http::Response started = authorize({{"prompt", "login"}});
-  const std::string continue_url = test::locationOf(started);
+  const std::string continue_url = grantStepOf(started);
 
   const http::Response to_login = follow(started);
   EXPECT_TRUE(test::locationOf(to_login).starts_with("/login?next=")) << test::locationOf(to_login);
@@ -915,7 +957,7 @@ TEST_F(AuthorizeHandlerTest, AuthTimeInTheIdTokenIsTheForcedLogin) {
   clock_.advance(std::chrono::hours(1));
   const http::Response started =
       authorize({{"prompt", "login"}, {"scope", "openid " + std::string(kScope)}});
-  const std::string continue_url = test::locationOf(started);
+  const std::string continue_url = grantStepOf(started);
   ASSERT_NE(test::locationOf(follow(started)).find("reauth=1"), std::string::npos);
   clock_.advance(std::chrono::seconds(42));
   const Timestamp forced_login = clock_.now();
@@ -970,7 +1012,7 @@ TEST_F(AuthorizeHandlerTest, MaxAgeForcesALoginAndAuthTimeIsThatLogin) {
   clock_.advance(std::chrono::minutes(10));
   const http::Response started =
       authorize({{"max_age", "60"}, {"scope", "openid " + std::string(kScope)}});
-  const std::string continue_url = test::locationOf(started);
+  const std::string continue_url = grantStepOf(started);
   ASSERT_NE(test::locationOf(follow(started)).find("reauth=1"), std::string::npos);
   clock_.advance(std::chrono::seconds(13));
   const Timestamp fresh_login = clock_.now();
@@ -1049,10 +1091,8 @@ TEST_F(AuthorizeHandlerTest, NoResponseOfTheFlowIsATemporaryRedirect) {
   addUser("alice", "correct horse battery");
   const http::Response started = authorize();
   const http::Response to_login = follow(started);
-  const http::Response logged_in =
-      logIn("alice", "correct horse battery", test::locationOf(started));
-  const http::Response done =
-      consent(authorize_->showContinue(get(test::locationOf(started))), "allow");
+  const http::Response logged_in = logIn("alice", "correct horse battery", grantStepOf(started));
+  const http::Response done = consent(authorize_->showContinue(get(grantStepOf(started))), "allow");
 
   for (const http::Response* response : {&started, &to_login, &logged_in, &done}) {
     EXPECT_NE(response->status, 307);

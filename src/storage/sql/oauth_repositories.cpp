@@ -20,6 +20,11 @@ constexpr std::string_view kGrantColumns =
     "id, client_id, redirect_uri, scope, state, nonce, response_mode, code_challenge, "
     "login_hint, prompt, max_age, created_at, fulfilled_at, code_hash, session_id, "
     "browser_session_id, user_id, exchanged_at, cancelled_at";
+// A pending grant becomes fulfilled (fulfill, fulfillLocked).
+constexpr std::string_view kFulfill =
+    "UPDATE authorization_grants SET fulfilled_at = $2, code_hash = $3, session_id = $4, "
+    "browser_session_id = $5, user_id = $6 "
+    "WHERE id = $1 AND fulfilled_at IS NULL AND cancelled_at IS NULL";
 constexpr std::string_view kSessionColumns =
     "id, client_id, user_id, scope, device_id, created_at, finished_at, last_active_at, "
     "last_active_ip, user_agent, authenticated_at";
@@ -360,14 +365,18 @@ SqlAuthorizationGrantRepository::fulfill(const Clock& clock, const domain::Autho
                                          const domain::OAuthSessionId& session,
                                          const domain::BrowserSessionId& browser_session,
                                          const domain::UserId& user) {
-  static const std::string kSql =
-      sql({"UPDATE authorization_grants SET fulfilled_at = $2, code_hash = $3, session_id = $4, "
-           "browser_session_id = $5, user_id = $6 "
-           "WHERE id = $1 AND fulfilled_at IS NULL AND cancelled_at IS NULL RETURNING ",
-           kGrantColumns});
+  static const std::string kSql = sql({kFulfill, " RETURNING ", kGrantColumns});
   return readOptional(
       session_.queryOptional(kSql, {id, clock.now(), code_hash, session, browser_session, user}),
       &readGrant);
+}
+
+Result<void, StorageError> SqlAuthorizationGrantRepository::fulfillLocked(
+    const Clock& clock, const domain::AuthorizationGrantId& id, std::string_view code_hash,
+    const domain::OAuthSessionId& session, const domain::BrowserSessionId& browser_session,
+    const domain::UserId& user) {
+  return session_.executeLater(kFulfill,
+                               {id, clock.now(), code_hash, session, browser_session, user});
 }
 
 Result<std::optional<domain::AuthorizationGrant>, StorageError>
@@ -415,6 +424,20 @@ Result<std::optional<GrantForConsent>, StorageError>
 SqlAuthorizationGrantRepository::lookupForConsent(
     const domain::AuthorizationGrantId& id,
     const std::optional<domain::BrowserSessionId>& browser_session) {
+  return readForConsent(id, browser_session, false);
+}
+
+Result<std::optional<GrantForConsent>, StorageError>
+SqlAuthorizationGrantRepository::lookupForConsentForUpdate(
+    const domain::AuthorizationGrantId& id,
+    const std::optional<domain::BrowserSessionId>& browser_session) {
+  return readForConsent(id, browser_session, session_.supportsRowLocks());
+}
+
+Result<std::optional<GrantForConsent>, StorageError>
+SqlAuthorizationGrantRepository::readForConsent(
+    const domain::AuthorizationGrantId& id,
+    const std::optional<domain::BrowserSessionId>& browser_session, bool lock) {
   // The session is joined on the id given, not on the grant's own column:
   // at the consent step the grant names no session yet.
   static const std::string kSql =
@@ -424,7 +447,9 @@ SqlAuthorizationGrantRepository::lookupForConsent(
            " LEFT JOIN users u ON u.id = s.user_id",
            " LEFT JOIN oauth_consents c ON c.user_id = u.id AND c.client_id = g.client_id",
            " WHERE g.id = $1"});
-  auto row = session_.queryOptional(kSql, {id, browser_session});
+  // Only the grant's row: the others are on the nullable side of the joins.
+  static const std::string kLocking = kSql + " FOR UPDATE OF g";
+  auto row = session_.queryOptional(lock ? kLocking : kSql, {id, browser_session});
   if (!row) return unexpected(row.error());
   if (!*row) return std::optional<GrantForConsent>();
   auto [grant_part, rest] = splitRow(std::move(**row), columnCount(kGrantColumns));

@@ -78,10 +78,23 @@ class SqlAuthorizationGrantRepository final : public AuthorizationGrantRepositor
   Result<std::optional<GrantForConsent>, StorageError> lookupForConsent(
       const domain::AuthorizationGrantId& id,
       const std::optional<domain::BrowserSessionId>& browser_session) override;
+  Result<std::optional<GrantForConsent>, StorageError> lookupForConsentForUpdate(
+      const domain::AuthorizationGrantId& id,
+      const std::optional<domain::BrowserSessionId>& browser_session) override;
+  Result<void, StorageError> fulfillLocked(const Clock& clock,
+                                           const domain::AuthorizationGrantId& id,
+                                           std::string_view code_hash,
+                                           const domain::OAuthSessionId& session,
+                                           const domain::BrowserSessionId& browser_session,
+                                           const domain::UserId& user) override;
   Result<bool, StorageError> cancel(const Clock& clock,
                                     const domain::AuthorizationGrantId& id) override;
 
  private:
+  Result<std::optional<GrantForConsent>, StorageError> readForConsent(
+      const domain::AuthorizationGrantId& id,
+      const std::optional<domain::BrowserSessionId>& browser_session, bool lock);
+
   Session& session_;
 };
 

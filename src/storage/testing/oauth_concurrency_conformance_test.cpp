@@ -301,6 +301,47 @@ TEST_P(OAuthConcurrencyConformanceTest,
   }
 }
 
+// The consent form's answer reads the grant for update: another answer
+// waits for it, and then finds the grant answered.
+TEST_P(OAuthConcurrencyConformanceTest, AnotherAnswerWaitsForTheGrantReadForConsent) {
+  if (GetParam() == Backend::Sqlite) {
+    GTEST_SKIP() << "SQLite writers cannot overlap (BEGIN IMMEDIATE)";
+  }
+  const domain::User alice = addUser("alice");
+  const domain::OAuthClient client = addClient();
+  const domain::AuthorizationGrant grant = addGrant(client);
+  const domain::BrowserSession browser = addBrowserSession(alice);
+  const domain::OAuthSession first_session = addSession(client, alice);
+  const domain::OAuthSession second_session = addSession(client, alice);
+  auto answering = racing_->begin(storage::TransactionMode::ReadWrite);
+  ASSERT_TRUE(answering.has_value());
+  auto found = (*answering)->authorizationGrants().lookupForConsentForUpdate(grant.id, browser.id);
+  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE((*found)->grant.isPending());
+
+  auto second = std::async(std::launch::async, [&]() -> Result<bool, storage::StorageError> {
+    auto tx = racing_->begin(storage::TransactionMode::ReadWrite);
+    if (!tx) return unexpected(tx.error());
+    auto fulfilled = (*tx)->authorizationGrants().fulfill(clock_, grant.id, fakeHash("second"),
+                                                          second_session.id, browser.id, alice.id);
+    if (!fulfilled) return unexpected(fulfilled.error());
+    if (auto committed = (*tx)->commit(); !committed) return unexpected(committed.error());
+    return fulfilled->has_value();
+  });
+  EXPECT_TRUE(waitUntilDoneOrBlocked(second)) << "the second answer did not wait for the lock";
+  ASSERT_TRUE((*answering)
+                  ->authorizationGrants()
+                  .fulfillLocked(clock_, grant.id, fakeHash("first"), first_session.id, browser.id,
+                                 alice.id));
+  ASSERT_TRUE((*answering)->commit());
+  auto second_won = second.get();
+
+  ASSERT_TRUE(second_won.has_value()) << second_won.error().detail;
+  EXPECT_FALSE(*second_won) << "the grant was answered twice";
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  EXPECT_EQ((*tx->authorizationGrants().lookup(grant.id))->code_hash, fakeHash("first"));
+}
+
 TEST_P(OAuthConcurrencyConformanceTest, ALookupForUpdateOfAFinishedSessionLeavesTokensRefused) {
   domain::OAuthSession session = addSession(addClient(), addUser("alice"));
   {

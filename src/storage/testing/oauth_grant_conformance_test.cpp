@@ -324,6 +324,53 @@ TEST_P(AuthorizationGrantConformanceTest, LooksAGrantUpForConsentWithSessionUser
   EXPECT_FALSE(unknown_grant->has_value());
 }
 
+// The answer of the consent form: the grant read for update, then fulfilled
+// without waiting for the update's answer. A grant that is no longer
+// pending is left as it is (the caller read it pending under the lock, so
+// that does not happen; the WHERE clause still says so).
+TEST_P(AuthorizationGrantConformanceTest, AGrantReadForUpdateIsFulfilledWithoutAnAnswer) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  domain::AuthorizationGrant pending = addGrant(client);
+  domain::AuthorizationGrant cancelled = addGrant(client);
+  domain::BrowserSession browser = addBrowserSession(alice);
+  domain::OAuthSession session = addSession(client, alice);
+  domain::OAuthSession other = addSession(client, alice);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->authorizationGrants().cancel(clock_, cancelled.id));
+    ASSERT_TRUE(tx->commit());
+  }
+  {
+    auto tx = begin();
+    auto found = tx->authorizationGrants().lookupForConsentForUpdate(pending.id, browser.id);
+    ASSERT_TRUE(found && found->has_value());
+    EXPECT_TRUE((*found)->grant.isPending());
+    ASSERT_TRUE((*found)->browser.has_value());
+    EXPECT_EQ((*found)->browser->user, alice);
+    ASSERT_TRUE(tx->authorizationGrants().fulfillLocked(clock_, pending.id, fakeHash("code"),
+                                                        session.id, browser.id, alice.id));
+    ASSERT_TRUE(tx->authorizationGrants().fulfillLocked(clock_, cancelled.id, fakeHash("late"),
+                                                        other.id, browser.id, alice.id));
+    ASSERT_TRUE(tx->commit());
+  }
+
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  auto fulfilled = tx->authorizationGrants().lookup(pending.id);
+  auto untouched = tx->authorizationGrants().lookup(cancelled.id);
+  ASSERT_TRUE(fulfilled && fulfilled->has_value());
+  EXPECT_TRUE((*fulfilled)->isExchangeable());
+  EXPECT_EQ((*fulfilled)->fulfilled_at, clock_.now());
+  EXPECT_EQ((*fulfilled)->code_hash, fakeHash("code"));
+  EXPECT_EQ((*fulfilled)->session_id, session.id);
+  EXPECT_EQ((*fulfilled)->browser_session_id, browser.id);
+  EXPECT_EQ((*fulfilled)->user_id, alice.id);
+  ASSERT_TRUE(untouched && untouched->has_value());
+  EXPECT_FALSE((*untouched)->fulfilled_at.has_value());
+  EXPECT_FALSE((*untouched)->code_hash.has_value());
+  EXPECT_FALSE(tx->authorizationGrants().findByCodeHash(fakeHash("late"))->has_value());
+}
+
 TEST_P(AuthorizationGrantConformanceTest, CancellationEndsAGrantNotYetExchangedOrCancelled) {
   domain::User alice = addUser("alice");
   domain::OAuthClient client = addClient();
