@@ -149,6 +149,12 @@ class AuthorizationGrantRepository {
   // (already exchanged, cancelled, never fulfilled).
   virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> exchange(
       const Clock& clock, std::string_view code_hash) = 0;
+  // exchange(), and the exchanged grant's session read for update with its
+  // user (OAuthSessionRepository::lookupForUpdateWithUser), in one
+  // statement on PostgreSQL: what the code exchange needs before it adds
+  // the tokens. Empty when nothing was exchanged.
+  virtual Result<std::optional<GrantWithSubject>, StorageError> exchangeLockingSession(
+      const Clock& clock, std::string_view code_hash) = 0;
   // Any grant with this code hash, whatever its state (replay detection).
   virtual Result<std::optional<domain::AuthorizationGrant>, StorageError> findByCodeHash(
       std::string_view code_hash) = 0;

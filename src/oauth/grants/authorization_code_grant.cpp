@@ -70,7 +70,11 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
   }
 
   std::string code_hash = crypto::tokenHashHex(*code);
-  auto exchanged = context.tx.authorizationGrants().exchange(context.clock, code_hash);
+  // The code is used up, and the session it made is locked (PostgreSQL)
+  // until the tokens are added, so issue() checks it no more; its user
+  // comes in the same statement.
+  auto exchanged =
+      context.tx.authorizationGrants().exchangeLockingSession(context.clock, code_hash);
   if (!exchanged) return unexpected(storageFailure(exchanged.error()));
   if (!*exchanged) {
     auto known = context.tx.authorizationGrants().findByCodeHash(code_hash);
@@ -80,7 +84,7 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
     }
     return unexpected(invalidCode("unknown code"));
   }
-  const domain::AuthorizationGrant& grant = **exchanged;
+  const domain::AuthorizationGrant& grant = (*exchanged)->grant;
   Timestamp now = context.clock.now();
 
   if (grant.client_id != context.client.client.id) {
@@ -97,18 +101,14 @@ Result<http::Response, OAuthError> authorizationCodeGrant(const GrantContext& co
   auto pkce = checkPkce(context, grant, *verifier);
   if (!pkce) return unexpected(std::move(pkce).error());
 
-  // Locked (PostgreSQL) until the tokens are added: issue() checks it no
-  // more. Its user comes in the same read.
-  auto found = context.tx.oauthSessions().lookupForUpdateWithUser(*grant.session_id);
-  if (!found) return unexpected(storageFailure(found.error()));
-  if (!*found || !(*found)->session.isActive()) {
+  if (!(*exchanged)->session || !(*exchanged)->session->isActive()) {
     return unexpected(invalidCode("session " + grant.session_id->str() + " ended"));
   }
-  const std::optional<domain::User>& user = (*found)->user;
+  const std::optional<domain::User>& user = (*exchanged)->user;
   if (!user || user->id != *grant.user_id || !user->canLogIn()) {
     return unexpected(invalidCode("user " + grant.user_id->str() + " is locked or gone"));
   }
-  const domain::OAuthSession& session = (*found)->session;
+  const domain::OAuthSession& session = *(*exchanged)->session;
 
   auto issued = context.issuer.issue(context.tx, session.id, true);
   if (!issued) return unexpected(storageFailure(issued.error()));

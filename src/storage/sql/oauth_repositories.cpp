@@ -20,6 +20,11 @@ constexpr std::string_view kGrantColumns =
     "id, client_id, redirect_uri, scope, state, nonce, response_mode, code_challenge, "
     "login_hint, prompt, max_age, created_at, fulfilled_at, code_hash, session_id, "
     "browser_session_id, user_id, exchanged_at, cancelled_at";
+// The single-use step of a code (exchange, exchangeLockingSession).
+constexpr std::string_view kExchange =
+    "UPDATE authorization_grants SET exchanged_at = $2 "
+    "WHERE code_hash = $1 AND fulfilled_at IS NOT NULL AND exchanged_at IS NULL "
+    "AND cancelled_at IS NULL";
 // A pending grant becomes fulfilled (fulfill, fulfillLocked).
 constexpr std::string_view kFulfill =
     "UPDATE authorization_grants SET fulfilled_at = $2, code_hash = $3, session_id = $4, "
@@ -383,12 +388,55 @@ Result<std::optional<domain::AuthorizationGrant>, StorageError>
 SqlAuthorizationGrantRepository::exchange(const Clock& clock, std::string_view code_hash) {
   // The single-use step (RFC 6749 §4.1.2): the WHERE clause is the whole
   // check, so of two concurrent exchanges only one gets the row back.
-  static const std::string kSql =
-      sql({"UPDATE authorization_grants SET exchanged_at = $2 "
-           "WHERE code_hash = $1 AND fulfilled_at IS NOT NULL AND exchanged_at IS NULL "
-           "AND cancelled_at IS NULL RETURNING ",
-           kGrantColumns});
+  static const std::string kSql = sql({kExchange, " RETURNING ", kGrantColumns});
   return readOptional(session_.queryOptional(kSql, {code_hash, clock.now()}), &readGrant);
+}
+
+Result<std::optional<GrantWithSubject>, StorageError>
+SqlAuthorizationGrantRepository::exchangeLockingSession(const Clock& clock,
+                                                        std::string_view code_hash) {
+  if (!session_.supportsRowLocks()) {
+    // SQLite: one writer, in process; two statements cost no round trip.
+    auto exchanged = exchange(clock, code_hash);
+    if (!exchanged) return unexpected(exchanged.error());
+    if (!*exchanged) return std::optional<GrantWithSubject>();
+    GrantWithSubject found{std::move(**exchanged), std::nullopt, std::nullopt};
+    if (found.grant.session_id) {
+      auto locked =
+          SqlOAuthSessionRepository(session_).lookupForUpdateWithUser(*found.grant.session_id);
+      if (!locked) return unexpected(locked.error());
+      if (*locked) {
+        found.session = std::move((*locked)->session);
+        found.user = std::move((*locked)->user);
+      }
+    }
+    return std::optional<GrantWithSubject>(std::move(found));
+  }
+  // The session is locked in a LATERAL subquery: FOR UPDATE cannot reach
+  // the nullable side of an outer join, and a grant whose session is gone
+  // must still come back (as exchanged, with no session).
+  static const std::string kSql =
+      sql({"WITH g AS (", kExchange, " RETURNING ", kGrantColumns, ") SELECT ",
+           qualified("g", kGrantColumns), ", ", qualified("s", kSessionColumns), ", ",
+           qualified("u", kUserColumns), " FROM g LEFT JOIN LATERAL (SELECT ", kSessionColumns,
+           " FROM oauth_sessions WHERE id = g.session_id FOR UPDATE) s ON true",
+           " LEFT JOIN users u ON u.id = s.user_id"});
+  auto row = session_.queryOptional(kSql, {code_hash, clock.now()});
+  if (!row) return unexpected(row.error());
+  if (!*row) return std::optional<GrantWithSubject>();
+  auto [grant_part, rest] = splitRow(std::move(**row), columnCount(kGrantColumns));
+  auto [session_part, user_part] = splitRow(std::move(rest), columnCount(kSessionColumns));
+  auto grant = readGrant(grant_part);
+  if (!grant) return unexpected(grant.error());
+  auto session = readJoined(session_part, &readSession);
+  if (!session) return unexpected(session.error());
+  auto user = readJoined(user_part, &readUser);
+  if (!user) return unexpected(user.error());
+  if (*session && (*session)->isActive()) {
+    session_.rememberCheckedLock("oauth_sessions:" + (*session)->id.str());
+  }
+  return std::optional<GrantWithSubject>(
+      GrantWithSubject{std::move(*grant), std::move(*session), std::move(*user)});
 }
 
 Result<std::optional<domain::AuthorizationGrant>, StorageError>

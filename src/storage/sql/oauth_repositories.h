@@ -71,6 +71,8 @@ class SqlAuthorizationGrantRepository final : public AuthorizationGrantRepositor
       const domain::UserId& user) override;
   Result<std::optional<domain::AuthorizationGrant>, StorageError> exchange(
       const Clock& clock, std::string_view code_hash) override;
+  Result<std::optional<GrantWithSubject>, StorageError> exchangeLockingSession(
+      const Clock& clock, std::string_view code_hash) override;
   Result<std::optional<domain::AuthorizationGrant>, StorageError> findByCodeHash(
       std::string_view code_hash) override;
   Result<std::optional<GrantWithSubject>, StorageError> findByCodeHashWithSubject(

@@ -7,6 +7,7 @@
 #include <latch>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -253,7 +254,8 @@ TEST_P(OAuthConcurrencyConformanceTest, AFinishDuringAnUncommittedRefreshStillRe
       << "a token issued during the finish outlived its session";
 }
 
-// Both reads for update (the session alone, and with its user) lock it.
+// Every read of a session for update locks it: alone, with its user, and
+// with the exchange of the code that made it.
 TEST_P(OAuthConcurrencyConformanceTest,
        AFinishWaitsForATransactionThatLookedTheSessionUpForUpdate) {
   if (GetParam() == Backend::Sqlite) {
@@ -261,19 +263,34 @@ TEST_P(OAuthConcurrencyConformanceTest,
   }
   const domain::User alice = addUser("alice");
   const domain::OAuthClient client = addClient();
-  for (const bool with_user : {false, true}) {
-    SCOPED_TRACE(with_user ? "lookupForUpdateWithUser" : "lookupForUpdate");
-    domain::OAuthSession session = addSession(client, alice);
+  for (const std::string_view read :
+       {"lookupForUpdate", "lookupForUpdateWithUser", "exchangeLockingSession"}) {
+    SCOPED_TRACE(read);
+    const std::string code_hash = fakeHash(std::string("code of ") + std::string(read));
+    domain::OAuthSession session;
+    if (read == "exchangeLockingSession") {
+      const domain::AuthorizationGrant grant = addFulfilledGrant(client, alice, code_hash);
+      session =
+          **begin(storage::TransactionMode::ReadOnly)->oauthSessions().lookup(*grant.session_id);
+    } else {
+      session = addSession(client, alice);
+    }
     auto refresh = racing_->begin(storage::TransactionMode::ReadWrite);
     ASSERT_TRUE(refresh.has_value());
-    if (with_user) {
+    if (read == "lookupForUpdate") {
+      auto found = (*refresh)->oauthSessions().lookupForUpdate(session.id);
+      ASSERT_TRUE(found && found->has_value());
+      EXPECT_TRUE((*found)->isActive());
+    } else if (read == "lookupForUpdateWithUser") {
       auto found = (*refresh)->oauthSessions().lookupForUpdateWithUser(session.id);
       ASSERT_TRUE(found && found->has_value());
       EXPECT_TRUE((*found)->session.isActive());
     } else {
-      auto found = (*refresh)->oauthSessions().lookupForUpdate(session.id);
+      auto found = (*refresh)->authorizationGrants().exchangeLockingSession(clock_, code_hash);
       ASSERT_TRUE(found && found->has_value());
-      EXPECT_TRUE((*found)->isActive());
+      ASSERT_TRUE((*found)->session.has_value());
+      EXPECT_EQ((*found)->session->id, session.id);
+      EXPECT_TRUE((*found)->session->isActive());
     }
     // A finish on another connection now waits for this transaction...
     auto finishing = std::async(std::launch::async, [&]() -> Result<bool, storage::StorageError> {
@@ -287,11 +304,11 @@ TEST_P(OAuthConcurrencyConformanceTest,
     EXPECT_TRUE(waitUntilDoneOrBlocked(finishing)) << "the finish did not wait for the lock";
     // ...so the token this transaction adds without a second check is still
     // revoked by it.
-    auto new_at = (*refresh)->accessTokens().add(rng_, clock_, session.id,
-                                                 fakeHash(with_user ? "new-at-joined" : "new-at"),
-                                                 clock_.now() + 5min);
+    auto new_at = (*refresh)->accessTokens().add(
+        rng_, clock_, session.id, fakeHash("at-" + std::string(read)), clock_.now() + 5min);
     ASSERT_TRUE(new_at.has_value()) << new_at.error().detail;
-    ASSERT_TRUE((*refresh)->commit());
+    auto committed = (*refresh)->commit();
+    ASSERT_TRUE(committed.has_value()) << committed.error().detail;
     auto finished = finishing.get();
 
     ASSERT_TRUE(finished.has_value()) << finished.error().detail;

@@ -179,6 +179,44 @@ TEST_P(AuthorizationGrantConformanceTest, ACodeIsExchangedExactlyOnce) {
   EXPECT_FALSE(replay->has_value());
 }
 
+// The code exchange's one statement: the single use, and the session the
+// code made (whatever its state: the caller checks it) with its user.
+TEST_P(AuthorizationGrantConformanceTest, AnExchangeBringsTheSessionAndUserOfTheCode) {
+  domain::User alice = addUser("alice");
+  domain::OAuthClient client = addClient();
+  domain::AuthorizationGrant grant = addFulfilledGrant(client, alice, fakeHash("code"));
+  domain::AuthorizationGrant ended = addFulfilledGrant(client, alice, fakeHash("ended"));
+  {
+    auto tx = begin();
+    ASSERT_TRUE(*tx->oauthSessions().finish(clock_, *ended.session_id));
+    ASSERT_TRUE(tx->commit());
+  }
+  clock_.advance(5s);
+  auto tx = begin();
+
+  auto first = tx->authorizationGrants().exchangeLockingSession(clock_, fakeHash("code"));
+  auto replay = tx->authorizationGrants().exchangeLockingSession(clock_, fakeHash("code"));
+  auto unknown = tx->authorizationGrants().exchangeLockingSession(clock_, fakeHash("unknown"));
+  auto of_ended = tx->authorizationGrants().exchangeLockingSession(clock_, fakeHash("ended"));
+
+  ASSERT_TRUE(first && first->has_value()) << (first ? "" : first.error().detail);
+  EXPECT_EQ((*first)->grant.id, grant.id);
+  EXPECT_EQ((*first)->grant.exchanged_at, clock_.now());
+  EXPECT_FALSE((*first)->grant.isExchangeable());
+  ASSERT_TRUE((*first)->session.has_value());
+  EXPECT_EQ(*(*first)->session, **tx->oauthSessions().lookup(*grant.session_id));
+  EXPECT_TRUE((*first)->session->isActive());
+  EXPECT_EQ((*first)->user, alice);
+  ASSERT_TRUE(replay && unknown);
+  EXPECT_FALSE(replay->has_value());
+  EXPECT_FALSE(unknown->has_value());
+  ASSERT_TRUE(of_ended && of_ended->has_value());
+  ASSERT_TRUE((*of_ended)->session.has_value());
+  EXPECT_FALSE((*of_ended)->session->isActive());
+  // Used up in this transaction as exchange() would have done it.
+  EXPECT_TRUE((*tx->authorizationGrants().findByCodeHash(fakeHash("ended")))->exchanged_at);
+}
+
 TEST_P(AuthorizationGrantConformanceTest, ExchangeIsRefusedAcrossTransactionsToo) {
   addFulfilledGrant(addClient(), addUser("alice"), fakeHash("code"));
   {
