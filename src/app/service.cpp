@@ -497,6 +497,7 @@ Result<std::unique_ptr<Service>, std::string> Service::create(const config::Conf
   // on SQLite the cache's staleness bound applies.
   oauth::IntrospectionCache& cache = service->token_endpoints_->introspectionCache();
   service->web_context_->introspection_cache = &cache;
+  service->web_context_->grant_form_targets = service->grant_form_targets_.get();
   service->web_context_->mailer = service->mailer_.get();
   service->web_context_->email_templates = service->email_templates_.get();
   service->invalidations_ = service->database_->subscribeToInvalidations(

@@ -117,6 +117,8 @@ class Service {
   std::unique_ptr<jobs::JobRunner> job_runner_;
   std::unique_ptr<accounts::LoginThrottle> login_throttle_;
   std::unique_ptr<core::RateLimiter> device_link_limiter_;
+  std::unique_ptr<web::GrantFormTargets> grant_form_targets_ =
+      std::make_unique<web::GrantFormTargets>();
   std::unique_ptr<web::WebContext> web_context_;
   // Client authentication: client_secret_jwt secrets are sealed with the
   // encryption key; private_key_jwt key sets are fetched from jwks_uri.

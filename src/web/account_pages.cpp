@@ -78,6 +78,12 @@ void allowContinuationTarget(WebContext& context, const std::optional<std::strin
   if (!next || !next->starts_with(kContinue)) return;
   const auto id = domain::AuthorizationGrantId::parse(next->substr(kContinue.size()));
   if (!id) return;
+  if (context.grant_form_targets != nullptr) {
+    if (auto source = context.grant_form_targets->find(*id)) {
+      response.setHeader("Content-Security-Policy", contentSecurityPolicy(*source, ""));
+      return;
+    }
+  }
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
   if (!tx) return;
   auto grant = (*tx)->authorizationGrants().lookup(*id);

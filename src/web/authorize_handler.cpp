@@ -425,7 +425,13 @@ http::Response AuthorizeHandler::authorize(const http::Request& request) const {
   auto committed = (*write)->commit();
   if (!committed) return kit_.storageFailure(request, committed.error());
   // Without a session the consent step would only send the browser on to
-  // sign in: it goes there at once, one redirect fewer.
+  // sign in: it goes there at once, one redirect fewer. Its login page needs
+  // the client's origin (grant_form_targets.h).
+  if (!*active && context.grant_form_targets != nullptr) {
+    if (std::string source = cspSourceFor(added->redirect_uri); !source.empty()) {
+      context.grant_form_targets->remember(added->id, std::move(source));
+    }
+  }
   http::Response redirect = *active ? http::Response::redirect(continuePath(added->id), 303)
                                     : signInFirst(context.settings, *added);
   kit_.rememberUiLocales(request, redirect);

@@ -525,6 +525,44 @@ TEST_F(AuthorizeHandlerTest, TheLoginFormOfAPendingRequestMayEndAtTheClient) {
             std::string::npos);
 }
 
+// The request that sends a browser to sign in remembers its client's
+// origin for the login page (grant_form_targets.h), which then needs no
+// read of the grant; a grant not remembered is still read.
+TEST_F(AuthorizeHandlerTest, TheLoginPageTakesTheClientOriginFromTheRequestThatSentItThere) {
+  GrantFormTargets targets;
+  context_->grant_form_targets = &targets;
+  const auto loginCsp = [&](const std::string& continue_url) {
+    const http::Response page =
+        account_->showLogin(get("/login?next=" + http::percentEncode(continue_url)));
+    return std::string(page.header("Content-Security-Policy").value_or(""));
+  };
+
+  const http::Response started = authorize();
+  const auto grant = domain::AuthorizationGrantId::parse(
+      grantStepOf(started).substr(std::string("/authorize/continue?id=").size()));
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_EQ(targets.find(*grant), "https://app.example");
+  // Remembered, not in storage: only the memory can answer.
+  const domain::AuthorizationGrantId elsewhere("01J00000000000000000000000");
+  targets.remember(elsewhere, "https://elsewhere.example");
+  const std::string remembered = loginCsp("/authorize/continue?id=" + elsewhere.str());
+  // Not remembered (another instance started it): read from storage.
+  GrantFormTargets empty;
+  context_->grant_form_targets = &empty;
+  const std::string read = loginCsp(grantStepOf(started));
+  context_->grant_form_targets = &targets;
+  addUser("alice", "correct horse battery");
+  logIn("alice", "correct horse battery");
+  const std::size_t before = targets.size();
+  authorize();
+
+  EXPECT_NE(remembered.find("form-action 'self' https://elsewhere.example"), std::string::npos)
+      << remembered;
+  EXPECT_NE(read.find("form-action 'self' https://app.example"), std::string::npos) << read;
+  EXPECT_EQ(targets.size(), before) << "a signed-in browser is not sent to the login page";
+  context_->grant_form_targets = nullptr;
+}
+
 TEST_F(AuthorizeHandlerTest, AnIdTokenHintWeDidNotIssueIsInvalidRequest) {
   const domain::User alice = addUser("alice", "correct horse battery");
   logIn("alice", "correct horse battery");

@@ -23,6 +23,7 @@
 #include "storage/database.h"
 #include "templates/emails.h"
 #include "templates/templates.h"
+#include "web/grant_form_targets.h"
 
 namespace mxauth::web {
 
@@ -93,6 +94,9 @@ struct WebContext {
   // renders it; null: no e-mail can be sent.
   email::Mailer* mailer = nullptr;
   const templates::EmailTemplates* email_templates = nullptr;
+  // The form targets of the requests this process sent to sign in, for
+  // their login pages (grant_form_targets.h); null: read from storage.
+  GrantFormTargets* grant_form_targets = nullptr;
 };
 
 }  // namespace mxauth::web
