@@ -409,7 +409,7 @@ Mapping mappingOf(const void* address) {
 // argon2 reads its memory at data-dependent places: a block of the default
 // 19 MiB is mapped on 2 MiB boundaries, in whole 2 MiB pages, and marked
 // for huge pages ("hg" in VmFlags), so it is not a TLB miss per block read.
-// A block too small for one huge page is mapped as it is.
+// A block too small for one huge page is mapped as it is (not marked).
 TEST(PasswordHasherTest, Argon2MemoryIsAlignedAndMarkedForHugePages) {
   constexpr std::size_t kDefault = std::size_t{19456} * 1024;
   constexpr std::uintptr_t kTwoMiB = std::uintptr_t{2} << 20;
@@ -429,9 +429,11 @@ TEST(PasswordHasherTest, Argon2MemoryIsAlignedAndMarkedForHugePages) {
   std::uint8_t* small = takeArgon2BlockForTesting(64 * 1024);
   ASSERT_NE(small, nullptr);
   std::fill(small, small + 64 * 1024, std::uint8_t{0x5a});
+  // Its mapping may have merged with a neighbour of the same flags, so only
+  // the flags say anything.
   const Mapping little = mappingOf(small);
+  ASSERT_GT(little.size_kib, 0) << "no mapping holds the small block";
   EXPECT_EQ(little.flags.find(" hg"), std::string::npos) << little.flags;
-  EXPECT_LT(little.size_kib, 2048);
 
   giveArgon2BlockForTesting(small, 64 * 1024);
   giveArgon2BlockForTesting(block, kDefault);
