@@ -138,6 +138,20 @@ Result<domain::OAuthSession, StorageError> readSession(const Row& row) {
   return session;
 }
 
+// A grant's columns, then its session's and its user's (LEFT JOINed, so
+// either may be missing).
+Result<GrantWithSubject, StorageError> readGrantWithSubject(const Row& row) {
+  auto [grant_part, rest] = splitRow(row, columnCount(kGrantColumns));
+  auto [session_part, user_part] = splitRow(std::move(rest), columnCount(kSessionColumns));
+  auto grant = readGrant(grant_part);
+  if (!grant) return unexpected(grant.error());
+  auto session = readJoined(session_part, &readSession);
+  if (!session) return unexpected(session.error());
+  auto user = readJoined(user_part, &readUser);
+  if (!user) return unexpected(user.error());
+  return GrantWithSubject{std::move(*grant), std::move(*session), std::move(*user)};
+}
+
 Result<domain::AccessToken, StorageError> readAccessToken(const Row& row) {
   RowReader reader(row);
   domain::AccessToken token;
@@ -421,22 +435,12 @@ SqlAuthorizationGrantRepository::exchangeLockingSession(const Clock& clock,
            qualified("u", kUserColumns), " FROM g LEFT JOIN LATERAL (SELECT ", kSessionColumns,
            " FROM oauth_sessions WHERE id = g.session_id FOR UPDATE) s ON true",
            " LEFT JOIN users u ON u.id = s.user_id"});
-  auto row = session_.queryOptional(kSql, {code_hash, clock.now()});
-  if (!row) return unexpected(row.error());
-  if (!*row) return std::optional<GrantWithSubject>();
-  auto [grant_part, rest] = splitRow(std::move(**row), columnCount(kGrantColumns));
-  auto [session_part, user_part] = splitRow(std::move(rest), columnCount(kSessionColumns));
-  auto grant = readGrant(grant_part);
-  if (!grant) return unexpected(grant.error());
-  auto session = readJoined(session_part, &readSession);
-  if (!session) return unexpected(session.error());
-  auto user = readJoined(user_part, &readUser);
-  if (!user) return unexpected(user.error());
-  if (*session && (*session)->isActive()) {
-    session_.rememberCheckedLock("oauth_sessions:" + (*session)->id.str());
+  auto found =
+      readOptional(session_.queryOptional(kSql, {code_hash, clock.now()}), &readGrantWithSubject);
+  if (found && *found && (*found)->session && (*found)->session->isActive()) {
+    session_.rememberCheckedLock("oauth_sessions:" + (*found)->session->id.str());
   }
-  return std::optional<GrantWithSubject>(
-      GrantWithSubject{std::move(*grant), std::move(*session), std::move(*user)});
+  return found;
 }
 
 Result<std::optional<domain::AuthorizationGrant>, StorageError>
@@ -453,19 +457,7 @@ SqlAuthorizationGrantRepository::findByCodeHashWithSubject(std::string_view code
            qualified("u", kUserColumns),
            " FROM authorization_grants g LEFT JOIN oauth_sessions s ON s.id = g.session_id",
            " LEFT JOIN users u ON u.id = g.user_id WHERE g.code_hash = $1"});
-  auto row = session_.queryOptional(kSql, {code_hash});
-  if (!row) return unexpected(row.error());
-  if (!*row) return std::optional<GrantWithSubject>();
-  auto [grant_part, rest] = splitRow(std::move(**row), columnCount(kGrantColumns));
-  auto [session_part, user_part] = splitRow(std::move(rest), columnCount(kSessionColumns));
-  auto grant = readGrant(grant_part);
-  if (!grant) return unexpected(grant.error());
-  auto session = readJoined(session_part, &readSession);
-  if (!session) return unexpected(session.error());
-  auto user = readJoined(user_part, &readUser);
-  if (!user) return unexpected(user.error());
-  return std::optional<GrantWithSubject>(
-      GrantWithSubject{std::move(*grant), std::move(*session), std::move(*user)});
+  return readOptional(session_.queryOptional(kSql, {code_hash}), &readGrantWithSubject);
 }
 
 Result<std::optional<GrantForConsent>, StorageError>
