@@ -72,17 +72,28 @@ std::optional<std::string> nextOf(const http::FormParams& params) {
 // its consent is remembered, web/consent.h), and browsers hold those
 // redirects to form-action: the client's origin is allowed there too, as
 // on the consent page.
+std::optional<domain::AuthorizationGrantId> continuedGrant(const std::optional<std::string>& next) {
+  constexpr std::string_view kContinue = "/authorize/continue?id=";
+  if (!next || !next->starts_with(kContinue)) return std::nullopt;
+  return domain::AuthorizationGrantId::parse(next->substr(kContinue.size()));
+}
+
+// The form-action source of the grant `next` continues, when this instance
+// remembers it (web/grant_form_targets.h).
+std::optional<std::string> rememberedFormTarget(const WebContext& context,
+                                                const std::optional<std::string>& next) {
+  const auto id = continuedGrant(next);
+  if (!id || context.grant_form_targets == nullptr) return std::nullopt;
+  return context.grant_form_targets->find(*id);
+}
+
 void allowContinuationTarget(WebContext& context, const std::optional<std::string>& next,
                              http::Response& response) {
-  constexpr std::string_view kContinue = "/authorize/continue?id=";
-  if (!next || !next->starts_with(kContinue)) return;
-  const auto id = domain::AuthorizationGrantId::parse(next->substr(kContinue.size()));
+  const auto id = continuedGrant(next);
   if (!id) return;
-  if (context.grant_form_targets != nullptr) {
-    if (auto source = context.grant_form_targets->find(*id)) {
-      response.setHeader("Content-Security-Policy", contentSecurityPolicy(*source, ""));
-      return;
-    }
+  if (auto source = rememberedFormTarget(context, next)) {
+    response.setHeader("Content-Security-Policy", contentSecurityPolicy(*source, ""));
+    return;
   }
   auto tx = context.database.begin(storage::TransactionMode::ReadOnly);
   if (!tx) return;
@@ -120,6 +131,13 @@ http::Response AccountPages::showLogin(const http::Request& request) const {
   if (username.size() <= kMaxUsernameInput) page.username = std::string(username);
   if (request.queryParam("reauth")) page.notice = Text("login.reauth_notice");
   return renderLogin(request, 200, std::move(page));
+}
+
+std::optional<http::Response> AccountPages::showLoginWithoutStorage(
+    const http::Request& request) const {
+  const std::optional<std::string> next = nextOf(request.query);
+  if (continuedGrant(next) && !rememberedFormTarget(kit_.context(), next)) return std::nullopt;
+  return showLogin(request);
 }
 
 http::Response AccountPages::submitLogin(const http::Request& request) const {

@@ -34,6 +34,10 @@ class AccountPages {
 
   // GET /login[?next=<local path>&username=<pre-fill>]
   http::Response showLogin(const http::Request& request) const;
+  // The same page on the I/O thread when it needs no storage: no `next`
+  // grant, or one this instance remembers (web/grant_form_targets.h);
+  // nullopt sends the request to the worker pool (http::FastPath).
+  std::optional<http::Response> showLoginWithoutStorage(const http::Request& request) const;
   // POST /login: csrf, username, password[, next]
   http::Response submitLogin(const http::Request& request) const;
   // GET /register[?next=...]

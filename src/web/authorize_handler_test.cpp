@@ -563,6 +563,38 @@ TEST_F(AuthorizeHandlerTest, TheLoginPageTakesTheClientOriginFromTheRequestThatS
   context_->grant_form_targets = nullptr;
 }
 
+// GET /login is answered on the I/O thread (http::FastPath) when it needs
+// no storage; a grant this instance does not remember sends it to the
+// worker pool, which reads the grant.
+TEST_F(AuthorizeHandlerTest, TheLoginPageNeedsNoWorkerUnlessItMustReadTheGrant) {
+  GrantFormTargets targets;
+  context_->grant_form_targets = &targets;
+  const http::Response started = authorize();
+  const std::string continue_url = grantStepOf(started);
+  const std::string login_target = "/login?next=" + http::percentEncode(continue_url);
+
+  const auto remembered = account_->showLoginWithoutStorage(get(login_target));
+  const auto plain = account_->showLoginWithoutStorage(get("/login"));
+  const auto elsewhere = account_->showLoginWithoutStorage(get(
+      "/login?next=" + http::percentEncode("/authorize/continue?id=01J00000000000000000000000")));
+  GrantFormTargets empty;
+  context_->grant_form_targets = &empty;
+  const auto forgotten = account_->showLoginWithoutStorage(get(login_target));
+  context_->grant_form_targets = nullptr;
+
+  ASSERT_TRUE(remembered.has_value());
+  EXPECT_EQ(remembered->status, 200);
+  EXPECT_NE(remembered->header("Content-Security-Policy")
+                .value_or("")
+                .find("form-action 'self' https://app.example"),
+            std::string::npos);
+  EXPECT_NE(remembered->body.find("name=\"csrf\""), std::string::npos);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_FALSE(elsewhere.has_value());
+  EXPECT_FALSE(forgotten.has_value());
+}
+
 TEST_F(AuthorizeHandlerTest, AnIdTokenHintWeDidNotIssueIsInvalidRequest) {
   const domain::User alice = addUser("alice", "correct horse battery");
   logIn("alice", "correct horse battery");

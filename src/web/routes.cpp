@@ -66,7 +66,10 @@ void mountWebRoutes(http::Router& router, WebContext& context) {
 
   using http::Method;
   router.add(Method::Get, "/login",
-             [routes](http::Request& r) { return routes->account.showLogin(r); });
+             [routes](http::Request& r) { return routes->account.showLogin(r); },
+             {.execution = http::Execution::Blocking, .fast_path = [routes](http::Request& r) {
+                return routes->account.showLoginWithoutStorage(r);
+              }});
   router.add(Method::Post, "/login",
              [routes](http::Request& r) { return routes->account.submitLogin(r); });
   router.add(Method::Get, "/register",

@@ -54,6 +54,9 @@ TEST_F(RoutesTest, MountsEveryPageOnTheBlockingPoolAndAssetsInline) {
     ASSERT_EQ(match.kind, http::RouteMatch::Kind::Found) << path;
     EXPECT_EQ(match.route->options.execution, http::Execution::Blocking) << path;
   }
+  // The login page needs the pool only when it must read a grant.
+  EXPECT_TRUE(router_.match(http::Method::Get, "/login").route->options.fast_path);
+  EXPECT_FALSE(router_.match(http::Method::Post, "/login").route->options.fast_path);
   for (const char* asset : {"/assets/mxauth.css", "/assets/form_post.js"}) {
     const http::RouteMatch match = router_.match(http::Method::Get, asset);
     ASSERT_EQ(match.kind, http::RouteMatch::Kind::Found) << asset;
