@@ -48,6 +48,10 @@ struct OAuthClient {
 // A login to mxauth's own web pages, referenced by the (encrypted) session
 // cookie. `authenticated_at` is the last time the user proved who they are
 // (password, re-authentication): OIDC `auth_time` and `max_age` use it.
+// A browser session ends this long after its sign-in at the latest
+// (web/session.h), cookie or not.
+inline constexpr Duration kBrowserSessionLifetime = std::chrono::hours(24 * 30);
+
 struct BrowserSession {
   BrowserSessionId id;
   UserId user_id;

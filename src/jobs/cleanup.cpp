@@ -23,7 +23,10 @@ CleanupReport runCleanup(storage::Database& database, const Clock& clock,
                          const CleanupOptions& options, CleanupCursors& cursors) {
   CleanupReport report;
   const Timestamp now = clock.now();
-  const Timestamp cutoff = now - options.retention;
+  const storage::CleanupHorizon horizon{
+      .now = now,
+      .cutoff = now - options.retention,
+      .browser_session_lifetime = domain::kBrowserSessionLifetime};
   for (std::size_t i = 0; i < storage::kCleanupOrder.size(); ++i) {
     const storage::CleanupTarget target = storage::kCleanupOrder[i];
     std::optional<std::string>& after = cursors[i];
@@ -34,7 +37,7 @@ CleanupReport runCleanup(storage::Database& database, const Clock& clock,
         report.error = describe(target, tx.error());
         return report;
       }
-      auto batch = (*tx)->cleanup().deleteBatch(target, now, cutoff, options.batch_size, after);
+      auto batch = (*tx)->cleanup().deleteBatch(target, horizon, options.batch_size, after);
       if (!batch) {
         report.error = describe(target, batch.error());
         return report;

@@ -1,8 +1,9 @@
 #pragma once
 
 // The periodic cleanup of dead rows (storage/cleanup_repository.h says
-// exactly which): expired and revoked tokens, finished sessions and dead
-// authorization flows, once they have been dead for the retention
+// exactly which): expired and revoked tokens, finished sessions (OAuth,
+// legacy and browser), dead authorization flows and finished jobs, once
+// they have been dead for the retention
 // (tokens.retention). A run takes every target in order, one batch per
 // transaction, until the target's pass reaches the end of the table or has
 // had max_batches in this run; the next run then goes on where it stopped

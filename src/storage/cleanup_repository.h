@@ -1,7 +1,7 @@
 #pragma once
 
 // Deletion of the rows that can no longer matter: expired and revoked
-// tokens, finished sessions, dead authorization flows (jobs/cleanup.h runs
+// tokens, finished sessions, dead authorization flows, finished jobs (jobs/cleanup.h runs
 // it periodically; docs/operations.md describes it for operators). The
 // contract, checked on every backend by storage/testing:
 //
@@ -40,6 +40,13 @@
 //                        seconds).
 //    UserEmailCodes      expired before the cutoff.
 //    RecoveryTickets     expired before the cutoff.
+//    BrowserSessions     finished before the cutoff, or begun more than
+//                        the browser session lifetime before it (no cookie
+//                        can bring it back, web/session.h), and no grant,
+//                        device code grant or legacy SSO login names it
+//                        (a grant that stays for replay detection keeps
+//                        its browser session; deleting one cascades).
+//    Jobs                finished before the cutoff.
 //
 //  - a row something still references is never deleted: the successor of
 //    a refresh token that stays, the access token of a refresh token that
@@ -66,6 +73,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "domain/oauth.h"
 #include "storage/storage_error.h"
 
 namespace mxauth::storage {
@@ -82,16 +90,25 @@ enum class CleanupTarget {
   CompatSsoLogins,
   UserEmailCodes,
   RecoveryTickets,
+  BrowserSessions,
+  Jobs,
 };
 
 // Every target, in the order a run must take them.
 inline constexpr std::array kCleanupOrder = {
-    CleanupTarget::OAuthRefreshTokens,  CleanupTarget::OAuthAccessTokens,
-    CleanupTarget::OAuthSessions,       CleanupTarget::CompatRefreshTokens,
-    CleanupTarget::CompatAccessTokens,  CleanupTarget::CompatSessions,
-    CleanupTarget::AuthorizationGrants, CleanupTarget::DeviceCodeGrants,
-    CleanupTarget::CompatSsoLogins,     CleanupTarget::UserEmailCodes,
+    CleanupTarget::OAuthRefreshTokens,
+    CleanupTarget::OAuthAccessTokens,
+    CleanupTarget::OAuthSessions,
+    CleanupTarget::CompatRefreshTokens,
+    CleanupTarget::CompatAccessTokens,
+    CleanupTarget::CompatSessions,
+    CleanupTarget::AuthorizationGrants,
+    CleanupTarget::DeviceCodeGrants,
+    CleanupTarget::CompatSsoLogins,
+    CleanupTarget::UserEmailCodes,
     CleanupTarget::RecoveryTickets,
+    CleanupTarget::BrowserSessions,
+    CleanupTarget::Jobs,
 };
 
 // The target's table name (log fields and metric labels).
@@ -119,9 +136,23 @@ constexpr std::string_view tableName(CleanupTarget target) {
       return "user_email_codes";
     case CleanupTarget::RecoveryTickets:
       return "recovery_tickets";
+    case CleanupTarget::BrowserSessions:
+      return "browser_sessions";
+    case CleanupTarget::Jobs:
+      return "jobs";
   }
   return "";
 }
+
+// When a call runs and what counts as dead before when.
+struct CleanupHorizon {
+  Timestamp now;
+  // now - retention.
+  Timestamp cutoff;
+  // How long a browser session lasts at most from its sign-in
+  // (domain::kBrowserSessionLifetime; tests shorten it).
+  Duration browser_session_lifetime = domain::kBrowserSessionLifetime;
+};
 
 struct CleanupBatch {
   std::int64_t deleted = 0;
@@ -134,7 +165,7 @@ class CleanupRepository {
   virtual ~CleanupRepository() = default;
   // Deletes at most `limit` (> 0) dead rows of `target` (see above).
   virtual Result<CleanupBatch, StorageError> deleteBatch(
-      CleanupTarget target, Timestamp now, Timestamp cutoff, std::int64_t limit,
+      CleanupTarget target, const CleanupHorizon& horizon, std::int64_t limit,
       const std::optional<std::string>& after) = 0;
 };
 

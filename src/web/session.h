@@ -48,7 +48,8 @@ struct SessionSettings {
   // The public base (http.public_base): https means Secure, __Host- cookies.
   std::string public_base = "http://127.0.0.1:8080/";
   std::chrono::seconds idle_lifetime = std::chrono::hours(24 * 7);
-  std::chrono::seconds absolute_lifetime = std::chrono::hours(24 * 30);
+  std::chrono::seconds absolute_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(domain::kBrowserSessionLifetime);
   // A cookie last seen longer ago than this is re-issued, which moves the
   // idle timer on without a Set-Cookie on every page.
   std::chrono::seconds refresh_after = std::chrono::hours(1);

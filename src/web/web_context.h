@@ -17,6 +17,7 @@
 #include "crypto/aead.h"
 #include "crypto/key_source.h"
 #include "crypto/password_hasher.h"
+#include "domain/oauth.h"
 #include "email/mailer.h"
 #include "homeserver/homeserver_connection.h"
 #include "oauth/introspection_cache.h"
@@ -54,7 +55,8 @@ struct WebSettings {
   std::vector<std::string> step_up_stages{"password"};
   // Browser sessions (web/session.h).
   std::chrono::seconds session_idle_lifetime = std::chrono::hours(24 * 7);
-  std::chrono::seconds session_absolute_lifetime = std::chrono::hours(24 * 30);
+  std::chrono::seconds session_absolute_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(domain::kBrowserSessionLifetime);
   // How long an /authorize request may wait for the user to log in and
   // consent before it must be started again.
   std::chrono::seconds grant_lifetime = std::chrono::hours(1);

@@ -10,14 +10,18 @@ namespace mxauth::storage::sql {
 namespace {
 
 // The rules of storage/cleanup_repository.h as conditions on the row `t`.
-// Parameters: $1 the cutoff; $5 the caller's now, only where `uses_now`.
+// Parameters: $1 the cutoff; $5, only where the rule has an `extra`: the
+// caller's now, or the earliest start of a browser session that may still
+// be alive.
 // $2, $3 and $4 bound the id range (see statements()). Lookups of other
 // rows are scalar subqueries: PostgreSQL runs them as one index probe per
 // row examined, where NOT EXISTS may become a hash of the whole table.
+enum class Extra { None, Now, LiveSessionsBegunAfter };
+
 struct CleanupRule {
   std::string_view table;
   std::string_view condition;
-  bool uses_now = false;
+  Extra extra = Extra::None;
   // Chained by next_refresh_token_id within a session.
   bool chained = false;
 };
@@ -64,6 +68,16 @@ constexpr std::string_view kAuthorizationGrantDead =
     "t.created_at < $1 AND t.exchanged_at IS NULL "
     "AND (t.fulfilled_at IS NULL OR t.cancelled_at IS NULL)";
 
+// A browser session named by a grant, device code grant or legacy SSO
+// login goes with them: deleting it would cascade to a grant kept for
+// replay detection.
+constexpr std::string_view kBrowserSessionDead =
+    "(t.finished_at < $1 OR t.created_at < $5) "
+    "AND (SELECT 1 FROM authorization_grants g WHERE g.browser_session_id = t.id LIMIT 1) IS NULL "
+    "AND (SELECT 1 FROM device_code_grants d WHERE d.browser_session_id = t.id LIMIT 1) IS NULL "
+    "AND (SELECT 1 FROM compat_sso_logins c WHERE c.browser_session_id = t.id LIMIT 1) IS NULL";
+
+constexpr std::string_view kFinishedBeforeCutoff = "t.finished_at < $1";
 constexpr std::string_view kExpiredBeforeCutoff = "t.expires_at < $1";
 constexpr std::string_view kCreatedBeforeCutoff = "t.created_at < $1";
 
@@ -72,57 +86,67 @@ CleanupRule ruleOf(CleanupTarget target) {
     case CleanupTarget::OAuthRefreshTokens:
       return {.table = "oauth_refresh_tokens",
               .condition = kOAuthRefreshDead,
-              .uses_now = true,
+              .extra = Extra::Now,
               .chained = true};
     case CleanupTarget::OAuthAccessTokens:
       return {.table = "oauth_access_tokens",
               .condition = kOAuthAccessDead,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::OAuthSessions:
       return {.table = "oauth_sessions",
               .condition = kOAuthSessionDead,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::CompatRefreshTokens:
       return {.table = "compat_refresh_tokens",
               .condition = kCompatRefreshDead,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = true};
     case CleanupTarget::CompatAccessTokens:
       return {.table = "compat_access_tokens",
               .condition = kCompatAccessDead,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::CompatSessions:
       return {.table = "compat_sessions",
               .condition = kCompatSessionDead,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::AuthorizationGrants:
       return {.table = "authorization_grants",
               .condition = kAuthorizationGrantDead,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::DeviceCodeGrants:
       return {.table = "device_code_grants",
               .condition = kExpiredBeforeCutoff,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::CompatSsoLogins:
       return {.table = "compat_sso_logins",
               .condition = kCreatedBeforeCutoff,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::UserEmailCodes:
       return {.table = "user_email_codes",
               .condition = kExpiredBeforeCutoff,
-              .uses_now = false,
+              .extra = Extra::None,
               .chained = false};
     case CleanupTarget::RecoveryTickets:
       return {.table = "recovery_tickets",
               .condition = kExpiredBeforeCutoff,
-              .uses_now = false,
+              .extra = Extra::None,
+              .chained = false};
+    case CleanupTarget::BrowserSessions:
+      return {.table = "browser_sessions",
+              .condition = kBrowserSessionDead,
+              .extra = Extra::LiveSessionsBegunAfter,
+              .chained = false};
+    case CleanupTarget::Jobs:
+      return {.table = "jobs",
+              .condition = kFinishedBeforeCutoff,
+              .extra = Extra::None,
               .chained = false};
   }
   return {};
@@ -179,15 +203,27 @@ Statements statements(const CleanupRule& rule) {
 }  // namespace
 
 Result<CleanupBatch, StorageError> SqlCleanupRepository::deleteBatch(
-    CleanupTarget target, Timestamp now, Timestamp cutoff, std::int64_t limit,
+    CleanupTarget target, const CleanupHorizon& horizon, std::int64_t limit,
     const std::optional<std::string>& after) {
   const CleanupRule rule = ruleOf(target);
   const Statements sql = statements(rule);
   const std::string from = after.value_or("");
-  const std::string bound = core::ulidFloor(cutoff);
+  const std::string bound = core::ulidFloor(horizon.cutoff);
   const std::int64_t examine = limit * kExaminedPerDeleted;
-  auto rows = rule.uses_now ? session_.query(sql.select, {cutoff, from, bound, examine, now})
-                            : session_.query(sql.select, {cutoff, from, bound, examine});
+  std::optional<Timestamp> extra;
+  switch (rule.extra) {
+    case Extra::None:
+      break;
+    case Extra::Now:
+      extra = horizon.now;
+      break;
+    case Extra::LiveSessionsBegunAfter:
+      extra = horizon.cutoff - horizon.browser_session_lifetime;
+      break;
+  }
+  const Timestamp cutoff = horizon.cutoff;
+  auto rows = extra ? session_.query(sql.select, {cutoff, from, bound, examine, *extra})
+                    : session_.query(sql.select, {cutoff, from, bound, examine});
   if (!rows) return unexpected(rows.error());
   // The range this call deletes in: up to the limit-th dead row, or all it
   // examined.
@@ -205,8 +241,8 @@ Result<CleanupBatch, StorageError> SqlCleanupRepository::deleteBatch(
   const bool more = dead == limit || static_cast<std::int64_t>(rows->size()) == examine;
   if (more) batch.resume_after = last;
   if (dead == 0) return batch;
-  auto deleted = rule.uses_now ? session_.execute(sql.remove, {cutoff, from, bound, *last, now})
-                               : session_.execute(sql.remove, {cutoff, from, bound, *last});
+  auto deleted = extra ? session_.execute(sql.remove, {cutoff, from, bound, *last, *extra})
+                       : session_.execute(sql.remove, {cutoff, from, bound, *last});
   if (!deleted) return unexpected(deleted.error());
   batch.deleted = *deleted;
   return batch;

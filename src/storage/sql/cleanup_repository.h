@@ -19,8 +19,8 @@ class SqlCleanupRepository final : public CleanupRepository {
  public:
   explicit SqlCleanupRepository(Session& session) : session_(session) {}
 
-  Result<CleanupBatch, StorageError> deleteBatch(CleanupTarget target, Timestamp now,
-                                                 Timestamp cutoff, std::int64_t limit,
+  Result<CleanupBatch, StorageError> deleteBatch(CleanupTarget target,
+                                                 const CleanupHorizon& horizon, std::int64_t limit,
                                                  const std::optional<std::string>& after) override;
 
  private:

@@ -68,6 +68,12 @@ class CleanupConformanceTest : public OAuthConformanceTest {
     client_ = addClient();
   }
 
+  static storage::CleanupHorizon horizon(Timestamp now) {
+    return {.now = now,
+            .cutoff = now - kCleanupRetention,
+            .browser_session_lifetime = domain::kBrowserSessionLifetime};
+  }
+
   // One run of the cleanup at the clock's now: every target in order, each
   // in batches of `limit` (one transaction per batch) to the end.
   Swept sweep(std::int64_t limit = 1000) {
@@ -77,7 +83,7 @@ class CleanupConformanceTest : public OAuthConformanceTest {
       std::optional<std::string> after;
       for (int batches = 0; batches < 1000; ++batches) {
         auto tx = begin();
-        auto batch = tx->cleanup().deleteBatch(target, now, now - kCleanupRetention, limit, after);
+        auto batch = tx->cleanup().deleteBatch(target, horizon(now), limit, after);
         if (!batch) {
           ADD_FAILURE() << storage::tableName(target) << ": " << batch.error().detail;
           return swept;
@@ -364,8 +370,8 @@ TEST_P(CleanupConformanceTest, BatchesOfTheLimitRepeatedFinishTheJob) {
   std::vector<std::int64_t> deleted;
   for (int run = 0; run < 4; ++run) {
     auto tx = begin();
-    auto batch = tx->cleanup().deleteBatch(CleanupTarget::OAuthAccessTokens, now,
-                                           now - kCleanupRetention, 3, std::nullopt);
+    auto batch =
+        tx->cleanup().deleteBatch(CleanupTarget::OAuthAccessTokens, horizon(now), 3, std::nullopt);
     ASSERT_TRUE(batch.has_value()) << batch.error().detail;
     ASSERT_TRUE(tx->commit());
     deleted.push_back(batch->deleted);
@@ -519,6 +525,99 @@ TEST_P(CleanupConformanceTest, DeadFlowsGoAndFlowsThatMayStillMatterStay) {
   EXPECT_EQ(*tx->userEmailCodes().countForUserSince(alice_.id, Timestamp{}), 1);
   EXPECT_FALSE(tx->recoveryTickets().findByTokenHash(fakeHash("ticket"))->has_value());
   EXPECT_TRUE(tx->recoveryTickets().findByTokenHash(fakeHash("ticket2"))->has_value());
+}
+
+// A browser session goes once it has been over for the retention: ended
+// (finished), or begun more than its lifetime ago, when no cookie can bring
+// it back. One that a grant kept for replay detection, a live device code
+// grant or a live legacy SSO login names stays (deleting it would cascade).
+TEST_P(CleanupConformanceTest, BrowserSessionsGoOnceOverUnlessAFlowStillNamesThem) {
+  domain::BrowserSession ended = addBrowserSession(alice_);
+  domain::BrowserSession abandoned = addBrowserSession(alice_);  // never finished
+  domain::AuthorizationGrant exchanged = addFulfilledGrant(client_, alice_, fakeHash("used"));
+  ASSERT_TRUE(exchanged.browser_session_id.has_value());
+  domain::BrowserSession for_device = addBrowserSession(alice_);
+  domain::BrowserSession for_sso = addBrowserSession(alice_);
+  {
+    auto tx = begin();
+    ASSERT_TRUE(tx->authorizationGrants().exchange(clock_, fakeHash("used"))->has_value());
+    for (const domain::BrowserSessionId& id :
+         {ended.id, *exchanged.browser_session_id, for_device.id, for_sso.id}) {
+      ASSERT_TRUE(*tx->browserSessions().finish(clock_, id));
+    }
+    ASSERT_TRUE(tx->commit());
+  }
+  clock_.advance(kCleanupRetention + 1h);
+  // Past its lifetime an hour before the sweep: within the retention.
+  domain::BrowserSession lapsed = addBrowserSession(alice_);
+  clock_.advance(domain::kBrowserSessionLifetime + 1h);
+  domain::BrowserSession young = addBrowserSession(alice_);
+  {
+    auto tx = begin();
+    storage::NewDeviceCodeGrant grant;
+    grant.client_id = client_.id;
+    grant.scope = "openid";
+    grant.device_code_hash = fakeHash("device");
+    grant.user_code = "BCDFGHJK";
+    grant.expires_at = clock_.now() + 20min;
+    auto device = cleanupValue(tx->deviceCodeGrants().add(rng_, clock_, grant), "add device grant");
+    ASSERT_TRUE(*tx->deviceCodeGrants().approve(clock_, device.id, alice_.id, for_device.id));
+    auto sso = cleanupValue(tx->compatSsoLogins().add(rng_, clock_, "https://app.example.org/"),
+                            "add sso login");
+    ASSERT_TRUE(*tx->compatSsoLogins().fulfil(clock_, sso.id, alice_.id, for_sso.id,
+                                              fakeHash("login token")));
+    ASSERT_TRUE(tx->commit());
+  }
+
+  Swept swept = sweep();
+  EXPECT_EQ(sweptFrom(swept, "browser_sessions"), 2);
+  EXPECT_EQ(sweptTotal(swept), 2);
+
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  const auto present = [&](const domain::BrowserSessionId& id) {
+    return tx->browserSessions().lookup(id)->has_value();
+  };
+  EXPECT_FALSE(present(ended.id));
+  EXPECT_FALSE(present(abandoned.id));
+  EXPECT_TRUE(present(*exchanged.browser_session_id));
+  EXPECT_TRUE(tx->authorizationGrants().lookup(exchanged.id)->has_value());
+  EXPECT_TRUE(present(for_device.id));
+  EXPECT_TRUE(present(for_sso.id));
+  EXPECT_TRUE(present(lapsed.id));
+  EXPECT_TRUE(present(young.id));
+}
+
+// Finished jobs go after the retention; a job not finished stays however
+// old it is.
+TEST_P(CleanupConformanceTest, FinishedJobsGoOnceTheRetentionHasPassed) {
+  const auto finishDue = [&](std::string_view kind) {
+    auto tx = begin();
+    auto job = cleanupValue(tx->jobs().add(rng_, clock_, kind, "{}", clock_.now()), "add job");
+    auto claimed = cleanupValue(tx->jobs().claimDue(clock_, "worker", 1min, 10), "claim");
+    EXPECT_EQ(claimed.size(), 1u);
+    EXPECT_TRUE(cleanupValue(tx->jobs().complete(clock_, job.id, "worker"), "complete"));
+    EXPECT_TRUE(tx->commit());
+    return job;
+  };
+  domain::Job old_done = finishDue("test.old");
+  domain::Job waiting;
+  {
+    auto tx = begin();
+    waiting = cleanupValue(
+        tx->jobs().add(rng_, clock_, "test.waiting", "{}", clock_.now() + 24h * 365), "add job");
+    ASSERT_TRUE(tx->commit());
+  }
+  clock_.advance(kCleanupRetention + 1h);
+  domain::Job recent_done = finishDue("test.recent");
+
+  Swept swept = sweep();
+  EXPECT_EQ(sweptFrom(swept, "jobs"), 1);
+  EXPECT_EQ(sweptTotal(swept), 1);
+
+  auto tx = begin(storage::TransactionMode::ReadOnly);
+  EXPECT_FALSE(tx->jobs().lookup(old_done.id)->has_value());
+  EXPECT_TRUE(tx->jobs().lookup(waiting.id)->has_value());
+  EXPECT_TRUE(tx->jobs().lookup(recent_done.id)->has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, CleanupConformanceTest, ::testing::Values(Backend::Sqlite));
