@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/worker_pool.h"
+#include "http/outbound_connection.h"
 #include "http/router.h"
 #include "http/testing/running_server.h"
 
@@ -231,6 +232,55 @@ TEST_F(HttpClientTest, RefusesALoopbackAddressWhenOnlyPublicOnesAreAllowed) {
   }
   // The same request is answered when the restriction is off.
   EXPECT_TRUE(HttpClient().send({"GET", url("/json"), {}, ""}).has_value());
+}
+
+// A name lookup that never answers (a DNS server that drops the query)
+// cannot be interrupted, so it runs on a thread of its own: the request
+// ends at the connect timeout, and the next request, with a lookup that
+// answers, is not held up behind the hung one.
+TEST_F(HttpClientTest, AHungNameLookupEndsAtTheConnectTimeout) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool released = false;
+  int hung = 0;
+  setNameLookupForTesting(
+      [&](const std::string& host) -> Result<std::vector<std::string>, std::string> {
+        if (host == "answers.example") return std::vector<std::string>{"127.0.0.1"};
+        std::unique_lock lock(mutex);
+        ++hung;
+        changed.notify_all();
+        changed.wait(lock, [&] { return released; });
+        --hung;
+        changed.notify_all();
+        return unexpected(std::string("released"));
+      });
+  HttpClientOptions options;
+  options.connect_timeout = std::chrono::milliseconds(300);
+  options.total_timeout = std::chrono::milliseconds(10000);
+  HttpClient client(options);
+  const std::string port = std::to_string(server_->port());
+
+  const auto started = std::chrono::steady_clock::now();
+  auto hanging = client.send({"GET", "http://hangs.example:" + port + "/json", {}, ""});
+  const auto waited = std::chrono::steady_clock::now() - started;
+  auto answered = client.send({"GET", "http://answers.example:" + port + "/json", {}, ""});
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_EQ(hung, 1) << "the hung lookup was abandoned, not finished";
+    released = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return hung == 0; });
+  }
+  setNameLookupForTesting({});
+
+  ASSERT_FALSE(hanging.has_value());
+  EXPECT_EQ(hanging.error().code, TransportErrorCode::Timeout) << hanging.error().message;
+  EXPECT_NE(hanging.error().message.find("resolving hangs.example"), std::string::npos)
+      << hanging.error().message;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  ASSERT_TRUE(answered.has_value()) << answered.error().message;
+  EXPECT_EQ(answered->status, 200);
 }
 
 TEST_F(HttpClientTest, RefusesPlainHttpWhenHttpsIsRequired) {

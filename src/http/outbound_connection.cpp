@@ -72,6 +72,14 @@ struct OutboundConnection::Impl {
 
 namespace {
 
+std::mutex test_lookup_mutex;
+std::shared_ptr<const NameLookupForTesting> test_lookup;  // guarded by test_lookup_mutex
+
+std::shared_ptr<const NameLookupForTesting> currentTestLookup() {
+  const std::lock_guard lock(test_lookup_mutex);
+  return test_lookup;
+}
+
 // A name lookup (getaddrinfo) on a thread of its own, which cannot be
 // interrupted: a caller that stops waiting leaves the thread to finish on
 // its own, holding only this state, so no deadline waits for the resolver.
@@ -80,7 +88,7 @@ struct Lookup {
   static std::shared_ptr<Lookup> start(const std::string& host, std::uint16_t port) {
     auto lookup = std::make_shared<Lookup>();
     try {
-      std::thread(run, lookup, host, port).detach();
+      std::thread(run, lookup, host, port, currentTestLookup()).detach();
     } catch (const std::system_error&) {
       return nullptr;
     }
@@ -88,15 +96,26 @@ struct Lookup {
   }
 
   static void run(const std::shared_ptr<Lookup>& lookup, const std::string& host,
-                  std::uint16_t port) {
-    asio::io_context io(1);
-    tcp::resolver resolver(io);
+                  std::uint16_t port, const std::shared_ptr<const NameLookupForTesting>& replaced) {
     error_code error;
-    auto addresses =
-        resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, error);
+    std::vector<tcp::endpoint> endpoints;
+    if (replaced) {
+      auto found = (*replaced)(host);
+      if (!found) error = asio::error::host_not_found;
+      for (const std::string& literal : found ? *found : std::vector<std::string>{}) {
+        endpoints.emplace_back(asio::ip::make_address(literal, error), port);
+        if (error) break;
+      }
+    } else {
+      asio::io_context io(1);
+      tcp::resolver resolver(io);
+      auto addresses =
+          resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, error);
+      for (const auto& entry : addresses) endpoints.push_back(entry.endpoint());
+    }
     const std::lock_guard lock(lookup->mutex);
     lookup->error = error;
-    lookup->addresses = std::move(addresses);
+    lookup->endpoints = std::move(endpoints);
     lookup->done = true;
     lookup->finished.notify_all();
   }
@@ -111,7 +130,7 @@ struct Lookup {
   std::condition_variable finished;
   bool done = false;
   error_code error;
-  tcp::resolver::results_type addresses;
+  std::vector<tcp::endpoint> endpoints;
 };
 
 TransportError timedOut(std::string_view what) {
@@ -134,6 +153,13 @@ std::string handshakeFailure(SSL* ssl, const error_code& error) {
 }
 
 }  // namespace
+
+void setNameLookupForTesting(NameLookupForTesting lookup) {
+  auto replaced =
+      lookup ? std::make_shared<const NameLookupForTesting>(std::move(lookup)) : nullptr;
+  const std::lock_guard lock(test_lookup_mutex);
+  test_lookup = std::move(replaced);
+}
 
 OutboundConnection::OutboundConnection(Clock::time_point deadline)
     : impl_(std::make_unique<Impl>(deadline)) {}
@@ -186,7 +212,7 @@ Result<void, TransportError> OutboundConnection::connect(const std::string& host
       return unexpected(TransportError{TransportErrorCode::Unreachable,
                                        "could not resolve " + host + ": " + error.message()});
     }
-    for (const auto& entry : lookup->addresses) endpoints.push_back(entry.endpoint());
+    endpoints = lookup->endpoints;
   }
 
   bool refused = false;

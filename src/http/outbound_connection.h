@@ -22,14 +22,24 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "http/client.h"
 
 namespace mxauth::http {
+
+// For tests: every name lookup started after the call runs `lookup`
+// instead of getaddrinfo, on the lookup's own thread as getaddrinfo would;
+// an empty function restores getaddrinfo. `lookup` answers the host's
+// addresses as IP literals, or an error (the host is not found).
+using NameLookupForTesting =
+    std::function<Result<std::vector<std::string>, std::string>(const std::string& host)>;
+void setNameLookupForTesting(NameLookupForTesting lookup);
 
 class OutboundConnection {
  public:
