@@ -67,11 +67,7 @@ std::optional<std::string> nextOf(const http::FormParams& params) {
   return safeLocalPath(*next);
 }
 
-// A login or registration form that continues a pending authorization
-// request may end, through redirects, at the client's redirect URI (when
-// its consent is remembered, web/consent.h), and browsers hold those
-// redirects to form-action: the client's origin is allowed there too, as
-// on the consent page.
+// The grant a `next` of /authorize/continue?id=... continues.
 std::optional<domain::AuthorizationGrantId> continuedGrant(const std::optional<std::string>& next) {
   constexpr std::string_view kContinue = "/authorize/continue?id=";
   if (!next || !next->starts_with(kContinue)) return std::nullopt;
@@ -87,6 +83,11 @@ std::optional<std::string> rememberedFormTarget(const WebContext& context,
   return context.grant_form_targets->find(*id);
 }
 
+// A login or registration form that continues a pending authorization
+// request may end, through redirects, at the client's redirect URI (when
+// its consent is remembered, web/consent.h), and browsers hold those
+// redirects to form-action: the client's origin is allowed there too, as
+// on the consent page.
 void allowContinuationTarget(WebContext& context, const std::optional<std::string>& next,
                              http::Response& response) {
   const auto id = continuedGrant(next);
