@@ -101,10 +101,13 @@ struct Lookup {
     std::vector<tcp::endpoint> endpoints;
     if (replaced) {
       auto found = (*replaced)(host);
-      if (!found) error = asio::error::host_not_found;
-      for (const std::string& literal : found ? *found : std::vector<std::string>{}) {
-        endpoints.emplace_back(asio::ip::make_address(literal, error), port);
-        if (error) break;
+      if (!found) {
+        error = asio::error::host_not_found;
+      } else {
+        for (const std::string& literal : *found) {
+          endpoints.emplace_back(asio::ip::make_address(literal, error), port);
+          if (error) break;
+        }
       }
     } else {
       asio::io_context io(1);
@@ -212,7 +215,7 @@ Result<void, TransportError> OutboundConnection::connect(const std::string& host
       return unexpected(TransportError{TransportErrorCode::Unreachable,
                                        "could not resolve " + host + ": " + error.message()});
     }
-    endpoints = lookup->endpoints;
+    endpoints = std::move(lookup->endpoints);
   }
 
   bool refused = false;
